@@ -1,0 +1,178 @@
+/**
+ * The contract every runtime adapter fulfils.
+ *
+ * ipcat runs on Bun and on Deno. Everything that differs between the two lives behind
+ * this interface, in `src/adapter/bun/` and `src/adapter/deno/`; nothing else in the
+ * tree touches `Bun.*`, `Deno.*` or `bun:ffi`. Protocol code only ever sees a
+ * {@link Runtime}, a {@link Conn}, a {@link Listener}, a {@link Child} and an {@link FfiLibrary}.
+ *
+ * @module
+ */
+
+/** Where to connect: a unix socket path (a leading `@` is the abstract namespace) or TCP. */
+export type DialTarget =
+  | { unix: string }
+  | { host: string; port: number; tls?: TlsFiles };
+
+/** PEM contents for a TLS client (as `DOCKER_CERT_PATH` holds them). */
+export interface TlsFiles {
+  ca?: string;
+  cert?: string;
+  key?: string;
+  /** Verify the server certificate (default true). */
+  verify?: boolean;
+}
+
+/**
+ * A connected byte stream, in the manner of Go's `net.Conn`.
+ *
+ * Reads pull chunks; writes are queued and never lost. `write` returns `false` when the
+ * queue is over its high-water mark, and the caller should then `await drain()` before
+ * writing more: that is the back-pressure contract.
+ */
+export interface Conn {
+  /** The next chunk received, or `null` once the peer has closed its write side. */
+  read(): Promise<Uint8Array | null>;
+  /** Queues bytes in order. `false` means: await {@link Conn.drain} before writing more. */
+  write(data: Uint8Array): boolean;
+  /** Resolves once the write queue is below its high-water mark (rejects if the connection failed). */
+  drain(): Promise<void>;
+  /** Sends everything queued, then shuts down the write side (the peer reads EOF). */
+  closeWrite(): Promise<void>;
+  /** Closes both directions at once; queued bytes may be dropped. Idempotent. */
+  close(): void;
+  /** Resolves when the connection is fully closed, by either side. */
+  readonly closed: Promise<void>;
+}
+
+/** A listening socket that hands out connections, in the manner of Go's `net.Listener`. */
+export interface Listener {
+  /** The next accepted connection, or `null` once the listener is closed. */
+  accept(): Promise<Conn | null>;
+  /**
+   * Stops listening. Bun also removes the socket file and Deno does not, so owners of a
+   * path remove it themselves (see `listenOwned` in `src/transport/dial.ts`).
+   */
+  close(): void;
+}
+
+/** A writable byte sink such as stdout, stderr or a child's stdin. */
+export interface ByteWriter {
+  /** Writes all bytes; resolves once they are handed to the kernel or its buffer. */
+  write(data: Uint8Array): Promise<void>;
+  /** Closes the sink (the reader sees EOF). */
+  close(): Promise<void>;
+}
+
+/** A readable byte source such as stdin or a child's stdout. */
+export interface ByteReader {
+  /** The next chunk, or `null` at EOF. */
+  read(): Promise<Uint8Array | null>;
+  /** Stops reading and releases the source. */
+  cancel(): void;
+}
+
+/** How one standard stream of a child is wired. */
+export type StdioMode = "pipe" | "inherit" | "null";
+
+/** Options for {@link Runtime.spawn}. */
+export interface SpawnOptions {
+  env?: Record<string, string>;
+  cwd?: string;
+  stdin?: StdioMode;
+  stdout?: StdioMode;
+  stderr?: StdioMode;
+}
+
+/** How a child ended: its exit code, or the signal that killed it. */
+export interface ExitStatus {
+  code: number | null;
+  signal: string | null;
+}
+
+/** A running child process. Streams are `null` unless their mode is `"pipe"`. */
+export interface Child {
+  readonly pid: number;
+  readonly stdin: ByteWriter | null;
+  readonly stdout: ByteReader | null;
+  readonly stderr: ByteReader | null;
+  readonly exited: Promise<ExitStatus>;
+  kill(signal?: SignalName): void;
+}
+
+/** The signals ipcat listens for or sends. */
+export type SignalName = "SIGINT" | "SIGTERM" | "SIGHUP" | "SIGWINCH" | "SIGKILL" | "SIGQUIT" | "SIGUSR1" | "SIGUSR2";
+
+/**
+ * The C types an FFI symbol may take or return. `buffer` is a `Uint8Array` passed by
+ * pointer; `i64` results arrive as `number` (values beyond 2^53 are not used by ipcat).
+ */
+export type FfiType = "i32" | "u32" | "i64" | "u64" | "buffer" | "void";
+
+/** One C function to bind. */
+export interface FfiSymbol {
+  args: readonly FfiType[];
+  returns: FfiType;
+}
+
+/** The JavaScript value passed for an FFI argument. */
+export type FfiValue = number | bigint | Uint8Array;
+
+/** A loaded shared library with its bound functions and the calling thread's `errno`. */
+export interface FfiLibrary<S extends Record<string, FfiSymbol>> {
+  readonly symbols: { [K in keyof S]: (...args: FfiValue[]) => number };
+  /** `errno` of the calling thread; read it right after a failing call. */
+  errno(): number;
+  close(): void;
+}
+
+/** An HTTP request function bound to one Docker-style endpoint (unix socket or TCP/TLS). */
+export type HttpFetch = (url: string, init?: RequestInit) => Promise<Response>;
+
+/** Terminal dimensions in character cells. */
+export interface TerminalSize {
+  rows: number;
+  cols: number;
+}
+
+/** Everything ipcat needs from the runtime it runs on. */
+export interface Runtime {
+  /** `"bun"` or `"deno"`. */
+  readonly name: "bun" | "deno";
+  /** The runtime's own version, e.g. `1.4.5`. */
+  readonly version: string;
+  /** The command-line arguments after the program (and script) name. */
+  readonly args: readonly string[];
+  /** The path of the running executable (the compiled binary, or the runtime). */
+  readonly execPath: string;
+  /** True when running as a compiled single binary. */
+  readonly compiled: boolean;
+
+  readonly stdin: ByteReader;
+  readonly stdout: ByteWriter;
+  readonly stderr: ByteWriter;
+  /** Whether file descriptor 0, 1 or 2 is a terminal. */
+  isTerminal(fd: 0 | 1 | 2): boolean;
+  /** Puts the stdin terminal into raw mode or back; a no-op when stdin is no terminal. */
+  setRawMode(raw: boolean): void;
+  /** The size of the terminal on stdout (or stdin), or `null` when there is none. */
+  terminalSize(): TerminalSize | null;
+
+  /** Calls `handler` on each delivery of `signal`; returns a function that removes it. */
+  onSignal(signal: SignalName, handler: () => void): () => void;
+  /** Ends the process with `code` once stdout and stderr are flushed. */
+  exit(code: number): never;
+
+  /** Connects a stream socket. Rejects with the system error (`code` such as `ENOENT`). */
+  connect(target: DialTarget): Promise<Conn>;
+  /** Listens on a unix socket path (or `@abstract` name). The path must not exist. */
+  listenUnix(path: string): Promise<Listener>;
+  /** An HTTP client for one endpoint: a unix socket path, or a TCP base with TLS files. */
+  httpClient(target: DialTarget): HttpFetch;
+
+  /** Loads a shared library (e.g. `libc.so.6`) and binds the given symbols. */
+  dlopen<S extends Record<string, FfiSymbol>>(path: string, symbols: S): FfiLibrary<S>;
+
+  /** Starts a child process with `argv[0]` looked up in `PATH`. */
+  spawn(argv: readonly string[], options?: SpawnOptions): Child;
+}

@@ -1,0 +1,232 @@
+/**
+ * How a command is declared, parsed and documented.
+ *
+ * Parsing uses `node:util`'s `parseArgs` (the same in Bun and Deno) in its token mode,
+ * so that every unknown option gets the same "did you mean" error on both runtimes.
+ * Option values are then checked and converted by the command's valibot schema.
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import * as v from "valibot";
+import { IpcatError } from "../errors.ts";
+import { didYouMean } from "./suggest.ts";
+
+/** One command-line option. */
+export interface OptionSpec {
+  type: "string" | "boolean";
+  short?: string;
+  multiple?: boolean;
+  /** Placeholder shown in help, e.g. `N` for `--count N`. */
+  value?: string;
+  description: string;
+}
+
+/** The options of a command, by long name. */
+export type OptionSpecs = Record<string, OptionSpec>;
+
+/** The raw values `parseArgs` produced, keyed by long option name. */
+export type RawValues = Record<string, string | boolean | string[] | undefined>;
+
+/** What a command's `run` receives. */
+export interface CommandInput<O> {
+  /** Option values after validation by the command's schema. */
+  options: O;
+  /** Positional arguments, in order (including any passed through verbatim). */
+  args: string[];
+  /** The verbatim part: what followed `--`, or the pass-through after the leading positionals. */
+  rest: string[];
+}
+
+/** A leaf command such as `ipcat mq send`. */
+export interface Command<O = unknown> {
+  name: string;
+  /** One line for the family's command list. */
+  summary: string;
+  /** The part of the usage line after the command name, e.g. `NAME [MESSAGE | -]`. */
+  usage: string;
+  /** Paragraphs shown in the command's help below the usage line. */
+  description?: string;
+  options: OptionSpecs;
+  /** Validates and converts the raw option values. */
+  schema: v.GenericSchema<RawValues, O>;
+  /** Smallest and largest number of positionals (`max` undefined: unbounded). */
+  positionals: { min: number; max?: number };
+  /**
+   * After this many positionals, everything is taken verbatim, options included
+   * (`ipcat docker run IMAGE sh -c …`), as the docker CLI does.
+   */
+  passThroughAfter?: number;
+  /** Each example: the command line, then what it does. */
+  examples: ReadonlyArray<readonly [string, string]>;
+  run(input: CommandInput<O>): Promise<number>;
+}
+
+/**
+ * Declares a command with its types inferred from the schema.
+ *
+ * @example
+ * ```ts
+ * import * as v from "valibot";
+ * import { defineCommand } from "./command.ts";
+ * const hello = defineCommand({
+ *   name: "hello",
+ *   summary: "Say hello",
+ *   usage: "[NAME]",
+ *   options: { loud: { type: "boolean", description: "Shout" } },
+ *   schema: v.object({ loud: v.optional(v.boolean(), false) }),
+ *   positionals: { min: 0, max: 1 },
+ *   examples: [["ipcat demo hello world", "Greets the world"]],
+ *   async run({ options, args }) {
+ *     console.log(options.loud ? `HELLO ${args[0]}` : `hello ${args[0]}`);
+ *     return 0;
+ *   },
+ * });
+ * ```
+ */
+export function defineCommand<O>(command: Command<O>): Command<O> {
+  return command;
+}
+
+/** A group of commands: `docker`, `mq` or `sock`. */
+export interface Family {
+  name: string;
+  summary: string;
+  description: string;
+  // deno-lint-ignore no-explicit-any
+  commands: ReadonlyArray<Command<any>>;
+}
+
+/** The built-in `--help` option every command has. */
+const HELP: OptionSpec = { type: "boolean", short: "h", description: "Show this help" };
+
+/**
+ * Splits argv where pass-through begins: after `count` positionals, or at `--`.
+ * Returns the part to parse and the verbatim rest.
+ */
+function splitPassThrough(argv: readonly string[], options: OptionSpecs, count: number | undefined): [string[], string[]] {
+  const takesValue = new Set<string>();
+  for (const [name, spec] of Object.entries(options)) {
+    if (spec.type === "string") {
+      takesValue.add(`--${name}`);
+      if (spec.short) takesValue.add(`-${spec.short}`);
+    }
+  }
+  let seen = 0;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === "--") return [argv.slice(0, i), argv.slice(i + 1)];
+    if (arg.startsWith("-") && arg !== "-") {
+      if (takesValue.has(arg)) i++;
+      else if (/^-[^-]/.test(arg) && arg.length > 2 && takesValue.has(`-${arg.at(-1)}`) && !arg.includes("=")) i++;
+      continue;
+    }
+    seen++;
+    if (count !== undefined && seen === count) return [argv.slice(0, i + 1), argv.slice(i + 1)];
+  }
+  return [[...argv], []];
+}
+
+/** True when `--help`/`-h` appears before any pass-through. */
+export function wantsHelp(command: Command, argv: readonly string[]): boolean {
+  const [head] = splitPassThrough(argv, command.options, command.passThroughAfter);
+  return head.includes("--help") || head.includes("-h");
+}
+
+/**
+ * Parses `argv` for `command` into validated options and positionals, or throws a
+ * `usage` {@link IpcatError} that names the problem and the fix.
+ */
+export function parseCommandLine<O>(command: Command<O>, argv: readonly string[], prefix: string): CommandInput<O> {
+  const [head, rest] = splitPassThrough(argv, command.options, command.passThroughAfter);
+  const specs: OptionSpecs = { help: HELP, ...command.options };
+  const parseOptions: Record<string, { type: "string" | "boolean"; short?: string; multiple?: boolean }> = {};
+  for (const [name, spec] of Object.entries(specs)) {
+    parseOptions[name] = { type: spec.type, ...(spec.short ? { short: spec.short } : {}), ...(spec.multiple ? { multiple: true } : {}) };
+  }
+  const { tokens } = parseArgs({ args: head, options: parseOptions, strict: false, allowPositionals: true, tokens: true });
+  const longNames = Object.keys(specs).map((n) => `--${n}`);
+  const values: RawValues = {};
+  const positionals: string[] = [];
+  for (const token of tokens) {
+    if (token.kind === "positional") {
+      positionals.push(token.value);
+      continue;
+    }
+    if (token.kind === "option-terminator") continue;
+    const spec = specs[token.name];
+    if (!spec) {
+      throw new IpcatError("usage", `unknown option ${token.rawName} for '${prefix}'`, {
+        hint: didYouMean(`--${token.name}`, longNames, `see '${prefix} --help'`),
+      });
+    }
+    let value: string | boolean;
+    if (spec.type === "boolean") {
+      if (token.value === undefined) value = true;
+      else if (/^(true|1|yes)$/i.test(token.value)) value = true;
+      else if (/^(false|0|no)$/i.test(token.value)) value = false;
+      else throw new IpcatError("usage", `option ${token.rawName} takes true or false, not '${token.value}'`, { hint: `see '${prefix} --help'` });
+    } else {
+      if (token.value === undefined) {
+        throw new IpcatError("usage", `option ${token.rawName} needs a value${spec.value ? ` (${spec.value})` : ""}`, { hint: `see '${prefix} --help'` });
+      }
+      value = token.value;
+    }
+    if (spec.multiple) {
+      const list = (values[token.name] as string[] | undefined) ?? [];
+      list.push(String(value));
+      values[token.name] = list;
+    } else {
+      values[token.name] = value;
+    }
+  }
+  delete values.help;
+  const allPositionals = [...positionals, ...rest];
+  const { min, max } = command.positionals;
+  if (allPositionals.length < min) {
+    throw new IpcatError("usage", `'${prefix}' needs ${command.usage.trim() || "more arguments"}`, { hint: `see '${prefix} --help'` });
+  }
+  if (max !== undefined && allPositionals.length > max) {
+    throw new IpcatError("usage", `'${prefix}' takes at most ${max} argument${max === 1 ? "" : "s"}, got '${allPositionals.slice(max).join(" ")}' too`, {
+      hint: `quote arguments that contain spaces; see '${prefix} --help'`,
+    });
+  }
+  const result = v.safeParse(command.schema, values);
+  if (!result.success) {
+    const issue = result.issues[0];
+    const key = issue.path?.map((p) => String(p.key)).join(".") ?? "";
+    const spec = specs[key];
+    const shown = key ? `--${key}${spec?.value ? ` ${spec.value}` : ""}` : "options";
+    const received = key && values[key] !== undefined ? `: '${values[key]}'` : "";
+    throw new IpcatError("usage", `invalid ${shown}${received} (${issue.message})`, { hint: `see '${prefix} --help'` });
+  }
+  return { options: result.output, args: allPositionals, rest };
+}
+
+/** The help text of one command. */
+export function commandHelp(command: Command, prefix: string): string {
+  const lines = [`Usage: ${prefix} ${command.usage}${Object.keys(command.options).length ? " [OPTIONS]" : ""}`.replace(/\s+$/, ""), "", command.summary];
+  if (command.description) lines.push("", command.description.trim());
+  const specs: OptionSpecs = { ...command.options, help: HELP };
+  const rows = Object.entries(specs).map(([name, spec]) => {
+    const flag = `${spec.short ? `-${spec.short}, ` : "    "}--${name}${spec.value ? ` ${spec.value}` : ""}`;
+    return [flag, spec.description + (spec.multiple ? " (repeatable)" : "")] as const;
+  });
+  const width = Math.max(...rows.map(([f]) => f.length));
+  lines.push("", "Options:", ...rows.map(([f, d]) => `  ${f.padEnd(width)}  ${d}`));
+  if (command.examples.length) {
+    lines.push("", "Examples:");
+    for (const [cmd, what] of command.examples) lines.push(`  ${cmd}`, `      ${what}`);
+  }
+  return lines.join("\n") + "\n";
+}
+
+/** The help text of a family: its commands, one line each. */
+export function familyHelp(family: Family): string {
+  const width = Math.max(0, ...family.commands.map((c) => c.name.length));
+  const lines = [`Usage: ipcat ${family.name} COMMAND [OPTIONS]`, "", family.summary, "", family.description.trim(), "", "Commands:"];
+  if (family.commands.length === 0) lines.push("  (none yet)");
+  for (const c of family.commands) lines.push(`  ${c.name.padEnd(width)}  ${c.summary}`);
+  lines.push("", `Run 'ipcat ${family.name} COMMAND --help' for a command's options and examples.`);
+  return lines.join("\n") + "\n";
+}
