@@ -25,6 +25,8 @@ echo "== build dist/ipcat"
 if bun build.ts >"$logdir/build.log" 2>&1; then cat "$logdir/build.log"; count "build" 1 0 0; else cat "$logdir/build.log"; count "build" 0 1 0; fi
 
 started_dockerd=""
+# One daemon per checkout, so that two checkouts testing at once never share (or stop) one.
+export IPCAT_DOCKERD_DIR="${IPCAT_DOCKERD_DIR:-/tmp/ipcat-dockerd-$(printf %s "$PWD" | md5sum | cut -c1-8)}"
 if [[ -z "${DOCKER_HOST:-}" && $(id -u) -eq 0 ]] && command -v dockerd >/dev/null; then
   echo "== start the test dockerd"
   if line=$(scripts/dockerd.sh start); then export "$line"; started_dockerd=1; echo "$line"; else echo "could not start dockerd: docker tests will be skipped"; fi
