@@ -252,7 +252,7 @@ describe("decoder fuzz", () => {
       const mutated = Uint8Array.from(valid);
       const mutation = Math.floor(random() * 4);
       let at = Math.floor(random() * valid.byteLength);
-      let bytes = mutated;
+      let bytes: Uint8Array = mutated;
       if (mutation === 0) mutated[at] = mutated[at]! ^ (1 << Math.floor(random() * 8));
       else if (mutation === 1) mutated[at] = Math.floor(random() * 256);
       else if (mutation === 2) bytes = mutated.subarray(0, at);
