@@ -1,19 +1,12 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { concatBytes } from "./bytes.ts";
 import { bodyFraming, decodeChunked, encodeHttpRequest, HttpHeadError, HttpHeadParser } from "./http.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
 
-function join(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.byteLength;
-  }
-  return out;
-}
+const join = (...parts: Uint8Array[]): Uint8Array => concatBytes(parts);
 
 describe("HTTP response head parser", () => {
   // What dockerd 20.10 sends for an upgraded attach, followed by the first stdcopy frame.

@@ -10,6 +10,7 @@
  *
  * @module
  */
+import { concatBytes } from "./bytes.ts";
 
 /** A parsed response status line and header fields. */
 export interface HttpResponseHead {
@@ -180,13 +181,5 @@ export function decodeChunked(bytes: Uint8Array): Uint8Array | null {
     parts.push(bytes.subarray(start, start + size));
     offset = start + size + 2;
   }
-  let total = 0;
-  for (const p of parts) total += p.byteLength;
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.byteLength;
-  }
-  return out;
+  return concatBytes(parts);
 }

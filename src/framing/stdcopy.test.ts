@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { concatBytes, demultiplexAll, encodeStdcopyFrame, StdcopyDemuxer, StdcopyError, type StdcopyStream } from "./stdcopy.ts";
+import { concatBytes } from "./bytes.ts";
+import { demultiplexAll, encodeStdcopyFrame, StdcopyDemuxer, StdcopyError, type StdcopyStream } from "./stdcopy.ts";
 
 /** Binary payloads covering every byte value, including bytes that look like headers. */
 function binary(length: number, seed: number): Uint8Array {

@@ -9,6 +9,7 @@
  *
  * @module
  */
+import { concatBytes } from "./bytes.ts";
 
 /** Which stream a frame belongs to: 0 stdin (echoed, shown on stdout), 1 stdout, 2 stderr, 3 system error. */
 export type StdcopyStream = 0 | 1 | 2 | 3;
@@ -147,26 +148,4 @@ export function demultiplexAll(wire: Uint8Array): { stdout: Uint8Array; stderr: 
   }
   demux.end();
   return { stdout: concatBytes(parts.stdout), stderr: concatBytes(parts.stderr), systemError: concatBytes(parts.systemError) };
-}
-
-/**
- * Joins byte arrays into one (returns the only one untouched when there is just one).
- *
- * @example
- * ```ts
- * import { concatBytes } from "./stdcopy.ts";
- * console.assert(concatBytes([new Uint8Array([1]), new Uint8Array([2, 3])]).length === 3);
- * ```
- */
-export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
-  if (parts.length === 1) return parts[0]!;
-  let total = 0;
-  for (const p of parts) total += p.byteLength;
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const p of parts) {
-    out.set(p, offset);
-    offset += p.byteLength;
-  }
-  return out;
 }
