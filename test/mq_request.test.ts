@@ -78,6 +78,19 @@ for (const way of waysToTest()) {
       await stopServer(server);
     });
 
+    it("idles without burning a core", async () => {
+      const server = await startServer(way);
+      const cpuTicks = () => readFileSync(`/proc/${server.pid}/stat`, "utf8").split(") ")[1]!.split(" ").slice(11, 13).reduce((a, b) => a + Number(b), 0);
+      const before = cpuTicks();
+      await new Promise((resolve) => setTimeout(resolve, 3000));
+      const used = cpuTicks() - before;
+      // 100 ticks a second is one whole core; polling every few milliseconds costs about 1 %.
+      assert.ok(used < 75, `serve used ${used} ticks of CPU in 3 s of idling`);
+      const r = await runCli(way, ["mq", "status", String(server.pid), "--json"]);
+      assert.equal(r.stdout, '{"status":200,"scoped":true}\n');
+      await stopServer(server);
+    });
+
     it("carries a multi-frame configuration both ways (set-cfg then cfg)", async () => {
       const server = await startServer(way);
       const pid = String(server.pid);
