@@ -433,7 +433,7 @@ as the docker CLI does. Otherwise it exits with the container's exit code.`,
     const keys = parseDetachKeys(options["detach-keys"]);
     const docker = await client();
     const info = await docker.inspect(args[0]!);
-    if (info.State.Paused) throw new IpcatError("docker", "You cannot attach to a paused container, unpause it first", { hint: "docker unpause it" });
+    if (info.State.Paused) throw new IpcatError("docker", "You cannot attach to a paused container, unpause it first", { hint: "unpause it first with 'docker unpause'" });
     if (info.State.Restarting) throw new IpcatError("docker", "You cannot attach to a restarting container, wait until it is running");
     if (!info.State.Running) throw new IpcatError("docker", "You cannot attach to a stopped container, start it first", { hint: `ipcat docker start -a ${args[0]}` });
     const stdin = !options["no-stdin"] && info.Config.OpenStdin;
