@@ -243,7 +243,7 @@ export class DockerApi {
       case "EACCES":
       case "EPERM":
         return new IpcatError("docker", `permission denied on the Docker daemon socket ${path}`, {
-          hint: "run as root or as a member of the socket's group (usually 'docker')",
+          hint: "run as root or as a member of the socket's group, usually 'docker'",
           cause: error,
         });
       default:
@@ -267,7 +267,7 @@ export class DockerApi {
       return new IpcatError("docker", text, { hint: "no registry is used: build the image with 'ipcat docker import'" });
     }
     if (/is not running/i.test(text)) return new IpcatError("docker", text, { hint: "start it first with 'ipcat docker start'" });
-    if (/is paused/i.test(text)) return new IpcatError("docker", text, { hint: "unpause it first ('docker unpause')" });
+    if (/is paused/i.test(text)) return new IpcatError("docker", text, { hint: "unpause it first with 'docker unpause'" });
     if (/is restarting/i.test(text)) return new IpcatError("docker", text, { hint: "wait until it is running" });
     if (status === 409) return new IpcatError("docker", text, { hint: "see the container's state with 'ipcat docker ps -a'" });
     return new IpcatError("docker", `Error response from daemon: ${text}`);

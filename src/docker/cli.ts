@@ -100,6 +100,7 @@ function specFrom(options: ContainerFlags, args: string[], attached: boolean): C
     tty: options.tty,
     openStdin: options.interactive,
     stdinOnce: options.interactive && attached,
+    detached: !attached,
     autoRemove: options.rm,
     binds: options.volume,
     networkMode: options.network,
@@ -211,7 +212,7 @@ const create = defineCommand({
   passThroughAfter: 1,
   examples: [["ipcat docker create --name job --network none busybox:local sh -c 'echo hi'", "Creates 'job'; start it with 'ipcat docker start -a job'"]],
   async run({ options, args }) {
-    const { id, warnings } = await (await client()).create(specFrom(options, args, false));
+    const { id, warnings } = await (await client()).create(specFrom(options, args, true));
     await printWarnings(warnings);
     await writeOut(`${id}\n`);
     return 0;
@@ -246,7 +247,7 @@ async function startAttached(
         if (error instanceof IpcatError) {
           const status = startFailureStatus(error.message);
           if (status === 127) throw new IpcatError("docker_command_not_found", error.message, { hint: "check the command and the image's PATH", cause: error });
-          if (status === 126) throw new IpcatError("docker_cannot_invoke", error.message, { hint: "the command exists but cannot be run (permissions, or a directory)", cause: error });
+          if (status === 126) throw new IpcatError("docker_cannot_invoke", error.message, { hint: "the command exists but cannot be run: check that it is an executable file", cause: error });
         }
         throw error;
       }
@@ -432,7 +433,7 @@ as the docker CLI does. Otherwise it exits with the container's exit code.`,
     const keys = parseDetachKeys(options["detach-keys"]);
     const docker = await client();
     const info = await docker.inspect(args[0]!);
-    if (info.State.Paused) throw new IpcatError("docker", "You cannot attach to a paused container, unpause it first", { hint: "docker unpause it" });
+    if (info.State.Paused) throw new IpcatError("docker", "You cannot attach to a paused container, unpause it first", { hint: "unpause it first with 'docker unpause'" });
     if (info.State.Restarting) throw new IpcatError("docker", "You cannot attach to a restarting container, wait until it is running");
     if (!info.State.Running) throw new IpcatError("docker", "You cannot attach to a stopped container, start it first", { hint: `ipcat docker start -a ${args[0]}` });
     const stdin = !options["no-stdin"] && info.Config.OpenStdin;

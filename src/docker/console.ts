@@ -38,8 +38,9 @@ const SIGNAL_EXIT: Partial<Record<SignalName, number>> = { SIGINT: 130, SIGTERM:
  */
 export function checkTty(attachStdin: boolean, tty: boolean): void {
   if (tty && attachStdin && !runtime.isTerminal(0)) {
-    throw new IpcatError("docker", "the input device is not a TTY", {
-      hint: "drop -t, or run from a terminal (with -i and a pipe, leave out -t)",
+    // Exit status 1, not 125: the docker CLI's own status for this refusal.
+    throw new IpcatError("failed", "the input device is not a TTY", {
+      hint: "drop -t when stdin is a pipe or a file, or run from a terminal",
     });
   }
 }

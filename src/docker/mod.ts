@@ -51,6 +51,8 @@ export interface ContainerSpec {
   openStdin?: boolean;
   /** Close the container's stdin when the attached client half-closes (`run -i` sets it). */
   stdinOnce?: boolean;
+  /** Started in the background (`run -d`): the container records no attached streams. */
+  detached?: boolean;
   /** Remove the container when it exits (`--rm`). */
   autoRemove?: boolean;
   /** Bind mounts, `SRC:DST[:ro]` (`-v`). */
@@ -161,7 +163,7 @@ export class Docker {
 
   /** Creates a container; returns its id and the daemon's warnings. */
   async create(spec: ContainerSpec): Promise<{ id: string; warnings: string[] }> {
-    const attachStdin = spec.openStdin ?? false;
+    const attached = !(spec.detached ?? false);
     const body = v.parse(CreateBody, {
       Image: spec.image,
       ...(spec.cmd ? { Cmd: spec.cmd } : {}),
@@ -170,11 +172,11 @@ export class Docker {
       ...(spec.workdir ? { WorkingDir: spec.workdir } : {}),
       ...(spec.user ? { User: spec.user } : {}),
       Tty: spec.tty ?? false,
-      OpenStdin: attachStdin,
+      OpenStdin: spec.openStdin ?? false,
       StdinOnce: spec.stdinOnce ?? false,
-      AttachStdin: attachStdin,
-      AttachStdout: true,
-      AttachStderr: true,
+      AttachStdin: attached && (spec.openStdin ?? false),
+      AttachStdout: attached,
+      AttachStderr: attached,
       HostConfig: {
         AutoRemove: spec.autoRemove ?? false,
         ...(spec.binds?.length ? { Binds: spec.binds } : {}),

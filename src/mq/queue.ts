@@ -334,9 +334,10 @@ export class MessageQueue {
     if (this.#nonblocking) throw queueError(Errno.EAGAIN, "send", this.name, { maxmsg: this.#maxmsg });
     const deadline = options.timeoutMs === undefined ? Infinity : Date.now() + options.timeoutMs;
     for (;;) {
-      await this.#beforeWait(deadline, options, "send");
+      this.#checkWait(deadline, options, "send");
       if (libc().symbols.mq_timedsend(this.fd, data, data.byteLength, priority, this.#sliceDeadline(deadline)) === 0) return;
       this.#sendFailed(data);
+      await yieldToEventLoop();
     }
   }
 
@@ -391,14 +392,15 @@ export class MessageQueue {
     if (this.#nonblocking) throw queueError(Errno.EAGAIN, "receive", this.name);
     const deadline = options.timeoutMs === undefined ? Infinity : Date.now() + options.timeoutMs;
     for (;;) {
-      await this.#beforeWait(deadline, options, "receive");
+      this.#checkWait(deadline, options, "receive");
       const n = this.receiveSliceInto(buffer, deadline);
       if (n >= 0) return { data: buffer.slice(0, n), priority: this.lastPriority };
+      await yieldToEventLoop();
     }
   }
 
-  async #beforeWait(deadline: number, options: WaitOptions, what: "send" | "receive"): Promise<void> {
-    await yieldToEventLoop();
+  /** Throws the abort reason or a timeout before the next wait; the wait itself comes first. */
+  #checkWait(deadline: number, options: WaitOptions, what: "send" | "receive"): void {
     if (options.signal?.aborted) throw options.signal.reason;
     if (Date.now() >= deadline) {
       throw new IpcatError("timeout", what === "send"

@@ -99,14 +99,14 @@ export function serveListener(listener: Listener, options: ServeOptions): SockSe
   async function handle(conn: import("../adapter/mod.ts").Conn, id: number): Promise<void> {
     const framed = new FramedConn(conn, maxPayload);
     const hello = { kind: "connect" as const, ...PROTOCOL_VERSION, features: 0, maxPayload };
-    if (options.maxClients !== undefined && sessions.size >= options.maxClients) {
-      log(`client ${id}: refused, already serving --max-clients ${options.maxClients}`);
-      framed.send({ ...hello, code: STATUS_CODES.busy });
+    const refuse = async (code: number) => {
+      framed.send({ ...hello, code });
       framed.flush();
       await conn.closeWrite().catch(() => {});
+      // Let the client read the answer before the connection goes: wait for its close.
+      while (await conn.read().catch(() => null) !== null);
       conn.close();
-      return;
-    }
+    };
     let first;
     try {
       first = await readFirstFrame(framed);
@@ -126,10 +126,12 @@ export function serveListener(listener: Listener, options: ServeOptions): SockSe
     }
     if (first.major !== PROTOCOL_VERSION.major) {
       log(`client ${id}: refused: protocol version ${first.major}.${first.minor}, this server speaks ${PROTOCOL_VERSION.major}.${PROTOCOL_VERSION.minor}`);
-      framed.send({ ...hello, code: STATUS_CODES.unsupported_version });
-      framed.flush();
-      await conn.closeWrite().catch(() => {});
-      conn.close();
+      await refuse(STATUS_CODES.unsupported_version);
+      return;
+    }
+    if (options.maxClients !== undefined && sessions.size >= options.maxClients) {
+      log(`client ${id}: refused, already serving --max-clients ${options.maxClients}`);
+      await refuse(STATUS_CODES.busy);
       return;
     }
     framed.peerMaxPayload = first.maxPayload;
