@@ -13,7 +13,7 @@
 // IPCAT_TEST_DOCKER_HOST names a daemon (npm test starts one when run as root).
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { existsSync, readlinkSync, rmSync } from "node:fs";
+import { readlinkSync, rmSync } from "node:fs";
 import { request } from "node:http";
 import { join } from "node:path";
 import process from "node:process";
@@ -217,7 +217,6 @@ describe("scenarios in real containers", () => {
       // The client removed its queues in the container's namespace, not in the host's.
       const left = await ok(["docker", "exec", server, "ls", "-A", "/dev/mqueue"]);
       assert.equal(left.stdout, "", `queues left in the container's namespace: ${left.stdout}`);
-      assert.equal(existsSync(`/dev/mqueue/ScopeIPCIn.1`), false);
     });
 
     it("a server on the host answers a client in a container started with --ipc host", { skip }, async () => {
