@@ -226,6 +226,52 @@ for (const way of waysToTest()) {
       assert.equal(out, "");
     });
 
+    it("delivers 10,000 messages sent at three priorities by priority, FIFO within each, none lost", { skip: !isRoot || !has("unshare") }, async () => {
+      // 5,000 messages fit under the default RLIMIT_MSGQUEUE; msg_max is raised in an IPC
+      // namespace of the test's own. Two rounds make 10,000.
+      const counts = { 1: 1667, 5: 1667, 9: 1666 } as const;
+      const script = `set -e
+        echo 5000 > /proc/sys/fs/mqueue/msg_max
+        "$@" mq create /prio --maxmsg 5000 --msgsize 16
+        for round in 1 2; do
+          for p in 1 5 9; do
+            n=$(case $p in 1) echo ${counts[1]};; 5) echo ${counts[5]};; 9) echo ${counts[9]};; esac)
+            seq -f "r$round-p$p-%.0f" 0 $((n - 1)) | "$@" mq send /prio - --priority $p &
+          done
+          wait
+          "$@" mq stat /prio --json
+          "$@" mq recv /prio --count 5000 --json
+        done`;
+      const r = await runProcess(["unshare", "--ipc", "sh", "-c", script, "sh", ...cliCommand(way)]);
+      assert.equal(r.code, 0, r.stderr);
+      const lines = r.stdout.trim().split("\n").map((l) => JSON.parse(l));
+      const expected: unknown[] = [];
+      for (const round of [1, 2]) {
+        expected.push({ name: "/prio", maxmsg: 5000, msgsize: 16, curmsgs: 5000 });
+        for (const p of [9, 5, 1] as const) {
+          for (let i = 0; i < counts[p]; i++) expected.push({ priority: p, data: `r${round}-p${p}-${i}` });
+        }
+      }
+      const stats = lines.filter((l) => "name" in l).map(({ name, maxmsg, msgsize, curmsgs }) => ({ name, maxmsg, msgsize, curmsgs }));
+      const messages = lines.filter((l) => !("name" in l));
+      assert.deepEqual(stats, expected.filter((e) => "name" in (e as object)));
+      assert.equal(messages.length, 10_000);
+      assert.deepEqual(messages, expected.filter((e) => !("name" in (e as object))));
+    });
+
+    it("Ctrl-C stops a send waiting on a full queue; nothing extra is queued", async () => {
+      const name = freshName(way);
+      const queue = openQueue(name, { create: true, maxmsg: 1, msgsize: 16 });
+      queue.trySend(new TextEncoder().encode("first"));
+      const child = startCli(way, ["mq", "send", name, "second"]);
+      await waitUntil(() => queueOpenedBy(child.pid!, name));
+      child.kill("SIGINT");
+      assert.equal((await exited(child)).code, 130);
+      assert.equal(queue.attributes().curmsgs, 1);
+      assert.equal(new TextDecoder().decode(queue.tryReceive()!.data), "first");
+      queue.close();
+    });
+
     it("moves 10,000 lines from 'send -' to 'recv --count' in order, none lost", async () => {
       const name = freshName(way);
       openQueue(name, { create: true, maxmsg: 10, msgsize: 64 }).close();
