@@ -157,7 +157,7 @@ const serve = defineCommand({
   description:
     "Plays the library's part: polls for /ScopeIPCIn.PID (PID: this process, as seen in its PID\nnamespace, or --as-pid) and answers on /ScopeIPCOut.PID. Built in: getSupportedCmd,\nstatus, details and transports; get/set cfg keep a configuration in memory; snapshot\nanswers 500. With --handler, every request goes to CMD (run by sh -c): the request JSON\non its stdin, the response JSON expected on its stdout. Malformed requests get 400, a\nrequest broken off midway 500 after --timeout; the server keeps serving. Ctrl-C stops it.",
   options: {
-    flavor: COMMON_OPTIONS.flavor,
+    flavor: { type: "string", value: "scope|appview", description: "Play libscope (ScopeIPC* queues, default) or the AppView library (AppViewIPC*)" },
     handler: { type: "string", value: "CMD", description: "Answer every request with this command's output" },
     "as-pid": { type: "string", value: "PID", description: "Use PID in the queue names instead of this process's" },
     timeout: { type: "string", short: "t", value: "S", description: "How long to wait for the rest of a request, and for the client to read (default 1)" },

@@ -19,7 +19,7 @@ import { IpcatError } from "../errors.ts";
 import { libc } from "./libc.ts";
 import {
   BAD_PAYLOAD_RESPONSE, FAILED_RESPONSE, type Flavor, OK_RESPONSE, queueNames, REQUESTS, type RequestPayload,
-  RequestPayloadSchema, statusPayload, supportedCommandsPayload, UNKNOWN_REQUEST_RESPONSE,
+  RequestPayloadSchema, ResponsePayloadSchema, statusPayload, supportedCommandsPayload, UNKNOWN_REQUEST_RESPONSE,
 } from "./protocol.ts";
 import { type MessageQueue, namespacePid, tryOpenQueue, yieldToEventLoop } from "./queue.ts";
 
@@ -231,21 +231,19 @@ class Server {
       this.#event({ kind: "answered", uniq, status: 400, detail: "payload is not JSON with a numeric req" });
       return BAD_PAYLOAD_RESPONSE;
     }
+    const req = request.output.req;
     let answer: string;
+    let status: number;
     try {
-      const result = await this.options.handler?.(request.output);
+      // The request as sent, key order included (valibot's output puts `req` first).
+      const result = await this.options.handler?.(parsed as RequestPayload);
       answer = result === undefined ? this.#builtIn(request.output) : typeof result === "string" ? result : JSON.stringify(result);
+      status = responseStatus(answer);
     } catch (error) {
-      this.#event({ kind: "handler_failed", uniq, req: request.output.req, status: 500, detail: error instanceof Error ? error.message : String(error) });
+      this.#event({ kind: "handler_failed", uniq, req, status: 500, detail: error instanceof Error ? error.message : String(error) });
       return FAILED_RESPONSE;
     }
-    let status = 0;
-    try {
-      status = (JSON.parse(answer) as { status?: number }).status ?? 0;
-    } catch {
-      // a handler's text is checked where it is produced
-    }
-    this.#event({ kind: "answered", uniq, req: request.output.req, status });
+    this.#event({ kind: "answered", uniq, req, status });
     return answer;
   }
 
@@ -279,6 +277,19 @@ class Server {
   }
 }
 
+/** The `status` of a response payload; throws when the text is no such payload. */
+function responseStatus(text: string): number {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new IpcatError("failed", `handler answered with text that is not JSON: ${JSON.stringify(text.slice(0, 80))}`);
+  }
+  const checked = v.safeParse(ResponsePayloadSchema, parsed);
+  if (!checked.success) throw new IpcatError("failed", "handler answered with JSON that is not an object with a numeric status");
+  return checked.output.status;
+}
+
 function machineId(): string {
   try {
     return readFileSync("/etc/machine-id", "utf8").trim();
@@ -290,7 +301,8 @@ function machineId(): string {
 /**
  * A handler that runs `command` (through `sh -c`) for each request: the request JSON on
  * its stdin (and its number in `IPCAT_MQ_REQ`), the response JSON expected on its stdout.
- * A failing command, or output that is not a JSON object, answers `{"status":500}`.
+ * A failing command, or output that is not a JSON object with a numeric `status`, answers
+ * `{"status":500}`.
  *
  * @example
  * ```ts
@@ -315,7 +327,9 @@ export function commandHandler(command: string): RequestHandler {
     } catch {
       throw new IpcatError("failed", `handler printed no JSON: ${JSON.stringify(stdout.slice(0, 80))}`);
     }
-    if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) throw new IpcatError("failed", "handler printed JSON that is not an object");
+    const checked = v.safeParse(ResponsePayloadSchema, parsed);
+    if (!checked.success) throw new IpcatError("failed", `handler printed JSON that is not a response object with a numeric status: ${JSON.stringify(stdout.slice(0, 80))}`);
+    // The handler's own key order is kept: clients may read the payload as text.
     return JSON.stringify(parsed);
   };
 }
