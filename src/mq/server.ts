@@ -60,14 +60,18 @@ export interface ServeOptions {
   onEvent?: (event: ServeEvent) => void;
 }
 
-/** Idle polling interval: a request waits at most about this long to be noticed. */
-const IDLE_POLL_MS = 2;
+/**
+ * Idle polling step, in microseconds. The real CLI gives up when its request is not taken
+ * within about 50 retries of 50 µs, so a request must be noticed within a couple of
+ * milliseconds; a failed `mq_open` every millisecond costs about 2 % of a core.
+ */
+const IDLE_POLL_US = 1000;
 /** After a request, poll tightly this long: clients often ask again at once. */
 const HOT_MS = 250;
-/** The sleep between tight polls, in microseconds (the real library uses 50). */
+/** The step between tight polls, in microseconds (the real library uses 50). */
 const HOT_POLL_US = 50;
-/** How long tight polling may hold the event loop before giving it a turn. */
-const HOT_BURST_MS = 5;
+/** How long a burst of polls may hold the event loop (signals, timers) before it gets a turn. */
+const BURST_MS = 10;
 
 /**
  * Serves requests until `signal` aborts, answering as the real library does.
@@ -116,25 +120,23 @@ class Server {
         falseAlarm = false;
         continue;
       }
-      if (Date.now() < hotUntil && !falseAlarm) {
-        // A request waiting without its Out queue yet is a false alarm: give the loop a turn.
-        falseAlarm = this.#pollTightly();
-        if (!falseAlarm) await yieldToEventLoop();
-      } else if (falseAlarm) {
+      if (falseAlarm) {
+        // A request waiting without its Out queue yet: give the loop a turn, then look again.
         falseAlarm = false;
         await yieldToEventLoop();
-      } else {
-        await new Promise((resolve) => setTimeout(resolve, IDLE_POLL_MS));
+        continue;
       }
+      falseAlarm = this.#pollBurst(Date.now() < hotUntil ? HOT_POLL_US : IDLE_POLL_US);
+      if (!falseAlarm) await yieldToEventLoop();
     }
   }
 
-  /** Sleeps in short steps, up to one burst, until a request seems to be waiting. */
-  #pollTightly(): boolean {
-    const until = Date.now() + HOT_BURST_MS;
+  /** Sleeps in steps of `stepUs`, for up to one burst, until a request seems to be waiting. */
+  #pollBurst(stepUs: number): boolean {
+    const until = Date.now() + BURST_MS;
     const { symbols } = libc();
     while (Date.now() < until) {
-      symbols.usleep(HOT_POLL_US);
+      symbols.usleep(stepUs);
       if (this.#requestWaiting()) return true;
     }
     return false;
