@@ -194,6 +194,7 @@ const serve = defineCommand({
         frameTimeoutMs: options.timeout,
         signal,
         onEvent: log,
+        ownsEventLoop: true,
       });
       return abortStatus(signal);
     } finally {
