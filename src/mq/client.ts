@@ -8,7 +8,9 @@ import { IpcatError } from "../errors.ts";
 import { DEFAULT_MAXMSG, DEFAULT_MSGSIZE, encodeRequest, ResponseAssembler } from "../framing/mq.ts";
 import * as v from "valibot";
 import { type Flavor, queueNames, ResponsePayloadSchema } from "./protocol.ts";
-import { enterIpcNamespaceOf, formatSeconds, type MessageQueue, namespacePid, openQueue, unlinkQueue, yieldToEventLoop } from "./queue.ts";
+import {
+  enterIpcNamespaceOf, formatSeconds, type MessageQueue, namespacePid, openQueue, queueName, unlinkQueue, yieldToEventLoop,
+} from "./queue.ts";
 
 /** Where and how to send a request. Give `pid`, or both `inQueue` and `outQueue`. */
 export interface RequestOptions {
@@ -118,7 +120,7 @@ function resolveQueues(options: RequestOptions): { in: string; out: string } {
     if (options.inQueue === undefined || options.outQueue === undefined) {
       throw new IpcatError("usage", "give both the In and the Out queue", { hint: "use --in NAME --out NAME, or --pid PID" });
     }
-    return { in: options.inQueue, out: options.outQueue };
+    return { in: queueName(options.inQueue), out: queueName(options.outQueue) };
   }
   if (options.pid === undefined) throw new IpcatError("usage", "say which process to ask", { hint: "use --pid PID, or --in NAME --out NAME" });
   const inside = namespacePid(options.pid);

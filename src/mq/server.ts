@@ -121,7 +121,7 @@ class Server {
     let hotUntil = 0;
     let falseAlarm = false;
     while (!signal?.aborted) {
-      if (await this.pollOnce()) {
+      if (await this.#pollOnce()) {
         hotUntil = Date.now() + HOT_MS;
         falseAlarm = false;
         continue;
@@ -154,24 +154,20 @@ class Server {
   }
 
   #requestWaiting(): boolean {
-    const queue = this.#open(this.names.in, "read");
+    const queue = tryOpenQueue(this.names.in, "read");
     if (!queue) return false;
     const waiting = queue.attributes().curmsgs > 0;
     queue.close();
     return waiting;
   }
 
-  #open(name: string, access: "read" | "write"): MessageQueue | null {
-    return tryOpenQueue(name, access);
-  }
-
   /** Handles one request if one is waiting; returns whether it did. */
-  async pollOnce(): Promise<boolean> {
-    const inQueue = this.#open(this.names.in, "read");
+  async #pollOnce(): Promise<boolean> {
+    const inQueue = tryOpenQueue(this.names.in, "read");
     if (!inQueue) return false;
     try {
       if (inQueue.attributes().curmsgs === 0) return false;
-      const outQueue = this.#open(this.names.out, "write");
+      const outQueue = tryOpenQueue(this.names.out, "write");
       if (!outQueue) return false;
       try {
         await this.#exchange(inQueue, outQueue);
