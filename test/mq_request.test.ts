@@ -74,6 +74,9 @@ for (const way of waysToTest()) {
       assert.equal(r.stdout, '{"status":501}\n');
       r = await runCli(way, ["mq", "request", "--pid", pid, '{"no":"req"}']);
       assert.equal(r.stdout, '{"status":400}\n');
+      r = await runCli(way, ["mq", "status", "abc"]);
+      assert.equal(r.code, 2);
+      assert.equal(r.stderr, "ipcat: 'abc' is not a process id (give the PID of the process to ask, e.g. 'ipcat mq status 4242')\n");
       assert.equal(queueExists(`/ScopeIPCIn.${pid}`) || queueExists(`/ScopeIPCOut.${pid}`), false);
       await stopServer(server);
     });

@@ -106,7 +106,11 @@ function verbCommand(verb: (typeof VERBS)[number]): Command {
       ? [[`ipcat mq set-cfg 4242 scope.json`, "Sends the configuration in scope.json"], [`echo '{"metric":{"enable":false}}' | ipcat mq set-cfg 4242 -`, "From stdin"]]
       : [[`ipcat mq ${verb.name} 4242`, verb.summary], [`ipcat mq ${verb.name} 4242 --flavor appview`, "The same for an AppView process"]],
     async run({ options, args }) {
-      const pid = v.parse(PidSchema, args[0]);
+      const parsedPid = v.safeParse(PidSchema, args[0]);
+      if (!parsedPid.success) {
+        throw new IpcatError("usage", `'${args[0]}' is not a process id`, { hint: `give the PID of the process to ask, e.g. 'ipcat mq ${verb.name} 4242'` });
+      }
+      const pid = parsedPid.output;
       const name = requestNames(options.flavor)[verb.req];
       if (name === undefined) {
         throw new IpcatError("usage", `AppView has no ${verb.name} request`, { hint: "use --flavor scope for AppScope processes" });
