@@ -98,7 +98,7 @@ function verbCommand(verb: (typeof VERBS)[number]): Command {
     name: verb.name,
     summary: verb.summary,
     usage: takesConfig ? "PID FILE|-" : "PID",
-    description: `Sends request ${verb.req} to process PID and prints the response JSON, indented (--json: as received).\nFails (exit 1) when the process answers with a status other than 200.${takesConfig ? "\nThe configuration is a JSON object read from FILE, or from stdin with '-'." : ""}`,
+    description: `Sends request ${verb.req} to process PID and prints the response JSON, indented (--json: as received).\nFails (exit 1) when the process answers with a status other than 200. The queues are\n/ScopeIPCIn.PID and /ScopeIPCOut.PID (AppView: /AppViewIPC*), removed afterwards; a process\nin a container is reached by its host PID (ipcat enters its IPC namespace: needs root).${takesConfig ? "\nThe configuration is a JSON object read from FILE, or from stdin with '-'." : ""}`,
     options: { ...COMMON_OPTIONS, json: { type: "boolean", description: "Print the response as received, on one line" } },
     schema: v.object({ ...COMMON_SCHEMA, json: v.optional(v.boolean(), false) }),
     positionals: takesConfig ? { min: 2, max: 2 } : { min: 1, max: 1 },
