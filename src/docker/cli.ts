@@ -63,6 +63,7 @@ const containerOptions = {
   user: { type: "string", short: "u", value: "USER[:GROUP]", description: "User to run as" },
   entrypoint: { type: "string", value: "CMD", description: "Override the image's entrypoint (\"\" clears it)" },
   network: { type: "string", value: "MODE", description: "Network mode, e.g. none or host (default: the daemon's)" },
+  "log-driver": { type: "string", value: "DRIVER", description: "Where the daemon keeps the output, e.g. none (default: the daemon's)" },
   rm: { type: "boolean", description: "Remove the container when it exits" },
 } satisfies OptionSpecs;
 
@@ -76,6 +77,7 @@ const containerSchema = {
   user: v.optional(v.string()),
   entrypoint: v.optional(v.string()),
   network: v.optional(v.pipe(v.string(), v.minLength(1))),
+  "log-driver": v.optional(v.pipe(v.string(), v.regex(/^[a-z0-9_.-]+$/, "a log driver name such as none or json-file"))),
   rm: flag,
 };
 
@@ -104,6 +106,7 @@ function specFrom(options: ContainerFlags, args: string[], attached: boolean): C
     autoRemove: options.rm,
     binds: options.volume,
     networkMode: options.network,
+    logDriver: options["log-driver"],
   };
 }
 

@@ -59,6 +59,8 @@ export interface ContainerSpec {
   binds?: string[];
   /** `none` keeps the container off every network; unset: the daemon's default. */
   networkMode?: string;
+  /** Where the daemon keeps the output (`json-file`, `none`, …); unset: the daemon's default. */
+  logDriver?: string;
 }
 
 /** When a `wait` returns: the next exit, once not running, or once removed. */
@@ -181,6 +183,7 @@ export class Docker {
         AutoRemove: spec.autoRemove ?? false,
         ...(spec.binds?.length ? { Binds: spec.binds } : {}),
         ...(spec.networkMode ? { NetworkMode: spec.networkMode } : {}),
+        ...(spec.logDriver ? { LogConfig: { Type: spec.logDriver, Config: {} } } : {}),
       },
     });
     const created = await this.api.requestJson(CreatedId, "POST", "/containers/create", {

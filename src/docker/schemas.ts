@@ -102,6 +102,7 @@ export const CreateBody = v.object({
     AutoRemove: v.boolean(),
     Binds: v.optional(v.array(v.string())),
     NetworkMode: v.optional(v.string()),
+    LogConfig: v.optional(v.object({ Type: v.string(), Config: v.record(v.string(), v.string()) })),
   }),
 });
 /** The body of `POST /containers/create`. */
