@@ -57,9 +57,10 @@ for (const way of waysToTest()) {
       assert.match(bad.stderr, /^ipcat: .+\n$/);
     });
 
-    dockerIt("run: 1 MiB stdout and 1 MiB stderr, byte-exact and apart, exit code 3", async () => {
+    dockerIt("run: 1 MiB stdout and 1 MiB stderr, byte-exact and apart, exit code 3; --rm leaves nothing", async () => {
+      const name = uniqueName(`big-${way}`);
       const result = await ipcatDockerBytes(way, [
-        "run", "--rm", "--network", "none", "-v", `${outFile}:/out.bin:ro`, "-v", `${errFile}:/err.bin:ro`, IMAGE,
+        "run", "--rm", "--name", name, "--network", "none", "-v", `${outFile}:/out.bin:ro`, "-v", `${errFile}:/err.bin:ro`, IMAGE,
         "sh", "-c", "cat /out.bin; cat /err.bin >&2; exit 3",
       ]);
       assert.equal(result.code, 3, result.stderr.subarray(0, 300).toString());
@@ -67,6 +68,17 @@ for (const way of waysToTest()) {
       assert.ok(result.stdout.equals(stdoutData), "stdout differs");
       assert.equal(result.stderr.byteLength, MiB);
       assert.ok(result.stderr.equals(stderrData), "stderr differs");
+      const gone = await ipcatDocker(way, ["inspect", name]);
+      assert.equal(gone.code, 125, "--rm must have removed the container before run returned");
+    });
+
+    dockerIt("logs -f follows a running container to its end, streams apart", async () => {
+      const name = track(uniqueName(`follow-${way}`));
+      await ipcatDocker(way, ["run", "-d", "--name", name, "--network", "none", IMAGE, "sh", "-c", "echo a; sleep 1; echo b >&2; sleep 1; echo c"]);
+      const result = await ipcatDocker(way, ["logs", "-f", name]);
+      assert.equal(result.code, 0, result.stderr);
+      assert.equal(result.stdout, "a\nc\n");
+      assert.equal(result.stderr, "b\n");
     });
 
     dockerIt("run -i: binary stdin round trip through cat, ending on output EOF after the half-close", async () => {
