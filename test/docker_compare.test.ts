@@ -101,6 +101,11 @@ for (const way of waysToTest()) {
       }
       const piped = await both(way, ["exec", "-i", running, "cat"], data);
       assert.ok(piped.ours.stdout.equals(piped.reference.stdout));
+
+      const tty = track(uniqueName(`cmpt-${way}`));
+      await ipcatDocker(way, ["run", "-t", "--name", tty, "--network", "none", IMAGE, "sh", "-c", "echo out; echo err >&2"]);
+      const logs = await both(way, ["logs", tty]);
+      assert.ok(logs.ours.stdout.equals(logs.reference.stdout) && logs.ours.stdout.toString() === "out\r\nerr\r\n", "TTY logs pass through raw");
     });
   });
 }

@@ -19,7 +19,15 @@ export const CLIENT_MAX_API = "1.43";
 /** The oldest: 1.30 is where `wait` sends its headers before blocking, which `run` relies on. */
 export const CLIENT_MIN_API = "1.30";
 
-/** Compares `1.41`-style versions. */
+/**
+ * Compares `1.41`-style versions: negative, zero or positive.
+ *
+ * @example
+ * ```ts
+ * import { compareApiVersions } from "./api.ts";
+ * console.assert(compareApiVersions("1.9", "1.41") < 0 && compareApiVersions("1.41", "1.41") === 0);
+ * ```
+ */
 export function compareApiVersions(a: string, b: string): number {
   const [am = 0, an = 0] = a.split(".").map(Number);
   const [bm = 0, bn = 0] = b.split(".").map(Number);

@@ -24,7 +24,15 @@ const seconds = v.optional(v.pipe(v.string(), v.regex(/^-?\d+$/, "a whole number
 
 const client = () => Docker.fromEnv();
 
-/** The docker CLI's status for a failed start: 127 not found, 126 cannot invoke, else 125. */
+/**
+ * The docker CLI's status for a failed start: 127 not found, 126 cannot invoke, else 125.
+ *
+ * @example
+ * ```ts
+ * import { startFailureStatus } from "./cli.ts";
+ * console.assert(startFailureStatus('exec: "x": executable file not found in $PATH') === 127);
+ * ```
+ */
 export function startFailureStatus(message: string): number {
   if (/executable file not found|no such file or directory|system cannot find the file specified/i.test(message)) return 127;
   if (/permission denied|is a directory/i.test(message)) return 126;
