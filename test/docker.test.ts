@@ -95,6 +95,12 @@ for (const way of waysToTest()) {
       assert.equal(result.stderr, "done\n");
     });
 
+    dockerIt("run -i: a container that exits without reading 20 MiB of stdin still ends with its output and code", async () => {
+      const result = await ipcatDockerBytes(way, ["run", "--rm", "-i", "--network", "none", IMAGE, "sh", "-c", "echo bye; exit 2"], { stdin: new Uint8Array(20 * MiB) });
+      assert.equal(result.stdout.toString(), "bye\n");
+      assert.equal(result.code, 2, result.stderr.toString());
+    });
+
     dockerIt("run loses nothing from a container that prints and exits at once", async () => {
       for (let i = 0; i < 3; i++) {
         const result = await ipcatDocker(way, ["run", "--rm", "--network", "none", IMAGE, "echo", `first-${i}`]);

@@ -95,7 +95,9 @@ export async function runConsole(docker: Docker, session: HijackedSession, optio
           detached = true;
           session.close();
         }
-      }, () => session.close());
+      }, () => {
+        // The daemon stopped reading stdin (the process exited): output still ends on its own.
+      });
     }
     await options.beforeOutput?.();
     if (session.tty && resize && size) await docker.resize(resize.id, size, resize.kind).catch(() => {});
