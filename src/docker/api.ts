@@ -39,8 +39,8 @@ export interface RequestOptions {
   query?: Record<string, string | number | boolean | undefined>;
   /** A JSON body (already validated by the caller). */
   json?: unknown;
-  /** A raw body, e.g. a tar. */
-  body?: Uint8Array;
+  /** A raw body, e.g. a tar, whole or streamed. */
+  body?: Uint8Array | ReadableStream<Uint8Array>;
   contentType?: string;
   /** Statuses that are not errors besides 2xx (e.g. 304 "already started"). */
   accept?: readonly number[];
@@ -292,7 +292,7 @@ export class DockerApi {
       body = options.body as unknown as RequestInit["body"];
     }
     try {
-      return await this.#fetch(url, { method, headers, body });
+      return await this.#fetch(url, { method, headers, body, ...(body instanceof ReadableStream ? { duplex: "half" } : {}) } as RequestInit);
     } catch (error) {
       throw await this.connectionError(error);
     }

@@ -5,14 +5,14 @@
  *
  * @module
  */
-import { readFileSync } from "node:fs";
+import { createReadStream, openSync } from "node:fs";
 import process from "node:process";
+import { Readable } from "node:stream";
 import * as v from "valibot";
 import { runtime } from "../adapter/mod.ts";
 import { type Command, defineCommand, type Family, type OptionSpecs } from "../cli/command.ts";
 import { writeErr, writeOut } from "../cli/io.ts";
 import { formatError, IpcatError } from "../errors.ts";
-import { concatBytes } from "../framing/bytes.ts";
 import { checkTty, runConsole } from "./console.ts";
 import { indentJson, psRow, table } from "./format.ts";
 import { type ContainerSpec, Docker } from "./mod.ts";
@@ -520,19 +520,25 @@ const importImage = defineCommand({
   examples: [["tar -C rootfs -c . | ipcat docker import - busybox:local", "Imports the tar on stdin as busybox:local and prints the image ID"]],
   async run({ args }) {
     const [source, reference] = args;
-    let tar: Uint8Array;
+    let tar: ReadableStream<Uint8Array>;
     if (source === "-") {
-      const parts: Uint8Array[] = [];
-      for (let chunk = await runtime.stdin.read(); chunk !== null; chunk = await runtime.stdin.read()) parts.push(chunk);
-      tar = concatBytes(parts);
+      tar = new ReadableStream<Uint8Array>({
+        async pull(controller) {
+          const chunk = await runtime.stdin.read();
+          if (chunk === null) controller.close();
+          else controller.enqueue(chunk);
+        },
+        cancel: () => runtime.stdin.cancel(),
+      });
     } else {
+      let fd: number;
       try {
-        tar = readFileSync(source!);
+        fd = openSync(source!, "r");
       } catch (error) {
         throw new IpcatError("docker", `cannot read ${source}: ${(error as Error).message}`, { hint: "give the path of a tar file, or - for stdin" });
       }
+      tar = Readable.toWeb(createReadStream("", { fd })) as unknown as ReadableStream<Uint8Array>;
     }
-    if (tar.byteLength === 0) throw new IpcatError("docker", "the tar is empty", { hint: "give a tar of a root file system" });
     await writeOut(`${await (await client()).importImage(tar, reference)}\n`);
     return 0;
   },

@@ -363,6 +363,7 @@ export class Docker {
 
   /**
    * Imports a root file system tar as an image (`docker import`); returns the image id.
+   * A stream is sent as it is read, so a large tar never sits in memory whole.
    *
    * @example
    * ```ts
@@ -372,7 +373,7 @@ export class Docker {
    * console.log(await docker.importImage(readFileSync("rootfs.tar"), "busybox:local"));
    * ```
    */
-  async importImage(tar: Uint8Array, reference?: string): Promise<string> {
+  async importImage(tar: Uint8Array | ReadableStream<Uint8Array>, reference?: string): Promise<string> {
     let repo: string | undefined;
     let tag: string | undefined;
     if (reference) {
