@@ -238,5 +238,16 @@ for (const way of waysToTest()) {
       assert.equal(code, 7);
       assert.match(out, /trapped/);
     });
+
+    dockerIt("--sig-proxy=false: SIGINT ends ipcat and leaves the container running", async () => {
+      const name = track(uniqueName(`nosig-${way}`));
+      const child = startCli(way, ["docker", "run", "--sig-proxy=false", "--name", name, "--network", "none", IMAGE, "sh", "-c", "trap 'echo trapped' INT; echo ready; while true; do sleep 0.1; done"], { env: { DOCKER_HOST } });
+      await waitForOutput(child, "ready");
+      child.kill("SIGINT");
+      const ended = await exited(child);
+      assert.ok(ended.code === 130 || ended.signal === "SIGINT", JSON.stringify(ended));
+      const state = JSON.parse((await ipcatDocker(way, ["inspect", name])).stdout)[0].State;
+      assert.equal(state.Running, true);
+    });
   });
 }
