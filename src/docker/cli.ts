@@ -12,7 +12,7 @@ import * as v from "valibot";
 import { runtime } from "../adapter/mod.ts";
 import { type Command, defineCommand, type Family, type OptionSpecs } from "../cli/command.ts";
 import { writeErr, writeOut } from "../cli/io.ts";
-import { formatError, IpcatError } from "../errors.ts";
+import { EXIT_CODES, formatError, IpcatError } from "../errors.ts";
 import { checkTty, runConsole } from "./console.ts";
 import { indentJson, psRow, table } from "./format.ts";
 import { type ContainerSpec, Docker } from "./mod.ts";
@@ -39,23 +39,19 @@ export function startFailureStatus(message: string): number {
   return 125;
 }
 
-/** Runs `action` on each name; one failure is thrown, several are printed and give 125. */
-async function eachContainer(names: string[], action: (name: string) => Promise<string | null>): Promise<number> {
-  let failures = 0;
-  let only: unknown = undefined;
+/** Runs `action` on each name; with one name its failure is thrown, with several each is printed and the status is 125. */
+async function eachContainer(names: string[], action: (name: string) => Promise<string>): Promise<number> {
+  let failed = false;
   for (const name of names) {
     try {
-      const line = await action(name);
-      if (line !== null) await writeOut(`${line}\n`);
+      await writeOut(`${await action(name)}\n`);
     } catch (error) {
       if (names.length === 1) throw error;
-      failures++;
-      only = error;
+      failed = true;
       await writeErr(formatError(error) + "\n");
     }
   }
-  if (failures > 0 && only !== undefined) return 125;
-  return 0;
+  return failed ? EXIT_CODES.docker : 0;
 }
 
 /** Sinks that write a container's output to this process's stdout and stderr. */
