@@ -53,6 +53,13 @@ for (const way of waysToTest()) {
       }
     });
 
+    dockerIt("version: the server's Engine section reads as the CLI's", async () => {
+      const { reference, ours } = await both(way, ["version"]);
+      const engine = (text: string) => text.slice(text.indexOf("Server:"), text.indexOf("Experimental:")).trimEnd();
+      assert.equal(ours.code, 0);
+      assert.equal(engine(ours.stdout.toString()), engine(reference.stdout.toString()));
+    });
+
     dockerIt("run -i: binary stdin through cat, and -it refused without a terminal", async () => {
       const { reference, ours } = await both(way, ["run", "--rm", "-i", "--network", "none", IMAGE, "cat"], data);
       assert.equal(ours.code, reference.code);

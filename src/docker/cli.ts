@@ -151,12 +151,21 @@ const version = defineCommand({
       `Client:\n ${"Version:".padEnd(19)}${VERSION} (ipcat, ${runtime.name} ${runtime.version})\n ${"API version:".padEnd(19)}${api} (negotiated)\n\n` +
         `Server:\n Engine:\n` + row("Version", info.Version) +
         row("API version", `${info.ApiVersion}${info.MinAPIVersion ? ` (minimum version ${info.MinAPIVersion})` : ""}`) +
-        row("Go version", info.GoVersion) + row("Git commit", info.GitCommit) + row("Built", info.BuildTime) +
-        row("OS/Arch", `${info.Os}/${info.Arch}`) + row("Kernel version", info.KernelVersion),
+        row("Go version", info.GoVersion) + row("Git commit", info.GitCommit) + row("Built", info.BuildTime && goAnsiDate(info.BuildTime)) +
+        row("OS/Arch", `${info.Os}/${info.Arch}`) + row("Experimental", String(info.Experimental ?? false)),
     );
     return 0;
   },
 });
+
+/** A timestamp as Go's `time.ANSIC` layout writes it (`Thu May  7 21:09:36 2026`), as docker version shows it. */
+function goAnsiDate(iso: string): string {
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return iso;
+  const [weekday, month] = [date.toUTCString().slice(0, 3), date.toUTCString().slice(8, 11)];
+  const time = date.toISOString().slice(11, 19);
+  return `${weekday} ${month} ${String(date.getUTCDate()).padStart(2)} ${time} ${date.getUTCFullYear()}`;
+}
 
 const ps = defineCommand({
   name: "ps",

@@ -19,8 +19,8 @@ export const VersionInfo = v.looseObject({
   GoVersion: v.optional(v.string()),
   Os: v.string(),
   Arch: v.string(),
-  KernelVersion: v.optional(v.string()),
   BuildTime: v.optional(v.string()),
+  Experimental: v.optional(v.boolean()),
 });
 /** The daemon's version report. */
 export type VersionInfo = v.InferOutput<typeof VersionInfo>;
