@@ -98,7 +98,7 @@ export async function run(ctx: BenchContext): Promise<BenchRow[]> {
     ipcatRates.push(ipcatInProcess(pairs));
   }
 
-  const lines = ctx.quick ? 50_000 : 200_000;
+  const lines = ctx.quick ? 200_000 : 1_000_000;
   const input = join(ctx.workDir, "mq-lines.txt");
   writeFileSync(input, Array.from({ length: lines }, (_, i) => `message ${i}`).join("\n") + "\n");
   const queueName = `/ipcat-bench-pair-${process.pid}`;

@@ -57,9 +57,10 @@ for (const way of waysToTest()) {
       assert.match(bad.stderr, /^ipcat: .+\n$/);
     });
 
-    dockerIt("run: 1 MiB stdout and 1 MiB stderr, byte-exact and apart, exit code 3", async () => {
+    dockerIt("run: 1 MiB stdout and 1 MiB stderr, byte-exact and apart, exit code 3; --rm leaves nothing", async () => {
+      const name = uniqueName(`big-${way}`);
       const result = await ipcatDockerBytes(way, [
-        "run", "--rm", "--network", "none", "-v", `${outFile}:/out.bin:ro`, "-v", `${errFile}:/err.bin:ro`, IMAGE,
+        "run", "--rm", "--name", name, "--network", "none", "-v", `${outFile}:/out.bin:ro`, "-v", `${errFile}:/err.bin:ro`, IMAGE,
         "sh", "-c", "cat /out.bin; cat /err.bin >&2; exit 3",
       ]);
       assert.equal(result.code, 3, result.stderr.subarray(0, 300).toString());
@@ -67,6 +68,17 @@ for (const way of waysToTest()) {
       assert.ok(result.stdout.equals(stdoutData), "stdout differs");
       assert.equal(result.stderr.byteLength, MiB);
       assert.ok(result.stderr.equals(stderrData), "stderr differs");
+      const gone = await ipcatDocker(way, ["inspect", name]);
+      assert.equal(gone.code, 125, "--rm must have removed the container before run returned");
+    });
+
+    dockerIt("logs -f follows a running container to its end, streams apart", async () => {
+      const name = track(uniqueName(`follow-${way}`));
+      await ipcatDocker(way, ["run", "-d", "--name", name, "--network", "none", IMAGE, "sh", "-c", "echo a; sleep 1; echo b >&2; sleep 1; echo c"]);
+      const result = await ipcatDocker(way, ["logs", "-f", name]);
+      assert.equal(result.code, 0, result.stderr);
+      assert.equal(result.stdout, "a\nc\n");
+      assert.equal(result.stderr, "b\n");
     });
 
     dockerIt("run -i: binary stdin round trip through cat, ending on output EOF after the half-close", async () => {
@@ -81,6 +93,12 @@ for (const way of waysToTest()) {
       assert.equal(result.code, 4);
       assert.equal(result.stdout.trim(), "5");
       assert.equal(result.stderr, "done\n");
+    });
+
+    dockerIt("run -i: a container that exits without reading 20 MiB of stdin still ends with its output and code", async () => {
+      const result = await ipcatDockerBytes(way, ["run", "--rm", "-i", "--network", "none", IMAGE, "sh", "-c", "echo bye; exit 2"], { stdin: new Uint8Array(20 * MiB) });
+      assert.equal(result.stdout.toString(), "bye\n");
+      assert.equal(result.code, 2, result.stderr.toString());
     });
 
     dockerIt("run loses nothing from a container that prints and exits at once", async () => {
@@ -219,6 +237,17 @@ for (const way of waysToTest()) {
       const { code } = await exited(child);
       assert.equal(code, 7);
       assert.match(out, /trapped/);
+    });
+
+    dockerIt("--sig-proxy=false: SIGINT ends ipcat and leaves the container running", async () => {
+      const name = track(uniqueName(`nosig-${way}`));
+      const child = startCli(way, ["docker", "run", "--sig-proxy=false", "--name", name, "--network", "none", IMAGE, "sh", "-c", "trap 'echo trapped' INT; echo ready; while true; do sleep 0.1; done"], { env: { DOCKER_HOST } });
+      await waitForOutput(child, "ready");
+      child.kill("SIGINT");
+      const ended = await exited(child);
+      assert.ok(ended.code === 130 || ended.signal === "SIGINT", JSON.stringify(ended));
+      const state = JSON.parse((await ipcatDocker(way, ["inspect", name])).stdout)[0].State;
+      assert.equal(state.Running, true);
     });
   });
 }

@@ -53,6 +53,13 @@ for (const way of waysToTest()) {
       }
     });
 
+    dockerIt("version: the server's Engine section reads as the CLI's", async () => {
+      const { reference, ours } = await both(way, ["version"]);
+      const engine = (text: string) => text.slice(text.indexOf("Server:"), text.indexOf("Experimental:")).trimEnd();
+      assert.equal(ours.code, 0);
+      assert.equal(engine(ours.stdout.toString()), engine(reference.stdout.toString()));
+    });
+
     dockerIt("run -i: binary stdin through cat, and -it refused without a terminal", async () => {
       const { reference, ours } = await both(way, ["run", "--rm", "-i", "--network", "none", IMAGE, "cat"], data);
       assert.equal(ours.code, reference.code);
@@ -101,6 +108,11 @@ for (const way of waysToTest()) {
       }
       const piped = await both(way, ["exec", "-i", running, "cat"], data);
       assert.ok(piped.ours.stdout.equals(piped.reference.stdout));
+
+      const tty = track(uniqueName(`cmpt-${way}`));
+      await ipcatDocker(way, ["run", "-t", "--name", tty, "--network", "none", IMAGE, "sh", "-c", "echo out; echo err >&2"]);
+      const logs = await both(way, ["logs", tty]);
+      assert.ok(logs.ours.stdout.equals(logs.reference.stdout) && logs.ours.stdout.toString() === "out\r\nerr\r\n", "TTY logs pass through raw");
     });
   });
 }

@@ -7,12 +7,13 @@
  *
  * @module
  */
-import { execFileSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, rmSync } from "node:fs";
 import process from "node:process";
 import { it } from "node:test";
-import { type CliResult, cliCommand, runCli, runProcess, type RunOptions, startProcess, tempName, type Way } from "./harness.ts";
+import { BUSYBOX, busyboxRootfsTar } from "./docker_rootfs.ts";
+import { type CliResult, cliCommand, runCli, runProcess, type RunOptions, startProcess, type Way } from "./harness.ts";
+
+export { busyboxRootfsTar };
 
 /** The test daemon, or undefined (the tests then skip, saying why). */
 export const DOCKER_HOST = process.env.IPCAT_TEST_DOCKER_HOST;
@@ -26,7 +27,6 @@ if (SKIP) console.log(`docker tests skipped: ${SKIP}`);
 export const IMAGE = "ipcat-test-busybox:latest";
 /** The docker CLI, pointed at the test daemon (reference only). */
 export const DOCKER_CLI = ["docker", "-H", DOCKER_HOST ?? "unix:///nonexistent"];
-const BUSYBOX = "/bin/busybox";
 
 /** `it` that skips with the reason when there is no daemon. */
 export function dockerIt(name: string, fn: () => Promise<void>): void {
@@ -42,24 +42,6 @@ let counter = 0;
 /** A container name unique to this run. */
 export function uniqueName(prefix: string): string {
   return `ipcat-${prefix}-${process.pid}-${++counter}`;
-}
-
-/** A tar of a root file system: busybox-static plus one symlink per applet, and /etc/passwd. */
-export function busyboxRootfsTar(): string {
-  const root = tempName("ipcat-rootfs");
-  mkdirSync(join(root, "bin"), { recursive: true });
-  mkdirSync(join(root, "etc"));
-  mkdirSync(join(root, "tmp"));
-  copyFileSync(BUSYBOX, join(root, "bin", "busybox"));
-  for (const applet of execFileSync(BUSYBOX, ["--list"], { encoding: "utf8" }).split("\n").filter(Boolean)) {
-    if (applet !== "busybox") symlinkSync("busybox", join(root, "bin", applet));
-  }
-  writeFileSync(join(root, "etc", "passwd"), "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/sh\n");
-  writeFileSync(join(root, "bin", "not-executable"), "#!/bin/sh\necho never\n", { mode: 0o644 });
-  const tar = `${root}.tar`;
-  execFileSync("tar", ["-C", root, "-cf", tar, "."]);
-  rmSync(root, { recursive: true, force: true });
-  return tar;
 }
 
 let imported: Promise<void> | null = null;

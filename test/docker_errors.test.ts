@@ -126,6 +126,12 @@ for (const way of waysToTest()) {
         assert.equal(result.stderr, `ipcat: ${prefix}No such container: ${nobody} (list containers with 'ipcat docker ps -a')\n`, args.join(" "));
         assert.equal(result.stdout, "");
       }
+      const some = track(uniqueName(`some-${way}`));
+      await ipcatDocker(way, ["create", "--name", some, "--network", "none", IMAGE, "true"]);
+      const partly = await ipcatDocker(way, ["rm", some, nobody]);
+      assert.equal(partly.code, 125, "one failure among several names is still a failure");
+      assert.equal(partly.stdout, `${some}\n`);
+      assert.equal(partly.stderr, `ipcat: No such container: ${nobody} (list containers with 'ipcat docker ps -a')\n`);
       const image = await ipcatDocker(way, ["run", "--rm", "--network", "none", "ipcat-no-such-image:v0", "true"]);
       assert.equal(image.code, 125);
       assert.match(image.stderr, ONE_LINE);

@@ -68,6 +68,21 @@ after(async () => {
   await removeContainers();
 });
 
+describe("docker TTY: the docker CLI as the reference", () => {
+  dockerIt("the CLI detaches from run -it with exit 0 and from attach with 'read escape sequence' and exit 1, as ipcat does", async () => {
+    const name = track(uniqueName("ttycli"));
+    const cli = `docker -H ${DOCKER_HOST}`;
+    const run = tmux.start(`${cli} run -it --name ${name} --network none ${IMAGE} sh`);
+    await tmux.waitFor(run, /\/ # $/m);
+    tmux.keys(run, "C-p", "C-q");
+    await tmux.waitFor(run, /EXIT=0/);
+    const again = tmux.start(`${cli} attach ${name}`);
+    await new Promise((r) => setTimeout(r, 500));
+    tmux.keys(again, "C-p", "C-q");
+    assert.match(await tmux.waitFor(again, /EXIT=\d+/), /read escape sequence\s*\nEXIT=1/);
+  });
+});
+
 for (const way of waysToTest()) {
   describe(`docker TTY through tmux (${way})`, () => {
     const ipcat = `DOCKER_HOST=${DOCKER_HOST} ${cliCommand(way).join(" ")} docker`;

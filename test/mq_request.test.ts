@@ -3,11 +3,11 @@
 // timeouts, Ctrl-C, and a server in its own IPC (and PID) namespace reached with --pid.
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { readFileSync, readlinkSync } from "node:fs";
+import { existsSync, readFileSync, readlinkSync } from "node:fs";
 import process from "node:process";
 import { after, describe, it } from "node:test";
 import { cliCommand, exited, runCli, startCli, startProcess, waitForOutput, waysToTest } from "./harness.ts";
-import { openQueue, statQueue } from "../src/mq/mod.ts";
+import { openQueue, statQueue, tryOpenQueue } from "../src/mq/mod.ts";
 
 const children: ChildProcess[] = [];
 after(async () => {
@@ -43,6 +43,8 @@ const queueExists = (name: string) => {
 
 const isRoot = process.getuid?.() === 0;
 const hasUnshare = spawnSync("sh", ["-c", "command -v unshare"]).status === 0;
+// The namespaced servers run as the compiled binary, whichever way the client runs.
+const canNamespace = isRoot && hasUnshare && existsSync(cliCommand("binary")[0]!);
 
 for (const way of waysToTest()) {
   describe(`mq request and serve (${way})`, () => {
@@ -74,8 +76,43 @@ for (const way of waysToTest()) {
       assert.equal(r.stdout, '{"status":501}\n');
       r = await runCli(way, ["mq", "request", "--pid", pid, '{"no":"req"}']);
       assert.equal(r.stdout, '{"status":400}\n');
+      r = await runCli(way, ["mq", "status", "abc"]);
+      assert.equal(r.code, 2);
+      assert.equal(r.stderr, "ipcat: 'abc' is not a process id (give the PID of the process to ask, e.g. 'ipcat mq status 4242')\n");
       assert.equal(queueExists(`/ScopeIPCIn.${pid}`) || queueExists(`/ScopeIPCOut.${pid}`), false);
       await stopServer(server);
+    });
+
+    it("puts the real CLI's bytes on the wire, in queues made as the real CLI makes them", async () => {
+      const pid = 760000 + (process.pid % 10000);
+      const names = { in: `/ScopeIPCIn.${pid}`, out: `/ScopeIPCOut.${pid}` };
+      const client = runCli(way, ["mq", "request", "--in", names.in, "--out", names.out, '{"req":1}']);
+      let frame: Uint8Array | null = null;
+      let seen: ReturnType<typeof statQueue> | null = null;
+      const until = Date.now() + 30_000;
+      while (!frame) {
+        assert.ok(Date.now() < until, "the request never arrived");
+        const inQueue = tryOpenQueue(names.in, "read");
+        const outQueue = tryOpenQueue(names.out, "write");
+        const message = outQueue ? inQueue?.tryReceive() : null;
+        if (message && outQueue) {
+          frame = message.data;
+          seen = statQueue(names.in);
+          const uniq = JSON.parse(new TextDecoder().decode(frame.subarray(0, frame.indexOf(0)))).uniq;
+          outQueue.trySend(new TextEncoder().encode(`{"status":200,"uniq":${uniq},"remain":28}\0{"status":200,"scoped":true}`));
+        }
+        inQueue?.close();
+        outQueue?.close();
+        await new Promise((resolve) => setTimeout(resolve, 1));
+      }
+      const r = await client;
+      assert.equal(r.stdout, '{"status":200,"scoped":true}\n', r.stderr);
+      const text = new TextDecoder().decode(frame);
+      assert.match(text, /^\{"req":0,"uniq":\d{1,4},"remain":9\}\0\{"req":1\}\0$/);
+      assert.equal(seen!.maxmsg, 10);
+      assert.equal(seen!.msgsize, 8192);
+      if (seen!.mode !== null) assert.equal(seen!.mode, "0666", "created under a cleared umask");
+      assert.equal(queueExists(names.in) || queueExists(names.out), false);
     });
 
     it("idles without burning a core", async () => {
@@ -167,7 +204,7 @@ for (const way of waysToTest()) {
       sleeper.kill("SIGTERM");
     });
 
-    it("reaches a server in its own IPC namespace with --pid (setns)", { skip: !isRoot || !hasUnshare }, async () => {
+    it("reaches a server in its own IPC namespace with --pid (setns)", { skip: !canNamespace }, async () => {
       const server = startProcess(["unshare", "--ipc", ...cliCommand("binary"), "mq", "serve"]);
       children.push(server);
       await waitForOutput(server, "Ctrl-C stops");
@@ -180,7 +217,7 @@ for (const way of waysToTest()) {
       await stopServer(server);
     });
 
-    it("reaches a server in its own IPC and PID namespaces, naming queues by its inner PID", { skip: !isRoot || !hasUnshare }, async () => {
+    it("reaches a server in its own IPC and PID namespaces, naming queues by its inner PID", { skip: !canNamespace }, async () => {
       const wrapper = spawn("unshare", ["--ipc", "--pid", "--fork", "--mount-proc", ...cliCommand("binary"), "mq", "serve"], { stdio: ["pipe", "pipe", "pipe"] });
       children.push(wrapper);
       await waitForOutput(wrapper, "Ctrl-C stops");

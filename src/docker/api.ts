@@ -19,7 +19,15 @@ export const CLIENT_MAX_API = "1.43";
 /** The oldest: 1.30 is where `wait` sends its headers before blocking, which `run` relies on. */
 export const CLIENT_MIN_API = "1.30";
 
-/** Compares `1.41`-style versions. */
+/**
+ * Compares `1.41`-style versions: negative, zero or positive.
+ *
+ * @example
+ * ```ts
+ * import { compareApiVersions } from "./api.ts";
+ * console.assert(compareApiVersions("1.9", "1.41") < 0 && compareApiVersions("1.41", "1.41") === 0);
+ * ```
+ */
 export function compareApiVersions(a: string, b: string): number {
   const [am = 0, an = 0] = a.split(".").map(Number);
   const [bm = 0, bn = 0] = b.split(".").map(Number);
@@ -31,8 +39,8 @@ export interface RequestOptions {
   query?: Record<string, string | number | boolean | undefined>;
   /** A JSON body (already validated by the caller). */
   json?: unknown;
-  /** A raw body, e.g. a tar. */
-  body?: Uint8Array;
+  /** A raw body, e.g. a tar, whole or streamed. */
+  body?: Uint8Array | ReadableStream<Uint8Array>;
   contentType?: string;
   /** Statuses that are not errors besides 2xx (e.g. 304 "already started"). */
   accept?: readonly number[];
@@ -284,7 +292,7 @@ export class DockerApi {
       body = options.body as unknown as RequestInit["body"];
     }
     try {
-      return await this.#fetch(url, { method, headers, body });
+      return await this.#fetch(url, { method, headers, body, ...(body instanceof ReadableStream ? { duplex: "half" } : {}) } as RequestInit);
     } catch (error) {
       throw await this.connectionError(error);
     }

@@ -5,14 +5,14 @@
  *
  * @module
  */
-import { readFileSync } from "node:fs";
+import { createReadStream, openSync } from "node:fs";
 import process from "node:process";
+import { Readable } from "node:stream";
 import * as v from "valibot";
 import { runtime } from "../adapter/mod.ts";
 import { type Command, defineCommand, type Family, type OptionSpecs } from "../cli/command.ts";
 import { writeErr, writeOut } from "../cli/io.ts";
-import { formatError, IpcatError } from "../errors.ts";
-import { concatBytes } from "../framing/bytes.ts";
+import { EXIT_CODES, formatError, IpcatError } from "../errors.ts";
 import { checkTty, runConsole } from "./console.ts";
 import { indentJson, psRow, table } from "./format.ts";
 import { type ContainerSpec, Docker } from "./mod.ts";
@@ -24,30 +24,34 @@ const seconds = v.optional(v.pipe(v.string(), v.regex(/^-?\d+$/, "a whole number
 
 const client = () => Docker.fromEnv();
 
-/** The docker CLI's status for a failed start: 127 not found, 126 cannot invoke, else 125. */
+/**
+ * The docker CLI's status for a failed start: 127 not found, 126 cannot invoke, else 125.
+ *
+ * @example
+ * ```ts
+ * import { startFailureStatus } from "./cli.ts";
+ * console.assert(startFailureStatus('exec: "x": executable file not found in $PATH') === 127);
+ * ```
+ */
 export function startFailureStatus(message: string): number {
   if (/executable file not found|no such file or directory|system cannot find the file specified/i.test(message)) return 127;
   if (/permission denied|is a directory/i.test(message)) return 126;
   return 125;
 }
 
-/** Runs `action` on each name; one failure is thrown, several are printed and give 125. */
-async function eachContainer(names: string[], action: (name: string) => Promise<string | null>): Promise<number> {
-  let failures = 0;
-  let only: unknown = undefined;
+/** Runs `action` on each name; with one name its failure is thrown, with several each is printed and the status is 125. */
+async function eachContainer(names: string[], action: (name: string) => Promise<string>): Promise<number> {
+  let failed = false;
   for (const name of names) {
     try {
-      const line = await action(name);
-      if (line !== null) await writeOut(`${line}\n`);
+      await writeOut(`${await action(name)}\n`);
     } catch (error) {
       if (names.length === 1) throw error;
-      failures++;
-      only = error;
+      failed = true;
       await writeErr(formatError(error) + "\n");
     }
   }
-  if (failures > 0 && only !== undefined) return 125;
-  return 0;
+  return failed ? EXIT_CODES.docker : 0;
 }
 
 /** Sinks that write a container's output to this process's stdout and stderr. */
@@ -63,6 +67,7 @@ const containerOptions = {
   user: { type: "string", short: "u", value: "USER[:GROUP]", description: "User to run as" },
   entrypoint: { type: "string", value: "CMD", description: "Override the image's entrypoint (\"\" clears it)" },
   network: { type: "string", value: "MODE", description: "Network mode, e.g. none or host (default: the daemon's)" },
+  "log-driver": { type: "string", value: "DRIVER", description: "Where the daemon keeps the output, e.g. none (default: the daemon's)" },
   rm: { type: "boolean", description: "Remove the container when it exits" },
 } satisfies OptionSpecs;
 
@@ -76,6 +81,7 @@ const containerSchema = {
   user: v.optional(v.string()),
   entrypoint: v.optional(v.string()),
   network: v.optional(v.pipe(v.string(), v.minLength(1))),
+  "log-driver": v.optional(v.pipe(v.string(), v.regex(/^[a-z0-9_.-]+$/, "a log driver name such as none or json-file"))),
   rm: flag,
 };
 
@@ -104,6 +110,7 @@ function specFrom(options: ContainerFlags, args: string[], attached: boolean): C
     autoRemove: options.rm,
     binds: options.volume,
     networkMode: options.network,
+    logDriver: options["log-driver"],
   };
 }
 
@@ -144,12 +151,21 @@ const version = defineCommand({
       `Client:\n ${"Version:".padEnd(19)}${VERSION} (ipcat, ${runtime.name} ${runtime.version})\n ${"API version:".padEnd(19)}${api} (negotiated)\n\n` +
         `Server:\n Engine:\n` + row("Version", info.Version) +
         row("API version", `${info.ApiVersion}${info.MinAPIVersion ? ` (minimum version ${info.MinAPIVersion})` : ""}`) +
-        row("Go version", info.GoVersion) + row("Git commit", info.GitCommit) + row("Built", info.BuildTime) +
-        row("OS/Arch", `${info.Os}/${info.Arch}`) + row("Kernel version", info.KernelVersion),
+        row("Go version", info.GoVersion) + row("Git commit", info.GitCommit) + row("Built", info.BuildTime && goAnsiDate(info.BuildTime)) +
+        row("OS/Arch", `${info.Os}/${info.Arch}`) + row("Experimental", String(info.Experimental ?? false)),
     );
     return 0;
   },
 });
+
+/** A timestamp as Go's `time.ANSIC` layout writes it (`Thu May  7 21:09:36 2026`), as docker version shows it. */
+function goAnsiDate(iso: string): string {
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return iso;
+  const [weekday, month] = [date.toUTCString().slice(0, 3), date.toUTCString().slice(8, 11)];
+  const time = date.toISOString().slice(11, 19);
+  return `${weekday} ${month} ${String(date.getUTCDate()).padStart(2)} ${time} ${date.getUTCFullYear()}`;
+}
 
 const ps = defineCommand({
   name: "ps",
@@ -509,19 +525,25 @@ const importImage = defineCommand({
   examples: [["tar -C rootfs -c . | ipcat docker import - busybox:local", "Imports the tar on stdin as busybox:local and prints the image ID"]],
   async run({ args }) {
     const [source, reference] = args;
-    let tar: Uint8Array;
+    let tar: ReadableStream<Uint8Array>;
     if (source === "-") {
-      const parts: Uint8Array[] = [];
-      for (let chunk = await runtime.stdin.read(); chunk !== null; chunk = await runtime.stdin.read()) parts.push(chunk);
-      tar = concatBytes(parts);
+      tar = new ReadableStream<Uint8Array>({
+        async pull(controller) {
+          const chunk = await runtime.stdin.read();
+          if (chunk === null) controller.close();
+          else controller.enqueue(chunk);
+        },
+        cancel: () => runtime.stdin.cancel(),
+      });
     } else {
+      let fd: number;
       try {
-        tar = readFileSync(source!);
+        fd = openSync(source!, "r");
       } catch (error) {
         throw new IpcatError("docker", `cannot read ${source}: ${(error as Error).message}`, { hint: "give the path of a tar file, or - for stdin" });
       }
+      tar = Readable.toWeb(createReadStream("", { fd })) as unknown as ReadableStream<Uint8Array>;
     }
-    if (tar.byteLength === 0) throw new IpcatError("docker", "the tar is empty", { hint: "give a tar of a root file system" });
     await writeOut(`${await (await client()).importImage(tar, reference)}\n`);
     return 0;
   },

@@ -95,15 +95,32 @@ export async function runConsole(docker: Docker, session: HijackedSession, optio
           detached = true;
           session.close();
         }
-      }, () => session.close());
+      }, () => {
+        // The daemon stopped reading stdin (the process exited): output still ends on its own.
+      });
     }
     await options.beforeOutput?.();
-    if (session.tty && resize && size) await docker.resize(resize.id, size, resize.kind).catch(() => {});
+    if (session.tty && resize && size) void initialResize(docker, resize, size);
     await session.copyOutput({ stdout: (d) => runtime.stdout.write(d), stderr: (d) => runtime.stderr.write(d) });
     session.close();
     return detached ? "detached" : "ended";
   } finally {
     for (const undo of cleanups.reverse()) undo();
     if (options.stdin) runtime.stdin.cancel();
+  }
+}
+
+/**
+ * Sizes the remote TTY right after start, retrying a few times as the docker CLI does:
+ * an exec process may not exist yet when its stream is already up.
+ */
+async function initialResize(docker: Docker, target: NonNullable<ConsoleOptions["resize"]>, size: { rows: number; cols: number }): Promise<void> {
+  for (let attempt = 1; attempt <= 5; attempt++) {
+    try {
+      await docker.resize(target.id, size, target.kind);
+      return;
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, 20 * attempt));
+    }
   }
 }

@@ -94,7 +94,16 @@ export function humanDuration(seconds: number): string {
   return `${Math.floor(hours / 24 / 365)} years`;
 }
 
-/** The `ps` row of one container, with the docker CLI's column names. */
+/**
+ * The `ps` row of one container, with the docker CLI's column names (as in `--format json`).
+ *
+ * @example
+ * ```ts
+ * import { psRow } from "./format.ts";
+ * const row = psRow({ Id: "0123456789abcdef", Names: ["/web"], Image: "busybox", Command: "sh", Created: 0, State: "running", Status: "Up", Labels: {} }, 5, false);
+ * console.assert(row.ID === "0123456789ab" && row.Names === "web" && row.RunningFor === "5 seconds ago");
+ * ```
+ */
 export function psRow(c: ContainerSummary, nowSeconds: number, noTrunc: boolean): Record<string, string> {
   const command = noTrunc || c.Command.length <= 20 ? c.Command : `${c.Command.slice(0, 19)}…`;
   return {

@@ -59,6 +59,8 @@ export interface ContainerSpec {
   binds?: string[];
   /** `none` keeps the container off every network; unset: the daemon's default. */
   networkMode?: string;
+  /** Where the daemon keeps the output (`json-file`, `none`, …); unset: the daemon's default. */
+  logDriver?: string;
 }
 
 /** When a `wait` returns: the next exit, once not running, or once removed. */
@@ -181,6 +183,7 @@ export class Docker {
         AutoRemove: spec.autoRemove ?? false,
         ...(spec.binds?.length ? { Binds: spec.binds } : {}),
         ...(spec.networkMode ? { NetworkMode: spec.networkMode } : {}),
+        ...(spec.logDriver ? { LogConfig: { Type: spec.logDriver, Config: {} } } : {}),
       },
     });
     const created = await this.api.requestJson(CreatedId, "POST", "/containers/create", {
@@ -360,6 +363,7 @@ export class Docker {
 
   /**
    * Imports a root file system tar as an image (`docker import`); returns the image id.
+   * A stream is sent as it is read, so a large tar never sits in memory whole.
    *
    * @example
    * ```ts
@@ -369,7 +373,7 @@ export class Docker {
    * console.log(await docker.importImage(readFileSync("rootfs.tar"), "busybox:local"));
    * ```
    */
-  async importImage(tar: Uint8Array, reference?: string): Promise<string> {
+  async importImage(tar: Uint8Array | ReadableStream<Uint8Array>, reference?: string): Promise<string> {
     let repo: string | undefined;
     let tag: string | undefined;
     if (reference) {

@@ -19,8 +19,8 @@ export const VersionInfo = v.looseObject({
   GoVersion: v.optional(v.string()),
   Os: v.string(),
   Arch: v.string(),
-  KernelVersion: v.optional(v.string()),
   BuildTime: v.optional(v.string()),
+  Experimental: v.optional(v.boolean()),
 });
 /** The daemon's version report. */
 export type VersionInfo = v.InferOutput<typeof VersionInfo>;
@@ -102,6 +102,7 @@ export const CreateBody = v.object({
     AutoRemove: v.boolean(),
     Binds: v.optional(v.array(v.string())),
     NetworkMode: v.optional(v.string()),
+    LogConfig: v.optional(v.object({ Type: v.string(), Config: v.record(v.string(), v.string()) })),
   }),
 });
 /** The body of `POST /containers/create`. */

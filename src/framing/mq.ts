@@ -153,7 +153,16 @@ export function encodeErrorResponse(status: 400 | 500, uniq: number): Uint8Array
   return encoder.encode(responseMetaText({ status, uniq, remain: 0 }));
 }
 
-/** A frame split at its first NUL, or `null` when it has none. */
+/**
+ * A frame split at its first NUL, or `null` when it has none.
+ *
+ * @example
+ * ```ts
+ * import { splitFrame } from "./mq.ts";
+ * const parts = splitFrame(new TextEncoder().encode('{"status":200}\0{}'));
+ * console.assert(parts!.chunk.byteLength === 2);
+ * ```
+ */
 export function splitFrame(frame: Uint8Array): { meta: Uint8Array; chunk: Uint8Array } | null {
   const nul = frame.indexOf(0);
   if (nul < 0) return null;
@@ -264,7 +273,15 @@ export class RequestAssembler {
   }
 }
 
-/** Joins byte arrays. */
+/**
+ * Joins byte arrays into one.
+ *
+ * @example
+ * ```ts
+ * import { concat } from "./mq.ts";
+ * console.assert(concat([new Uint8Array([1]), new Uint8Array([2, 3])]).byteLength === 3);
+ * ```
+ */
 export function concat(parts: readonly Uint8Array[]): Uint8Array {
   if (parts.length === 1) return parts[0]!;
   const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));

@@ -27,7 +27,15 @@ export interface QueueInfo {
   gid: number | null;
 }
 
-/** Whether an mqueue filesystem is mounted at `/dev/mqueue` in this mount namespace. */
+/**
+ * Whether an mqueue filesystem is mounted at `/dev/mqueue` in this mount namespace.
+ *
+ * @example
+ * ```ts
+ * import { mqueueMounted } from "./admin.ts";
+ * console.log(mqueueMounted() ? "mounted" : "not mounted");
+ * ```
+ */
 export function mqueueMounted(): boolean {
   try {
     return readFileSync("/proc/self/mountinfo", "utf8").split("\n").some((line) => {

@@ -6,8 +6,11 @@
  */
 import { IpcatError } from "../errors.ts";
 import { DEFAULT_MAXMSG, DEFAULT_MSGSIZE, encodeRequest, ResponseAssembler } from "../framing/mq.ts";
-import { type Flavor, queueNames } from "./protocol.ts";
-import { enterIpcNamespaceOf, formatSeconds, type MessageQueue, namespacePid, openQueue, unlinkQueue, yieldToEventLoop } from "./queue.ts";
+import * as v from "valibot";
+import { type Flavor, queueNames, ResponsePayloadSchema } from "./protocol.ts";
+import {
+  enterIpcNamespaceOf, formatSeconds, type MessageQueue, namespacePid, openQueue, queueName, unlinkQueue, yieldToEventLoop,
+} from "./queue.ts";
 
 /** Where and how to send a request. Give `pid`, or both `inQueue` and `outQueue`. */
 export interface RequestOptions {
@@ -97,9 +100,8 @@ export async function request(payload: string | object, options: RequestOptions)
     } catch {
       throw new IpcatError("protocol", `the response payload is not JSON: ${answer.slice(0, 80)}`, { hint: "the server is broken; check its version" });
     }
-    const status = json !== null && typeof json === "object" && typeof (json as { status?: unknown }).status === "number"
-      ? (json as { status: number }).status
-      : null;
+    const checked = v.safeParse(ResponsePayloadSchema, json);
+    const status = checked.success ? checked.output.status : null;
     return { text: answer, json, status, queues: names };
   } finally {
     for (const queue of [inQueue, outQueue]) {
@@ -118,7 +120,7 @@ function resolveQueues(options: RequestOptions): { in: string; out: string } {
     if (options.inQueue === undefined || options.outQueue === undefined) {
       throw new IpcatError("usage", "give both the In and the Out queue", { hint: "use --in NAME --out NAME, or --pid PID" });
     }
-    return { in: options.inQueue, out: options.outQueue };
+    return { in: queueName(options.inQueue), out: queueName(options.outQueue) };
   }
   if (options.pid === undefined) throw new IpcatError("usage", "say which process to ask", { hint: "use --pid PID, or --in NAME --out NAME" });
   const inside = namespacePid(options.pid);

@@ -93,7 +93,15 @@ export function cString(text: string): Uint8Array {
   return out;
 }
 
-/** The name of an errno value, for messages (`errno 90` → `EMSGSIZE`). */
+/**
+ * The name of an errno value, for messages (`errno 90` → `EMSGSIZE`).
+ *
+ * @example
+ * ```ts
+ * import { errnoName } from "./libc.ts";
+ * console.assert(errnoName(90) === "EMSGSIZE");
+ * ```
+ */
 export function errnoName(errno: number): string {
   return Object.entries(Errno).find(([, n]) => n === errno)?.[0] ?? `errno ${errno}`;
 }

@@ -98,7 +98,7 @@ function verbCommand(verb: (typeof VERBS)[number]): Command {
     name: verb.name,
     summary: verb.summary,
     usage: takesConfig ? "PID FILE|-" : "PID",
-    description: `Sends request ${verb.req} to process PID and prints the response JSON, indented (--json: as received).\nFails (exit 1) when the process answers with a status other than 200.${takesConfig ? "\nThe configuration is a JSON object read from FILE, or from stdin with '-'." : ""}`,
+    description: `Sends request ${verb.req} to process PID and prints the response JSON, indented (--json: as received).\nFails (exit 1) when the process answers with a status other than 200. The queues are\n/ScopeIPCIn.PID and /ScopeIPCOut.PID (AppView: /AppViewIPC*), removed afterwards; a process\nin a container is reached by its host PID (ipcat enters its IPC namespace: needs root).${takesConfig ? "\nThe configuration is a JSON object read from FILE, or from stdin with '-'." : ""}`,
     options: { ...COMMON_OPTIONS, json: { type: "boolean", description: "Print the response as received, on one line" } },
     schema: v.object({ ...COMMON_SCHEMA, json: v.optional(v.boolean(), false) }),
     positionals: takesConfig ? { min: 2, max: 2 } : { min: 1, max: 1 },
@@ -106,7 +106,11 @@ function verbCommand(verb: (typeof VERBS)[number]): Command {
       ? [[`ipcat mq set-cfg 4242 scope.json`, "Sends the configuration in scope.json"], [`echo '{"metric":{"enable":false}}' | ipcat mq set-cfg 4242 -`, "From stdin"]]
       : [[`ipcat mq ${verb.name} 4242`, verb.summary], [`ipcat mq ${verb.name} 4242 --flavor appview`, "The same for an AppView process"]],
     async run({ options, args }) {
-      const pid = v.parse(PidSchema, args[0]);
+      const parsedPid = v.safeParse(PidSchema, args[0]);
+      if (!parsedPid.success) {
+        throw new IpcatError("usage", `'${args[0]}' is not a process id`, { hint: `give the PID of the process to ask, e.g. 'ipcat mq ${verb.name} 4242'` });
+      }
+      const pid = parsedPid.output;
       const name = requestNames(options.flavor)[verb.req];
       if (name === undefined) {
         throw new IpcatError("usage", `AppView has no ${verb.name} request`, { hint: "use --flavor scope for AppScope processes" });
@@ -157,7 +161,7 @@ const serve = defineCommand({
   description:
     "Plays the library's part: polls for /ScopeIPCIn.PID (PID: this process, as seen in its PID\nnamespace, or --as-pid) and answers on /ScopeIPCOut.PID. Built in: getSupportedCmd,\nstatus, details and transports; get/set cfg keep a configuration in memory; snapshot\nanswers 500. With --handler, every request goes to CMD (run by sh -c): the request JSON\non its stdin, the response JSON expected on its stdout. Malformed requests get 400, a\nrequest broken off midway 500 after --timeout; the server keeps serving. Ctrl-C stops it.",
   options: {
-    flavor: COMMON_OPTIONS.flavor,
+    flavor: { type: "string", value: "scope|appview", description: "Play libscope (ScopeIPC* queues, default) or the AppView library (AppViewIPC*)" },
     handler: { type: "string", value: "CMD", description: "Answer every request with this command's output" },
     "as-pid": { type: "string", value: "PID", description: "Use PID in the queue names instead of this process's" },
     timeout: { type: "string", short: "t", value: "S", description: "How long to wait for the rest of a request, and for the client to read (default 1)" },
@@ -194,6 +198,7 @@ const serve = defineCommand({
         frameTimeoutMs: options.timeout,
         signal,
         onEvent: log,
+        ownsEventLoop: true,
       });
       return abortStatus(signal);
     } finally {

@@ -113,6 +113,48 @@ describe(`mq library on ${runtime.name}: request and serve in one process`, () =
   });
 });
 
+describe(`mq library on ${runtime.name}: a server that breaks the protocol`, () => {
+  /** Answers the next request on the pair with `frames`, from a timer in this process. */
+  function rogueServer(pid: number, frames: string[]): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setInterval(() => {
+        const inQueue = tryOpenQueue(`/ScopeIPCIn.${pid}`, "read");
+        if (!inQueue) return;
+        const outQueue = tryOpenQueue(`/ScopeIPCOut.${pid}`, "write");
+        if (inQueue.tryReceive() && outQueue) {
+          for (const frame of frames) outQueue.trySend(new TextEncoder().encode(frame));
+          clearInterval(timer);
+          resolve();
+        }
+        inQueue.close();
+        outQueue?.close();
+      }, 1);
+    });
+  }
+
+  const cases = [
+    ["a uniq other than the request's", ['{"status":200,"uniq":1,"remain":2}\0{}'], /inconsistent uniq/],
+    ["a remain that grows", ['{"status":206,"uniq":7,"remain":4}\0{"', '{"status":200,"uniq":7,"remain":9}\0a":1}'], /inconsistent size/],
+    ["a missing META field", ['{"status":200,"uniq":7}\0{}'], /missing-field/],
+    ["a meta-only 400", ['{"status":400,"uniq":-1,"remain":0}'], /meta status 400/],
+    ["a meta-only 500", ['{"status":500,"uniq":7,"remain":0}'], /meta status 500/],
+  ] as const;
+  for (const [what, frames, message] of cases) {
+    it(`reports ${what} and still removes the queues`, async () => {
+      const pid = 800000 + (process.pid % 90000);
+      const answered = rogueServer(pid, [...frames]);
+      await assert.rejects(request({ req: 1 }, { inQueue: `/ScopeIPCIn.${pid}`, outQueue: `/ScopeIPCOut.${pid}`, uniq: 7, timeoutMs: 10_000 }), (e: IpcatError) => {
+        assert.equal(e.code, "protocol");
+        assert.match(e.message, message);
+        return true;
+      });
+      await answered;
+      assert.equal(tryOpenQueue(`/ScopeIPCIn.${pid}`, "read"), null);
+      assert.equal(tryOpenQueue(`/ScopeIPCOut.${pid}`, "read"), null);
+    });
+  }
+});
+
 describe("mq CLI helpers", () => {
   it("reads durations in seconds or milliseconds", () => {
     assert.equal(v.parse(DurationSchema, "2"), 2000);

@@ -175,7 +175,15 @@ export function queueError(
   }
 }
 
-/** Lets timers, I/O and signal handlers run before the next kernel wait. */
+/**
+ * Lets timers, I/O and signal handlers run before the next kernel wait.
+ *
+ * @example
+ * ```ts
+ * import { yieldToEventLoop } from "./queue.ts";
+ * await yieldToEventLoop();
+ * ```
+ */
 export function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, 0));
 }
@@ -255,6 +263,17 @@ export function unlinkQueue(name: string): void {
 /**
  * An open queue descriptor. `try*` calls never wait; `send`/`receive` wait in slices
  * and honour a deadline and an `AbortSignal`.
+ *
+ * @example
+ * ```ts
+ * import { openQueue } from "./queue.ts";
+ * const q = openQueue("/ipcat-doc-class", { create: true, maxmsg: 2, msgsize: 16 });
+ * await q.send(new TextEncoder().encode("a"), 1, { timeoutMs: 100 });
+ * const buffer = new Uint8Array(q.msgsize);
+ * console.assert(q.tryReceiveInto(buffer) === 1 && q.lastPriority === 1);
+ * q.close();
+ * q.unlink();
+ * ```
  */
 export class MessageQueue {
   /** The priority of the last message received with {@link MessageQueue.tryReceiveInto}. */

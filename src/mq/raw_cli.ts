@@ -13,7 +13,16 @@ import { type MessageQueue, openQueue, queueError, unlinkQueue, yieldToEventLoop
 import { abortOnSignals, abortStatus } from "./signals.ts";
 import { Errno } from "./libc.ts";
 
-/** `5`, `0.5`, `2s`, `250ms` → milliseconds. */
+/**
+ * `5`, `0.5`, `2s`, `250ms` → milliseconds.
+ *
+ * @example
+ * ```ts
+ * import * as v from "valibot";
+ * import { DurationSchema } from "./raw_cli.ts";
+ * console.assert(v.parse(DurationSchema, "250ms") === 250);
+ * ```
+ */
 export const DurationSchema = v.pipe(
   v.string(),
   v.regex(/^\d+(\.\d+)?(ms|s)?$/, "expected seconds, like 5, 0.5, 2s or 250ms"),
@@ -173,20 +182,24 @@ const send = defineCommand({
     ["ipcat mq send /jobs --split none - < blob.bin", "Sends a file as one message"],
   ],
   async run({ options, args }) {
-    const queue = openQueue(args[0]!, { access: "write", create: options.create, nonblocking: options.nonblock });
+    // Signals first: once the queue is open (visible in /proc), Ctrl-C must be ours to handle.
     const { signal, dispose } = abortOnSignals();
+    let queue: MessageQueue;
+    try {
+      queue = openQueue(args[0]!, { access: "write", create: options.create, nonblocking: options.nonblock });
+    } catch (error) {
+      dispose();
+      throw error;
+    }
     const wait = { timeoutMs: options.timeout, signal };
-    const sendOne = async (message: Uint8Array) => {
-      if (!queue.trySend(message, options.priority)) await queue.send(message, options.priority, wait);
-    };
     try {
       const message = args[1] ?? "-";
       if (message !== "-") {
-        await sendOne(new TextEncoder().encode(message));
+        await queue.send(new TextEncoder().encode(message), options.priority, wait);
         return 0;
       }
       if (options.split === "none") {
-        await sendOne(await readAllStdin(signal));
+        await queue.send(await readAllStdin(signal), options.priority, wait);
         return 0;
       }
       await sendLines(queue, options.priority, wait);
@@ -236,6 +249,7 @@ async function sendLines(queue: MessageQueue, priority: number, wait: { timeoutM
         line = join(carry, line);
         carry = null;
       }
+      // The synchronous attempt first: an await per line would halve the throughput.
       if (!queue.trySend(line, priority)) await queue.send(line, priority, wait);
       start = nl + 1;
     }
@@ -275,8 +289,14 @@ const recv = defineCommand({
     if (options.follow && options.count !== undefined) {
       throw new IpcatError("usage", "--count and --follow do not go together", { hint: "use --count N for N messages, --follow for all" });
     }
-    const queue = openQueue(args[0]!, { access: "read", nonblocking: options.nonblock });
     const { signal, dispose } = abortOnSignals();
+    let queue: MessageQueue;
+    try {
+      queue = openQueue(args[0]!, { access: "read", nonblocking: options.nonblock });
+    } catch (error) {
+      dispose();
+      throw error;
+    }
     try {
       return await receiveLoop(queue, { ...options, count: options.follow ? Infinity : options.count ?? 1 }, signal);
     } finally {

@@ -19,7 +19,7 @@ import { IpcatError } from "../errors.ts";
 import { libc } from "./libc.ts";
 import {
   BAD_PAYLOAD_RESPONSE, FAILED_RESPONSE, type Flavor, OK_RESPONSE, queueNames, REQUESTS, type RequestPayload,
-  RequestPayloadSchema, statusPayload, supportedCommandsPayload, UNKNOWN_REQUEST_RESPONSE,
+  RequestPayloadSchema, ResponsePayloadSchema, statusPayload, supportedCommandsPayload, UNKNOWN_REQUEST_RESPONSE,
 } from "./protocol.ts";
 import { type MessageQueue, namespacePid, tryOpenQueue, yieldToEventLoop } from "./queue.ts";
 
@@ -58,16 +58,26 @@ export interface ServeOptions {
   signal?: AbortSignal;
   /** Called for each request answered or refused. */
   onEvent?: (event: ServeEvent) => void;
+  /**
+   * Set when nothing else runs on this event loop (as in `ipcat mq serve`): polling then
+   * sleeps in the kernel, holding the event loop up to 10 ms at a time, which notices
+   * requests sooner. By default polling uses timers and leaves the event loop free.
+   */
+  ownsEventLoop?: boolean;
 }
 
-/** Idle polling interval: a request waits at most about this long to be noticed. */
-const IDLE_POLL_MS = 2;
+/**
+ * Idle polling step, in microseconds. The real CLI gives up when its request is not taken
+ * within about 50 retries of 50 µs, so a request must be noticed within a couple of
+ * milliseconds; a failed `mq_open` every millisecond costs about 2 % of a core.
+ */
+const IDLE_POLL_US = 1000;
 /** After a request, poll tightly this long: clients often ask again at once. */
 const HOT_MS = 250;
-/** The sleep between tight polls, in microseconds (the real library uses 50). */
+/** The step between tight polls, in microseconds (the real library uses 50). */
 const HOT_POLL_US = 50;
-/** How long tight polling may hold the event loop before giving it a turn. */
-const HOT_BURST_MS = 5;
+/** How long a burst of polls may hold the event loop (signals, timers) before it gets a turn. */
+const BURST_MS = 10;
 
 /**
  * Serves requests until `signal` aborts, answering as the real library does.
@@ -111,54 +121,53 @@ class Server {
     let hotUntil = 0;
     let falseAlarm = false;
     while (!signal?.aborted) {
-      if (await this.pollOnce()) {
+      if (await this.#pollOnce()) {
         hotUntil = Date.now() + HOT_MS;
         falseAlarm = false;
         continue;
       }
-      if (Date.now() < hotUntil && !falseAlarm) {
-        // A request waiting without its Out queue yet is a false alarm: give the loop a turn.
-        falseAlarm = this.#pollTightly();
-        if (!falseAlarm) await yieldToEventLoop();
-      } else if (falseAlarm) {
+      const hot = Date.now() < hotUntil;
+      if (!this.options.ownsEventLoop) {
+        await new Promise((resolve) => setTimeout(resolve, hot ? 0 : 1));
+        continue;
+      }
+      if (falseAlarm) {
+        // A request waiting without its Out queue yet: give the loop a turn, then look again.
         falseAlarm = false;
         await yieldToEventLoop();
-      } else {
-        await new Promise((resolve) => setTimeout(resolve, IDLE_POLL_MS));
+        continue;
       }
+      falseAlarm = this.#pollBurst(hot ? HOT_POLL_US : IDLE_POLL_US);
+      if (!falseAlarm) await yieldToEventLoop();
     }
   }
 
-  /** Sleeps in short steps, up to one burst, until a request seems to be waiting. */
-  #pollTightly(): boolean {
-    const until = Date.now() + HOT_BURST_MS;
+  /** Sleeps in steps of `stepUs`, for up to one burst, until a request seems to be waiting. */
+  #pollBurst(stepUs: number): boolean {
+    const until = Date.now() + BURST_MS;
     const { symbols } = libc();
     while (Date.now() < until) {
-      symbols.usleep(HOT_POLL_US);
+      symbols.usleep(stepUs);
       if (this.#requestWaiting()) return true;
     }
     return false;
   }
 
   #requestWaiting(): boolean {
-    const queue = this.#open(this.names.in, "read");
+    const queue = tryOpenQueue(this.names.in, "read");
     if (!queue) return false;
     const waiting = queue.attributes().curmsgs > 0;
     queue.close();
     return waiting;
   }
 
-  #open(name: string, access: "read" | "write"): MessageQueue | null {
-    return tryOpenQueue(name, access);
-  }
-
   /** Handles one request if one is waiting; returns whether it did. */
-  async pollOnce(): Promise<boolean> {
-    const inQueue = this.#open(this.names.in, "read");
+  async #pollOnce(): Promise<boolean> {
+    const inQueue = tryOpenQueue(this.names.in, "read");
     if (!inQueue) return false;
     try {
       if (inQueue.attributes().curmsgs === 0) return false;
-      const outQueue = this.#open(this.names.out, "write");
+      const outQueue = tryOpenQueue(this.names.out, "write");
       if (!outQueue) return false;
       try {
         await this.#exchange(inQueue, outQueue);
@@ -231,21 +240,19 @@ class Server {
       this.#event({ kind: "answered", uniq, status: 400, detail: "payload is not JSON with a numeric req" });
       return BAD_PAYLOAD_RESPONSE;
     }
+    const req = request.output.req;
     let answer: string;
+    let status: number;
     try {
-      const result = await this.options.handler?.(request.output);
+      // The request as sent, key order included (valibot's output puts `req` first).
+      const result = await this.options.handler?.(parsed as RequestPayload);
       answer = result === undefined ? this.#builtIn(request.output) : typeof result === "string" ? result : JSON.stringify(result);
+      status = responseStatus(answer);
     } catch (error) {
-      this.#event({ kind: "handler_failed", uniq, req: request.output.req, status: 500, detail: error instanceof Error ? error.message : String(error) });
+      this.#event({ kind: "handler_failed", uniq, req, status: 500, detail: error instanceof Error ? error.message : String(error) });
       return FAILED_RESPONSE;
     }
-    let status = 0;
-    try {
-      status = (JSON.parse(answer) as { status?: number }).status ?? 0;
-    } catch {
-      // a handler's text is checked where it is produced
-    }
-    this.#event({ kind: "answered", uniq, req: request.output.req, status });
+    this.#event({ kind: "answered", uniq, req, status });
     return answer;
   }
 
@@ -279,6 +286,19 @@ class Server {
   }
 }
 
+/** The `status` of a response payload; throws when the text is no such payload. */
+function responseStatus(text: string): number {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new IpcatError("failed", `handler answered with text that is not JSON: ${JSON.stringify(text.slice(0, 80))}`);
+  }
+  const checked = v.safeParse(ResponsePayloadSchema, parsed);
+  if (!checked.success) throw new IpcatError("failed", "handler answered with JSON that is not an object with a numeric status");
+  return checked.output.status;
+}
+
 function machineId(): string {
   try {
     return readFileSync("/etc/machine-id", "utf8").trim();
@@ -290,7 +310,8 @@ function machineId(): string {
 /**
  * A handler that runs `command` (through `sh -c`) for each request: the request JSON on
  * its stdin (and its number in `IPCAT_MQ_REQ`), the response JSON expected on its stdout.
- * A failing command, or output that is not a JSON object, answers `{"status":500}`.
+ * A failing command, or output that is not a JSON object with a numeric `status`, answers
+ * `{"status":500}`.
  *
  * @example
  * ```ts
@@ -315,7 +336,9 @@ export function commandHandler(command: string): RequestHandler {
     } catch {
       throw new IpcatError("failed", `handler printed no JSON: ${JSON.stringify(stdout.slice(0, 80))}`);
     }
-    if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) throw new IpcatError("failed", "handler printed JSON that is not an object");
+    const checked = v.safeParse(ResponsePayloadSchema, parsed);
+    if (!checked.success) throw new IpcatError("failed", `handler printed JSON that is not a response object with a numeric status: ${JSON.stringify(stdout.slice(0, 80))}`);
+    // The handler's own key order is kept: clients may read the payload as text.
     return JSON.stringify(parsed);
   };
 }

@@ -32,7 +32,16 @@ export function abortOnSignals(): { signal: AbortSignal; dispose: () => void } {
   };
 }
 
-/** The exit status for an abort reason: 130 for SIGINT, 143 for SIGTERM. */
+/**
+ * The exit status for an abort reason: 130 for SIGINT, 143 for SIGTERM.
+ *
+ * @example
+ * ```ts
+ * import { IpcatError } from "../errors.ts";
+ * import { abortStatus } from "./signals.ts";
+ * console.assert(abortStatus(AbortSignal.abort(new IpcatError("terminated", "terminated"))) === 143);
+ * ```
+ */
 export function abortStatus(signal: AbortSignal): number {
   return signal.reason instanceof IpcatError ? signal.reason.exitCode : 130;
 }
