@@ -205,7 +205,15 @@ export function serveListener(listener: Listener, options: ServeOptions): SockSe
   };
 }
 
-/** Throws the error a client reports for a CONNECT answer with a non-zero code. */
+/**
+ * The error a client reports for a CONNECT answer with a non-zero code.
+ *
+ * @example
+ * ```ts
+ * import { refusalError } from "./server.ts";
+ * console.assert(refusalError(2, "/tmp/app.sock").code === "unavailable"); // busy
+ * ```
+ */
 export function refusalError(code: number, path: string): IpcatError {
   if (code === STATUS_CODES.unsupported_version) {
     return new IpcatError("protocol", `the server on ${path} speaks another major protocol version`, { hint: "use an ipcat of the server's version" });

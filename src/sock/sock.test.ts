@@ -9,7 +9,8 @@ import { after, describe, it } from "node:test";
 import { runtime } from "../adapter/mod.ts";
 import { IpcatError } from "../errors.ts";
 import { encodeFrame, type Frame, FrameDecoder, PROTOCOL_VERSION, serviceId, STATUS_CODES } from "../framing/sock.ts";
-import { type Channel, connect, echoService, execService, serve, servicesService, type SockServer } from "./mod.ts";
+import * as v from "valibot";
+import { type Channel, connect, echoService, execService, serve, ServicesReplySchema, servicesService, type SockServer } from "./mod.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "ipcat-sock-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -105,7 +106,8 @@ describe("sock library", () => {
     await withServer(async (path) => {
       const client = await connect(path);
       const list = client.open("ipcat.services");
-      assert.deepEqual(JSON.parse((await collect(list))[0]!), { version: "1.0", services: ["ipcat.echo", "ipcat.services"] });
+      const reply = v.parse(ServicesReplySchema, JSON.parse((await collect(list))[0]!));
+      assert.deepEqual(reply, { version: "1.0", services: ["ipcat.echo", "ipcat.services"] });
       const missing = client.open("no.such.service", "x");
       const end = await missing.done;
       assert.equal(end.name, "no_entry");
@@ -265,6 +267,36 @@ describe("sock library", () => {
   it("refuses to take over a live socket, and reuses a stale one", async () => {
     await withServer(async (path) => {
       await assert.rejects(serve(path, { services: {} }), (e: IpcatError) => e.code === "exists" && e.message.includes(path));
+    });
+  });
+
+  it("drops a silent server after the idle timeout, completing channels with disconnected", async () => {
+    const path = socketPath();
+    const listener = await runtime.listenUnix(path);
+    const accepted = (async () => {
+      const conn = (await listener.accept())!;
+      await conn.read();
+      conn.write(encodeFrame(hello));
+      return conn; // then silence: no PONG, nothing
+    })();
+    const client = await connect(path, { idleTimeout: 0.1 });
+    const channel = client.open("ipcat.echo", "anyone?");
+    const end = await channel.done;
+    assert.equal(end.name, "disconnected");
+    assert.match(end.reason, /idle timeout/);
+    (await accepted).close();
+    listener.close();
+    rmSync(path, { force: true });
+  });
+
+  it("keeps a quiet but live connection past the idle timeout (PING/PONG)", async () => {
+    await withServer(async (path) => {
+      const client = await connect(path, { idleTimeout: 0.05 });
+      await new Promise((r) => setTimeout(r, 400));
+      const channel = client.open("ipcat.echo", "still alive");
+      channel.closeWrite();
+      assert.deepEqual(await collect(channel), ["still alive"]);
+      client.close();
     });
   });
 
