@@ -43,9 +43,14 @@ export function serveRaw(listener: Listener, argv: readonly string[], options: R
   let nextId = 1;
 
   async function handle(conn: Conn, id: number): Promise<void> {
+    // Where the runtime allows it, the socket itself becomes the command's stdin and
+    // stdout (as inetd does): no relay, no copy. Otherwise we relay through pipes.
+    const fd = conn.handOff?.() ?? null;
     let child;
     try {
-      child = runtime.spawn(argv, { stdin: "pipe", stdout: "pipe", stderr: "inherit" });
+      child = fd === null
+        ? runtime.spawn(argv, { stdin: "pipe", stdout: "pipe", stderr: "inherit" })
+        : runtime.spawn(argv, { stdin: { fd }, stdout: { fd }, stderr: "inherit" });
     } catch (error) {
       log(`connection ${id}: cannot run ${argv[0]}: ${(error as Error)?.message ?? error}`);
       conn.close();
@@ -53,8 +58,8 @@ export function serveRaw(listener: Listener, argv: readonly string[], options: R
     }
     const entry = { kill: () => child.kill("SIGTERM") };
     running.add(entry);
-    void copyIntoWriter(conn, child.stdin!);
-    const [status] = await Promise.all([child.exited, copyIntoConn(child.stdout!, conn)]);
+    if (fd === null) void copyIntoWriter(conn, child.stdin!);
+    const [status] = await Promise.all([child.exited, fd === null ? copyIntoConn(child.stdout!, conn) : undefined]);
     running.delete(entry);
     conn.close();
     log(`connection ${id}: ${argv[0]} exited with ${status.signal ? `signal ${status.signal}` : `status ${status.code}`}`);
