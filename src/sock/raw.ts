@@ -7,6 +7,7 @@
  * @module
  */
 import { type ByteReader, type ByteWriter, type Conn, type Listener, runtime } from "../adapter/mod.ts";
+import { peerRefusal } from "./server.ts";
 
 /** Options of {@link serveRaw}. */
 export interface RawServeOptions {
@@ -14,6 +15,8 @@ export interface RawServeOptions {
   maxClients?: number;
   /** Where one-line reports go (each connection's exit status). */
   log?: (line: string) => void;
+  /** Peer uids allowed besides the server's own and root (see `ServeOptions.allowUids`). */
+  allowUids?: readonly number[];
 }
 
 /** A running raw server. */
@@ -70,6 +73,12 @@ export function serveRaw(listener: Listener, argv: readonly string[], options: R
       const conn = await listener.accept().catch(() => null);
       if (conn === null) break;
       const id = nextId++;
+      const refusal = peerRefusal(conn, options.allowUids);
+      if (refusal) {
+        log(`connection ${id}: refused: ${refusal}`);
+        conn.close();
+        continue;
+      }
       if (options.maxClients !== undefined && running.size >= options.maxClients) {
         log(`connection ${id}: refused, already serving --max-clients ${options.maxClients}`);
         conn.close();

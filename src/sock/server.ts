@@ -5,7 +5,8 @@
  *
  * @module
  */
-import type { Listener } from "../adapter/mod.ts";
+import process from "node:process";
+import type { Conn, Listener } from "../adapter/mod.ts";
 import { IpcatError } from "../errors.ts";
 import {
   DEFAULT_MAX_PAYLOAD, formatServiceId, type FrameError, type MsgFrame, PROTOCOL_VERSION, serviceId, STATUS_CODES,
@@ -29,6 +30,12 @@ export interface ServeOptions {
   maxPayload?: number;
   /** Where one-line reports go (protocol errors, refused clients). Default: nowhere. */
   log?: (line: string) => void;
+  /**
+   * Peer uids allowed besides the server's own and root. Checked with SO_PEERCRED where
+   * the runtime exposes it (Bun); where it does not (Deno), no check is made unless this
+   * is set, and then every peer is refused (nothing unverified gets in).
+   */
+  allowUids?: readonly number[];
 }
 
 /** Options of {@link serve}: where to listen, and how. */
@@ -37,6 +44,28 @@ export interface ServePathOptions extends ServeOptions {
   mode?: number;
   /** Called with the note when a stale socket file was reused. */
   onNote?: (line: string) => void;
+}
+
+/**
+ * Why a peer may not connect, or `null` when it may: its uid (SO_PEERCRED) must be the
+ * server's own, root's, or in `allowUids`.
+ *
+ * @example
+ * ```ts
+ * import { runtime } from "../adapter/mod.ts";
+ * import { peerRefusal } from "./server.ts";
+ * const listener = await runtime.listenUnix("@peer-example");
+ * const conn = (await listener.accept())!;
+ * console.log(peerRefusal(conn, [1000]) ?? "allowed");
+ * ```
+ */
+export function peerRefusal(conn: Conn, allowUids: readonly number[] | undefined): string | null {
+  const credentials = conn.peerCredentials?.();
+  if (credentials === undefined) return allowUids ? "this runtime cannot read the peer's uid (SO_PEERCRED)" : null;
+  if (credentials === null) return "SO_PEERCRED failed";
+  const { uid, pid } = credentials;
+  if (uid === 0 || uid === process.getuid?.() || allowUids?.includes(uid)) return null;
+  return `uid ${uid} (pid ${pid}) is not allowed`;
 }
 
 /** One connected client, as services see it. */
@@ -96,7 +125,7 @@ export function serveListener(listener: Listener, options: ServeOptions): SockSe
   let nextId = 1;
   let stopping = false;
 
-  async function handle(conn: import("../adapter/mod.ts").Conn, id: number): Promise<void> {
+  async function handle(conn: Conn, id: number): Promise<void> {
     const framed = new FramedConn(conn, maxPayload);
     const hello = { kind: "connect" as const, ...PROTOCOL_VERSION, features: 0, maxPayload };
     const refuse = async (code: number) => {
@@ -127,6 +156,12 @@ export function serveListener(listener: Listener, options: ServeOptions): SockSe
     if (first.major !== PROTOCOL_VERSION.major) {
       log(`client ${id}: refused: protocol version ${first.major}.${first.minor}, this server speaks ${PROTOCOL_VERSION.major}.${PROTOCOL_VERSION.minor}`);
       await refuse(STATUS_CODES.unsupported_version);
+      return;
+    }
+    const refusal = peerRefusal(conn, options.allowUids);
+    if (refusal) {
+      log(`client ${id}: refused: ${refusal}`);
+      await refuse(STATUS_CODES.permission_denied);
       return;
     }
     if (options.maxClients !== undefined && sessions.size >= options.maxClients) {
