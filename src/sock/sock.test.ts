@@ -10,7 +10,9 @@ import { runtime } from "../adapter/mod.ts";
 import { IpcatError } from "../errors.ts";
 import { encodeFrame, type Frame, FrameDecoder, PROTOCOL_VERSION, serviceId, STATUS_CODES } from "../framing/sock.ts";
 import * as v from "valibot";
-import { type Channel, connect, echoService, execService, serve, ServicesReplySchema, servicesService, type SockServer } from "./mod.ts";
+import {
+  type Channel, connect, echoService, execService, relay, serve, serveRaw, ServicesReplySchema, servicesService, type SockServer,
+} from "./mod.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "ipcat-sock-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -264,7 +266,7 @@ describe("sock library", () => {
     });
   });
 
-  it("refuses to take over a live socket, and reuses a stale one", async () => {
+  it("refuses to take over a live socket", async () => {
     await withServer(async (path) => {
       await assert.rejects(serve(path, { services: {} }), (e: IpcatError) => e.code === "exists" && e.message.includes(path));
     });
@@ -298,6 +300,23 @@ describe("sock library", () => {
       assert.deepEqual(await collect(channel), ["still alive"]);
       client.close();
     });
+  });
+
+  it("serves raw: each connection is a fresh command, the reply is read to its end after our EOF", async () => {
+    const path = socketPath();
+    const logs: string[] = [];
+    const server = serveRaw(await runtime.listenUnix(path), ["sh", "-c", "read line; sleep 0.3; echo \"SUCCESS: $line\"; exit 3"], { log: (l) => logs.push(l) });
+    for (const word of ["START", "AGAIN"]) {
+      const conn = await runtime.connect({ unix: path });
+      const input = [new TextEncoder().encode(`${word}\n`)];
+      const output: Uint8Array[] = [];
+      await relay(conn, { read: async () => input.shift() ?? null, cancel() {} }, { write: async (d) => void output.push(d), close: async () => {} });
+      assert.equal(output.map(text).join(""), `SUCCESS: ${word}\n`);
+    }
+    await server.close();
+    rmSync(path, { force: true });
+    for (let i = 0; i < 100 && logs.length < 2; i++) await new Promise((r) => setTimeout(r, 10));
+    assert.deepEqual(logs, ["connection 1: sh exited with status 3", "connection 2: sh exited with status 3"]);
   });
 
   it("answers PING with PONG", async () => {
