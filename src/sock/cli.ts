@@ -61,6 +61,8 @@ const serve = defineCommand({
     "The socket file gets --mode at creation (through the umask, never chmod after bind).",
     "A stale socket file is reused with a note; a live one is never taken over. The file is",
     "removed on exit, SIGINT and SIGTERM. PATH may be @name (abstract namespace, no file).",
+    "Peers are checked with SO_PEERCRED (binary and Bun; Deno cannot): only the server's",
+    "own uid, root and each --allow-uid get in.",
   ].join("\n"),
   options: {
     raw: { type: "boolean", description: "No protocol: each connection is stdin/stdout of a fresh CMD" },
@@ -174,6 +176,19 @@ async function readStdin(): Promise<Uint8Array> {
   return out;
 }
 
+/** The exit message of `ipcat.exec`, validated. */
+function parseExit(body: Uint8Array, path: string) {
+  let json: unknown;
+  try {
+    json = JSON.parse(new TextDecoder().decode(body));
+  } catch {
+    json = undefined;
+  }
+  const exit = v.safeParse(ExecExitSchema, json);
+  if (!exit.success) throw new IpcatError("protocol", `the server on ${path} sent a malformed exit status`);
+  return exit.output;
+}
+
 const run = defineCommand({
   name: "run",
   summary: "Run the server's command (ipcat.exec): stdin in, stdout/stderr out, its exit code",
@@ -224,9 +239,7 @@ const run = defineCommand({
       if (data[0] === EXEC_STREAMS.stdout) await runtime.stdout.write(body);
       else if (data[0] === EXEC_STREAMS.stderr) await runtime.stderr.write(body);
       else if (data[0] === EXEC_STREAMS.exit) {
-        const exit = v.safeParse(ExecExitSchema, JSON.parse(new TextDecoder().decode(body)));
-        if (!exit.success) throw new IpcatError("protocol", `the server on ${path} sent a malformed exit status`);
-        exitStatus = exitStatusOf(exit.output);
+        exitStatus = exitStatusOf(parseExit(body, path));
       }
     }
     const end = await channel.done;

@@ -104,8 +104,10 @@ const encoder = new TextEncoder();
  * ```
  */
 export const echoService: Service = (channel) => {
-  void channel.send(channel.opening);
-  channel.onMessage = (data) => void channel.send(data);
+  // A client may send more than it accepts back: that ends its channel, not the server.
+  const tooLarge = (error: unknown) => channel.end(STATUS_CODES.too_large, (error as Error)?.message ?? String(error));
+  channel.send(channel.opening).catch(tooLarge);
+  channel.onMessage = (data) => void channel.send(data).catch(tooLarge);
   void channel.peerEnded.then((end) => {
     if (end.name !== "disconnected") channel.end(0);
   });
@@ -122,8 +124,10 @@ export const echoService: Service = (channel) => {
  */
 export function servicesService(names: readonly string[]): Service {
   return (channel) => {
-    void channel.send(JSON.stringify({ version: "1.0", services: [...names] }));
-    channel.end(0);
+    channel.send(JSON.stringify({ version: "1.0", services: [...names] })).then(
+      () => channel.end(0),
+      (error) => channel.end(STATUS_CODES.too_large, (error as Error)?.message ?? String(error)),
+    );
   };
 }
 

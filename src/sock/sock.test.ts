@@ -206,6 +206,20 @@ describe("sock library", () => {
     });
   });
 
+  it("ends an echo channel with too_large when the reply is over the client's own limit; the server lives on", async () => {
+    await withServer(async (path) => {
+      const client = await connect(path, { maxPayload: 100 });
+      const channel = client.open("ipcat.echo", new Uint8Array(10));
+      await channel.send(new Uint8Array(500));
+      const end = await channel.done;
+      assert.equal(end.name, "too_large");
+      const again = client.open("ipcat.echo", "fits");
+      again.closeWrite();
+      assert.deepEqual(await collect(again), ["fits"]);
+      client.close();
+    });
+  });
+
   it("decodes a client's frames split at every byte boundary", async () => {
     await withServer(async (path) => {
       const opening = encodeFrame(hello);
