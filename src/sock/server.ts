@@ -28,6 +28,8 @@ export interface ServeOptions {
   maxClients?: number;
   /** The largest payload accepted from clients (default 1 MiB). */
   maxPayload?: number;
+  /** Channels one client may have open at once; more are answered END `busy` (default 1024). */
+  maxChannels?: number;
   /** Where one-line reports go (protocol errors, refused clients). Default: nowhere. */
   log?: (line: string) => void;
   /**
@@ -118,6 +120,7 @@ export async function serve(path: string, options: ServePathOptions): Promise<So
  */
 export function serveListener(listener: Listener, options: ServeOptions): SockServer {
   const maxPayload = options.maxPayload ?? DEFAULT_MAX_PAYLOAD;
+  const maxChannels = options.maxChannels ?? 1024;
   const log = options.log ?? (() => {});
   const routes = new Map<bigint, { name: string; service: Service }>();
   for (const [name, service] of Object.entries(options.services)) routes.set(serviceId(name), { name, service });
@@ -190,6 +193,10 @@ export function serveListener(listener: Listener, options: ServeOptions): SockSe
     const framed = session.framed;
     if (frame.seq !== 0) {
       framed.send({ kind: "end", tag: frame.tag, keepAlive: false, code: STATUS_CODES.invalid_argument, reason: `no open channel ${frame.tag}` });
+      return;
+    }
+    if (session.channels.size >= maxChannels) {
+      framed.send({ kind: "end", tag: frame.tag, keepAlive: false, code: STATUS_CODES.busy, reason: `this client already has ${maxChannels} open channels` });
       return;
     }
     const target = routes.get(frame.serviceId);

@@ -187,6 +187,23 @@ describe("sock library", () => {
     await server.close();
   });
 
+  it("answers END busy past a client's channel limit, and has room again once one ends", async () => {
+    const path = socketPath();
+    const server = await serve(path, { services: { "ipcat.echo": echoService }, maxChannels: 2 });
+    const client = await connect(path);
+    const [a, b] = [client.open("ipcat.echo", "a"), client.open("ipcat.echo", "b")];
+    const third = await client.open("ipcat.echo", "c").done;
+    assert.equal(third.name, "busy");
+    a.closeWrite();
+    assert.equal((await a.done).name, "ok");
+    const fourth = client.open("ipcat.echo", "d");
+    fourth.closeWrite();
+    assert.deepEqual(await collect(fourth), ["d"]);
+    b.closeWrite();
+    client.close();
+    await server.close();
+  });
+
   it("checks the max payload on send and on receive", async () => {
     await withServer(async (path, _server, logs) => {
       const client = await connect(path);
