@@ -160,6 +160,28 @@ for (const way of waysToTest()) {
       assert.equal(await engine("POST", `/containers/${paused}/unpause`), 204);
     });
 
+    dockerIt("restarting: attach and exec refuse in one line while the daemon restarts a failing container", async () => {
+      const name = track(uniqueName(`restarting-${way}`));
+      assert.equal((await ipcatDocker(way, ["run", "-d", "--restart", "always", "--name", name, "--network", "none", IMAGE, "false"])).code, 0);
+      // The daemon's back-off doubles from 100 ms: after a few restarts the container
+      // spends seconds in "restarting", long enough to meet it there.
+      for (let i = 0; ; i++) {
+        const state = JSON.parse((await ipcatDocker(way, ["inspect", name])).stdout)[0];
+        if (state.State.Restarting && state.RestartCount >= 4) break;
+        assert.ok(i < 300, "the container never settled into restarting");
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      const attach = await ipcatDocker(way, ["attach", name]);
+      assert.equal(attach.code, 125);
+      assert.equal(attach.stderr, "ipcat: You cannot attach to a restarting container, wait until it is running\n");
+      const exec = await ipcatDocker(way, ["exec", name, "true"]);
+      assert.equal(exec.code, 125);
+      assert.match(exec.stderr, /^ipcat: Container \S+ is restarting, wait until the container is running \(wait until it is running\)\n$/);
+      const conflict = await ipcatDocker(way, ["run", "--rm", "--restart", "always", IMAGE, "true"]);
+      assert.equal(conflict.code, 2);
+      assert.match(conflict.stderr, /^ipcat: conflicting options: --restart and --rm/);
+    });
+
     dockerIt("a daemon that drops the connection midway: during a REST call, and inside an attach stream", async () => {
       const proxyPath = tempName("ipcat-drop") + ".sock";
       const proxy = await droppingProxy(proxyPath, /^GET \S*\/v[\d.]+\/containers\/json/);

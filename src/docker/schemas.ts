@@ -103,6 +103,7 @@ export const CreateBody = v.object({
     Binds: v.optional(v.array(v.string())),
     NetworkMode: v.optional(v.string()),
     LogConfig: v.optional(v.object({ Type: v.string(), Config: v.record(v.string(), v.string()) })),
+    RestartPolicy: v.optional(v.object({ Name: v.picklist(["no", "always", "unless-stopped", "on-failure"]), MaximumRetryCount: v.number() })),
   }),
 });
 /** The body of `POST /containers/create`. */
