@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import process from "node:process";
 import { existsSync, rmSync } from "node:fs";
-import { request } from "node:http";
+import { createServer, request } from "node:http";
 import net from "node:net";
 import { after, before, describe, it } from "node:test";
 import { cliCommand, ROOT, tempName, waysToTest } from "./harness.ts";
@@ -96,6 +96,19 @@ for (const way of waysToTest()) {
       assert.equal(refused.code, 125);
       assert.match(refused.stderr, ONE_LINE);
       assert.ok(refused.stderr.includes(`unix://${stale}: nothing is listening there (connection refused)`), refused.stderr);
+    });
+
+    dockerIt("an HTTP server that is not a Docker daemon is told apart", async () => {
+      const path = tempName("ipcat-not-docker") + ".sock";
+      const server = createServer((_req, res) => res.end("hello"));
+      await new Promise<void>((resolve) => server.listen(path, resolve));
+      try {
+        const result = await ipcatDocker(way, ["ps"], { env: { DOCKER_HOST: `unix://${path}` } });
+        assert.equal(result.code, 125);
+        assert.equal(result.stderr, `ipcat: unix://${path} answered /_ping without a valid Api-Version header (is DOCKER_HOST really a Docker daemon?)\n`);
+      } finally {
+        server.close();
+      }
     });
 
     dockerIt("a bad DOCKER_HOST and a bad DOCKER_API_VERSION are one-line errors", async () => {

@@ -154,15 +154,20 @@ export class Docker {
     return this.api.requestJson(ContainerList, "GET", "/containers/json", { query: { all: options.all ?? false } });
   }
 
-  /** The daemon's full JSON for a container, unparsed (what `docker inspect` prints). */
+  /** The daemon's full JSON for a container, validated but as sent (what `docker inspect` prints). */
   async inspectRaw(id: string): Promise<string> {
-    const res = await this.api.request("GET", `/containers/${encodeURIComponent(id)}/json`, { subject: `container ${id}` });
-    return await res.text();
+    return (await this.#inspect(id)).raw;
   }
 
   /** The fields of a container ipcat decides on. */
   async inspect(id: string): Promise<ContainerInspect> {
-    return this.api.parse(ContainerInspect, await this.inspectRaw(id), `inspect ${id}`);
+    return (await this.#inspect(id)).info;
+  }
+
+  async #inspect(id: string): Promise<{ raw: string; info: ContainerInspect }> {
+    const res = await this.api.request("GET", `/containers/${encodeURIComponent(id)}/json`, { subject: `container ${id}` });
+    const raw = await res.text();
+    return { raw, info: this.api.parse(ContainerInspect, raw, `inspect ${id}`) };
   }
 
   /** Creates a container; returns its id and the daemon's warnings. */
