@@ -60,6 +60,20 @@ for (const way of waysToTest()) {
       assert.equal(engine(ours.stdout.toString()), engine(reference.stdout.toString()));
     });
 
+    dockerIt("ps -a -q (short and --no-trunc) and the stable fields of ps --format json", async () => {
+      const name = track(uniqueName(`ps-${way}`));
+      await ipcatDocker(way, ["create", "--name", name, "--network", "none", "-e", "A=1", IMAGE, "sh", "-c", "echo a rather long command line here"]);
+      for (const args of [["ps", "-a", "-q"], ["ps", "-a", "-q", "--no-trunc"]]) {
+        const { reference, ours } = await both(way, args);
+        assert.equal(ours.stdout.toString(), reference.stdout.toString(), args.join(" "));
+      }
+      const { reference, ours } = await both(way, ["ps", "-a", "--format", "json"]);
+      const rows = (text: Buffer) => text.toString().trim().split("\n").map((line) => JSON.parse(line)).find((r) => r.Names === name);
+      const stable = ["Command", "CreatedAt", "ID", "Image", "Labels", "Names", "Ports", "State"];
+      const pick = (row: Record<string, string>) => Object.fromEntries(stable.map((k) => [k, row[k]]));
+      assert.deepEqual(pick(rows(ours.stdout)), pick(rows(reference.stdout)));
+    });
+
     dockerIt("run -i: binary stdin through cat, and -it refused without a terminal", async () => {
       const { reference, ours } = await both(way, ["run", "--rm", "-i", "--network", "none", IMAGE, "cat"], data);
       assert.equal(ours.code, reference.code);

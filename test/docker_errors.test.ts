@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import process from "node:process";
 import { existsSync, rmSync } from "node:fs";
-import { request } from "node:http";
+import { createServer, request } from "node:http";
 import net from "node:net";
 import { after, before, describe, it } from "node:test";
 import { cliCommand, ROOT, tempName, waysToTest } from "./harness.ts";
@@ -98,6 +98,19 @@ for (const way of waysToTest()) {
       assert.ok(refused.stderr.includes(`unix://${stale}: nothing is listening there (connection refused)`), refused.stderr);
     });
 
+    dockerIt("an HTTP server that is not a Docker daemon is told apart", async () => {
+      const path = tempName("ipcat-not-docker") + ".sock";
+      const server = createServer((_req, res) => res.end("hello"));
+      await new Promise<void>((resolve) => server.listen(path, resolve));
+      try {
+        const result = await ipcatDocker(way, ["ps"], { env: { DOCKER_HOST: `unix://${path}` } });
+        assert.equal(result.code, 125);
+        assert.equal(result.stderr, `ipcat: unix://${path} answered /_ping without a valid Api-Version header (is DOCKER_HOST really a Docker daemon?)\n`);
+      } finally {
+        server.close();
+      }
+    });
+
     dockerIt("a bad DOCKER_HOST and a bad DOCKER_API_VERSION are one-line errors", async () => {
       const bad = await ipcatDocker(way, ["ps"], { env: { DOCKER_HOST: "ssh://somewhere" } });
       assert.equal(bad.code, 125);
@@ -158,6 +171,28 @@ for (const way of waysToTest()) {
       assert.equal(execPaused.code, 125);
       assert.match(execPaused.stderr, /^ipcat: Container \S+ is paused, unpause the container before exec \(unpause it first with 'docker unpause'\)\n$/);
       assert.equal(await engine("POST", `/containers/${paused}/unpause`), 204);
+    });
+
+    dockerIt("restarting: attach and exec refuse in one line while the daemon restarts a failing container", async () => {
+      const name = track(uniqueName(`restarting-${way}`));
+      assert.equal((await ipcatDocker(way, ["run", "-d", "--restart", "always", "--name", name, "--network", "none", IMAGE, "false"])).code, 0);
+      // The daemon's back-off doubles from 100 ms: after a few restarts the container
+      // spends seconds in "restarting", long enough to meet it there.
+      for (let i = 0; ; i++) {
+        const state = JSON.parse((await ipcatDocker(way, ["inspect", name])).stdout)[0];
+        if (state.State.Restarting && state.RestartCount >= 4) break;
+        assert.ok(i < 300, "the container never settled into restarting");
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      const attach = await ipcatDocker(way, ["attach", name]);
+      assert.equal(attach.code, 125);
+      assert.equal(attach.stderr, "ipcat: You cannot attach to a restarting container, wait until it is running\n");
+      const exec = await ipcatDocker(way, ["exec", name, "true"]);
+      assert.equal(exec.code, 125);
+      assert.match(exec.stderr, /^ipcat: Container \S+ is restarting, wait until the container is running \(wait until it is running\)\n$/);
+      const conflict = await ipcatDocker(way, ["run", "--rm", "--restart", "always", IMAGE, "true"]);
+      assert.equal(conflict.code, 2);
+      assert.match(conflict.stderr, /^ipcat: conflicting options: --restart and --rm/);
     });
 
     dockerIt("a daemon that drops the connection midway: during a REST call, and inside an attach stream", async () => {

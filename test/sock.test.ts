@@ -224,9 +224,34 @@ for (const way of waysToTest()) {
       assert.match(missing.stderr, /^ipcat: the server on .* has no service no\.such: no service with id 0x[0-9a-f]{16} \(/);
       const big = await runCli(way, ["sock", "call", path, "ipcat.echo", "x".repeat(2000)]);
       assert.equal(big.code, 9);
-      const uid = await runCli(way, ["sock", "serve", "--allow-uid", "1000", sockPath()]);
-      assert.equal(uid.code, 2);
-      assert.match(uid.stderr, /SO_PEERCRED/);
+      await server.stop();
+    });
+
+    it("--allow-uid: peers are checked with SO_PEERCRED (binary, Bun); Deno refuses the option", async () => {
+      if (way === "deno") {
+        const uid = await runCli(way, ["sock", "serve", "--allow-uid", "1000", sockPath()]);
+        assert.equal(uid.code, 2);
+        assert.match(uid.stderr, /--allow-uid needs SO_PEERCRED, which deno does not expose/);
+        return;
+      }
+      const name = `@ipcat-uid-${process.pid}-${++counter}`;
+      const server = await startServer(way, ["--allow-uid", "1234", name]);
+      const hello = Buffer.from(encodeFrame({ kind: "connect", major: 1, minor: 0, features: 0, maxPayload: 1 << 20, code: 0 })).toString("hex");
+      const connectAs = (uid: number) =>
+        runProcess(["python3", "-c", [
+          "import os, socket, sys",
+          "os.setgid(int(sys.argv[2])); os.setuid(int(sys.argv[2]))",
+          "s = socket.socket(socket.AF_UNIX); s.connect('\\0' + sys.argv[1][1:])",
+          `s.sendall(bytes.fromhex('${hello}'))`,
+          "data = b''",
+          "while len(data) < 21: data += s.recv(100)",
+          "print(int.from_bytes(data[17:21], 'little'))",
+        ].join("\n"), name, String(uid)]);
+      const allowed = await connectAs(1234);
+      assert.equal(allowed.stdout.trim(), "0", allowed.stderr);
+      const refused = await connectAs(4321);
+      assert.equal(refused.stdout.trim(), "14", refused.stderr);
+      assert.match(server.log(), /refused: uid 4321 \(pid \d+\) is not allowed/);
       await server.stop();
     });
 

@@ -12,7 +12,7 @@ import { concatBytes } from "../framing/bytes.ts";
 import { bodyFraming, decodeChunked, encodeHttpRequest, HttpHeadError, HttpHeadParser } from "../framing/http.ts";
 import { systemCode } from "../transport/dial.ts";
 import type { DockerEndpoint } from "./host.ts";
-import { ErrorBody } from "./schemas.ts";
+import { ErrorBody, PingHeaders } from "./schemas.ts";
 
 /** The newest API version ipcat speaks; older daemons are met at their own version. */
 export const CLIENT_MAX_API = "1.43";
@@ -89,13 +89,13 @@ export class DockerApi {
     const res = await this.#send("GET", `${this.endpoint.baseUrl}/_ping`, {});
     if (!res.ok) throw await this.#errorFrom(res, {});
     await res.arrayBuffer();
-    const apiVersion = res.headers.get("api-version");
-    if (!apiVersion || !/^\d+\.\d+$/.test(apiVersion)) {
-      throw new IpcatError("docker", `${this.endpoint.display} answered /_ping without an Api-Version header`, {
+    const headers = v.safeParse(PingHeaders, Object.fromEntries(res.headers));
+    if (!headers.success) {
+      throw new IpcatError("docker", `${this.endpoint.display} answered /_ping without a valid Api-Version header`, {
         hint: "is DOCKER_HOST really a Docker daemon?",
       });
     }
-    return { apiVersion, osType: res.headers.get("ostype") ?? "", server: res.headers.get("server") ?? "" };
+    return { apiVersion: headers.output["api-version"], osType: headers.output.ostype, server: headers.output.server };
   }
 
   /** The API version used for every call: pinned, or min(ours, the daemon's). */

@@ -68,6 +68,7 @@ const containerOptions = {
   entrypoint: { type: "string", value: "CMD", description: "Override the image's entrypoint (\"\" clears it)" },
   network: { type: "string", value: "MODE", description: "Network mode, e.g. none or host (default: the daemon's)" },
   "log-driver": { type: "string", value: "DRIVER", description: "Where the daemon keeps the output, e.g. none (default: the daemon's)" },
+  restart: { type: "string", value: "POLICY", description: "Restart policy: no, always, unless-stopped, on-failure[:N]" },
   rm: { type: "boolean", description: "Remove the container when it exits" },
 } satisfies OptionSpecs;
 
@@ -82,6 +83,7 @@ const containerSchema = {
   entrypoint: v.optional(v.string()),
   network: v.optional(v.pipe(v.string(), v.minLength(1))),
   "log-driver": v.optional(v.pipe(v.string(), v.regex(/^[a-z0-9_.-]+$/, "a log driver name such as none or json-file"))),
+  restart: v.optional(v.pipe(v.string(), v.regex(/^(no|always|unless-stopped|on-failure(:\d+)?)$/, "no, always, unless-stopped or on-failure[:N]"))),
   rm: flag,
 };
 
@@ -89,6 +91,9 @@ type ContainerFlags = v.InferOutput<v.ObjectSchema<typeof containerSchema, undef
 
 /** Turns `run`/`create` flags into a container spec, as the docker CLI builds its config. */
 function specFrom(options: ContainerFlags, args: string[], attached: boolean): ContainerSpec {
+  if (options.rm && options.restart && options.restart !== "no") {
+    throw new IpcatError("usage", "conflicting options: --restart and --rm", { hint: "a container removed at exit cannot be restarted; drop one" });
+  }
   const [image, ...cmd] = args;
   const env = options.env.flatMap((entry) => {
     if (entry.includes("=")) return [entry];
@@ -111,6 +116,7 @@ function specFrom(options: ContainerFlags, args: string[], attached: boolean): C
     binds: options.volume,
     networkMode: options.network,
     logDriver: options["log-driver"],
+    restart: options.restart,
   };
 }
 

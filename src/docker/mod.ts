@@ -61,6 +61,8 @@ export interface ContainerSpec {
   networkMode?: string;
   /** Where the daemon keeps the output (`json-file`, `none`, …); unset: the daemon's default. */
   logDriver?: string;
+  /** When the daemon restarts the container, as `--restart` writes it: `always`, `on-failure:3`, … */
+  restart?: string;
 }
 
 /** When a `wait` returns: the next exit, once not running, or once removed. */
@@ -152,15 +154,20 @@ export class Docker {
     return this.api.requestJson(ContainerList, "GET", "/containers/json", { query: { all: options.all ?? false } });
   }
 
-  /** The daemon's full JSON for a container, unparsed (what `docker inspect` prints). */
+  /** The daemon's full JSON for a container, validated but as sent (what `docker inspect` prints). */
   async inspectRaw(id: string): Promise<string> {
-    const res = await this.api.request("GET", `/containers/${encodeURIComponent(id)}/json`, { subject: `container ${id}` });
-    return await res.text();
+    return (await this.#inspect(id)).raw;
   }
 
   /** The fields of a container ipcat decides on. */
   async inspect(id: string): Promise<ContainerInspect> {
-    return this.api.parse(ContainerInspect, await this.inspectRaw(id), `inspect ${id}`);
+    return (await this.#inspect(id)).info;
+  }
+
+  async #inspect(id: string): Promise<{ raw: string; info: ContainerInspect }> {
+    const res = await this.api.request("GET", `/containers/${encodeURIComponent(id)}/json`, { subject: `container ${id}` });
+    const raw = await res.text();
+    return { raw, info: this.api.parse(ContainerInspect, raw, `inspect ${id}`) };
   }
 
   /** Creates a container; returns its id and the daemon's warnings. */
@@ -184,6 +191,7 @@ export class Docker {
         ...(spec.binds?.length ? { Binds: spec.binds } : {}),
         ...(spec.networkMode ? { NetworkMode: spec.networkMode } : {}),
         ...(spec.logDriver ? { LogConfig: { Type: spec.logDriver, Config: {} } } : {}),
+        ...(spec.restart ? { RestartPolicy: restartPolicy(spec.restart) } : {}),
       },
     });
     const created = await this.api.requestJson(CreatedId, "POST", "/containers/create", {
@@ -397,6 +405,23 @@ export class Docker {
     if (!imageId) throw new IpcatError("protocol", "the daemon's import answer named no image id");
     return imageId;
   }
+}
+
+/**
+ * A `--restart` value as the API's restart policy.
+ *
+ * @example
+ * ```ts
+ * import { restartPolicy } from "./mod.ts";
+ * console.assert(JSON.stringify(restartPolicy("on-failure:3")) === '{"Name":"on-failure","MaximumRetryCount":3}');
+ * ```
+ */
+export function restartPolicy(value: string): { Name: "no" | "always" | "unless-stopped" | "on-failure"; MaximumRetryCount: number } {
+  const match = /^(no|always|unless-stopped|on-failure)(?::(\d+))?$/.exec(value);
+  if (!match || (match[2] !== undefined && match[1] !== "on-failure")) {
+    throw new IpcatError("usage", `invalid restart policy '${value}'`, { hint: "use no, always, unless-stopped or on-failure[:N]" });
+  }
+  return { Name: match[1] as "no", MaximumRetryCount: Number(match[2] ?? 0) };
 }
 
 /** Wraps a session as web streams; output flows as the consumer reads it. */

@@ -10,6 +10,13 @@ import * as v from "valibot";
 /** `{"message": "…"}`: the body of every error from an ordinary endpoint. */
 export const ErrorBody = v.looseObject({ message: v.string() });
 
+/** The headers of `GET /_ping` that ipcat reads (lower-cased names). */
+export const PingHeaders = v.object({
+  "api-version": v.pipe(v.string(), v.regex(/^\d+\.\d+$/, "a version such as 1.41")),
+  ostype: v.optional(v.string(), ""),
+  server: v.optional(v.string(), ""),
+});
+
 /** `GET /version`. */
 export const VersionInfo = v.looseObject({
   Version: v.string(),
@@ -103,6 +110,7 @@ export const CreateBody = v.object({
     Binds: v.optional(v.array(v.string())),
     NetworkMode: v.optional(v.string()),
     LogConfig: v.optional(v.object({ Type: v.string(), Config: v.record(v.string(), v.string()) })),
+    RestartPolicy: v.optional(v.object({ Name: v.picklist(["no", "always", "unless-stopped", "on-failure"]), MaximumRetryCount: v.number() })),
   }),
 });
 /** The body of `POST /containers/create`. */

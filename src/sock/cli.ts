@@ -9,9 +9,10 @@ import { defineCommand, type Family } from "../cli/command.ts";
 import { note, writeOut } from "../cli/io.ts";
 import { IpcatError } from "../errors.ts";
 import { DEFAULT_MAX_PAYLOAD, STATUS_CODES } from "../framing/sock.ts";
-import { listenOwned } from "../transport/dial.ts";
+import { dialError, listenOwned, systemCode } from "../transport/dial.ts";
 import { parseEndpoint } from "../transport/endpoint.ts";
 import { connect, dialWithWait, waitForSocket } from "./client.ts";
+import { connectFd, type FdSocket, relayFds } from "./fdrelay.ts";
 import { relay, serveRaw } from "./raw.ts";
 import { serveListener } from "./server.ts";
 import { type ChannelEnd } from "./session.ts";
@@ -60,6 +61,8 @@ const serve = defineCommand({
     "The socket file gets --mode at creation (through the umask, never chmod after bind).",
     "A stale socket file is reused with a note; a live one is never taken over. The file is",
     "removed on exit, SIGINT and SIGTERM. PATH may be @name (abstract namespace, no file).",
+    "Peers are checked with SO_PEERCRED (binary and Bun; Deno cannot): only the server's",
+    "own uid, root and each --allow-uid get in.",
   ].join("\n"),
   options: {
     raw: { type: "boolean", description: "No protocol: each connection is stdin/stdout of a fresh CMD" },
@@ -72,7 +75,7 @@ const serve = defineCommand({
       type: "string",
       value: "UID",
       multiple: true,
-      description: "Peer uids to allow (needs SO_PEERCRED, which neither Bun nor Deno exposes: refused)",
+      description: "Also allow peers with this uid (own uid and root always are; SO_PEERCRED: binary and Bun, not Deno)",
     },
   },
   schema: v.object({
@@ -94,9 +97,10 @@ const serve = defineCommand({
     if (args.length - rest.length > 1) {
       throw new IpcatError("usage", `unexpected '${args[1]}' before --`, { hint: "write the command after --: ipcat sock serve PATH -- CMD ARGS" });
     }
-    if (options["allow-uid"]) {
-      throw new IpcatError("usage", "--allow-uid needs SO_PEERCRED, which neither Bun nor Deno exposes, so it cannot be enforced", {
-        hint: "restrict access with --mode (default 0600) and the permissions of the socket's directory",
+    const allowUids = options["allow-uid"]?.map(Number);
+    if (allowUids && !runtime.socketDescriptors) {
+      throw new IpcatError("usage", `--allow-uid needs SO_PEERCRED, which ${runtime.name} does not expose, so it cannot be enforced`, {
+        hint: "use the compiled binary or Bun, or restrict access with --mode and the socket directory's permissions",
       });
     }
     const path = socketPath(args[0]!);
@@ -109,7 +113,7 @@ const serve = defineCommand({
     let close: () => Promise<void>;
     let closed: Promise<void>;
     if (options.raw) {
-      const server = serveRaw(listener, command, { maxClients: options["max-clients"], log });
+      const server = serveRaw(listener, command, { maxClients: options["max-clients"], log, allowUids });
       close = () => server.close();
       closed = server.closed;
       log(`serving ${command.join(" ")} raw on ${path}`);
@@ -124,6 +128,7 @@ const serve = defineCommand({
         maxClients: options["max-clients"],
         maxPayload: options["max-payload"],
         log,
+        allowUids,
       });
       close = () => server.close();
       closed = server.closed;
@@ -169,6 +174,19 @@ async function readStdin(): Promise<Uint8Array> {
     offset += part.byteLength;
   }
   return out;
+}
+
+/** The exit message of `ipcat.exec`, validated. */
+function parseExit(body: Uint8Array, path: string) {
+  let json: unknown;
+  try {
+    json = JSON.parse(new TextDecoder().decode(body));
+  } catch {
+    json = undefined;
+  }
+  const exit = v.safeParse(ExecExitSchema, json);
+  if (!exit.success) throw new IpcatError("protocol", `the server on ${path} sent a malformed exit status`);
+  return exit.output;
 }
 
 const run = defineCommand({
@@ -221,9 +239,7 @@ const run = defineCommand({
       if (data[0] === EXEC_STREAMS.stdout) await runtime.stdout.write(body);
       else if (data[0] === EXEC_STREAMS.stderr) await runtime.stderr.write(body);
       else if (data[0] === EXEC_STREAMS.exit) {
-        const exit = v.safeParse(ExecExitSchema, JSON.parse(new TextDecoder().decode(body)));
-        if (!exit.success) throw new IpcatError("protocol", `the server on ${path} sent a malformed exit status`);
-        exitStatus = exitStatusOf(exit.output);
+        exitStatus = exitStatusOf(parseExit(body, path));
       }
     }
     const end = await channel.done;
@@ -303,11 +319,39 @@ const connectCommand = defineCommand({
     ["echo START | ipcat sock connect --wait 10 /ipc/app.sock", "Seed 001's client: send START, print SUCCESS or FAIL"],
   ],
   async run({ options, args }) {
-    const conn = await dialWithWait(socketPath(args[0]!), options.wait);
+    const path = socketPath(args[0]!);
+    const socket = await connectFdWithWait(path, options.wait);
+    if (socket) {
+      relayFds(socket);
+      return 0;
+    }
+    const conn = await dialWithWait(path, options.wait);
     await relay(conn, runtime.stdin, runtime.stdout);
     return 0;
   },
 });
+
+/**
+ * Connects through libc for the descriptor relay, retrying for up to `wait` seconds while
+ * the socket is missing or refusing. `null` when libc cannot be loaded.
+ */
+async function connectFdWithWait(path: string, wait: number): Promise<FdSocket | null> {
+  const deadline = Date.now() + wait * 1000;
+  for (;;) {
+    try {
+      return connectFd(path);
+    } catch (error) {
+      const code = systemCode(error);
+      const retry = code === "ENOENT" || code === "ECONNREFUSED";
+      if (!retry || Date.now() >= deadline) {
+        const failure = dialError(error, { unix: path });
+        if (!retry || wait <= 0) throw failure;
+        throw new IpcatError(failure.code, `${failure.message}, after waiting ${wait} s`, { hint: failure.hint, cause: error });
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+}
 
 const wait = defineCommand({
   name: "wait",

@@ -19,6 +19,12 @@ export interface ConnectOptions {
   wait?: number;
   /** The major version to announce (tests use it to provoke `unsupported_version`). */
   major?: number;
+  /**
+   * Seconds of silence from the server after which the client sends PING; when another
+   * such period passes without any answer, the connection is closed and open channels
+   * complete with `disconnected`. Default: no timeout.
+   */
+  idleTimeout?: number;
 }
 
 /** A connected client. */
@@ -145,6 +151,7 @@ export async function connect(path: string, options: ConnectOptions = {}): Promi
   const closed = session.run();
   let nextTag = 1;
   let nextNonce = 1n;
+  if (options.idleTimeout) watchIdle(session, options.idleTimeout, () => nextNonce++, closed);
   return {
     server: { major: answer.major, minor: answer.minor, maxPayload: answer.maxPayload },
     open(service, data = new Uint8Array(0)) {
@@ -160,4 +167,22 @@ export async function connect(path: string, options: ConnectOptions = {}): Promi
     close: () => session.close("the client closed the connection"),
     closed,
   };
+}
+
+/** Pings a silent server, and drops the connection when it stays silent (idle timeout). */
+function watchIdle(session: Session, seconds: number, nonce: () => bigint, closed: Promise<void>): void {
+  const limit = seconds * 1000;
+  let pingedAt: number | null = null;
+  const timer = setInterval(() => {
+    const now = performance.now();
+    if (now - session.lastReceived < limit) {
+      pingedAt = null;
+    } else if (pingedAt === null) {
+      pingedAt = now;
+      session.ping(nonce()).catch(() => {}); // the close below reports the silence
+    } else if (now - pingedAt >= limit) {
+      session.close(`the server did not answer for ${seconds} s (idle timeout)`);
+    }
+  }, Math.max(10, limit / 4));
+  void closed.finally(() => clearInterval(timer));
 }

@@ -7,6 +7,7 @@
  * @module
  */
 import { type ByteReader, type ByteWriter, type Conn, type Listener, runtime } from "../adapter/mod.ts";
+import { peerRefusal } from "./server.ts";
 
 /** Options of {@link serveRaw}. */
 export interface RawServeOptions {
@@ -14,6 +15,8 @@ export interface RawServeOptions {
   maxClients?: number;
   /** Where one-line reports go (each connection's exit status). */
   log?: (line: string) => void;
+  /** Peer uids allowed besides the server's own and root (see `ServeOptions.allowUids`). */
+  allowUids?: readonly number[];
 }
 
 /** A running raw server. */
@@ -43,9 +46,14 @@ export function serveRaw(listener: Listener, argv: readonly string[], options: R
   let nextId = 1;
 
   async function handle(conn: Conn, id: number): Promise<void> {
+    // Where the runtime allows it, the socket itself becomes the command's stdin and
+    // stdout (as inetd does): no relay, no copy. Otherwise we relay through pipes.
+    const fd = conn.handOff?.() ?? null;
     let child;
     try {
-      child = runtime.spawn(argv, { stdin: "pipe", stdout: "pipe", stderr: "inherit" });
+      child = fd === null
+        ? runtime.spawn(argv, { stdin: "pipe", stdout: "pipe", stderr: "inherit" })
+        : runtime.spawn(argv, { stdin: { fd }, stdout: { fd }, stderr: "inherit" });
     } catch (error) {
       log(`connection ${id}: cannot run ${argv[0]}: ${(error as Error)?.message ?? error}`);
       conn.close();
@@ -53,8 +61,8 @@ export function serveRaw(listener: Listener, argv: readonly string[], options: R
     }
     const entry = { kill: () => child.kill("SIGTERM") };
     running.add(entry);
-    void copyIntoWriter(conn, child.stdin!);
-    const [status] = await Promise.all([child.exited, copyIntoConn(child.stdout!, conn)]);
+    if (fd === null) void copyIntoWriter(conn, child.stdin!);
+    const [status] = await Promise.all([child.exited, fd === null ? copyIntoConn(child.stdout!, conn) : undefined]);
     running.delete(entry);
     conn.close();
     log(`connection ${id}: ${argv[0]} exited with ${status.signal ? `signal ${status.signal}` : `status ${status.code}`}`);
@@ -65,6 +73,12 @@ export function serveRaw(listener: Listener, argv: readonly string[], options: R
       const conn = await listener.accept().catch(() => null);
       if (conn === null) break;
       const id = nextId++;
+      const refusal = peerRefusal(conn, options.allowUids);
+      if (refusal) {
+        log(`connection ${id}: refused: ${refusal}`);
+        conn.close();
+        continue;
+      }
       if (options.maxClients !== undefined && running.size >= options.maxClients) {
         log(`connection ${id}: refused, already serving --max-clients ${options.maxClients}`);
         conn.close();

@@ -5,7 +5,8 @@
  *
  * @module
  */
-import type { Listener } from "../adapter/mod.ts";
+import process from "node:process";
+import type { Conn, Listener } from "../adapter/mod.ts";
 import { IpcatError } from "../errors.ts";
 import {
   DEFAULT_MAX_PAYLOAD, formatServiceId, type FrameError, type MsgFrame, PROTOCOL_VERSION, serviceId, STATUS_CODES,
@@ -27,8 +28,16 @@ export interface ServeOptions {
   maxClients?: number;
   /** The largest payload accepted from clients (default 1 MiB). */
   maxPayload?: number;
+  /** Channels one client may have open at once; more are answered END `busy` (default 1024). */
+  maxChannels?: number;
   /** Where one-line reports go (protocol errors, refused clients). Default: nowhere. */
   log?: (line: string) => void;
+  /**
+   * Peer uids allowed besides the server's own and root. Checked with SO_PEERCRED where
+   * the runtime exposes it (Bun); where it does not (Deno), no check is made unless this
+   * is set, and then every peer is refused (nothing unverified gets in).
+   */
+  allowUids?: readonly number[];
 }
 
 /** Options of {@link serve}: where to listen, and how. */
@@ -37,6 +46,28 @@ export interface ServePathOptions extends ServeOptions {
   mode?: number;
   /** Called with the note when a stale socket file was reused. */
   onNote?: (line: string) => void;
+}
+
+/**
+ * Why a peer may not connect, or `null` when it may: its uid (SO_PEERCRED) must be the
+ * server's own, root's, or in `allowUids`.
+ *
+ * @example
+ * ```ts
+ * import { runtime } from "../adapter/mod.ts";
+ * import { peerRefusal } from "./server.ts";
+ * const listener = await runtime.listenUnix("@peer-example");
+ * const conn = (await listener.accept())!;
+ * console.log(peerRefusal(conn, [1000]) ?? "allowed");
+ * ```
+ */
+export function peerRefusal(conn: Conn, allowUids: readonly number[] | undefined): string | null {
+  const credentials = conn.peerCredentials?.();
+  if (credentials === undefined) return allowUids ? "this runtime cannot read the peer's uid (SO_PEERCRED)" : null;
+  if (credentials === null) return "SO_PEERCRED failed";
+  const { uid, pid } = credentials;
+  if (uid === 0 || uid === process.getuid?.() || allowUids?.includes(uid)) return null;
+  return `uid ${uid} (pid ${pid}) is not allowed`;
 }
 
 /** One connected client, as services see it. */
@@ -89,6 +120,7 @@ export async function serve(path: string, options: ServePathOptions): Promise<So
  */
 export function serveListener(listener: Listener, options: ServeOptions): SockServer {
   const maxPayload = options.maxPayload ?? DEFAULT_MAX_PAYLOAD;
+  const maxChannels = options.maxChannels ?? 1024;
   const log = options.log ?? (() => {});
   const routes = new Map<bigint, { name: string; service: Service }>();
   for (const [name, service] of Object.entries(options.services)) routes.set(serviceId(name), { name, service });
@@ -96,7 +128,7 @@ export function serveListener(listener: Listener, options: ServeOptions): SockSe
   let nextId = 1;
   let stopping = false;
 
-  async function handle(conn: import("../adapter/mod.ts").Conn, id: number): Promise<void> {
+  async function handle(conn: Conn, id: number): Promise<void> {
     const framed = new FramedConn(conn, maxPayload);
     const hello = { kind: "connect" as const, ...PROTOCOL_VERSION, features: 0, maxPayload };
     const refuse = async (code: number) => {
@@ -129,6 +161,12 @@ export function serveListener(listener: Listener, options: ServeOptions): SockSe
       await refuse(STATUS_CODES.unsupported_version);
       return;
     }
+    const refusal = peerRefusal(conn, options.allowUids);
+    if (refusal) {
+      log(`client ${id}: refused: ${refusal}`);
+      await refuse(STATUS_CODES.permission_denied);
+      return;
+    }
     if (options.maxClients !== undefined && sessions.size >= options.maxClients) {
       log(`client ${id}: refused, already serving --max-clients ${options.maxClients}`);
       await refuse(STATUS_CODES.busy);
@@ -155,6 +193,10 @@ export function serveListener(listener: Listener, options: ServeOptions): SockSe
     const framed = session.framed;
     if (frame.seq !== 0) {
       framed.send({ kind: "end", tag: frame.tag, keepAlive: false, code: STATUS_CODES.invalid_argument, reason: `no open channel ${frame.tag}` });
+      return;
+    }
+    if (session.channels.size >= maxChannels) {
+      framed.send({ kind: "end", tag: frame.tag, keepAlive: false, code: STATUS_CODES.busy, reason: `this client already has ${maxChannels} open channels` });
       return;
     }
     const target = routes.get(frame.serviceId);
@@ -205,7 +247,15 @@ export function serveListener(listener: Listener, options: ServeOptions): SockSe
   };
 }
 
-/** Throws the error a client reports for a CONNECT answer with a non-zero code. */
+/**
+ * The error a client reports for a CONNECT answer with a non-zero code.
+ *
+ * @example
+ * ```ts
+ * import { refusalError } from "./server.ts";
+ * console.assert(refusalError(2, "/tmp/app.sock").code === "unavailable"); // busy
+ * ```
+ */
 export function refusalError(code: number, path: string): IpcatError {
   if (code === STATUS_CODES.unsupported_version) {
     return new IpcatError("protocol", `the server on ${path} speaks another major protocol version`, { hint: "use an ipcat of the server's version" });

@@ -12,10 +12,27 @@ import { STATUS_CODES } from "../framing/sock.ts";
 import type { Service } from "./server.ts";
 import type { Channel } from "./session.ts";
 
-/** The streams of an `ipcat.exec` channel: the first byte of every MSG after the opening. */
+/**
+ * The streams of an `ipcat.exec` channel: the first byte of every MSG after the opening.
+ *
+ * @example
+ * ```ts
+ * import { EXEC_STREAMS } from "./services.ts";
+ * const stdin = new Uint8Array([EXEC_STREAMS.stdin, ...new TextEncoder().encode("START\n")]);
+ * ```
+ */
 export const EXEC_STREAMS = { stdin: 0, stdout: 1, stderr: 2, exit: 3 } as const;
 
-/** The opening message of `ipcat.exec`. */
+/**
+ * The opening message of `ipcat.exec`.
+ *
+ * @example
+ * ```ts
+ * import * as v from "valibot";
+ * import { ExecRequestSchema } from "./services.ts";
+ * console.assert(v.parse(ExecRequestSchema, {}).tty === false);
+ * ```
+ */
 export const ExecRequestSchema = v.strictObject({
   args: v.optional(v.array(v.string()), []),
   env: v.optional(v.record(v.string(), v.string()), {}),
@@ -24,7 +41,16 @@ export const ExecRequestSchema = v.strictObject({
 /** A validated `ipcat.exec` request. */
 export type ExecRequest = v.InferOutput<typeof ExecRequestSchema>;
 
-/** The exit message of `ipcat.exec` (stream 3). */
+/**
+ * The exit message of `ipcat.exec` (stream 3).
+ *
+ * @example
+ * ```ts
+ * import * as v from "valibot";
+ * import { ExecExitSchema } from "./services.ts";
+ * console.assert(v.parse(ExecExitSchema, { code: null, signal: "SIGTERM" }).signal === "SIGTERM");
+ * ```
+ */
 export const ExecExitSchema = v.strictObject({
   code: v.nullable(v.pipe(v.number(), v.integer())),
   signal: v.nullable(v.string()),
@@ -32,7 +58,16 @@ export const ExecExitSchema = v.strictObject({
 /** A validated exit message. */
 export type ExecExit = v.InferOutput<typeof ExecExitSchema>;
 
-/** The answer of `ipcat.services`. */
+/**
+ * The answer of `ipcat.services`.
+ *
+ * @example
+ * ```ts
+ * import * as v from "valibot";
+ * import { ServicesReplySchema } from "./services.ts";
+ * v.parse(ServicesReplySchema, { version: "1.0", services: ["ipcat.echo"] });
+ * ```
+ */
 export const ServicesReplySchema = v.strictObject({
   version: v.string(),
   services: v.array(v.string()),
@@ -69,8 +104,10 @@ const encoder = new TextEncoder();
  * ```
  */
 export const echoService: Service = (channel) => {
-  void channel.send(channel.opening);
-  channel.onMessage = (data) => void channel.send(data);
+  // A client may send more than it accepts back: that ends its channel, not the server.
+  const tooLarge = (error: unknown) => channel.end(STATUS_CODES.too_large, (error as Error)?.message ?? String(error));
+  channel.send(channel.opening).catch(tooLarge);
+  channel.onMessage = (data) => void channel.send(data).catch(tooLarge);
   void channel.peerEnded.then((end) => {
     if (end.name !== "disconnected") channel.end(0);
   });
@@ -87,8 +124,10 @@ export const echoService: Service = (channel) => {
  */
 export function servicesService(names: readonly string[]): Service {
   return (channel) => {
-    void channel.send(JSON.stringify({ version: "1.0", services: [...names] }));
-    channel.end(0);
+    channel.send(JSON.stringify({ version: "1.0", services: [...names] })).then(
+      () => channel.end(0),
+      (error) => channel.end(STATUS_CODES.too_large, (error as Error)?.message ?? String(error)),
+    );
   };
 }
 

@@ -12,7 +12,15 @@ import {
   STATUS_CODES, statusName, writeFrame,
 } from "../framing/sock.ts";
 
-/** How a channel ended: the END code (or `disconnected`) and its reason. */
+/**
+ * How a channel ended: the END code (or `disconnected`) and its reason.
+ *
+ * @example
+ * ```ts
+ * import type { ChannelEnd } from "./session.ts";
+ * const end: ChannelEnd = { code: 3, name: "no_entry", reason: "no service with id 0x…" };
+ * ```
+ */
 export interface ChannelEnd {
   code: number;
   /** The code's name, e.g. `ok`, `no_entry`, `disconnected`. */
@@ -31,8 +39,18 @@ const RESOLVED = Promise.resolve();
 
 /**
  * A framed connection: frames out are packed together and written once per microtask
- * turn (a pipelined sender makes one syscall for many frames); `write` reports when the
- * kernel and the adapter hold over their high-water mark, so that callers can wait.
+ * turn (a pipelined sender makes one syscall for many frames); `congested` reports when
+ * the kernel and the adapter hold over their high-water mark, so that callers can wait.
+ *
+ * @example
+ * ```ts
+ * import { runtime } from "../adapter/mod.ts";
+ * import { FramedConn } from "./session.ts";
+ * const framed = new FramedConn(await runtime.connect({ unix: "/tmp/app.sock" }), 1 << 20);
+ * framed.send({ kind: "connect", major: 1, minor: 0, features: 0, maxPayload: 1 << 20, code: 0 });
+ * framed.flush();
+ * await framed.drain();
+ * ```
  */
 export class FramedConn {
   readonly conn: Conn;
@@ -328,7 +346,15 @@ function settleOnce<T>(): { promise: Promise<T>; resolve: (v: T) => void } {
   return { promise, resolve };
 }
 
-/** What a session does with frames that are not for an open channel. */
+/**
+ * What a session does with frames that are not for an open channel.
+ *
+ * @example
+ * ```ts
+ * import type { SessionRole } from "./session.ts";
+ * const clientRole: SessionRole = { unknownTag() {} }; // a client drops MSG on forgotten tags
+ * ```
+ */
 export interface SessionRole {
   /** A MSG on a tag with no open channel. */
   unknownTag(session: Session, frame: MsgFrame): void;
@@ -340,6 +366,16 @@ export interface SessionRole {
  * The channels of one connection and the loop that reads frames for them. Reading stops
  * while the outgoing queue is congested (a peer that does not read cannot make us buffer
  * more) and while channel readers hold more than 1 MiB unread.
+ *
+ * @example
+ * ```ts
+ * import { runtime } from "../adapter/mod.ts";
+ * import { FramedConn, Session } from "./session.ts";
+ * const framed = new FramedConn(await runtime.connect({ unix: "/tmp/app.sock" }), 1 << 20);
+ * const session = new Session(framed, { unknownTag() {} });
+ * void session.run(); // after the CONNECT exchange
+ * session.close();
+ * ```
  */
 export class Session implements ChannelLink {
   readonly framed: FramedConn;
@@ -347,9 +383,11 @@ export class Session implements ChannelLink {
   #role: SessionRole;
   #held = 0;
   #heldWaiter: (() => void) | null = null;
-  #pongWaiters = new Map<bigint, () => void>();
+  #pongWaiters = new Map<bigint, { resolve: () => void; reject: (e: unknown) => void }>();
   #closed = false;
   #closeReason = "";
+  /** `performance.now()` when the last bytes arrived. */
+  lastReceived = performance.now();
   #ended = settleOnce<void>();
 
   constructor(framed: FramedConn, role: SessionRole) {
@@ -385,10 +423,16 @@ export class Session implements ChannelLink {
     this.channels.delete(channel.tag);
   }
 
-  /** Sends PING and resolves on the matching PONG. */
+  /** True once the connection is closed. */
+  get isClosed(): boolean {
+    return this.#closed;
+  }
+
+  /** Sends PING and resolves on the matching PONG; rejects if the connection closes first. */
   ping(nonce: bigint): Promise<void> {
-    return new Promise((resolve) => {
-      this.#pongWaiters.set(nonce, resolve);
+    if (this.#closed) return Promise.reject(new IpcatError("unavailable", `no PONG: ${this.#closeReason}`));
+    return new Promise((resolve, reject) => {
+      this.#pongWaiters.set(nonce, { resolve, reject });
       this.framed.send({ kind: "ping", nonce });
     });
   }
@@ -412,6 +456,7 @@ export class Session implements ChannelLink {
           decoder.finish();
           break;
         }
+        this.lastReceived = performance.now();
         decoder.push(chunk);
         this.#dispatchAll();
       }
@@ -451,7 +496,7 @@ export class Session implements ChannelLink {
       case "pong": {
         const waiter = this.#pongWaiters.get(frame.nonce);
         this.#pongWaiters.delete(frame.nonce);
-        waiter?.();
+        waiter?.resolve();
         return;
       }
       case "connect":
@@ -469,6 +514,8 @@ export class Session implements ChannelLink {
     }
     for (const channel of [...this.channels.values()]) channel.disconnect(reason);
     this.channels.clear();
+    for (const waiter of this.#pongWaiters.values()) waiter.reject(new IpcatError("unavailable", `no PONG: ${reason}`));
+    this.#pongWaiters.clear();
     if (this.#heldWaiter) {
       const w = this.#heldWaiter;
       this.#heldWaiter = null;
@@ -480,6 +527,15 @@ export class Session implements ChannelLink {
 /**
  * Reads frames until the first one is complete, for the handshake. Returns `null` when
  * the connection ends first.
+ *
+ * @example
+ * ```ts
+ * import { runtime } from "../adapter/mod.ts";
+ * import { FramedConn, readFirstFrame } from "./session.ts";
+ * const framed = new FramedConn(await runtime.connect({ unix: "/tmp/app.sock" }), 1 << 20);
+ * const answer = await readFirstFrame(framed);
+ * console.log(answer?.kind);
+ * ```
  */
 export async function readFirstFrame(framed: FramedConn): Promise<Frame | null> {
   for (;;) {

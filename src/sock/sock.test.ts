@@ -9,7 +9,10 @@ import { after, describe, it } from "node:test";
 import { runtime } from "../adapter/mod.ts";
 import { IpcatError } from "../errors.ts";
 import { encodeFrame, type Frame, FrameDecoder, PROTOCOL_VERSION, serviceId, STATUS_CODES } from "../framing/sock.ts";
-import { type Channel, connect, echoService, execService, serve, servicesService, type SockServer } from "./mod.ts";
+import * as v from "valibot";
+import {
+  type Channel, connect, echoService, execService, relay, serve, serveRaw, ServicesReplySchema, servicesService, type SockServer,
+} from "./mod.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "ipcat-sock-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -105,7 +108,8 @@ describe("sock library", () => {
     await withServer(async (path) => {
       const client = await connect(path);
       const list = client.open("ipcat.services");
-      assert.deepEqual(JSON.parse((await collect(list))[0]!), { version: "1.0", services: ["ipcat.echo", "ipcat.services"] });
+      const reply = v.parse(ServicesReplySchema, JSON.parse((await collect(list))[0]!));
+      assert.deepEqual(reply, { version: "1.0", services: ["ipcat.echo", "ipcat.services"] });
       const missing = client.open("no.such.service", "x");
       const end = await missing.done;
       assert.equal(end.name, "no_entry");
@@ -183,6 +187,23 @@ describe("sock library", () => {
     await server.close();
   });
 
+  it("answers END busy past a client's channel limit, and has room again once one ends", async () => {
+    const path = socketPath();
+    const server = await serve(path, { services: { "ipcat.echo": echoService }, maxChannels: 2 });
+    const client = await connect(path);
+    const [a, b] = [client.open("ipcat.echo", "a"), client.open("ipcat.echo", "b")];
+    const third = await client.open("ipcat.echo", "c").done;
+    assert.equal(third.name, "busy");
+    a.closeWrite();
+    assert.equal((await a.done).name, "ok");
+    const fourth = client.open("ipcat.echo", "d");
+    fourth.closeWrite();
+    assert.deepEqual(await collect(fourth), ["d"]);
+    b.closeWrite();
+    client.close();
+    await server.close();
+  });
+
   it("checks the max payload on send and on receive", async () => {
     await withServer(async (path, _server, logs) => {
       const client = await connect(path);
@@ -199,6 +220,20 @@ describe("sock library", () => {
       peer.send({ kind: "msg", tag: 1, seq: 0, serviceId: serviceId("ipcat.echo"), data: new Uint8Array(5000) });
       assert.equal(await peer.next(), null, "closed on an oversized frame");
       assert.ok(logs.some((l) => /over the 4096-byte limit/.test(l)), logs.join("\n"));
+    });
+  });
+
+  it("ends an echo channel with too_large when the reply is over the client's own limit; the server lives on", async () => {
+    await withServer(async (path) => {
+      const client = await connect(path, { maxPayload: 100 });
+      const channel = client.open("ipcat.echo", new Uint8Array(10));
+      await channel.send(new Uint8Array(500));
+      const end = await channel.done;
+      assert.equal(end.name, "too_large");
+      const again = client.open("ipcat.echo", "fits");
+      again.closeWrite();
+      assert.deepEqual(await collect(again), ["fits"]);
+      client.close();
     });
   });
 
@@ -262,10 +297,57 @@ describe("sock library", () => {
     });
   });
 
-  it("refuses to take over a live socket, and reuses a stale one", async () => {
+  it("refuses to take over a live socket", async () => {
     await withServer(async (path) => {
       await assert.rejects(serve(path, { services: {} }), (e: IpcatError) => e.code === "exists" && e.message.includes(path));
     });
+  });
+
+  it("drops a silent server after the idle timeout, completing channels with disconnected", async () => {
+    const path = socketPath();
+    const listener = await runtime.listenUnix(path);
+    const accepted = (async () => {
+      const conn = (await listener.accept())!;
+      await conn.read();
+      conn.write(encodeFrame(hello));
+      return conn; // then silence: no PONG, nothing
+    })();
+    const client = await connect(path, { idleTimeout: 0.1 });
+    const channel = client.open("ipcat.echo", "anyone?");
+    const end = await channel.done;
+    assert.equal(end.name, "disconnected");
+    assert.match(end.reason, /idle timeout/);
+    (await accepted).close();
+    listener.close();
+    rmSync(path, { force: true });
+  });
+
+  it("keeps a quiet but live connection past the idle timeout (PING/PONG)", async () => {
+    await withServer(async (path) => {
+      const client = await connect(path, { idleTimeout: 0.05 });
+      await new Promise((r) => setTimeout(r, 400));
+      const channel = client.open("ipcat.echo", "still alive");
+      channel.closeWrite();
+      assert.deepEqual(await collect(channel), ["still alive"]);
+      client.close();
+    });
+  });
+
+  it("serves raw: each connection is a fresh command, the reply is read to its end after our EOF", async () => {
+    const path = socketPath();
+    const logs: string[] = [];
+    const server = serveRaw(await runtime.listenUnix(path), ["sh", "-c", "read line; sleep 0.3; echo \"SUCCESS: $line\"; exit 3"], { log: (l) => logs.push(l) });
+    for (const word of ["START", "AGAIN"]) {
+      const conn = await runtime.connect({ unix: path });
+      const input = [new TextEncoder().encode(`${word}\n`)];
+      const output: Uint8Array[] = [];
+      await relay(conn, { read: async () => input.shift() ?? null, cancel() {} }, { write: async (d) => void output.push(d), close: async () => {} });
+      assert.equal(output.map(text).join(""), `SUCCESS: ${word}\n`);
+    }
+    await server.close();
+    rmSync(path, { force: true });
+    for (let i = 0; i < 100 && logs.length < 2; i++) await new Promise((r) => setTimeout(r, 10));
+    assert.deepEqual(logs, ["connection 1: sh exited with status 3", "connection 2: sh exited with status 3"]);
   });
 
   it("answers PING with PONG", async () => {
