@@ -260,7 +260,7 @@ describe("sock library", () => {
         encodeFrame({ kind: "end", tag: 1, keepAlive: true, code: 0, reason: "" }),
       ];
       const stream = new Uint8Array([...opening, ...frames.flatMap((f) => [...f])]);
-      for (let cut = 1; cut < stream.byteLength; cut += 3) {
+      for (let cut = 1; cut < stream.byteLength; cut++) {
         const peer = await rawPeer(path);
         peer.send({ ...hello });
         assert.equal((await peer.next())?.kind, "connect");
