@@ -144,6 +144,13 @@ for (const way of waysToTest()) {
       const viaSocat = await runProcess(["socat", "-t", "5", "-", `UNIX-CONNECT:${path}`], { stdin: "START\n" });
       assert.equal(viaSocat.stdout, "SUCCESS: hugin conversion done\n");
       const fail = await runCli(way, ["sock", "connect", path], { stdin: "BOGUS\n" });
+      const catPath = sockPath();
+      const cat = await startServer(way, ["--raw", catPath, "--", "cat"]);
+      const big = new Uint8Array(8 << 20).map((_, i) => (i * 13 + (i >> 11)) & 255);
+      const echoed = await runCli(way, ["sock", "connect", catPath], { stdin: big });
+      assert.equal(echoed.code, 0, echoed.stderr);
+      assert.equal(Buffer.compare(Buffer.from(echoed.stdoutBytes), Buffer.from(big)), 0, "8 MiB through cat, byte-exact");
+      await cat.stop();
       assert.equal(fail.stdout, "FAIL: unknown command BOGUS\n");
       await new Promise((r) => setTimeout(r, 200));
       assert.match(server.log(), /server_app\.sh exited with status 0/);

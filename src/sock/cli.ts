@@ -9,10 +9,10 @@ import { defineCommand, type Family } from "../cli/command.ts";
 import { note, writeOut } from "../cli/io.ts";
 import { IpcatError } from "../errors.ts";
 import { DEFAULT_MAX_PAYLOAD, STATUS_CODES } from "../framing/sock.ts";
-import { dialError, listenOwned, systemCode } from "../transport/dial.ts";
+import { listenOwned } from "../transport/dial.ts";
 import { parseEndpoint } from "../transport/endpoint.ts";
-import { connect, dialWithWait, waitForSocket } from "./client.ts";
-import { connectFd, type FdSocket, relayFds } from "./fdrelay.ts";
+import { connect, dialWithWait, retryWhileStarting, waitForSocket } from "./client.ts";
+import { connectFd, relayFds } from "./fdrelay.ts";
 import { relay, serveRaw } from "./raw.ts";
 import { serveListener } from "./server.ts";
 import { type ChannelEnd } from "./session.ts";
@@ -320,7 +320,7 @@ const connectCommand = defineCommand({
   ],
   async run({ options, args }) {
     const path = socketPath(args[0]!);
-    const socket = await connectFdWithWait(path, options.wait);
+    const socket = await retryWhileStarting(path, options.wait, () => connectFd(path));
     if (socket) {
       relayFds(socket);
       return 0;
@@ -330,28 +330,6 @@ const connectCommand = defineCommand({
     return 0;
   },
 });
-
-/**
- * Connects through libc for the descriptor relay, retrying for up to `wait` seconds while
- * the socket is missing or refusing. `null` when libc cannot be loaded.
- */
-async function connectFdWithWait(path: string, wait: number): Promise<FdSocket | null> {
-  const deadline = Date.now() + wait * 1000;
-  for (;;) {
-    try {
-      return connectFd(path);
-    } catch (error) {
-      const code = systemCode(error);
-      const retry = code === "ENOENT" || code === "ECONNREFUSED";
-      if (!retry || Date.now() >= deadline) {
-        const failure = dialError(error, { unix: path });
-        if (!retry || wait <= 0) throw failure;
-        throw new IpcatError(failure.code, `${failure.message}, after waiting ${wait} s`, { hint: failure.hint, cause: error });
-      }
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-}
 
 const wait = defineCommand({
   name: "wait",

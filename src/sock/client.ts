@@ -7,7 +7,7 @@
 import { type Conn, runtime } from "../adapter/mod.ts";
 import { IpcatError } from "../errors.ts";
 import { DEFAULT_MAX_PAYLOAD, PROTOCOL_VERSION, serviceId } from "../framing/sock.ts";
-import { dial, dialError, probeSocket, systemCode } from "../transport/dial.ts";
+import { dialError, probeSocket, systemCode } from "../transport/dial.ts";
 import { refusalError } from "./server.ts";
 import { Channel, FramedConn, readFirstFrame, Session } from "./session.ts";
 
@@ -68,6 +68,38 @@ export async function waitForSocket(path: string, seconds: number): Promise<bool
 }
 
 /**
+ * Runs `attempt` (a connect to the unix socket `path`) until it succeeds, retrying for up
+ * to `wait` seconds while the socket is missing or refusing (a server still starting).
+ * Failures become the user-facing dial errors, saying how long we waited.
+ *
+ * @example
+ * ```ts
+ * import { runtime } from "../adapter/mod.ts";
+ * import { retryWhileStarting } from "./client.ts";
+ * const conn = await retryWhileStarting("/tmp/app.sock", 5, () => runtime.connect({ unix: "/tmp/app.sock" }));
+ * conn.close();
+ * ```
+ */
+export async function retryWhileStarting<T>(path: string, wait: number, attempt: () => T | Promise<T>): Promise<T> {
+  const deadline = Date.now() + wait * 1000;
+  for (;;) {
+    try {
+      return await attempt();
+    } catch (error) {
+      const code = systemCode(error);
+      const retry = code === "ENOENT" || code === "ECONNREFUSED";
+      if (!retry || Date.now() >= deadline) {
+        const failure = dialError(error, { unix: path });
+        throw retry && wait > 0
+          ? new IpcatError(failure.code, `${failure.message}, after waiting ${wait} s`, { hint: failure.hint, cause: error })
+          : failure;
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+}
+
+/**
  * Connects to `path`, retrying for up to `wait` seconds while the socket is missing or
  * refusing (a server still starting).
  *
@@ -78,24 +110,8 @@ export async function waitForSocket(path: string, seconds: number): Promise<bool
  * conn.close();
  * ```
  */
-export async function dialWithWait(path: string, wait = 0): Promise<Conn> {
-  if (wait <= 0) return await dial({ unix: path });
-  const deadline = Date.now() + wait * 1000;
-  for (;;) {
-    try {
-      return await runtime.connect({ unix: path });
-    } catch (error) {
-      const code = systemCode(error);
-      const retry = code === "ENOENT" || code === "ECONNREFUSED";
-      if (!retry || Date.now() >= deadline) {
-        const failure = dialError(error, { unix: path });
-        throw retry
-          ? new IpcatError(failure.code, `${failure.message}, after waiting ${wait} s`, { hint: failure.hint, cause: error })
-          : failure;
-      }
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
+export function dialWithWait(path: string, wait = 0): Promise<Conn> {
+  return retryWhileStarting(path, wait, () => runtime.connect({ unix: path }));
 }
 
 /**

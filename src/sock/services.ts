@@ -143,8 +143,8 @@ export interface ExecOptions {
 
 /**
  * `ipcat.exec`: runs `argv` once per channel, streams stdin in and stdout/stderr out,
- * then sends the exit status and END 0. A client that disconnects gets its command
- * terminated (SIGTERM).
+ * then sends the exit status and END 0. A client that disconnects, or ends the channel
+ * before the exit status arrives, gets its command terminated (SIGTERM).
  *
  * @example
  * ```ts
@@ -194,8 +194,10 @@ export function execService(argv: readonly string[], options: ExecOptions = {}):
       channel.end(0);
       return;
     }
-    void channel.done.then((end) => {
-      if (end.name === "disconnected") child.kill("SIGTERM");
+    // A client that goes away, or ends the channel before the exit status, cancels the run.
+    let exited = false;
+    void channel.done.then(() => {
+      if (!exited) child.kill("SIGTERM");
     });
     void feedStdin(channel, child);
     const [status] = await Promise.all([
@@ -203,6 +205,7 @@ export function execService(argv: readonly string[], options: ExecOptions = {}):
       pump(child.stdout!, channel, EXEC_STREAMS.stdout),
       pump(child.stderr!, channel, EXEC_STREAMS.stderr),
     ]);
+    exited = true;
     log(`client ${client.id}: ${command[0]} exited with ${status.signal ? `signal ${status.signal}` : `status ${status.code}`}`);
     if (channel.writeEnded) return;
     await channel.send(streamMessage(EXEC_STREAMS.exit, encoder.encode(JSON.stringify(status)))).catch(() => {});

@@ -36,7 +36,7 @@ async function withServer(fn: (path: string, server: SockServer, logs: string[])
       "test.fail": () => {
         throw new Error("boom");
       },
-      "ipcat.exec": execService(["sh", "-c", "cat; exit 7"]),
+      "ipcat.exec": execService(["sh", "-c", "cat; exit 7"], { log: (l) => logs.push(l) }),
     },
     maxPayload: 4096,
     log: (l) => logs.push(l),
@@ -139,6 +139,19 @@ describe("sock library", () => {
       assert.equal((await channel.done).name, "ok");
       const refused = await client.open("ipcat.exec", JSON.stringify({ args: ["x"] })).done;
       assert.equal(refused.name, "permission_denied");
+      client.close();
+    });
+  });
+
+  it("terminates the command when the client ends an ipcat.exec channel early", async () => {
+    await withServer(async (path, _server, logs) => {
+      const client = await connect(path);
+      const channel = client.open("ipcat.exec", "{}");
+      await channel.send(new Uint8Array([0, 104, 105, 10]));
+      assert.equal(text((await channel.read())!.subarray(1)), "hi\n");
+      channel.end(STATUS_CODES.canceled, "changed my mind");
+      for (let i = 0; i < 200 && !logs.some((l) => /signal SIGTERM/.test(l)); i++) await new Promise((r) => setTimeout(r, 10));
+      assert.ok(logs.some((l) => /sh exited with signal SIGTERM/.test(l)), logs.join("\n"));
       client.close();
     });
   });
@@ -247,7 +260,7 @@ describe("sock library", () => {
         encodeFrame({ kind: "end", tag: 1, keepAlive: true, code: 0, reason: "" }),
       ];
       const stream = new Uint8Array([...opening, ...frames.flatMap((f) => [...f])]);
-      for (let cut = 1; cut < stream.byteLength; cut += 3) {
+      for (let cut = 1; cut < stream.byteLength; cut++) {
         const peer = await rawPeer(path);
         peer.send({ ...hello });
         assert.equal((await peer.next())?.kind, "connect");
