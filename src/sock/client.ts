@@ -20,6 +20,11 @@ export interface ConnectOptions {
   /** The major version to announce (tests use it to provoke `unsupported_version`). */
   major?: number;
   /**
+   * Seconds to wait for the server's CONNECT answer (default 10). A peer that never
+   * answers is most likely no ipcat server (a `serve --raw` socket, say).
+   */
+  handshakeTimeout?: number;
+  /**
    * Seconds of silence from the server after which the client sends PING; when another
    * such period passes without any answer, the connection is closed and open channels
    * complete with `disconnected`. Default: no timeout.
@@ -133,9 +138,20 @@ export async function connect(path: string, options: ConnectOptions = {}): Promi
   framed.send({ kind: "connect", major: options.major ?? PROTOCOL_VERSION.major, minor: PROTOCOL_VERSION.minor, features: 0, maxPayload, code: 0 });
   framed.flush();
   let answer;
+  const handshakeSeconds = options.handshakeTimeout ?? 10;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      conn.close();
+      reject(new IpcatError("timeout", `no answer to the protocol handshake from ${path} within ${handshakeSeconds} s`, {
+        hint: "is it a 'serve --raw' socket or another program? use 'ipcat sock connect' for those",
+      }));
+    }, handshakeSeconds * 1000);
+  });
   try {
-    answer = await readFirstFrame(framed);
+    answer = await Promise.race([readFirstFrame(framed), timeout]);
   } catch (error) {
+    if (error instanceof IpcatError && error.code === "timeout") throw error;
     conn.close();
     if (error instanceof IpcatError) {
       throw new IpcatError("protocol", `${path} does not answer as an ipcat server: ${error.message}`, {
@@ -143,6 +159,8 @@ export async function connect(path: string, options: ConnectOptions = {}): Promi
       });
     }
     throw new IpcatError("unavailable", `the connection to ${path} failed during the handshake: ${(error as Error)?.message ?? error}`);
+  } finally {
+    clearTimeout(timer);
   }
   if (answer === null) {
     conn.close();

@@ -363,6 +363,14 @@ describe("sock library", () => {
     assert.deepEqual(logs, ["connection 1: sh exited with status 3", "connection 2: sh exited with status 3"]);
   });
 
+  it("gives up a handshake that gets no answer (a raw server, say) with a timeout error", async () => {
+    const path = socketPath();
+    const server = serveRaw(await runtime.listenUnix(path), ["sh", "-c", "read line"]);
+    await assert.rejects(connect(path, { handshakeTimeout: 0.2 }), (e: IpcatError) => e.code === "timeout" && /serve --raw/.test(e.hint ?? ""));
+    await server.close();
+    rmSync(path, { force: true });
+  });
+
   it("answers PING with PONG", async () => {
     await withServer(async (path) => {
       const client = await connect(path);
