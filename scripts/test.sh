@@ -7,7 +7,7 @@
 # Pass test file filters after `--` to run a subset under Bun: npm test -- test/mq
 set -uo pipefail
 cd "$(dirname "$0")/.."
-export PATH="$PWD/node_modules/.bin:$PATH"
+export PATH="$PWD/node_modules/.bin:$PWD/node_modules/@deno/linux-x64-glibc:$PATH"
 logdir=$(mktemp -d /tmp/ipcat-test-XXXXXX)
 passed=0
 failed=0
