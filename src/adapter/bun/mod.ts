@@ -255,18 +255,7 @@ function spawn(argv: readonly string[], options: SpawnOptions = {}): Child {
     stdout: bunStdio(options.stdout),
     stderr: bunStdio(options.stderr),
   });
-  const sink = options.stdin === "pipe" ? (proc.stdin as import("bun").FileSink) : null;
-  const stdin: ByteWriter | null = sink
-    ? {
-      async write(data) {
-        sink.write(data);
-        await sink.flush();
-      },
-      async close() {
-        await sink.end();
-      },
-    }
-    : null;
+  const stdin = options.stdin === "pipe" ? fileSinkWriter(proc.stdin as import("bun").FileSink) : null;
   const pipeReader = (s: unknown): ByteReader | null =>
     s instanceof ReadableStream ? streamReader(s as ReadableStream<Uint8Array>) : null;
   return {
