@@ -1,0 +1,105 @@
+/**
+ * The figures that belong to no single family: start-up time of the binary against
+ * socat and the docker CLI, and the size of every built binary.
+ *
+ * (Peak memory of `ipcat sock serve` under load is the sock module's; the runner says
+ * so in this table when that module does not report it.)
+ *
+ * @module
+ */
+import { spawnSync } from "node:child_process";
+import { statSync } from "node:fs";
+import { join } from "node:path";
+import type { BenchContext, BenchRow } from "./lib.ts";
+import { alternate, BENCH_DIR, failedRow, timeCommand } from "./measure.ts";
+
+/** This module's family in the report. */
+export const family = "general";
+
+const ROOT = join(BENCH_DIR, "..");
+const MIB = 2 ** 20;
+
+/** Where a program on PATH lives, for its size; `undefined` when it is not installed. */
+function which(program: string): string | undefined {
+  const found = spawnSync("sh", ["-c", 'command -v "$1"', "sh", program], { encoding: "utf8" }).stdout.trim();
+  return found || undefined;
+}
+
+async function startup(ctx: BenchContext, peerName: string, peerArgv: string[]): Promise<BenchRow> {
+  const what = {
+    name: `start-up: \`ipcat --version\` vs \`${peerArgv.join(" ")}\``,
+    unit: "ms",
+    peer: peerName,
+    target: "none (informational)",
+    higherIsBetter: false,
+  };
+  try {
+    const { a, b } = await alternate({
+      warmup: ctx.quick ? 3 : 10,
+      runs: ctx.quick ? 20 : 100,
+      a: () => timeCommand([ctx.binary, "--version"]),
+      b: () => timeCommand(peerArgv),
+    });
+    return {
+      ...what,
+      ipcat: a,
+      peerStats: b,
+      met: null,
+    };
+  } catch (error) {
+    return failedRow(what, error);
+  }
+}
+
+/** Builds every target with `bun build.ts --all` and reports what each weighs. */
+function binarySizes(): BenchRow[] {
+  const build = spawnSync("bun", ["build.ts", "--all"], { cwd: ROOT, encoding: "utf8", timeout: 300_000 });
+  const context = ["socat", "docker"]
+    .map((program) => [program, which(program)] as const)
+    .filter((entry): entry is readonly [string, string] => entry[1] !== undefined)
+    .map(([program, path]) => `${program} ${(statSync(path).size / MIB).toFixed(1)} MiB`)
+    .join(", ");
+  const rows: BenchRow[] = [];
+  // build.ts prints one "built dist/NAME (TARGET, …)" line per target it finished.
+  for (const [, file, target] of (build.stdout ?? "").matchAll(/^built (\S+) \(([^,]+),/gm)) {
+    const bytes = statSync(join(ROOT, file!)).size;
+    rows.push({
+      name: `binary size, ${target} (\`${file}\`)`,
+      unit: "MiB",
+      ipcat: { median: bytes / MIB, min: bytes / MIB, max: bytes / MIB, samples: 1 },
+      peer: "—",
+      peerStats: null,
+      higherIsBetter: false,
+      target: "none (informational)",
+      met: null,
+      note: rows.length === 0
+        ? `${bytes.toLocaleString("en-US")} bytes, the Bun runtime included; for scale: ${context || "no peer installed"}`
+        : `${bytes.toLocaleString("en-US")} bytes`,
+    });
+  }
+  if (build.status !== 0 || rows.length === 0) {
+    const why = build.error?.message ?? (build.stderr ?? "").trim().split("\n").slice(-3).join(" | ");
+    rows.push(failedRow(
+      { name: "binary size, the --all targets not built", unit: "MiB", peer: "—", target: "none (informational)", higherIsBetter: false },
+      new Error(`\`bun build.ts --all\` failed (exit status ${build.status}): ${why}`),
+    ));
+  }
+  return rows;
+}
+
+/**
+ * Start-up against socat and the docker CLI (alternating, medians), then binary sizes.
+ *
+ * @example
+ * ```ts
+ * import { run } from "./general.bench.ts";
+ * const rows = await run({ quick: true, binary: "dist/ipcat", workDir: "/tmp" });
+ * ```
+ */
+export async function run(ctx: BenchContext): Promise<BenchRow[]> {
+  return [
+    await startup(ctx, "socat", ["socat", "-V"]),
+    await startup(ctx, "docker CLI", ["docker", "--version"]),
+    ...binarySizes(),
+  ];
+}
