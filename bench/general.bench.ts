@@ -8,7 +8,7 @@
  * @module
  */
 import { spawnSync } from "node:child_process";
-import { statSync } from "node:fs";
+import { statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { BenchContext, BenchRow } from "./lib.ts";
 import { alternate, BENCH_DIR, failedRow, timeCommand } from "./measure.ts";
@@ -25,26 +25,41 @@ function which(program: string): string | undefined {
   return found || undefined;
 }
 
-async function startup(ctx: BenchContext, peerName: string, peerArgv: string[]): Promise<BenchRow> {
+/**
+ * A compiled Bun program that only prints a line: the start-up floor of any Bun binary,
+ * so the report can tell the runtime's share of ipcat's start-up from ipcat's own.
+ */
+function bunFloor(ctx: BenchContext): string {
+  const source = join(ctx.workDir, "hello.ts");
+  const binary = join(ctx.workDir, "bun-hello");
+  writeFileSync(source, 'console.log("hello");\n');
+  const build = spawnSync("bun", ["build", source, "--compile", "--minify", "--bytecode", `--outfile=${binary}`], { encoding: "utf8" });
+  if (build.status !== 0) throw new Error(`bun build --compile of a hello-world failed: ${build.stderr.trim().split("\n").at(-1)}`);
+  return binary;
+}
+
+async function startup(ctx: BenchContext, peerName: string, peerArgv: () => string[], note?: string): Promise<BenchRow> {
   const what = {
-    name: `start-up: \`ipcat --version\` vs \`${peerArgv.join(" ")}\``,
+    name: `start-up: \`ipcat --version\` vs ${peerName}`,
     unit: "ms",
     peer: peerName,
     target: "none (informational)",
     higherIsBetter: false,
   };
   try {
+    const peer = peerArgv();
     const { a, b } = await alternate({
       warmup: ctx.quick ? 3 : 10,
       runs: ctx.quick ? 20 : 100,
       a: () => timeCommand([ctx.binary, "--version"]),
-      b: () => timeCommand(peerArgv),
+      b: () => timeCommand(peer),
     });
     return {
       ...what,
       ipcat: a,
       peerStats: b,
       met: null,
+      ...(note ? { note } : {}),
     };
   } catch (error) {
     return failedRow(what, error);
@@ -98,8 +113,14 @@ function binarySizes(): BenchRow[] {
  */
 export async function run(ctx: BenchContext): Promise<BenchRow[]> {
   return [
-    await startup(ctx, "socat", ["socat", "-V"]),
-    await startup(ctx, "docker CLI", ["docker", "--version"]),
+    await startup(ctx, "`socat -V`", () => ["socat", "-V"]),
+    await startup(ctx, "`docker --version`", () => ["docker", "--version"]),
+    await startup(
+      ctx,
+      "a compiled Bun hello-world",
+      () => [bunFloor(ctx)],
+      "the Bun runtime's own start-up floor (`bun build --compile --minify --bytecode` of one console.log): the part of ipcat's start-up that is not ipcat's code",
+    ),
     ...binarySizes(),
   ];
 }

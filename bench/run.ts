@@ -160,7 +160,7 @@ function machine(docker: Docker): Array<[string, string]> {
   const cpu = cpus();
   const osName = existsSync("/etc/os-release") ? /^PRETTY_NAME="?([^"\n]*)/m.exec(readFileSync("/etc/os-release", "utf8"))?.[1] : undefined;
   const commit = toolVersion(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"]);
-  const dirty = spawnSync("git", ["-C", ROOT, "status", "--porcelain", "--untracked-files=no"], { encoding: "utf8" }).stdout?.trim();
+  const dirty = spawnSync("git", ["-C", ROOT, "status", "--porcelain", "--untracked-files=no", "--", ".", ":!bench/REPORT.md"], { encoding: "utf8" }).stdout?.trim();
   return [
     ["CPU", `${cpu.length} cores, ${cpu[0]?.model ?? "unknown model"}`],
     ["memory", `${(totalmem() / 2 ** 30).toFixed(1)} GiB`],
@@ -239,7 +239,7 @@ async function runModule(file: string, ctxBase: Omit<BenchContext, "workDir" | "
  */
 function peakMemoryRow(results: ModuleResult[]): BenchRow | undefined {
   const sock = results.find((r) => r.family === "sock");
-  if (sock?.rows.some((row) => /peak (memory|rss)/i.test(row.name))) return undefined;
+  if (sock?.rows.some((row) => /peak|rss|vmhwm|memory/i.test(row.name))) return undefined;
   const why = sock === undefined
     ? "bench/sock.bench.ts is not in this checkout"
     : sock.failure !== undefined ? "bench/sock.bench.ts failed" : "bench/sock.bench.ts returned no row named \"peak memory …\"";
@@ -277,18 +277,23 @@ async function main(): Promise<void> {
 
   ensureBinary();
   const workRoot = mkdtempSync(join(tmpdir(), "ipcat-bench-"));
-  const docker = startDocker();
+  // The general module never talks to a daemon: a run of it alone starts none.
+  const docker = files.every((f) => f === "general.bench.ts")
+    ? { description: "none: not needed by the modules of this run", stop() {} }
+    : startDocker();
   const cleanUp = () => {
     docker.stop();
     rmSync(workRoot, { recursive: true, force: true });
   };
+  // Ctrl-C or SIGTERM: stop the running module and what it started, write no report (a
+  // partial one must not replace the full one), clean up, and exit 128+N.
+  let interrupted: { signal: string; status: number } | undefined;
   for (const [signal, status] of [["SIGINT", 130], ["SIGTERM", 143]] as const) {
     process.on(signal, () => {
-      log(`${signal}: stopping the running module and everything it started`);
-      void stopProcesses(descendantsOf(process.pid).map((p) => p.pid), 1000).finally(() => {
-        cleanUp();
-        process.exit(status);
-      });
+      if (interrupted) return;
+      interrupted = { signal, status };
+      log(`${signal}: stopping the running module and everything it started; no report is written`);
+      void stopProcesses(descendantsOf(process.pid).map((p) => p.pid), 1000);
     });
   }
 
@@ -296,15 +301,17 @@ async function main(): Promise<void> {
   const machineInfo = machine(docker);
   try {
     for (const [index, file] of files.entries()) {
-      const budgetMs = Math.max(10_000, (deadline - performance.now()) / (files.length - index));
+      const budgetMs = Math.round(Math.max(10_000, (deadline - performance.now()) / (files.length - index)));
       log(`${file}: running (${options.quick ? "quick, " : ""}up to ${Math.round(budgetMs / 1000)} s)`);
       const result = await runModule(file, { quick: options.quick, binary: BINARY, dockerHost: docker.host }, workRoot, budgetMs);
+      if (interrupted) break;
       log(`${file}: ${result.failure ? "failed" : `${result.rows.length} rows`} in ${result.seconds.toFixed(1)} s`);
       results.push(result);
     }
   } finally {
     cleanUp();
   }
+  if (interrupted) process.exit(interrupted.status);
 
   const extra = options.only.length === 0 || options.only.includes("general") ? peakMemoryRow(results) : undefined;
   if (extra) {
