@@ -49,7 +49,10 @@ export interface BenchContext {
   binary: string;
   /** A scratch directory for this run, removed afterwards. */
   workDir: string;
-  /** DOCKER_HOST of the daemon the runner started, when there is one. */
+  /**
+   * DOCKER_HOST of the daemon the runner started, when there is one. The runner also sets
+   * it in the module's environment, so programs the module starts use that daemon.
+   */
   dockerHost?: string;
   /**
    * Milliseconds this module may take before the runner gives up on it (its share of the

@@ -189,9 +189,11 @@ async function runModule(file: string, ctxBase: Omit<BenchContext, "workDir" | "
   mkdirSync(workDir, { recursive: true });
   const resultFile = join(workRoot, `${stem}.result.json`);
   const context: BenchContext = { ...ctxBase, workDir, budgetMs };
-  // The module's stdout goes to our stderr: our stdout carries only the report.
+  // The module's stdout goes to our stderr: our stdout carries only the report. Its
+  // DOCKER_HOST is the run's daemon, so the docker CLI peer and ipcat meet the same one.
   const child = spawn("bun", [join(BENCH_DIR, "run-module.ts"), join(BENCH_DIR, file), resultFile, JSON.stringify(context)], {
     cwd: ROOT,
+    env: ctxBase.dockerHost ? { ...process.env, DOCKER_HOST: ctxBase.dockerHost } : process.env,
     stdio: ["ignore", 2, 2],
   });
   const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) => {
