@@ -95,6 +95,11 @@ describe("renderReport", () => {
     assert.match(report, /\| a \\\| b \|/);
   });
   it("says so when every target with a figure was met", () => {
-    assert.match(renderReport(RUN, [section("sock", [row({})])]), /Every target with a figure was met/);
+    const all = ["docker", "mq", "sock", "general"].map((f) => section(f, [row({})]));
+    assert.match(renderReport(RUN, all), /Every target with a figure was met/);
+  });
+  it("names the families that have no module, except those left out with --only", () => {
+    assert.match(renderReport(RUN, [section("general", [row({})])]), /No benchmark module in this checkout for: docker, mq, sock \(so no table\)/);
+    assert.doesNotMatch(renderReport({ ...RUN, only: ["general"] }, [section("general", [row({})])]), /No benchmark module/);
   });
 });

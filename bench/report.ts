@@ -174,10 +174,12 @@ export function renderReport(run: RunInfo, results: readonly ModuleResult[]): st
       `not measured: ${unmeasured.length}.`,
   );
   for (const s of failedModules) out.push(`- **${s.file} failed**: ${s.failure}`);
+  const absent = FAMILY_ORDER.filter((f) => (run.only.length === 0 || run.only.includes(f)) && !sections.some((s) => s.family === f));
+  if (absent.length > 0) out.push(`- No benchmark module in this checkout for: ${absent.join(", ")} (so no table).`);
   for (const { family, row } of unmeasured) {
     out.push(`- Not measured: ${family}, ${row.name}: ${row.failure ?? row.note ?? "no figure"}`);
   }
-  if (missed.length === 0 && failedModules.length === 0 && unmeasured.length === 0) {
+  if (missed.length === 0 && failedModules.length === 0 && unmeasured.length === 0 && absent.length === 0) {
     out.push("- Every target with a figure was met.");
   }
 
