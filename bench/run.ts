@@ -324,6 +324,8 @@ async function main(): Promise<void> {
 
   const complete = !options.quick && options.only.length === 0;
   const out = options.out ?? join(BENCH_DIR, complete ? "REPORT.md" : "REPORT.partial.md");
+  // A busy shared machine widens the min–max spreads; the load at both ends tells the reader.
+  machineInfo.splice(4, 0, ["load average at end", loadavg().map((l) => l.toFixed(2)).join(", ")]);
   const report = renderReport(
     { quick: options.quick, only: options.only, startedAt, seconds: (performance.now() - clock) / 1000, machine: machineInfo },
     results,
