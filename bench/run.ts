@@ -332,7 +332,8 @@ async function main(): Promise<void> {
   );
   writeFileSync(out, report);
   process.stdout.write(report);
-  log(`report written to ${relative(process.cwd(), out) || out}`);
+  const shown = relative(process.cwd(), out);
+  log(`report written to ${shown.startsWith("..") ? out : shown}`);
   const failed = results.some((r) => r.failure !== undefined || r.rows.some((row) => row.failure !== undefined));
   process.exit(failed ? 1 : 0);
 }
