@@ -9,9 +9,11 @@
  * Builds `dist/ipcat` when it is missing or older than the source, starts the project's
  * own dockerd (scripts/dockerd.sh) when root and no DOCKER_HOST is set, runs each
  * `bench/*.bench.ts` module within its share of the time budget, and prints the report.
- * A module that throws, hangs or returns malformed rows gets a row saying so and the run
- * continues. Exit status: 0 when every figure was taken (missed targets included: the
- * report says so), 1 when a module or a measurement failed, 2 for a bad command line.
+ * Each module runs in its own process (bench/run-module.ts); one that throws, crashes,
+ * hangs or returns malformed rows gets a row saying so and the run continues. Exit
+ * status: 0 when every figure was taken (missed targets included: the report says so),
+ * 1 when a module or a measurement failed, 2 for a bad command line, 130/143 when
+ * interrupted by SIGINT/SIGTERM (no report is written then).
  *
  * @module
  */
@@ -23,7 +25,7 @@ import { join, relative } from "node:path";
 import process from "node:process";
 import { parseArgs } from "node:util";
 import * as v from "valibot";
-import type { BenchContext, BenchModule, BenchRow } from "./lib.ts";
+import type { BenchContext, BenchRow } from "./lib.ts";
 import { BENCH_DIR } from "./measure.ts";
 import { descendantsOf, stopProcesses } from "./processes.ts";
 import { decodeOutcome } from "./run-module.ts";
@@ -119,7 +121,8 @@ function ensureBinary(): void {
   const sources = ["src", "package.json", "build.ts"].map((p) => join(ROOT, p));
   if (existsSync(BINARY) && statSync(BINARY).mtimeMs >= Math.max(...sources.map(newestMtime))) return;
   log(existsSync(BINARY) ? "dist/ipcat is older than the source: rebuilding" : "building dist/ipcat");
-  const result = spawnSync("bun", ["build.ts"], { cwd: ROOT, stdio: ["ignore", "inherit", "inherit"] });
+  // Build output goes to stderr: stdout carries only the report.
+  const result = spawnSync("bun", ["build.ts"], { cwd: ROOT, stdio: ["ignore", 2, 2] });
   if (result.status !== 0) {
     log("could not build dist/ipcat (run `npm run build` to see why); nothing to measure");
     process.exit(1);
