@@ -49,8 +49,8 @@ async function startup(ctx: BenchContext, peerName: string, peerArgv: () => stri
   try {
     const peer = peerArgv();
     const { a, b } = await alternate({
-      warmup: ctx.quick ? 3 : 10,
-      runs: ctx.quick ? 20 : 100,
+      warmup: ctx.quick ? 3 : 20,
+      runs: ctx.quick ? 20 : 200,
       a: () => timeCommand([ctx.binary, "--version"]),
       b: () => timeCommand(peer),
     });
