@@ -171,7 +171,7 @@ function machine(docker: Docker): Array<[string, string]> {
     ["load average at start", loadavg().map((l) => l.toFixed(2)).join(", ")],
     ["ipcat", `${toolVersion([BINARY, "--version"])}, commit ${commit}${dirty ? " with uncommitted changes" : ""}`],
     ["Bun", toolVersion(["bun", "--version"])],
-    ["Deno", toolVersion(["deno", "--version"])],
+    ["Deno", toolVersion([join(ROOT, "node_modules", "@deno", "linux-x64-glibc", "deno"), "--version"])],
     ["gcc", toolVersion(["gcc", "--version"])],
     ["socat", toolVersion(["socat", "-V"], (out) => /^socat version .*/m.exec(out)?.[0])],
     ["docker CLI", toolVersion(["docker", "--version"])],
