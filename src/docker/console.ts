@@ -1,0 +1,126 @@
+/**
+ * A hijacked session wired to this process's terminal: raw mode (always restored), TTY
+ * resizes at start and on SIGWINCH, stdin forwarding with detach keys, and signals
+ * forwarded to the container when there is no TTY (`--sig-proxy`).
+ *
+ * @module
+ */
+import { runtime, type SignalName } from "../adapter/mod.ts";
+import { IpcatError } from "../errors.ts";
+import type { Docker } from "./mod.ts";
+import type { HijackedSession } from "./session.ts";
+
+/** How a console session is wired. */
+export interface ConsoleOptions {
+  /** Forward local stdin. */
+  stdin: boolean;
+  /** Detach key bytes (watched only with a TTY). */
+  detachKeys: Uint8Array;
+  /** The container to send signals to when there is no TTY; `null`: no proxying. */
+  sigProxyTo: string | null;
+  /** What to resize when there is a TTY. */
+  resize: { id: string; kind: "containers" | "exec" } | null;
+  /** Called once everything is wired, before output is copied (e.g. to start the container). */
+  beforeOutput?: () => Promise<void>;
+}
+
+const PROXIED_SIGNALS: readonly SignalName[] = ["SIGINT", "SIGTERM", "SIGHUP", "SIGUSR1", "SIGUSR2"];
+const SIGNAL_EXIT: Partial<Record<SignalName, number>> = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
+
+/**
+ * The docker CLI's rule: a TTY container with stdin attached needs a terminal on stdin.
+ *
+ * @example
+ * ```ts
+ * import { checkTty } from "./console.ts";
+ * checkTty(false, true); // fine: no stdin attached
+ * ```
+ */
+export function checkTty(attachStdin: boolean, tty: boolean): void {
+  if (tty && attachStdin && !runtime.isTerminal(0)) {
+    // Exit status 1, not 125: the docker CLI's own status for this refusal.
+    throw new IpcatError("failed", "the input device is not a TTY", {
+      hint: "drop -t when stdin is a pipe or a file, or run from a terminal",
+    });
+  }
+}
+
+/**
+ * Runs `session` on this process's stdio until the container's output ends (or the
+ * user detaches). Returns how it ended; raw mode and signal handlers are undone on
+ * every path out.
+ *
+ * @example
+ * ```ts
+ * import { Docker } from "./mod.ts";
+ * import { runConsole } from "./console.ts";
+ * const docker = await Docker.fromEnv();
+ * const session = await docker.attachSession("web", { stdin: true, tty: true });
+ * await runConsole(docker, session, { stdin: true, detachKeys: new Uint8Array([16, 17]), sigProxyTo: null, resize: { id: "web", kind: "containers" } });
+ * ```
+ */
+export async function runConsole(docker: Docker, session: HijackedSession, options: ConsoleOptions): Promise<"ended" | "detached"> {
+  const cleanups: Array<() => void> = [];
+  const raw = session.tty && options.stdin && runtime.isTerminal(0);
+  try {
+    if (raw) {
+      runtime.setRawMode(true);
+      cleanups.push(() => runtime.setRawMode(false));
+    }
+    if (session.tty) {
+      // Outside signals end the session; the terminal must come back cooked first.
+      for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+        cleanups.push(runtime.onSignal(signal, () => {
+          if (raw) runtime.setRawMode(false);
+          session.close();
+          runtime.exit(SIGNAL_EXIT[signal]!);
+        }));
+      }
+    } else if (options.sigProxyTo) {
+      const id = options.sigProxyTo;
+      for (const signal of PROXIED_SIGNALS) cleanups.push(runtime.onSignal(signal, () => void docker.kill(id, signal).catch(() => {})));
+    }
+    const resize = options.resize;
+    const size = runtime.terminalSize();
+    const resizeNow = () => {
+      const current = runtime.terminalSize();
+      if (resize && current) void docker.resize(resize.id, current, resize.kind).catch(() => {});
+    };
+    if (session.tty && resize && size) cleanups.push(runtime.onSignal("SIGWINCH", resizeNow));
+
+    let detached = false;
+    if (options.stdin) {
+      session.copyInput(runtime.stdin, session.tty ? options.detachKeys : new Uint8Array(0)).then((end) => {
+        if (end === "detached") {
+          detached = true;
+          session.close();
+        }
+      }, () => {
+        // The daemon stopped reading stdin (the process exited): output still ends on its own.
+      });
+    }
+    await options.beforeOutput?.();
+    if (session.tty && resize && size) void initialResize(docker, resize, size);
+    await session.copyOutput({ stdout: (d) => runtime.stdout.write(d), stderr: (d) => runtime.stderr.write(d) });
+    session.close();
+    return detached ? "detached" : "ended";
+  } finally {
+    for (const undo of cleanups.reverse()) undo();
+    if (options.stdin) runtime.stdin.cancel();
+  }
+}
+
+/**
+ * Sizes the remote TTY right after start, retrying a few times as the docker CLI does:
+ * an exec process may not exist yet when its stream is already up.
+ */
+async function initialResize(docker: Docker, target: NonNullable<ConsoleOptions["resize"]>, size: { rows: number; cols: number }): Promise<void> {
+  for (let attempt = 1; attempt <= 5; attempt++) {
+    try {
+      await docker.resize(target.id, size, target.kind);
+      return;
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, 20 * attempt));
+    }
+  }
+}

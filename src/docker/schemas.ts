@@ -1,0 +1,132 @@
+/**
+ * valibot schemas for the Docker Engine API messages ipcat reads and writes, limited to
+ * the fields it uses. Unknown fields pass through (`looseObject`), so newer daemons that
+ * add fields keep working, while a missing or mistyped field we rely on is an error.
+ *
+ * @module
+ */
+import * as v from "valibot";
+
+/** `{"message": "…"}`: the body of every error from an ordinary endpoint. */
+export const ErrorBody = v.looseObject({ message: v.string() });
+
+/** The headers of `GET /_ping` that ipcat reads (lower-cased names). */
+export const PingHeaders = v.object({
+  "api-version": v.pipe(v.string(), v.regex(/^\d+\.\d+$/, "a version such as 1.41")),
+  ostype: v.optional(v.string(), ""),
+  server: v.optional(v.string(), ""),
+});
+
+/** `GET /version`. */
+export const VersionInfo = v.looseObject({
+  Version: v.string(),
+  ApiVersion: v.string(),
+  MinAPIVersion: v.optional(v.string()),
+  GitCommit: v.optional(v.string()),
+  GoVersion: v.optional(v.string()),
+  Os: v.string(),
+  Arch: v.string(),
+  BuildTime: v.optional(v.string()),
+  Experimental: v.optional(v.boolean()),
+});
+/** The daemon's version report. */
+export type VersionInfo = v.InferOutput<typeof VersionInfo>;
+
+/** One entry of `GET /containers/json`. */
+export const ContainerSummary = v.looseObject({
+  Id: v.string(),
+  Names: v.nullish(v.array(v.string()), []),
+  Image: v.string(),
+  Command: v.string(),
+  Created: v.number(),
+  State: v.string(),
+  Status: v.string(),
+  Labels: v.nullish(v.record(v.string(), v.string()), {}),
+});
+/** A container as `ps` lists it. */
+export type ContainerSummary = v.InferOutput<typeof ContainerSummary>;
+/** `GET /containers/json`. */
+export const ContainerList = v.array(ContainerSummary);
+
+/** `GET /containers/{id}/json`, the fields ipcat decides on. */
+export const ContainerInspect = v.looseObject({
+  Id: v.string(),
+  Name: v.string(),
+  Config: v.looseObject({
+    Tty: v.boolean(),
+    OpenStdin: v.boolean(),
+    StdinOnce: v.boolean(),
+    Image: v.string(),
+  }),
+  State: v.looseObject({
+    Status: v.string(),
+    Running: v.boolean(),
+    Paused: v.boolean(),
+    Restarting: v.boolean(),
+    ExitCode: v.number(),
+  }),
+  HostConfig: v.looseObject({ AutoRemove: v.optional(v.boolean(), false) }),
+});
+/** What ipcat knows about a container. */
+export type ContainerInspect = v.InferOutput<typeof ContainerInspect>;
+
+/** `POST /containers/create` and `POST /containers/{id}/exec`. */
+export const CreatedId = v.looseObject({ Id: v.string(), Warnings: v.nullish(v.array(v.string()), []) });
+
+/** `POST /containers/{id}/wait`. */
+export const WaitResponse = v.looseObject({
+  StatusCode: v.number(),
+  Error: v.nullish(v.looseObject({ Message: v.optional(v.string(), "") })),
+});
+/** How a container ended. */
+export type WaitResponse = v.InferOutput<typeof WaitResponse>;
+
+/** `GET /exec/{id}/json`. */
+export const ExecInspect = v.looseObject({ Running: v.boolean(), ExitCode: v.nullable(v.number()) });
+
+/** One line of the JSON progress stream of `POST /images/create`. */
+export const ProgressLine = v.looseObject({
+  status: v.optional(v.string()),
+  error: v.optional(v.string()),
+  errorDetail: v.optional(v.looseObject({ message: v.optional(v.string()) })),
+});
+
+/** The container configuration ipcat sends to `POST /containers/create`. */
+export const CreateBody = v.object({
+  Image: v.pipe(v.string(), v.minLength(1)),
+  Cmd: v.optional(v.array(v.string())),
+  Entrypoint: v.optional(v.array(v.string())),
+  Env: v.optional(v.array(v.string())),
+  WorkingDir: v.optional(v.string()),
+  User: v.optional(v.string()),
+  Tty: v.boolean(),
+  OpenStdin: v.boolean(),
+  StdinOnce: v.boolean(),
+  AttachStdin: v.boolean(),
+  AttachStdout: v.boolean(),
+  AttachStderr: v.boolean(),
+  HostConfig: v.object({
+    AutoRemove: v.boolean(),
+    Binds: v.optional(v.array(v.string())),
+    NetworkMode: v.optional(v.string()),
+    LogConfig: v.optional(v.object({ Type: v.string(), Config: v.record(v.string(), v.string()) })),
+    RestartPolicy: v.optional(v.object({ Name: v.picklist(["no", "always", "unless-stopped", "on-failure"]), MaximumRetryCount: v.number() })),
+  }),
+});
+/** The body of `POST /containers/create`. */
+export type CreateBody = v.InferOutput<typeof CreateBody>;
+
+/** The body of `POST /containers/{id}/exec`. */
+export const ExecBody = v.object({
+  Cmd: v.pipe(v.array(v.string()), v.minLength(1)),
+  AttachStdin: v.boolean(),
+  AttachStdout: v.boolean(),
+  AttachStderr: v.boolean(),
+  Tty: v.boolean(),
+  Env: v.optional(v.array(v.string())),
+  WorkingDir: v.optional(v.string()),
+  User: v.optional(v.string()),
+  DetachKeys: v.optional(v.string()),
+});
+/** The body of `POST /containers/{id}/exec`. */
+export type ExecBody = v.InferOutput<typeof ExecBody>;

@@ -1,0 +1,122 @@
+/**
+ * What the docker end-to-end tests share: the daemon `npm test` started
+ * (IPCAT_TEST_DOCKER_HOST), a busybox image made with `ipcat docker import` from Debian's
+ * busybox-static, unique container names, and cleanup through ipcat itself.
+ *
+ * The docker CLI is used only as the reference to compare output and exit codes against.
+ *
+ * @module
+ */
+import { existsSync, rmSync } from "node:fs";
+import process from "node:process";
+import { it } from "node:test";
+import { BUSYBOX, busyboxRootfsTar } from "./docker_rootfs.ts";
+import { type CliResult, cliCommand, runCli, runProcess, type RunOptions, startProcess, type Way } from "./harness.ts";
+
+export { busyboxRootfsTar };
+
+/** The test daemon, or undefined (the tests then skip, saying why). */
+export const DOCKER_HOST = process.env.IPCAT_TEST_DOCKER_HOST;
+/** Why docker tests skip, or false. */
+export const SKIP: string | false = DOCKER_HOST
+  ? false
+  : "no test dockerd: IPCAT_TEST_DOCKER_HOST is unset (npm test starts one when run as root with docker.io installed)";
+if (SKIP) console.log(`docker tests skipped: ${SKIP}`);
+
+/** The image every test container runs. */
+export const IMAGE = "ipcat-test-busybox:latest";
+/** The docker CLI, pointed at the test daemon (reference only). */
+export const DOCKER_CLI = ["docker", "-H", DOCKER_HOST ?? "unix:///nonexistent"];
+
+/** `it` that skips with the reason when there is no daemon. */
+export function dockerIt(name: string, fn: () => Promise<void>): void {
+  it(name, { skip: SKIP }, fn);
+}
+
+/** Runs `ipcat docker …` against the test daemon. */
+export function ipcatDocker(way: Way, args: readonly string[], options: RunOptions = {}): Promise<CliResult> {
+  return runCli(way, ["docker", ...args], { ...options, env: { DOCKER_HOST, ...options.env } });
+}
+
+let counter = 0;
+/** A container name unique to this run. */
+export function uniqueName(prefix: string): string {
+  return `ipcat-${prefix}-${process.pid}-${++counter}`;
+}
+
+let imported: Promise<void> | null = null;
+/** Imports the test image once per process, with ipcat itself (bun way: fastest to start). */
+export function ensureImage(): Promise<void> {
+  imported ??= (async () => {
+    if (!existsSync(BUSYBOX)) throw new Error(`${BUSYBOX} is missing: apt-get install busybox-static`);
+    const tar = busyboxRootfsTar();
+    const result = await ipcatDocker("bun", ["import", tar, IMAGE]);
+    rmSync(tar, { force: true });
+    if (result.code !== 0) throw new Error(`import failed: ${result.stderr}`);
+  })();
+  return imported;
+}
+
+const created: string[] = [];
+/** Remembers a container name for {@link removeContainers}. */
+export function track(name: string): string {
+  created.push(name);
+  return name;
+}
+
+/** Removes every tracked container, through ipcat. */
+export async function removeContainers(): Promise<void> {
+  if (!DOCKER_HOST || created.length === 0) return;
+  await ipcatDocker("bun", ["rm", "-f", ...created.splice(0)]);
+}
+
+/** Runs the docker CLI (reference) with `args`. */
+export function dockerCli(args: readonly string[], options: RunOptions = {}): Promise<CliResult> {
+  return runProcess([...DOCKER_CLI, ...args], options);
+}
+
+
+/** A finished process with both outputs as bytes (binary-safe, unlike the harness's stderr). */
+export interface ByteResult {
+  code: number | null;
+  signal: string | null;
+  stdout: Buffer;
+  stderr: Buffer;
+}
+
+/** Runs `argv` with `stdin`, collecting stdout and stderr as bytes. */
+export function runBytes(argv: readonly string[], options: { stdin?: Uint8Array | string; env?: Record<string, string | undefined>; timeoutMs?: number } = {}): Promise<ByteResult> {
+  const child = startProcess(argv, { env: options.env });
+  const out: Buffer[] = [];
+  const err: Buffer[] = [];
+  child.stdout!.on("data", (c: Buffer) => out.push(c));
+  child.stderr!.on("data", (c: Buffer) => err.push(c));
+  child.stdin!.on("error", () => {});
+  child.stdin!.end(options.stdin ?? "");
+  const timer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMs ?? 120_000);
+  return new Promise((resolve, reject) => {
+    child.on("error", reject);
+    child.on("close", (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout: Buffer.concat(out), stderr: Buffer.concat(err) });
+    });
+  });
+}
+
+/** `ipcat docker …` in `way`, binary-safe. */
+export function ipcatDockerBytes(way: Way, args: readonly string[], options: { stdin?: Uint8Array | string; env?: Record<string, string | undefined>; timeoutMs?: number } = {}): Promise<ByteResult> {
+  return runBytes([...cliCommand(way), "docker", ...args], { ...options, env: { DOCKER_HOST, ...options.env } });
+}
+
+/** Pseudo-random bytes, every value present, reproducible from `seed`. */
+export function binaryData(length: number, seed: number): Buffer {
+  const out = Buffer.alloc(length);
+  let x = seed >>> 0 || 1;
+  for (let i = 0; i < length; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    out[i] = x & 0xff;
+  }
+  return out;
+}
