@@ -93,6 +93,30 @@ describe(`${runtime.name} adapter: unix sockets`, () => {
     assert.equal(got, "abstract ok");
   });
 
+  it("reads the peer's credentials and hands a connection to a child where the runtime exposes descriptors", async () => {
+    const path = join(dir, "handoff.sock");
+    const listener = await runtime.listenUnix(path);
+    const client = await runtime.connect({ unix: path });
+    const server = (await listener.accept())!;
+    if (!runtime.socketDescriptors) {
+      assert.equal(server.peerCredentials, undefined);
+      assert.equal(server.handOff, undefined);
+    } else {
+      assert.deepEqual(server.peerCredentials!(), { pid: process.pid, uid: process.getuid!(), gid: process.getgid!() });
+      const fd = server.handOff!();
+      assert.ok(fd !== null && fd > 2);
+      const child = runtime.spawn(["sh", "-c", "read line; echo \"child got $line\""], { stdin: { fd }, stdout: { fd } });
+      client.write(new TextEncoder().encode("hello\n"));
+      await client.closeWrite();
+      assert.deepEqual(await child.exited, { code: 0, signal: null });
+      server.close();
+      assert.equal(new TextDecoder().decode(await readAll(client)), "child got hello\n");
+    }
+    client.close();
+    server.close();
+    listener.close();
+  });
+
   it("rejects a connect to a missing path with ENOENT", async () => {
     await assert.rejects(runtime.connect({ unix: join(dir, "missing.sock") }), (e: { code?: string }) => {
       assert.equal(e.code, "ENOENT");

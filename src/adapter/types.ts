@@ -43,6 +43,25 @@ export interface Conn {
   close(): void;
   /** Resolves when the connection is fully closed, by either side. */
   readonly closed: Promise<void>;
+  /**
+   * The peer's credentials (SO_PEERCRED) of a unix connection. Defined only by adapters
+   * whose runtime exposes the socket's descriptor (Bun); `null` when the call fails.
+   */
+  peerCredentials?(): PeerCredentials | null;
+  /**
+   * Gives up this accepted connection's descriptor so that a child can use it as its
+   * stdin/stdout (see {@link StdioFd}); afterwards only `close()` may be called. Returns
+   * `null` when that is impossible: bytes were already read from it, or it is not an
+   * accepted unix connection. Defined only where {@link Runtime.socketDescriptors} is true.
+   */
+  handOff?(): number | null;
+}
+
+/** The credentials of a unix socket's peer, as SO_PEERCRED reports them. */
+export interface PeerCredentials {
+  pid: number;
+  uid: number;
+  gid: number;
 }
 
 /** A listening socket that hands out connections, in the manner of Go's `net.Listener`. */
@@ -75,12 +94,17 @@ export interface ByteReader {
 /** How one standard stream of a child is wired. */
 export type StdioMode = "pipe" | "inherit" | "null";
 
+/** A descriptor from {@link Conn.handOff} to use as a child's stdin or stdout (Bun only). */
+export interface StdioFd {
+  fd: number;
+}
+
 /** Options for {@link Runtime.spawn}. */
 export interface SpawnOptions {
   env?: Record<string, string>;
   cwd?: string;
-  stdin?: StdioMode;
-  stdout?: StdioMode;
+  stdin?: StdioMode | StdioFd;
+  stdout?: StdioMode | StdioFd;
   stderr?: StdioMode;
 }
 
@@ -147,6 +171,11 @@ export interface Runtime {
   readonly execPath: string;
   /** True when running as a compiled single binary. */
   readonly compiled: boolean;
+  /**
+   * True when accepted unix connections expose their descriptor: {@link Conn.peerCredentials}
+   * and {@link Conn.handOff} are then defined. Bun: yes. Deno: no (its connections hide it).
+   */
+  readonly socketDescriptors?: boolean;
 
   readonly stdin: ByteReader;
   readonly stdout: ByteWriter;

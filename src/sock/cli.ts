@@ -3,12 +3,357 @@
  *
  * @module
  */
-import type { Family } from "../cli/command.ts";
+import * as v from "valibot";
+import { runtime } from "../adapter/mod.ts";
+import { defineCommand, type Family } from "../cli/command.ts";
+import { note, writeOut } from "../cli/io.ts";
+import { IpcatError } from "../errors.ts";
+import { DEFAULT_MAX_PAYLOAD, STATUS_CODES } from "../framing/sock.ts";
+import { listenOwned } from "../transport/dial.ts";
+import { parseEndpoint } from "../transport/endpoint.ts";
+import { connect, dialWithWait, retryWhileStarting, waitForSocket } from "./client.ts";
+import { connectFd, relayFds } from "./fdrelay.ts";
+import { relay, serveRaw } from "./raw.ts";
+import { serveListener } from "./server.ts";
+import { type ChannelEnd } from "./session.ts";
+import { echoService, EXEC_STREAMS, ExecExitSchema, execService, exitStatusOf, servicesService } from "./services.ts";
+
+const Seconds = v.pipe(v.string(), v.regex(/^\d+(\.\d+)?$/, "expected seconds, e.g. 5 or 0.5"), v.transform(Number));
+const Count = v.pipe(v.string(), v.regex(/^[1-9]\d*$/, "expected a positive whole number"), v.transform(Number));
+const Mode = v.pipe(v.string(), v.regex(/^0?[0-7]{3}$/, "expected an octal mode such as 0600"), v.transform((s) => parseInt(s, 8)));
+const PayloadBytes = v.pipe(
+  Count,
+  v.minValue(64, "at least 64 bytes"),
+  v.maxValue(0xffffffff, "at most 4294967295 bytes"),
+);
+const EnvPair = v.pipe(v.string(), v.regex(/^[^=]+=/, "expected KEY=VALUE"));
+
+/** The socket path of a PATH argument (`unix://` prefixes allowed; TCP refused). */
+function socketPath(spec: string): string {
+  const target = parseEndpoint(spec);
+  if (!("unix" in target)) throw new IpcatError("usage", `'${spec}' is not a unix socket`, { hint: "give a path such as /ipc/app.sock or @name" });
+  return target.unix;
+}
+
+/** Exits with `status` after `cleanup` on SIGINT (130) and SIGTERM (143). */
+function onStopSignals(cleanup: () => Promise<void>): void {
+  let stopping = false;
+  for (const [signal, status] of [["SIGINT", 130], ["SIGTERM", 143]] as const) {
+    runtime.onSignal(signal, () => {
+      if (stopping) return;
+      stopping = true;
+      void cleanup().finally(() => runtime.exit(status));
+    });
+  }
+}
+
+const serve = defineCommand({
+  name: "serve",
+  summary: "Serve a command (and echo, services) over the routed protocol, or raw with --raw",
+  usage: "PATH [-- CMD [ARGS...]]",
+  description: [
+    "Routed mode (default) serves the ipcat protocol v1 with the services ipcat.exec (runs",
+    "CMD once per channel: 'ipcat sock run'), ipcat.echo and ipcat.services; many clients,",
+    "each with many channels. --raw serves no protocol: each connection is the stdin and",
+    "stdout of a fresh CMD (as 'socat UNIX-LISTEN:PATH,fork SYSTEM:CMD'), the reply is never",
+    "cut off, and each exit status is logged on stderr.",
+    "",
+    "The socket file gets --mode at creation (through the umask, never chmod after bind).",
+    "A stale socket file is reused with a note; a live one is never taken over. The file is",
+    "removed on exit, SIGINT and SIGTERM. PATH may be @name (abstract namespace, no file).",
+    "Peers are checked with SO_PEERCRED (binary and Bun; Deno cannot): only the server's",
+    "own uid, root and each --allow-uid get in.",
+  ].join("\n"),
+  options: {
+    raw: { type: "boolean", description: "No protocol: each connection is stdin/stdout of a fresh CMD" },
+    "max-clients": { type: "string", value: "N", description: "Clients served at once (default unlimited)" },
+    "max-payload": { type: "string", value: "BYTES", description: `Largest frame payload accepted (default ${DEFAULT_MAX_PAYLOAD})` },
+    "allow-args": { type: "boolean", description: "Let clients append arguments to CMD" },
+    "allow-env": { type: "boolean", description: "Let clients set environment variables for CMD" },
+    mode: { type: "string", value: "MODE", description: "Socket file mode, octal (default 0600: owner and root only)" },
+    "allow-uid": {
+      type: "string",
+      value: "UID",
+      multiple: true,
+      description: "Also allow peers with this uid (own uid and root always are; SO_PEERCRED: binary and Bun, not Deno)",
+    },
+  },
+  schema: v.object({
+    raw: v.optional(v.boolean(), false),
+    "max-clients": v.optional(Count),
+    "max-payload": v.optional(PayloadBytes, String(DEFAULT_MAX_PAYLOAD)),
+    "allow-args": v.optional(v.boolean(), false),
+    "allow-env": v.optional(v.boolean(), false),
+    mode: v.optional(Mode, "0600"),
+    "allow-uid": v.optional(v.array(v.pipe(v.string(), v.regex(/^\d+$/, "expected a numeric uid")))),
+  }),
+  positionals: { min: 1 },
+  examples: [
+    ["ipcat sock serve /ipc/app.sock -- ./server_app.sh", "Serve a script; clients run it with 'ipcat sock run /ipc/app.sock'"],
+    ["ipcat sock serve --raw /ipc/app.sock -- ./server_app.sh", "Serve seed-001 style line scripts (START -> SUCCESS) to socat or 'ipcat sock connect'"],
+    ["ipcat sock serve --allow-args @jobs -- ./job.sh", "Abstract socket; clients may pass arguments: 'ipcat sock run @jobs -- --fast'"],
+  ],
+  async run({ options, args, rest }) {
+    if (args.length - rest.length > 1) {
+      throw new IpcatError("usage", `unexpected '${args[1]}' before --`, { hint: "write the command after --: ipcat sock serve PATH -- CMD ARGS" });
+    }
+    const allowUids = options["allow-uid"]?.map(Number);
+    if (allowUids && !runtime.socketDescriptors) {
+      throw new IpcatError("usage", `--allow-uid needs SO_PEERCRED, which ${runtime.name} does not expose, so it cannot be enforced`, {
+        hint: "use the compiled binary or Bun, or restrict access with --mode and the socket directory's permissions",
+      });
+    }
+    const path = socketPath(args[0]!);
+    const command = rest;
+    if (options.raw && command.length === 0) {
+      throw new IpcatError("usage", "serve --raw needs a command", { hint: "ipcat sock serve --raw PATH -- CMD [ARGS...]" });
+    }
+    const log = (line: string) => void note(line);
+    const listener = await listenOwned(path, log, { mode: options.mode });
+    let close: () => Promise<void>;
+    let closed: Promise<void>;
+    if (options.raw) {
+      const server = serveRaw(listener, command, { maxClients: options["max-clients"], log, allowUids });
+      close = () => server.close();
+      closed = server.closed;
+      log(`serving ${command.join(" ")} raw on ${path}`);
+    } else {
+      const names = ["ipcat.echo", "ipcat.services", ...(command.length ? ["ipcat.exec"] : [])].sort();
+      const server = serveListener(listener, {
+        services: {
+          "ipcat.echo": echoService,
+          "ipcat.services": servicesService(names),
+          ...(command.length ? { "ipcat.exec": execService(command, { allowArgs: options["allow-args"], allowEnv: options["allow-env"], log }) } : {}),
+        },
+        maxClients: options["max-clients"],
+        maxPayload: options["max-payload"],
+        log,
+        allowUids,
+      });
+      close = () => server.close();
+      closed = server.closed;
+      log(`serving ${names.join(", ")} on ${path}${command.length ? ` (ipcat.exec runs ${command.join(" ")})` : ""}`);
+    }
+    onStopSignals(close);
+    await closed;
+    return 0;
+  },
+});
+
+/** The user-facing error for a channel that ended with a non-zero code. */
+function channelError(end: ChannelEnd, path: string, service: string): IpcatError {
+  const detail = end.reason ? `: ${end.reason}` : "";
+  switch (end.code) {
+    case STATUS_CODES.disconnected:
+      return new IpcatError("unavailable", `the server on ${path} went away before ${service} finished${detail}`, {
+        hint: "check that the server is still running, and its log",
+      });
+    case STATUS_CODES.no_entry:
+      return new IpcatError("not_found", `the server on ${path} has no service ${service}${detail}`, {
+        hint: service === "ipcat.exec" ? "start it with a command: ipcat sock serve PATH -- CMD" : "list them with 'ipcat sock call PATH ipcat.services'",
+      });
+    case STATUS_CODES.permission_denied:
+      return new IpcatError("permission", `${service} on ${path} refused${detail}`, { hint: "ask for the server to allow it" });
+    case STATUS_CODES.too_large:
+      return new IpcatError("limit", `${service} on ${path}: message too large${detail}`, { hint: "send smaller messages" });
+    case STATUS_CODES.invalid_argument:
+      return new IpcatError("protocol", `${service} on ${path} rejected the request${detail}`);
+    default:
+      return new IpcatError("failed", `${service} on ${path} ended with ${end.name}${detail}`);
+  }
+}
+
+/** Reads all of stdin. */
+async function readStdin(): Promise<Uint8Array> {
+  const parts: Uint8Array[] = [];
+  for (let chunk = await runtime.stdin.read(); chunk !== null; chunk = await runtime.stdin.read()) parts.push(chunk);
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.byteLength;
+  }
+  return out;
+}
+
+/** The exit message of `ipcat.exec`, validated. */
+function parseExit(body: Uint8Array, path: string) {
+  let json: unknown;
+  try {
+    json = JSON.parse(new TextDecoder().decode(body));
+  } catch {
+    json = undefined;
+  }
+  const exit = v.safeParse(ExecExitSchema, json);
+  if (!exit.success) throw new IpcatError("protocol", `the server on ${path} sent a malformed exit status`);
+  return exit.output;
+}
+
+const run = defineCommand({
+  name: "run",
+  summary: "Run the server's command (ipcat.exec): stdin in, stdout/stderr out, its exit code",
+  usage: "PATH [-- ARGS...]",
+  description: [
+    "Streams stdin to the remote command and half-closes it at EOF; the command's stdout and",
+    "stderr arrive on local stdout and stderr as they are written. The exit status is the",
+    "remote command's (128+N when it died of signal N). If the server goes away mid-call,",
+    "run fails at once with exit status 8.",
+  ].join("\n"),
+  options: {
+    wait: { type: "string", value: "S", description: "Wait up to S seconds for the server to appear and accept" },
+    env: { type: "string", short: "e", value: "KEY=VALUE", multiple: true, description: "Set a variable for the command (server needs --allow-env)" },
+  },
+  schema: v.object({
+    wait: v.optional(Seconds, "0"),
+    env: v.optional(v.array(EnvPair), []),
+  }),
+  positionals: { min: 1 },
+  examples: [
+    ["echo START | ipcat sock run /ipc/app.sock", "Run the served script once; its exit code becomes ours"],
+    ["ipcat sock run --wait 30 /ipc/app.sock -- --verbose", "Wait for the server (instead of polling with ss), pass an argument"],
+  ],
+  async run({ options, args, rest }) {
+    if (args.length - rest.length > 1) {
+      throw new IpcatError("usage", `unexpected '${args[1]}' before --`, { hint: "write the command's arguments after --" });
+    }
+    const path = socketPath(args[0]!);
+    const env = Object.fromEntries(options.env.map((pair) => [pair.slice(0, pair.indexOf("=")), pair.slice(pair.indexOf("=") + 1)]));
+    const client = await connect(path, { wait: options.wait });
+    const channel = client.open("ipcat.exec", JSON.stringify({ args: rest, env, tty: false }));
+    void (async () => {
+      for (let chunk = await runtime.stdin.read(); chunk !== null && !channel.writeEnded; chunk = await runtime.stdin.read()) {
+        const max = channel.maxData - 1;
+        for (let off = 0; off < chunk.byteLength && !channel.writeEnded; off += max) {
+          const piece = chunk.subarray(off, off + max);
+          const message = new Uint8Array(piece.byteLength + 1);
+          message[0] = EXEC_STREAMS.stdin;
+          message.set(piece, 1);
+          await channel.send(message).catch(() => {});
+        }
+      }
+      channel.closeWrite();
+    })();
+    let exitStatus: number | null = null;
+    for await (const data of channel) {
+      const body = data.subarray(1);
+      if (data[0] === EXEC_STREAMS.stdout) await runtime.stdout.write(body);
+      else if (data[0] === EXEC_STREAMS.stderr) await runtime.stderr.write(body);
+      else if (data[0] === EXEC_STREAMS.exit) {
+        exitStatus = exitStatusOf(parseExit(body, path));
+      }
+    }
+    const end = await channel.done;
+    client.close();
+    if (exitStatus !== null) return exitStatus;
+    if (end.code === 0) throw new IpcatError("protocol", `the server on ${path} ended the command without an exit status`);
+    throw channelError(end, path, "ipcat.exec");
+  },
+});
+
+const call = defineCommand({
+  name: "call",
+  summary: "Open a channel to any service, send DATA, print the replies until END",
+  usage: "PATH SERVICE [DATA | -]",
+  description: [
+    "Sends DATA (or all of stdin for '-', or nothing) as the opening message, half-closes,",
+    "and prints every reply as it arrives. With --json, each reply is one line of JSON:",
+    '{"data": "text"} when it is UTF-8, {"base64": "..."} when not. A non-zero END code is',
+    "an error (no_entry: exit 3, permission_denied: 5, disconnected: 8, other: 1).",
+  ].join("\n"),
+  options: {
+    json: { type: "boolean", description: "Print one JSON object per reply" },
+    wait: { type: "string", value: "S", description: "Wait up to S seconds for the server to appear and accept" },
+  },
+  schema: v.object({ json: v.optional(v.boolean(), false), wait: v.optional(Seconds, "0") }),
+  positionals: { min: 2, max: 3 },
+  examples: [
+    ["ipcat sock call /ipc/app.sock ipcat.services --json", "List the server's services"],
+    ["ipcat sock call /ipc/app.sock ipcat.echo hello", "Round trip through the echo service"],
+  ],
+  async run({ options, args }) {
+    const [spec, service, data] = args as [string, string, string | undefined];
+    const path = socketPath(spec);
+    const opening = data === "-" ? await readStdin() : new TextEncoder().encode(data ?? "");
+    const client = await connect(path, { wait: options.wait });
+    if (opening.byteLength > client.server.maxPayload - 25) {
+      client.close();
+      throw new IpcatError("limit", `the message of ${opening.byteLength} bytes is over the server's ${client.server.maxPayload}-byte limit`, {
+        hint: "send less, or start the server with a larger --max-payload",
+      });
+    }
+    const channel = client.open(service, opening);
+    channel.closeWrite();
+    const decoder = new TextDecoder("utf-8", { fatal: true });
+    for await (const reply of channel) {
+      if (!options.json) {
+        await writeOut(reply);
+        continue;
+      }
+      let line: string;
+      try {
+        line = JSON.stringify({ data: decoder.decode(reply) });
+      } catch {
+        line = JSON.stringify({ base64: Buffer.from(reply).toString("base64") });
+      }
+      await writeOut(line + "\n");
+    }
+    const end = await channel.done;
+    client.close();
+    if (end.code !== 0) throw channelError(end, path, service);
+    return 0;
+  },
+});
+
+const connectCommand = defineCommand({
+  name: "connect",
+  summary: "Pipe stdin/stdout to a socket, raw (as 'socat - UNIX-CONNECT:PATH')",
+  usage: "PATH",
+  description: [
+    "At stdin's EOF the socket is half-closed and the reply is still read to its end: unlike",
+    "socat, nothing is cut off 0.5 s later. Exits 0 when the server closes the connection.",
+  ].join("\n"),
+  options: { wait: { type: "string", value: "S", description: "Wait up to S seconds for the server to appear and accept" } },
+  schema: v.object({ wait: v.optional(Seconds, "0") }),
+  positionals: { min: 1, max: 1 },
+  examples: [
+    ["echo START | ipcat sock connect --wait 10 /ipc/app.sock", "Seed 001's client: send START, print SUCCESS or FAIL"],
+  ],
+  async run({ options, args }) {
+    const path = socketPath(args[0]!);
+    const socket = await retryWhileStarting(path, options.wait, () => connectFd(path));
+    if (socket) {
+      relayFds(socket);
+      return 0;
+    }
+    const conn = await dialWithWait(path, options.wait);
+    await relay(conn, runtime.stdin, runtime.stdout);
+    return 0;
+  },
+});
+
+const wait = defineCommand({
+  name: "wait",
+  summary: "Wait until something accepts on PATH: exit 0, or 1 on timeout",
+  usage: "PATH",
+  description: "Works across containers sharing the socket's volume, where 'ss' sees nothing.",
+  options: { timeout: { type: "string", value: "S", description: "Give up after S seconds (default 30)" } },
+  schema: v.object({ timeout: v.optional(Seconds, "30") }),
+  positionals: { min: 1, max: 1 },
+  examples: [["ipcat sock wait --timeout 60 /ipc/app.sock && ./client_app.sh", "Start the client once the server is up"]],
+  async run({ options, args }) {
+    const path = socketPath(args[0]!);
+    if (await waitForSocket(path, options.timeout)) return 0;
+    throw new IpcatError("failed", `nothing accepted connections on ${path} within ${options.timeout} s`, {
+      hint: "start the server, or wait longer with --timeout",
+    });
+  },
+});
 
 /** The sock family's commands. */
 export const sockFamily: Family = {
   name: "sock",
   summary: "Unix-socket IPC: script server and client, socat-style raw relay, routed channels",
   description: "Run a script in one container from another through a socket on a shared volume, with\nexit codes and no cut-off replies, or serve the routed, multiplexed ipcat protocol.",
-  commands: [],
+  commands: [serve, run, call, connectCommand, wait],
 };
+

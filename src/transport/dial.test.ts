@@ -1,8 +1,9 @@
 // Socket-file life cycle and endpoint parsing, with real sockets.
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import process from "node:process";
 import { after, describe, it } from "node:test";
 import { runtime } from "../adapter/mod.ts";
 import { IpcatError } from "../errors.ts";
@@ -36,6 +37,17 @@ describe("socket files", () => {
     const owner = await listenOwned(path, () => {});
     await assert.rejects(listenOwned(path, () => {}), (e: IpcatError) => e.code === "exists" && e.message.includes(path));
     owner.close();
+  });
+
+  it("creates the socket file with the requested mode and leaves the umask as it was", async () => {
+    const before = process.umask();
+    for (const mode of [0o600, 0o660]) {
+      const path = join(dir, `mode-${mode.toString(8)}.sock`);
+      const listener = await listenOwned(path, () => {}, { mode });
+      assert.equal(statSync(path).mode & 0o777, mode);
+      listener.close();
+    }
+    assert.equal(process.umask(), before);
   });
 
   it("refuses a path that is not a socket", async () => {

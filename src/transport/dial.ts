@@ -6,6 +6,7 @@
  * @module
  */
 import { lstatSync, unlinkSync } from "node:fs";
+import process from "node:process";
 import { type Conn, type DialTarget, type Listener, runtime } from "../adapter/mod.ts";
 import { IpcatError } from "../errors.ts";
 import { describeTarget } from "./endpoint.ts";
@@ -107,6 +108,16 @@ export interface OwnedListener extends Listener {
   readonly path: string;
 }
 
+/** Options of {@link listenOwned}. */
+export interface ListenOptions {
+  /**
+   * The socket file's permission bits (e.g. `0o600`). Applied race-free: the umask is
+   * narrowed around bind(2) itself, so the file is never reachable with a wider mode
+   * (no chmod after bind). Abstract names have no file and ignore it.
+   */
+  mode?: number;
+}
+
 /**
  * Listens on `path`, reusing a stale socket file (reported through `onNote`) and refusing
  * to steal a live one. `close()` removes the socket file it created.
@@ -118,7 +129,7 @@ export interface OwnedListener extends Listener {
  * listener.close(); // the file is gone again
  * ```
  */
-export async function listenOwned(path: string, onNote: (line: string) => void): Promise<OwnedListener> {
+export async function listenOwned(path: string, onNote: (line: string) => void, options: ListenOptions = {}): Promise<OwnedListener> {
   const state = await probeSocket(path);
   if (state === "live") {
     throw new IpcatError("exists", `another server is already listening on ${path}`, {
@@ -134,7 +145,7 @@ export async function listenOwned(path: string, onNote: (line: string) => void):
   }
   let listener: Listener;
   try {
-    listener = await runtime.listenUnix(path);
+    listener = await listenWithMode(path, options.mode);
   } catch (error) {
     const code = systemCode(error);
     if (code === "EADDRINUSE") throw new IpcatError("exists", `${path} is in use`, { hint: "choose another path", cause: error });
@@ -163,6 +174,21 @@ export async function listenOwned(path: string, onNote: (line: string) => void):
       }
     },
   };
+}
+
+/**
+ * Binds with the umask set so that the new socket file gets exactly `mode`. Both adapters
+ * bind synchronously inside `listenUnix` (before its first await), so the narrowed umask
+ * covers bind(2) and nothing else the process does.
+ */
+function listenWithMode(path: string, mode: number | undefined): Promise<Listener> {
+  if (mode === undefined || path.startsWith("@")) return runtime.listenUnix(path);
+  const previous = process.umask(~mode & 0o777);
+  try {
+    return runtime.listenUnix(path);
+  } finally {
+    process.umask(previous);
+  }
 }
 
 /**

@@ -8,7 +8,7 @@ import { dlopen as bunDlopen, FFIType, read as ffiRead } from "bun:ffi";
 import type { Socket, SocketHandler } from "bun";
 import type {
   ByteReader, ByteWriter, Child, Conn, DialTarget, ExitStatus, FfiLibrary, FfiSymbol, FfiType, HttpFetch, Listener,
-  Runtime, SignalName, SpawnOptions, StdioMode,
+  PeerCredentials, Runtime, SignalName, SpawnOptions, StdioFd, StdioMode,
 } from "../types.ts";
 import { ChunkQueue, deferred, kernelSocketPath, lazyReader, streamReader, WRITE_HIGH_WATER } from "../shared.ts";
 
@@ -28,8 +28,27 @@ class BunConn implements Conn {
     this.#incoming = new ChunkQueue(() => this.socket?.pause(), () => this.socket?.resume());
   }
 
+  /** Set for accepted connections: paused until the first read, so that they can be handed off. */
+  awaitingFirstRead = false;
+  #received = false;
+
   read(): Promise<Uint8Array | null> {
+    if (this.awaitingFirstRead) {
+      this.awaitingFirstRead = false;
+      this.socket?.resume();
+    }
     return this.#incoming.read();
+  }
+
+  peerCredentials(): PeerCredentials | null {
+    const fd = (this.socket as unknown as { fd?: number } | null)?.fd;
+    return fd === undefined || fd < 0 ? null : readPeerCredentials(fd);
+  }
+
+  handOff(): number | null {
+    const fd = (this.socket as unknown as { fd?: number } | null)?.fd;
+    if (!this.awaitingFirstRead || this.#received || fd === undefined || fd < 0) return null;
+    return fd;
   }
 
   write(data: Uint8Array): boolean {
@@ -88,6 +107,7 @@ class BunConn implements Conn {
   }
 
   onData(chunk: Uint8Array): void {
+    this.#received = true;
     this.#incoming.push(chunk);
   }
 
@@ -163,6 +183,8 @@ async function listenUnix(path: string): Promise<Listener> {
       open(socket) {
         const conn = new BunConn();
         conn.socket = socket;
+        socket.pause();
+        conn.awaitingFirstRead = true;
         socket.data = conn;
         accepted.push(conn);
       },
@@ -242,8 +264,26 @@ function dlopen<S extends Record<string, FfiSymbol>>(path: string, symbols: S): 
   };
 }
 
-function bunStdio(mode: StdioMode | undefined): "pipe" | "inherit" | "ignore" {
+function bunStdio(mode: StdioMode | StdioFd | undefined): "pipe" | "inherit" | "ignore" | number {
+  if (typeof mode === "object") return mode.fd;
   return mode === "pipe" ? "pipe" : mode === "null" ? "ignore" : "inherit";
+}
+
+/** libc's getsockopt, bound on first use (only servers checking peers need it). */
+let getsockopt: ((fd: number, level: number, name: number, value: Uint8Array, length: Uint8Array) => number) | undefined;
+const SOL_SOCKET = 1;
+const SO_PEERCRED = 17;
+
+/** SO_PEERCRED of a unix socket descriptor: `struct ucred { pid_t pid; uid_t uid; gid_t gid; }`. */
+function readPeerCredentials(fd: number): PeerCredentials | null {
+  getsockopt ??= bunDlopen("libc.so.6", {
+    getsockopt: { args: [FFIType.i32, FFIType.i32, FFIType.i32, FFIType.ptr, FFIType.ptr], returns: FFIType.i32 },
+  }).symbols.getsockopt as unknown as typeof getsockopt;
+  const ucred = new Uint8Array(12);
+  const length = new Uint8Array(new Uint32Array([12]).buffer);
+  if (getsockopt!(fd, SOL_SOCKET, SO_PEERCRED, ucred, length) !== 0) return null;
+  const view = new DataView(ucred.buffer);
+  return { pid: view.getInt32(0, true), uid: view.getUint32(4, true), gid: view.getUint32(8, true) };
 }
 
 function spawn(argv: readonly string[], options: SpawnOptions = {}): Child {
@@ -301,6 +341,7 @@ export const runtime: Runtime = {
   args: process.argv.slice(2),
   execPath: process.execPath,
   compiled: import.meta.path.startsWith("/$bunfs/"),
+  socketDescriptors: true,
   stdin: lazyReader(() => streamReader(Bun.stdin.stream() as ReadableStream<Uint8Array>)),
   stdout: fileSinkWriter(stdout),
   stderr: fileSinkWriter(stderr),

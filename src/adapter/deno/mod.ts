@@ -7,7 +7,7 @@
  */
 import type {
   ByteReader, ByteWriter, Child, Conn, DialTarget, FfiLibrary, FfiSymbol, HttpFetch, Listener, Runtime,
-  SpawnOptions, StdioMode,
+  SpawnOptions, StdioFd, StdioMode,
 } from "../types.ts";
 import { deferred, kernelSocketPath, lazyReader, streamReader, WRITE_HIGH_WATER } from "../shared.ts";
 import type { DenoApi, DenoConn } from "./deno_api.ts";
@@ -195,7 +195,8 @@ function dlopen<S extends Record<string, FfiSymbol>>(path: string, symbols: S): 
   };
 }
 
-function denoStdio(mode: StdioMode | undefined): "piped" | "inherit" | "null" {
+function denoStdio(mode: StdioMode | StdioFd | undefined): "piped" | "inherit" | "null" {
+  if (typeof mode === "object") throw new Error("Deno cannot give a child a socket descriptor");
   return mode === "pipe" ? "piped" : mode === "null" ? "null" : "inherit";
 }
 

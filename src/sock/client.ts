@@ -1,0 +1,222 @@
+/**
+ * The client side of the routed protocol (seed 004's ClientRouter and SocketClient):
+ * connect with version negotiation, then open channels to services by name.
+ *
+ * @module
+ */
+import { type Conn, runtime } from "../adapter/mod.ts";
+import { IpcatError } from "../errors.ts";
+import { DEFAULT_MAX_PAYLOAD, PROTOCOL_VERSION, serviceId } from "../framing/sock.ts";
+import { dialError, probeSocket, systemCode } from "../transport/dial.ts";
+import { refusalError } from "./server.ts";
+import { Channel, FramedConn, readFirstFrame, Session } from "./session.ts";
+
+/** Options of {@link connect}. */
+export interface ConnectOptions {
+  /** The largest payload this client accepts (default 1 MiB). */
+  maxPayload?: number;
+  /** Seconds to wait for the socket to appear and accept (default 0: try once). */
+  wait?: number;
+  /** The major version to announce (tests use it to provoke `unsupported_version`). */
+  major?: number;
+  /**
+   * Seconds to wait for the server's CONNECT answer (default 10). A peer that never
+   * answers is most likely no ipcat server (a `serve --raw` socket, say).
+   */
+  handshakeTimeout?: number;
+  /**
+   * Seconds of silence from the server after which the client sends PING; when another
+   * such period passes without any answer, the connection is closed and open channels
+   * complete with `disconnected`. Default: no timeout.
+   */
+  idleTimeout?: number;
+}
+
+/** A connected client. */
+export interface SockClient {
+  /** The server's protocol version and payload limit from its CONNECT. */
+  readonly server: { major: number; minor: number; maxPayload: number };
+  /** Opens a channel to `service`, sending `data` as the opening message. */
+  open(service: string, data?: Uint8Array | string): Channel;
+  /** Sends PING and resolves on its PONG. */
+  ping(): Promise<void>;
+  /** Closes the connection; open channels complete with `disconnected`. */
+  close(): void;
+  /** Settles once the connection is over (closed by either side). */
+  readonly closed: Promise<void>;
+}
+
+const encoder = new TextEncoder();
+
+/**
+ * Waits until something accepts connections on the unix socket `path`, for up to
+ * `seconds`. Resolves `true` when it does, `false` on timeout.
+ *
+ * @example
+ * ```ts
+ * import { waitForSocket } from "./client.ts";
+ * if (!(await waitForSocket("/tmp/app.sock", 5))) console.error("no server");
+ * ```
+ */
+export async function waitForSocket(path: string, seconds: number): Promise<boolean> {
+  const deadline = Date.now() + seconds * 1000;
+  for (;;) {
+    try {
+      if ((await probeSocket(path)) === "live") return true;
+    } catch (error) {
+      if (!(error instanceof IpcatError) || error.code !== "unavailable") throw error;
+    }
+    const left = deadline - Date.now();
+    if (left <= 0) return false;
+    await new Promise((r) => setTimeout(r, Math.min(50, left)));
+  }
+}
+
+/**
+ * Runs `attempt` (a connect to the unix socket `path`) until it succeeds, retrying for up
+ * to `wait` seconds while the socket is missing or refusing (a server still starting).
+ * Failures become the user-facing dial errors, saying how long we waited.
+ *
+ * @example
+ * ```ts
+ * import { runtime } from "../adapter/mod.ts";
+ * import { retryWhileStarting } from "./client.ts";
+ * const conn = await retryWhileStarting("/tmp/app.sock", 5, () => runtime.connect({ unix: "/tmp/app.sock" }));
+ * conn.close();
+ * ```
+ */
+export async function retryWhileStarting<T>(path: string, wait: number, attempt: () => T | Promise<T>): Promise<T> {
+  const deadline = Date.now() + wait * 1000;
+  for (;;) {
+    try {
+      return await attempt();
+    } catch (error) {
+      const code = systemCode(error);
+      const retry = code === "ENOENT" || code === "ECONNREFUSED";
+      if (!retry || Date.now() >= deadline) {
+        const failure = dialError(error, { unix: path });
+        throw retry && wait > 0
+          ? new IpcatError(failure.code, `${failure.message}, after waiting ${wait} s`, { hint: failure.hint, cause: error })
+          : failure;
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+}
+
+/**
+ * Connects to `path`, retrying for up to `wait` seconds while the socket is missing or
+ * refusing (a server still starting).
+ *
+ * @example
+ * ```ts
+ * import { dialWithWait } from "./client.ts";
+ * const conn = await dialWithWait("/tmp/app.sock", 5);
+ * conn.close();
+ * ```
+ */
+export function dialWithWait(path: string, wait = 0): Promise<Conn> {
+  return retryWhileStarting(path, wait, () => runtime.connect({ unix: path }));
+}
+
+/**
+ * Connects to a routed ipcat server and negotiates the version.
+ *
+ * @example
+ * ```ts
+ * import { connect } from "./client.ts";
+ * const client = await connect("/tmp/app.sock", { wait: 5 });
+ * const channel = client.open("ipcat.services");
+ * for await (const reply of channel) console.log(new TextDecoder().decode(reply));
+ * client.close();
+ * ```
+ */
+export async function connect(path: string, options: ConnectOptions = {}): Promise<SockClient> {
+  const maxPayload = options.maxPayload ?? DEFAULT_MAX_PAYLOAD;
+  const conn = await dialWithWait(path, options.wait ?? 0);
+  const framed = new FramedConn(conn, maxPayload);
+  framed.send({ kind: "connect", major: options.major ?? PROTOCOL_VERSION.major, minor: PROTOCOL_VERSION.minor, features: 0, maxPayload, code: 0 });
+  framed.flush();
+  let answer;
+  const handshakeSeconds = options.handshakeTimeout ?? 10;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      conn.close();
+      reject(new IpcatError("timeout", `no answer to the protocol handshake from ${path} within ${handshakeSeconds} s`, {
+        hint: "is it a 'serve --raw' socket or another program? use 'ipcat sock connect' for those",
+      }));
+    }, handshakeSeconds * 1000);
+  });
+  try {
+    answer = await Promise.race([readFirstFrame(framed), timeout]);
+  } catch (error) {
+    if (error instanceof IpcatError && error.code === "timeout") throw error;
+    conn.close();
+    if (error instanceof IpcatError) {
+      throw new IpcatError("protocol", `${path} does not answer as an ipcat server: ${error.message}`, {
+        hint: "is it a 'serve --raw' socket? use 'ipcat sock connect' for those",
+      });
+    }
+    throw new IpcatError("unavailable", `the connection to ${path} failed during the handshake: ${(error as Error)?.message ?? error}`);
+  } finally {
+    clearTimeout(timer);
+  }
+  if (answer === null) {
+    conn.close();
+    throw new IpcatError("unavailable", `the server on ${path} closed the connection during the handshake`, {
+      hint: "check the server's log",
+    });
+  }
+  if (answer.kind !== "connect") {
+    conn.close();
+    throw new IpcatError("protocol", `the server on ${path} sent ${answer.kind.toUpperCase()} before CONNECT`);
+  }
+  if (answer.code !== 0) {
+    conn.close();
+    throw refusalError(answer.code, path);
+  }
+  if (answer.major !== (options.major ?? PROTOCOL_VERSION.major)) {
+    conn.close();
+    throw refusalError(13, path);
+  }
+  framed.peerMaxPayload = answer.maxPayload;
+  const session = new Session(framed, { unknownTag() {} });
+  const closed = session.run();
+  let nextTag = 1;
+  let nextNonce = 1n;
+  if (options.idleTimeout) watchIdle(session, options.idleTimeout, () => nextNonce++, closed);
+  return {
+    server: { major: answer.major, minor: answer.minor, maxPayload: answer.maxPayload },
+    open(service, data = new Uint8Array(0)) {
+      const bytes = typeof data === "string" ? encoder.encode(data) : data;
+      const id = serviceId(service);
+      const tag = nextTag++;
+      framed.send({ kind: "msg", tag, seq: 0, serviceId: id, data: bytes });
+      const channel = new Channel(session, tag, id, new Uint8Array(0), 1, 0);
+      session.add(channel);
+      return channel;
+    },
+    ping: () => session.ping(nextNonce++),
+    close: () => session.close("the client closed the connection"),
+    closed,
+  };
+}
+
+/** Pings a silent server, and drops the connection when it stays silent (idle timeout). */
+function watchIdle(session: Session, seconds: number, nonce: () => bigint, closed: Promise<void>): void {
+  const limit = seconds * 1000;
+  let pingedAt: number | null = null;
+  const timer = setInterval(() => {
+    const now = performance.now();
+    if (now - session.lastReceived < limit) {
+      pingedAt = null;
+    } else if (pingedAt === null) {
+      pingedAt = now;
+      session.ping(nonce()).catch(() => {}); // the close below reports the silence
+    } else if (now - pingedAt >= limit) {
+      session.close(`the server did not answer for ${seconds} s (idle timeout)`);
+    }
+  }, Math.max(10, limit / 4));
+  void closed.finally(() => clearInterval(timer));
+}

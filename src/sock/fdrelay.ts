@@ -1,0 +1,224 @@
+/**
+ * `ipcat sock connect`'s relay on file descriptors through libc: connect(2), then a
+ * poll(2) loop that moves bytes between stdin, the socket and stdout with splice(2) where
+ * one end is a pipe (zero copy), else 128 KiB at a time as socat does. It blocks the event
+ * loop, which is all `connect` has to do, and costs less CPU than socat (and a fraction of
+ * a relay through JavaScript streams; see bench/sock.bench.ts).
+ *
+ * @module
+ */
+import { type FfiLibrary, runtime } from "../adapter/mod.ts";
+
+const LIBC_SYMBOLS = {
+  socket: { args: ["i32", "i32", "i32"], returns: "i32" },
+  connect: { args: ["i32", "buffer", "u32"], returns: "i32" },
+  poll: { args: ["buffer", "u64", "i32"], returns: "i32" },
+  read: { args: ["i32", "buffer", "u64"], returns: "i64" },
+  write: { args: ["i32", "buffer", "u64"], returns: "i64" },
+  recv: { args: ["i32", "buffer", "u64", "i32"], returns: "i64" },
+  send: { args: ["i32", "buffer", "u64", "i32"], returns: "i64" },
+  shutdown: { args: ["i32", "i32"], returns: "i32" },
+  // The offset pointers are always NULL: declared as integers, passed as 0.
+  splice: { args: ["i32", "u64", "i32", "u64", "u64", "u32"], returns: "i64" },
+  close: { args: ["i32"], returns: "i32" },
+} as const;
+
+type Libc = FfiLibrary<typeof LIBC_SYMBOLS>;
+
+const AF_UNIX = 1;
+const SOCK_STREAM = 1;
+const SOCK_CLOEXEC = 0o2000000;
+const SOCK_NONBLOCK = 0o4000;
+const POLLIN = 0x1;
+const POLLOUT = 0x4;
+const POLLERR = 0x8;
+const POLLHUP = 0x10;
+/** A closed descriptor (e.g. stdin closed with `<&-`): reported so that we stop polling it. */
+const POLLNVAL = 0x20;
+const MSG_DONTWAIT = 0x40;
+const MSG_NOSIGNAL = 0x4000;
+const SHUT_WR = 1;
+const EINTR = 4;
+const EAGAIN = 11;
+const EINVAL = 22;
+const EPIPE = 32;
+const SPLICE_F_MOVE = 1;
+const SPLICE_F_NONBLOCK = 2;
+const SPLICE_CHUNK = 1 << 20;
+const BUFFER = 128 * 1024;
+
+const ERRNO_NAMES: Record<number, string> = { 2: "ENOENT", 13: "EACCES", 1: "EPERM", 111: "ECONNREFUSED", 88: "ENOTSOCK", 91: "EPROTOTYPE" };
+
+let libc: Libc | null | undefined;
+
+/** libc bound once, or `null` where it cannot be loaded (then callers use the stream relay). */
+function loadLibc(): Libc | null {
+  if (libc === undefined) {
+    try {
+      libc = runtime.dlopen("libc.so.6", LIBC_SYMBOLS);
+    } catch {
+      libc = null;
+    }
+  }
+  return libc;
+}
+
+/** A unix socket connected through libc. */
+export interface FdSocket {
+  readonly fd: number;
+}
+
+/**
+ * Connects a unix stream socket to `path` (`@name`: abstract). Returns `null` when libc
+ * cannot be loaded; throws an error with the system `code` (ENOENT, ECONNREFUSED, …)
+ * when the connect fails, as the runtimes' own connect does.
+ *
+ * @example
+ * ```ts
+ * import { connectFd } from "./fdrelay.ts";
+ * const socket = connectFd("/tmp/app.sock");
+ * ```
+ */
+export function connectFd(path: string): FdSocket | null {
+  const c = loadLibc();
+  if (!c) return null;
+  const name = new TextEncoder().encode(path.startsWith("@") ? `\0${path.slice(1)}` : path);
+  if (name.byteLength > 107) throw Object.assign(new Error(`socket path too long: ${path}`), { code: "ENAMETOOLONG" });
+  const address = new Uint8Array(110);
+  address[0] = AF_UNIX;
+  address.set(name, 2);
+  // Abstract names count exactly; paths include their terminating NUL.
+  const length = 2 + name.byteLength + (path.startsWith("@") ? 0 : 1);
+  // Non-blocking, so that splice(2) into it never blocks the relay (see relayFds).
+  const fd = c.symbols.socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  if (fd < 0) throw systemError(c.errno(), "socket");
+  // A non-blocking unix connect fails with EAGAIN while the listener's backlog is full.
+  for (let attempt = 0; c.symbols.connect(fd, address, length) !== 0; attempt++) {
+    const errno = c.errno();
+    if (errno === EAGAIN && attempt < 500) {
+      c.symbols.poll(new Uint8Array(8), 0, 10);
+      continue;
+    }
+    c.symbols.close(fd);
+    throw systemError(errno, "connect");
+  }
+  return { fd };
+}
+
+function systemError(errno: number, call: string): Error {
+  const code = ERRNO_NAMES[errno] ?? `errno ${errno}`;
+  return Object.assign(new Error(`${call} failed: ${code}`), { code });
+}
+
+/**
+ * Relays stdin to the socket and the socket to stdout until the server closes its side;
+ * stdin's EOF half-closes the socket. Closes the socket at the end. Where stdin or stdout
+ * is a pipe (the usual case in scripts) the bytes move with splice(2), never entering
+ * user space; otherwise through a 128 KiB buffer.
+ *
+ * @example
+ * ```ts
+ * import { connectFd, relayFds } from "./fdrelay.ts";
+ * const socket = connectFd("/tmp/app.sock");
+ * if (socket) relayFds(socket);
+ * ```
+ */
+export function relayFds(socket: FdSocket): void {
+  const c = loadLibc()!;
+  const { read, write, recv, send, poll, shutdown, close, splice } = c.symbols;
+  const fd = socket.fd;
+  const fds = new Uint8Array(16);
+  const view = new DataView(fds.buffer);
+  const inbound = new Uint8Array(BUFFER);
+  const outbound = new Uint8Array(BUFFER);
+  let pending = outbound.subarray(0, 0);
+  let stdinOpen = true;
+  /** Set when the socket refused stdin's bytes for now: wait for it to be writable. */
+  let socketFull = false;
+  let spliceOut = true;
+  let spliceIn = true;
+  const finishInput = () => {
+    stdinOpen = false;
+    shutdown(fd, SHUT_WR);
+  };
+  try {
+    for (;;) {
+      const wantStdin = stdinOpen && pending.byteLength === 0 && !socketFull;
+      view.setInt32(0, fd, true);
+      view.setInt16(4, POLLIN | (pending.byteLength > 0 || socketFull ? POLLOUT : 0), true);
+      view.setInt16(6, 0, true);
+      view.setInt32(8, wantStdin ? 0 : -1, true);
+      view.setInt16(12, POLLIN, true);
+      view.setInt16(14, 0, true);
+      if (poll(fds, 2, -1) < 0) {
+        if (c.errno() === EINTR) continue;
+        return;
+      }
+      const socketEvents = view.getInt16(6, true);
+      if (socketEvents & POLLNVAL) return;
+      if (socketEvents & (POLLIN | POLLHUP | POLLERR)) {
+        let n = -1;
+        if (spliceOut) {
+          n = splice(fd, 0, 1, 0, SPLICE_CHUNK, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+          if (n < 0 && c.errno() === EAGAIN) waitWritable(c, 1); // stdout's pipe is full
+          else if (n < 0 && c.errno() === EINVAL) spliceOut = false; // stdout is no pipe
+          else if (n < 0 && c.errno() !== EINTR) return;
+          if (n === 0) return;
+        }
+        if (!spliceOut) {
+          n = recv(fd, inbound, BUFFER, MSG_DONTWAIT);
+          if (n === 0) return;
+          if (n < 0 && c.errno() !== EAGAIN && c.errno() !== EINTR) return;
+          for (let off = 0; off < n;) {
+            const w = write(1, off === 0 ? inbound : inbound.subarray(off), n - off);
+            if (w >= 0) off += w;
+            else if (c.errno() === EAGAIN) waitWritable(c, 1); // the runtime may have made stdout non-blocking
+            else if (c.errno() !== EINTR) return;
+          }
+        }
+      }
+      if (socketEvents & POLLOUT && socketFull) socketFull = false;
+      if (pending.byteLength > 0 && socketEvents & POLLOUT) {
+        const n = send(fd, pending, pending.byteLength, MSG_DONTWAIT | MSG_NOSIGNAL);
+        if (n > 0) pending = pending.subarray(n);
+        else if (n < 0 && c.errno() !== EAGAIN && c.errno() !== EINTR) {
+          // The server stopped reading for good: what it still sends is read above.
+          pending = pending.subarray(pending.byteLength);
+          stdinOpen = false;
+        }
+        if (pending.byteLength === 0 && !stdinOpen) shutdown(fd, SHUT_WR);
+      }
+      const stdinReady = wantStdin && view.getInt16(14, true) & (POLLIN | POLLHUP | POLLERR | POLLNVAL);
+      if (stdinReady) {
+        if (spliceIn) {
+          const n = splice(0, 0, fd, 0, SPLICE_CHUNK, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+          if (n === 0) finishInput();
+          else if (n < 0 && c.errno() === EAGAIN) socketFull = true;
+          else if (n < 0 && c.errno() === EINVAL) spliceIn = false; // stdin is no pipe or file
+          else if (n < 0 && c.errno() === EPIPE) finishInput();
+          else if (n < 0 && c.errno() !== EINTR) finishInput();
+          if (spliceIn) continue;
+        }
+        const n = read(0, outbound, BUFFER);
+        if (n < 0 && (c.errno() === EINTR || c.errno() === EAGAIN)) continue;
+        if (n <= 0) {
+          finishInput();
+          continue;
+        }
+        const sent = send(fd, outbound, n, MSG_DONTWAIT | MSG_NOSIGNAL);
+        pending = outbound.subarray(Math.max(sent, 0), n);
+      }
+    }
+  } finally {
+    close(fd);
+  }
+}
+
+/** Blocks until `fd` is writable. */
+function waitWritable(c: Libc, fd: number): void {
+  const one = new Uint8Array(8);
+  const view = new DataView(one.buffer);
+  view.setInt32(0, fd, true);
+  view.setInt16(4, POLLOUT, true);
+  c.symbols.poll(one, 1, -1);
+}

@@ -1,0 +1,151 @@
+/**
+ * Raw mode: no protocol, bytes as they are. `serveRaw` makes each connection the
+ * stdin/stdout of a fresh run of a command (socat's `UNIX-LISTEN:…,fork SYSTEM:…`) and
+ * `relay` pipes two byte streams both ways (socat's `- UNIX-CONNECT:…`). Unlike socat,
+ * neither cuts the reply off after the other side's EOF.
+ *
+ * @module
+ */
+import { type ByteReader, type ByteWriter, type Conn, type Listener, runtime } from "../adapter/mod.ts";
+import { peerRefusal } from "./server.ts";
+
+/** Options of {@link serveRaw}. */
+export interface RawServeOptions {
+  /** Connections served at once; more are closed at once, with a log line. */
+  maxClients?: number;
+  /** Where one-line reports go (each connection's exit status). */
+  log?: (line: string) => void;
+  /** Peer uids allowed besides the server's own and root (see `ServeOptions.allowUids`). */
+  allowUids?: readonly number[];
+}
+
+/** A running raw server. */
+export interface RawServer {
+  /** Stops accepting and terminates running commands (SIGTERM). */
+  close(): Promise<void>;
+  /** Settles once the accept loop has stopped. */
+  readonly closed: Promise<void>;
+}
+
+/**
+ * Serves `argv` on `listener`: each connection is the stdin and stdout of a fresh run.
+ * The command's stderr is the server's. The connection is closed only once the command
+ * has exited and everything it wrote was sent.
+ *
+ * @example
+ * ```ts
+ * import { runtime } from "../adapter/mod.ts";
+ * import { serveRaw } from "./raw.ts";
+ * const server = serveRaw(await runtime.listenUnix("@raw-example"), ["cat"], { log: console.error });
+ * await server.close();
+ * ```
+ */
+export function serveRaw(listener: Listener, argv: readonly string[], options: RawServeOptions = {}): RawServer {
+  const log = options.log ?? (() => {});
+  const running = new Set<{ kill(): void }>();
+  let nextId = 1;
+
+  async function handle(conn: Conn, id: number): Promise<void> {
+    // Where the runtime allows it, the socket itself becomes the command's stdin and
+    // stdout (as inetd does): no relay, no copy. Otherwise we relay through pipes.
+    const fd = conn.handOff?.() ?? null;
+    let child;
+    try {
+      child = fd === null
+        ? runtime.spawn(argv, { stdin: "pipe", stdout: "pipe", stderr: "inherit" })
+        : runtime.spawn(argv, { stdin: { fd }, stdout: { fd }, stderr: "inherit" });
+    } catch (error) {
+      log(`connection ${id}: cannot run ${argv[0]}: ${(error as Error)?.message ?? error}`);
+      conn.close();
+      return;
+    }
+    const entry = { kill: () => child.kill("SIGTERM") };
+    running.add(entry);
+    if (fd === null) void copyIntoWriter(conn, child.stdin!);
+    const [status] = await Promise.all([child.exited, fd === null ? copyIntoConn(child.stdout!, conn) : undefined]);
+    running.delete(entry);
+    conn.close();
+    log(`connection ${id}: ${argv[0]} exited with ${status.signal ? `signal ${status.signal}` : `status ${status.code}`}`);
+  }
+
+  const closed = (async () => {
+    for (;;) {
+      const conn = await listener.accept().catch(() => null);
+      if (conn === null) break;
+      const id = nextId++;
+      const refusal = peerRefusal(conn, options.allowUids);
+      if (refusal) {
+        log(`connection ${id}: refused: ${refusal}`);
+        conn.close();
+        continue;
+      }
+      if (options.maxClients !== undefined && running.size >= options.maxClients) {
+        log(`connection ${id}: refused, already serving --max-clients ${options.maxClients}`);
+        conn.close();
+        continue;
+      }
+      void handle(conn, id).catch((error) => log(`connection ${id}: ${(error as Error)?.message ?? error}`));
+    }
+  })();
+
+  return {
+    async close() {
+      listener.close();
+      for (const entry of running) entry.kill();
+      await closed;
+    },
+    closed,
+  };
+}
+
+/** Copies a connection's incoming bytes to a writer, closing the writer at EOF. */
+async function copyIntoWriter(conn: Conn, writer: ByteWriter): Promise<void> {
+  try {
+    for (let chunk = await conn.read(); chunk !== null; chunk = await conn.read()) await writer.write(chunk);
+  } catch {
+    // the peer vanished or the command stopped reading: either way its input is over
+  }
+  await writer.close().catch(() => {});
+}
+
+/** Copies a reader into a connection with back-pressure, then half-closes the connection. */
+async function copyIntoConn(reader: ByteReader, conn: Conn): Promise<void> {
+  let open = true;
+  for (let chunk = await reader.read(); chunk !== null; chunk = await reader.read()) {
+    if (!open) continue;
+    try {
+      if (!conn.write(chunk)) await conn.drain();
+    } catch {
+      open = false; // the client is gone; keep reading so that the command is not blocked
+    }
+  }
+  if (open) await conn.closeWrite().catch(() => {});
+}
+
+/**
+ * Pipes `input` into `conn` and `conn` into `output` until the connection's peer closes
+ * its side; `input` reaching EOF half-closes the connection (the peer reads EOF and
+ * may still answer). Resolves once everything the peer sent was written to `output`.
+ *
+ * @example
+ * ```ts
+ * import { runtime } from "../adapter/mod.ts";
+ * import { relay } from "./raw.ts";
+ * const conn = await runtime.connect({ unix: "/tmp/app.sock" });
+ * await relay(conn, runtime.stdin, runtime.stdout);
+ * ```
+ */
+export async function relay(conn: Conn, input: ByteReader, output: ByteWriter): Promise<void> {
+  void (async () => {
+    try {
+      for (let chunk = await input.read(); chunk !== null; chunk = await input.read()) {
+        if (!conn.write(chunk)) await conn.drain();
+      }
+      await conn.closeWrite();
+    } catch {
+      // the server closed first: what it sent is still read below
+    }
+  })();
+  for (let chunk = await conn.read(); chunk !== null; chunk = await conn.read()) await output.write(chunk);
+  conn.close();
+}

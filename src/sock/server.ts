@@ -1,0 +1,270 @@
+/**
+ * The server side of the routed protocol: a router from service ids to services, one
+ * context per client, and the accept loop (seed 004's ServerRouter, ClientContext and
+ * SocketServer).
+ *
+ * @module
+ */
+import process from "node:process";
+import type { Conn, Listener } from "../adapter/mod.ts";
+import { IpcatError } from "../errors.ts";
+import {
+  DEFAULT_MAX_PAYLOAD, formatServiceId, type FrameError, type MsgFrame, PROTOCOL_VERSION, serviceId, STATUS_CODES,
+} from "../framing/sock.ts";
+import { listenOwned } from "../transport/dial.ts";
+import { Channel, FramedConn, readFirstFrame, Session } from "./session.ts";
+
+/**
+ * A service: called once per channel opened to it, with the channel (its opening message
+ * in `channel.opening`). A service that throws or rejects ends the channel with `other`.
+ */
+export type Service = (channel: Channel, client: ClientContext) => void | Promise<void>;
+
+/** Options of {@link serve} and {@link serveListener}. */
+export interface ServeOptions {
+  /** Services by name; a client reaches one by the CRC-64/WE of its name. */
+  services: Record<string, Service>;
+  /** Clients served at once; more are answered CONNECT `busy` and closed (default unlimited). */
+  maxClients?: number;
+  /** The largest payload accepted from clients (default 1 MiB). */
+  maxPayload?: number;
+  /** Channels one client may have open at once; more are answered END `busy` (default 1024). */
+  maxChannels?: number;
+  /** Where one-line reports go (protocol errors, refused clients). Default: nowhere. */
+  log?: (line: string) => void;
+  /**
+   * Peer uids allowed besides the server's own and root. Checked with SO_PEERCRED where
+   * the runtime exposes it (Bun); where it does not (Deno), no check is made unless this
+   * is set, and then every peer is refused (nothing unverified gets in).
+   */
+  allowUids?: readonly number[];
+}
+
+/** Options of {@link serve}: where to listen, and how. */
+export interface ServePathOptions extends ServeOptions {
+  /** The socket file's mode, applied race-free through the umask (default 0o600). */
+  mode?: number;
+  /** Called with the note when a stale socket file was reused. */
+  onNote?: (line: string) => void;
+}
+
+/**
+ * Why a peer may not connect, or `null` when it may: its uid (SO_PEERCRED) must be the
+ * server's own, root's, or in `allowUids`.
+ *
+ * @example
+ * ```ts
+ * import { runtime } from "../adapter/mod.ts";
+ * import { peerRefusal } from "./server.ts";
+ * const listener = await runtime.listenUnix("@peer-example");
+ * const conn = (await listener.accept())!;
+ * console.log(peerRefusal(conn, [1000]) ?? "allowed");
+ * ```
+ */
+export function peerRefusal(conn: Conn, allowUids: readonly number[] | undefined): string | null {
+  const credentials = conn.peerCredentials?.();
+  if (credentials === undefined) return allowUids ? "this runtime cannot read the peer's uid (SO_PEERCRED)" : null;
+  if (credentials === null) return "SO_PEERCRED failed";
+  const { uid, pid } = credentials;
+  if (uid === 0 || uid === process.getuid?.() || allowUids?.includes(uid)) return null;
+  return `uid ${uid} (pid ${pid}) is not allowed`;
+}
+
+/** One connected client, as services see it. */
+export interface ClientContext {
+  /** Counts from 1 in the order clients connected. */
+  readonly id: number;
+  /** The client's protocol version from its CONNECT. */
+  readonly version: { major: number; minor: number };
+}
+
+/** A running server. */
+export interface SockServer {
+  /** Clients connected now. */
+  readonly clientCount: number;
+  /** Stops accepting, drops every client (their channels complete with `disconnected`). */
+  close(): Promise<void>;
+  /** Settles when the accept loop has stopped. */
+  readonly closed: Promise<void>;
+}
+
+/**
+ * Serves the routed protocol on a unix socket path (or `@abstract` name). A stale socket
+ * file is reused (reported through `onNote`), a live one is never stolen, and the file is
+ * removed on `close()`.
+ *
+ * @example
+ * ```ts
+ * import { serve } from "./server.ts";
+ * const server = await serve("/tmp/app.sock", {
+ *   services: { "app.hello": (ch) => { ch.send(`hello ${new TextDecoder().decode(ch.opening)}`); ch.end(); } },
+ * });
+ * await server.close();
+ * ```
+ */
+export async function serve(path: string, options: ServePathOptions): Promise<SockServer> {
+  const listener = await listenOwned(path, options.onNote ?? (() => {}), { mode: options.mode ?? 0o600 });
+  return serveListener(listener, options);
+}
+
+/**
+ * Serves the routed protocol on a listener the caller created.
+ *
+ * @example
+ * ```ts
+ * import { runtime } from "../adapter/mod.ts";
+ * import { serveListener } from "./server.ts";
+ * const server = serveListener(await runtime.listenUnix("@app"), { services: {} });
+ * await server.close();
+ * ```
+ */
+export function serveListener(listener: Listener, options: ServeOptions): SockServer {
+  const maxPayload = options.maxPayload ?? DEFAULT_MAX_PAYLOAD;
+  const maxChannels = options.maxChannels ?? 1024;
+  const log = options.log ?? (() => {});
+  const routes = new Map<bigint, { name: string; service: Service }>();
+  for (const [name, service] of Object.entries(options.services)) routes.set(serviceId(name), { name, service });
+  const sessions = new Set<Session>();
+  let nextId = 1;
+  let stopping = false;
+
+  async function handle(conn: Conn, id: number): Promise<void> {
+    const framed = new FramedConn(conn, maxPayload);
+    const hello = { kind: "connect" as const, ...PROTOCOL_VERSION, features: 0, maxPayload };
+    const refuse = async (code: number) => {
+      framed.send({ ...hello, code });
+      framed.flush();
+      await conn.closeWrite().catch(() => {});
+      // Let the client read the answer before the connection goes: wait for its close.
+      while (await conn.read().catch(() => null) !== null);
+      conn.close();
+    };
+    let first;
+    try {
+      first = await readFirstFrame(framed);
+    } catch (error) {
+      log(`client ${id}: closed: ${(error as FrameError).message}`);
+      conn.close();
+      return;
+    }
+    if (first === null) {
+      conn.close();
+      return;
+    }
+    if (first.kind !== "connect") {
+      log(`client ${id}: closed: sent ${first.kind.toUpperCase()} before CONNECT`);
+      conn.close();
+      return;
+    }
+    if (first.major !== PROTOCOL_VERSION.major) {
+      log(`client ${id}: refused: protocol version ${first.major}.${first.minor}, this server speaks ${PROTOCOL_VERSION.major}.${PROTOCOL_VERSION.minor}`);
+      await refuse(STATUS_CODES.unsupported_version);
+      return;
+    }
+    const refusal = peerRefusal(conn, options.allowUids);
+    if (refusal) {
+      log(`client ${id}: refused: ${refusal}`);
+      await refuse(STATUS_CODES.permission_denied);
+      return;
+    }
+    if (options.maxClients !== undefined && sessions.size >= options.maxClients) {
+      log(`client ${id}: refused, already serving --max-clients ${options.maxClients}`);
+      await refuse(STATUS_CODES.busy);
+      return;
+    }
+    framed.peerMaxPayload = first.maxPayload;
+    const context: ClientContext = { id, version: { major: first.major, minor: first.minor } };
+    const session = new Session(framed, {
+      unknownTag: (s, frame) => route(s, frame, context),
+      ended(_s, error: FrameError | null) {
+        if (error) log(`client ${id}: closed: ${error.message}`);
+      },
+    });
+    framed.send({ ...hello, code: STATUS_CODES.ok });
+    sessions.add(session);
+    try {
+      await session.run();
+    } finally {
+      sessions.delete(session);
+    }
+  }
+
+  function route(session: Session, frame: MsgFrame, client: ClientContext): void {
+    const framed = session.framed;
+    if (frame.seq !== 0) {
+      framed.send({ kind: "end", tag: frame.tag, keepAlive: false, code: STATUS_CODES.invalid_argument, reason: `no open channel ${frame.tag}` });
+      return;
+    }
+    if (session.channels.size >= maxChannels) {
+      framed.send({ kind: "end", tag: frame.tag, keepAlive: false, code: STATUS_CODES.busy, reason: `this client already has ${maxChannels} open channels` });
+      return;
+    }
+    const target = routes.get(frame.serviceId);
+    if (!target) {
+      framed.send({ kind: "end", tag: frame.tag, keepAlive: false, code: STATUS_CODES.no_entry, reason: `no service with id ${formatServiceId(frame.serviceId)}` });
+      return;
+    }
+    const channel = new Channel(session, frame.tag, frame.serviceId, frame.data, 0, 1);
+    session.add(channel);
+    const fail = (error: unknown) => {
+      channel.end(STATUS_CODES.other, `service ${target.name} failed: ${(error as Error)?.message ?? error}`);
+    };
+    try {
+      const result = target.service(channel, client);
+      if (result instanceof Promise) result.catch(fail);
+    } catch (error) {
+      fail(error);
+    }
+  }
+
+  const closed = (async () => {
+    for (;;) {
+      let conn;
+      try {
+        conn = await listener.accept();
+      } catch (error) {
+        if (stopping) break;
+        log(`accept failed: ${(error as Error)?.message ?? error}`);
+        continue;
+      }
+      if (conn === null) break;
+      const id = nextId++;
+      void handle(conn, id).catch((error) => log(`client ${id}: ${(error as Error)?.message ?? error}`));
+    }
+  })();
+
+  return {
+    get clientCount() {
+      return sessions.size;
+    },
+    async close() {
+      stopping = true;
+      listener.close();
+      for (const session of sessions) session.close("the server is shutting down");
+      await closed;
+    },
+    closed,
+  };
+}
+
+/**
+ * The error a client reports for a CONNECT answer with a non-zero code.
+ *
+ * @example
+ * ```ts
+ * import { refusalError } from "./server.ts";
+ * console.assert(refusalError(2, "/tmp/app.sock").code === "unavailable"); // busy
+ * ```
+ */
+export function refusalError(code: number, path: string): IpcatError {
+  if (code === STATUS_CODES.unsupported_version) {
+    return new IpcatError("protocol", `the server on ${path} speaks another major protocol version`, { hint: "use an ipcat of the server's version" });
+  }
+  if (code === STATUS_CODES.busy) {
+    return new IpcatError("unavailable", `the server on ${path} is serving its maximum number of clients`, { hint: "try again later, or raise its --max-clients" });
+  }
+  if (code === STATUS_CODES.permission_denied) {
+    return new IpcatError("permission", `the server on ${path} refused this user`, { hint: "ask for your uid to be allowed" });
+  }
+  return new IpcatError("protocol", `the server on ${path} refused the connection (code ${code})`);
+}

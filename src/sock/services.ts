@@ -1,0 +1,247 @@
+/**
+ * The built-in services of `ipcat sock serve`: `ipcat.exec`, `ipcat.echo` and
+ * `ipcat.services`, and the JSON messages of `ipcat.exec` with their schemas.
+ *
+ * @module
+ */
+import { constants as osConstants } from "node:os";
+import process from "node:process";
+import * as v from "valibot";
+import { type ByteReader, type Child, runtime } from "../adapter/mod.ts";
+import { STATUS_CODES } from "../framing/sock.ts";
+import type { Service } from "./server.ts";
+import type { Channel } from "./session.ts";
+
+/**
+ * The streams of an `ipcat.exec` channel: the first byte of every MSG after the opening.
+ *
+ * @example
+ * ```ts
+ * import { EXEC_STREAMS } from "./services.ts";
+ * const stdin = new Uint8Array([EXEC_STREAMS.stdin, ...new TextEncoder().encode("START\n")]);
+ * ```
+ */
+export const EXEC_STREAMS = { stdin: 0, stdout: 1, stderr: 2, exit: 3 } as const;
+
+/**
+ * The opening message of `ipcat.exec`.
+ *
+ * @example
+ * ```ts
+ * import * as v from "valibot";
+ * import { ExecRequestSchema } from "./services.ts";
+ * console.assert(v.parse(ExecRequestSchema, {}).tty === false);
+ * ```
+ */
+export const ExecRequestSchema = v.strictObject({
+  args: v.optional(v.array(v.string()), []),
+  env: v.optional(v.record(v.string(), v.string()), {}),
+  tty: v.optional(v.boolean(), false),
+});
+/** A validated `ipcat.exec` request. */
+export type ExecRequest = v.InferOutput<typeof ExecRequestSchema>;
+
+/**
+ * The exit message of `ipcat.exec` (stream 3).
+ *
+ * @example
+ * ```ts
+ * import * as v from "valibot";
+ * import { ExecExitSchema } from "./services.ts";
+ * console.assert(v.parse(ExecExitSchema, { code: null, signal: "SIGTERM" }).signal === "SIGTERM");
+ * ```
+ */
+export const ExecExitSchema = v.strictObject({
+  code: v.nullable(v.pipe(v.number(), v.integer())),
+  signal: v.nullable(v.string()),
+});
+/** A validated exit message. */
+export type ExecExit = v.InferOutput<typeof ExecExitSchema>;
+
+/**
+ * The answer of `ipcat.services`.
+ *
+ * @example
+ * ```ts
+ * import * as v from "valibot";
+ * import { ServicesReplySchema } from "./services.ts";
+ * v.parse(ServicesReplySchema, { version: "1.0", services: ["ipcat.echo"] });
+ * ```
+ */
+export const ServicesReplySchema = v.strictObject({
+  version: v.string(),
+  services: v.array(v.string()),
+});
+
+/**
+ * The shell-style exit status of a remote exit: its code, or 128 + the signal number.
+ *
+ * @example
+ * ```ts
+ * import { exitStatusOf } from "./services.ts";
+ * console.assert(exitStatusOf({ code: 42, signal: null }) === 42);
+ * console.assert(exitStatusOf({ code: null, signal: "SIGKILL" }) === 137);
+ * ```
+ */
+export function exitStatusOf(exit: ExecExit): number {
+  if (exit.code !== null) return exit.code;
+  const number = (osConstants.signals as Record<string, number>)[exit.signal ?? ""];
+  return 128 + (number ?? 0);
+}
+
+const encoder = new TextEncoder();
+
+/**
+ * `ipcat.echo`: sends back every message, the opening one included, and ends the
+ * channel (code 0) when the client half-closes.
+ *
+ * @example
+ * ```ts
+ * import { serve } from "./server.ts";
+ * import { echoService } from "./services.ts";
+ * const server = await serve("@echo-example", { services: { "ipcat.echo": echoService } });
+ * await server.close();
+ * ```
+ */
+export const echoService: Service = (channel) => {
+  // A client may send more than it accepts back: that ends its channel, not the server.
+  const tooLarge = (error: unknown) => channel.end(STATUS_CODES.too_large, (error as Error)?.message ?? String(error));
+  channel.send(channel.opening).catch(tooLarge);
+  channel.onMessage = (data) => void channel.send(data).catch(tooLarge);
+  void channel.peerEnded.then((end) => {
+    if (end.name !== "disconnected") channel.end(0);
+  });
+};
+
+/**
+ * `ipcat.services`: one message listing the services, then END 0.
+ *
+ * @example
+ * ```ts
+ * import { servicesService } from "./services.ts";
+ * const service = servicesService(["ipcat.echo", "ipcat.services"]);
+ * ```
+ */
+export function servicesService(names: readonly string[]): Service {
+  return (channel) => {
+    channel.send(JSON.stringify({ version: "1.0", services: [...names] })).then(
+      () => channel.end(0),
+      (error) => channel.end(STATUS_CODES.too_large, (error as Error)?.message ?? String(error)),
+    );
+  };
+}
+
+/** Options of {@link execService}. */
+export interface ExecOptions {
+  /** Let clients append arguments to the command. */
+  allowArgs?: boolean;
+  /** Let clients add environment variables. */
+  allowEnv?: boolean;
+  /** Where one-line reports go (each run's exit status). */
+  log?: (line: string) => void;
+}
+
+/**
+ * `ipcat.exec`: runs `argv` once per channel, streams stdin in and stdout/stderr out,
+ * then sends the exit status and END 0. A client that disconnects, or ends the channel
+ * before the exit status arrives, gets its command terminated (SIGTERM).
+ *
+ * @example
+ * ```ts
+ * import { serve } from "./server.ts";
+ * import { execService } from "./services.ts";
+ * const server = await serve("@exec-example", { services: { "ipcat.exec": execService(["cat"]) } });
+ * await server.close();
+ * ```
+ */
+export function execService(argv: readonly string[], options: ExecOptions = {}): Service {
+  const log = options.log ?? (() => {});
+  return async (channel, client) => {
+    let request: ExecRequest;
+    try {
+      const parsed = v.safeParse(ExecRequestSchema, JSON.parse(new TextDecoder().decode(channel.opening) || "{}"));
+      if (!parsed.success) throw new Error(parsed.issues[0].message);
+      request = parsed.output;
+    } catch (error) {
+      channel.end(STATUS_CODES.invalid_argument, `bad ipcat.exec request: ${(error as Error).message}`);
+      return;
+    }
+    if (request.args.length > 0 && !options.allowArgs) {
+      channel.end(STATUS_CODES.permission_denied, "this server does not accept arguments (start it with --allow-args)");
+      return;
+    }
+    if (Object.keys(request.env).length > 0 && !options.allowEnv) {
+      channel.end(STATUS_CODES.permission_denied, "this server does not accept environment variables (start it with --allow-env)");
+      return;
+    }
+    if (request.tty) {
+      channel.end(STATUS_CODES.invalid_argument, "ipcat.exec does not allocate terminals; send tty false");
+      return;
+    }
+    const command = [...argv, ...request.args];
+    let child: Child;
+    try {
+      child = runtime.spawn(command, {
+        env: { ...(process.env as Record<string, string>), ...request.env },
+        stdin: "pipe",
+        stdout: "pipe",
+        stderr: "pipe",
+      });
+    } catch (error) {
+      log(`client ${client.id}: cannot run ${command[0]}: ${(error as Error)?.message ?? error}`);
+      await channel.send(streamMessage(EXEC_STREAMS.stderr, encoder.encode(`ipcat: cannot run '${command[0]}': ${(error as Error)?.message ?? error}\n`)));
+      await channel.send(streamMessage(EXEC_STREAMS.exit, encoder.encode(JSON.stringify({ code: 127, signal: null }))));
+      channel.end(0);
+      return;
+    }
+    // A client that goes away, or ends the channel before the exit status, cancels the run.
+    let exited = false;
+    void channel.done.then(() => {
+      if (!exited) child.kill("SIGTERM");
+    });
+    void feedStdin(channel, child);
+    const [status] = await Promise.all([
+      child.exited,
+      pump(child.stdout!, channel, EXEC_STREAMS.stdout),
+      pump(child.stderr!, channel, EXEC_STREAMS.stderr),
+    ]);
+    exited = true;
+    log(`client ${client.id}: ${command[0]} exited with ${status.signal ? `signal ${status.signal}` : `status ${status.code}`}`);
+    if (channel.writeEnded) return;
+    await channel.send(streamMessage(EXEC_STREAMS.exit, encoder.encode(JSON.stringify(status)))).catch(() => {});
+    channel.end(0);
+  };
+}
+
+function streamMessage(stream: number, bytes: Uint8Array): Uint8Array {
+  const out = new Uint8Array(bytes.byteLength + 1);
+  out[0] = stream;
+  out.set(bytes, 1);
+  return out;
+}
+
+/** Sends a child's output as stream messages, each no larger than the client accepts. */
+async function pump(reader: ByteReader, channel: Channel, stream: number): Promise<void> {
+  for (let chunk = await reader.read(); chunk !== null; chunk = await reader.read()) {
+    if (channel.writeEnded) continue;
+    const max = channel.maxData - 1;
+    for (let off = 0; off < chunk.byteLength; off += max) {
+      await channel.send(streamMessage(stream, chunk.subarray(off, off + max))).catch(() => {});
+    }
+  }
+}
+
+/** Writes the client's stream-0 messages to the child's stdin; closes it at the client's half-close. */
+async function feedStdin(channel: Channel, child: Child): Promise<void> {
+  const stdin = child.stdin!;
+  let open = true;
+  for await (const data of channel) {
+    if (!open || data[0] !== EXEC_STREAMS.stdin) continue;
+    try {
+      await stdin.write(data.subarray(1));
+    } catch {
+      open = false; // the command closed its stdin or exited: later input has nowhere to go
+    }
+  }
+  if (open) await stdin.close().catch(() => {});
+}
