@@ -34,6 +34,11 @@ export interface BenchRow {
   met: boolean | null;
   /** Anything a reader needs: the bottleneck, the method. */
   note?: string;
+  /**
+   * Set when this measurement failed: the report prints the reason instead of figures
+   * (see `failedRow` in `bench/measure.ts`), and the other rows still count.
+   */
+  failure?: string;
 }
 
 /** What the runner gives each module. */
@@ -44,8 +49,16 @@ export interface BenchContext {
   binary: string;
   /** A scratch directory for this run, removed afterwards. */
   workDir: string;
-  /** DOCKER_HOST of the daemon the runner started, when there is one. */
+  /**
+   * DOCKER_HOST of the daemon the runner started, when there is one. The runner also sets
+   * it in the module's environment, so programs the module starts use that daemon.
+   */
   dockerHost?: string;
+  /**
+   * Milliseconds this module may take before the runner gives up on it (its share of the
+   * 3-minute quick or 20-minute full budget). Modules may size their runs by it.
+   */
+  budgetMs?: number;
 }
 
 /** The shape of a benchmark module. */

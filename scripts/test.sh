@@ -7,7 +7,7 @@
 # Pass test file filters after `--` to run a subset under Bun: npm test -- test/mq
 set -uo pipefail
 cd "$(dirname "$0")/.."
-export PATH="$PWD/node_modules/.bin:$PATH"
+export PATH="$PWD/node_modules/.bin:$PWD/node_modules/@deno/linux-x64-glibc:$PATH"
 logdir=$(mktemp -d /tmp/ipcat-test-XXXXXX)
 passed=0
 failed=0
@@ -36,7 +36,7 @@ cleanup() { [[ -n "$started_dockerd" ]] && scripts/dockerd.sh stop; rm -rf "$log
 trap cleanup EXIT
 
 echo "== bun test (unit, adapter, end-to-end)"
-filters=("$@"); [[ ${#filters[@]} -eq 0 ]] && filters=(src test)
+filters=("$@"); [[ ${#filters[@]} -eq 0 ]] && filters=(src test bench)
 bun test --timeout 180000 "${filters[@]}" 2>&1 | tee "$logdir/bun.log"
 bun_pass=$(grep -Eo '^ *[0-9]+ pass$' "$logdir/bun.log" | grep -Eo '[0-9]+' | tail -1)
 bun_fail=$(grep -Eo '^ *[0-9]+ fail$' "$logdir/bun.log" | grep -Eo '[0-9]+' | tail -1)
@@ -44,8 +44,8 @@ bun_skip=$(grep -Eo '^ *[0-9]+ skip$' "$logdir/bun.log" | grep -Eo '[0-9]+' | ta
 if [[ -z "$bun_pass$bun_fail" ]]; then bun_fail=1; echo "bun test printed no summary"; fi
 count "bun test" "${bun_pass:-0}" "${bun_fail:-0}" "${bun_skip:-0}"
 
-echo "== deno test (unit, adapter)"
-deno test -A --no-check --quiet src 2>&1 | sed 's/\x1b\[[0-9;]*m//g' | tee "$logdir/deno.log"
+echo "== deno test (unit, adapter, bench helpers)"
+deno test -A --no-check --quiet src bench 2>&1 | sed 's/\x1b\[[0-9;]*m//g' | tee "$logdir/deno.log"
 # Deno runs node:test `it` blocks as steps of their `describe`. Count leaf results: a
 # result line whose name did not open a group ("name ..." alone on a line) earlier.
 read -r deno_pass deno_fail deno_skip < <(

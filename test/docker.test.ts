@@ -1,7 +1,7 @@
 // `ipcat docker` end to end against the real dockerd that `npm test` starts, in each of
 // the three ways (compiled binary, bun, deno). Images come from `ipcat docker import`.
 import assert from "node:assert/strict";
-import { rmSync, writeFileSync } from "node:fs";
+import { readlinkSync, rmSync, writeFileSync } from "node:fs";
 import { after, before, describe } from "node:test";
 import { exited, startCli, tempName, waitForOutput, waysToTest } from "./harness.ts";
 import {
@@ -119,6 +119,18 @@ for (const way of waysToTest()) {
       assert.match(result.stdout, /^hi there\|\/tmp\|65534\|[0-9a-f]{12}\n$/);
       const inspect = await ipcatDocker(way, ["inspect", name]);
       assert.equal(JSON.parse(inspect.stdout)[0].Name, `/${name}`);
+    });
+
+    dockerIt("run --ipc host shares the host's POSIX message queues; the default keeps its own", async () => {
+      const inHostNs = await ipcatDocker(way, ["run", "--rm", "--network", "none", "--ipc", "host", IMAGE, "readlink", "/proc/self/ns/ipc"]);
+      assert.equal(inHostNs.code, 0, inHostNs.stderr);
+      assert.equal(inHostNs.stdout.trim(), readlinkSync("/proc/self/ns/ipc"));
+      const own = await ipcatDocker(way, ["run", "--rm", "--network", "none", IMAGE, "readlink", "/proc/self/ns/ipc"]);
+      assert.equal(own.code, 0, own.stderr);
+      assert.notEqual(own.stdout.trim(), readlinkSync("/proc/self/ns/ipc"));
+      const bad = await ipcatDocker(way, ["run", "--rm", "--ipc", "sideways", IMAGE, "true"]);
+      assert.equal(bad.code, 2);
+      assert.match(bad.stderr, /invalid --ipc MODE: 'sideways'/);
     });
 
     dockerIt("run -t without a terminal passes the raw TTY stream (CRLF line ends, stderr merged)", async () => {

@@ -21,6 +21,13 @@ export type Way = "binary" | "bun" | "deno";
 export const ALL_WAYS: readonly Way[] = ["binary", "bun", "deno"];
 
 const BIN = join(ROOT, "node_modules", ".bin");
+/**
+ * Deno's own linux-x64 package: the registry here carries no other platform's build, so
+ * the `deno` wrapper package (which wants them all in the lock file) cannot be pinned.
+ */
+export const DENO = join(ROOT, "node_modules", "@deno", "linux-x64-glibc", "deno");
+/** Bun, pinned from the npm registry. */
+export const BUN = join(BIN, "bun");
 
 /** The argv prefix that runs ipcat in `way`. */
 export function cliCommand(way: Way): string[] {
@@ -28,9 +35,9 @@ export function cliCommand(way: Way): string[] {
     case "binary":
       return [join(ROOT, "dist", "ipcat")];
     case "bun":
-      return [join(BIN, "bun"), join(ROOT, "src", "main.ts")];
+      return [BUN, join(ROOT, "src", "main.ts")];
     case "deno":
-      return [join(BIN, "deno"), "run", "-A", "--quiet", join(ROOT, "src", "main.ts")];
+      return [DENO, "run", "-A", "--quiet", join(ROOT, "src", "main.ts")];
   }
 }
 

@@ -323,8 +323,9 @@ for (const way of waysToTest()) {
       assert.match(refused.stderr, /maximum number of clients/);
       victim.kill("SIGKILL");
       await exited(victim);
-      for (let i = 0; i < 200 && !/stream ended inside a frame/.test(server.log()); i++) await new Promise((r) => setTimeout(r, 20));
+      for (let i = 0; i < 200 && !/context freed/.test(server.log()); i++) await new Promise((r) => setTimeout(r, 20));
       assert.match(server.log(), /client \d+: closed: stream ended inside a frame/);
+      assert.match(server.log(), /client (\d+): closed: stream ended inside a frame[^\n]*\n(.*\n)*ipcat: client \1: disconnected; context freed\n/);
       const freed = await runCli(way, ["sock", "call", path, "ipcat.echo", "room again"]);
       assert.deepEqual([freed.code, freed.stdout], [0, "room again"], freed.stderr);
       other.stdin!.end("two\n");
@@ -334,6 +335,32 @@ for (const way of waysToTest()) {
       assert.equal((await exited(other)).code, 0);
       assert.equal((await exited(holder)).code, 0);
       assert.equal(out.join(""), "two\n");
+      await server.stop();
+    });
+
+    it("a client SIGKILLed with open channels: the server logs its context freed and its channels completed", async () => {
+      const path = sockPath();
+      const server = await startServer(way, [path, "--", "cat"]);
+      const echo = serviceId("ipcat.echo");
+      const victim = startProcess(["python3", "-c", [
+        "import socket, sys, time",
+        "s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])",
+        `s.sendall(bytes.fromhex('${Buffer.from(encodeFrame(hello)).toString("hex")}'))`,
+        "s.recv(100)",
+        `s.sendall(bytes.fromhex('${Buffer.from(encodeFrame({ kind: "msg", tag: 1, seq: 0, serviceId: echo, data: new Uint8Array(8) })).toString("hex")}'))`,
+        `s.sendall(bytes.fromhex('${Buffer.from(encodeFrame({ kind: "msg", tag: 2, seq: 0, serviceId: echo, data: new Uint8Array(8) })).toString("hex")}'))`,
+        "got = b''",
+        "while got.count(b'IPCT') < 2: got += s.recv(4096)",
+        "print('ready', flush=True)",
+        "time.sleep(60)",
+      ].join("\n"), path]);
+      await waitForOutput(victim, "ready");
+      victim.kill("SIGKILL");
+      await exited(victim);
+      for (let i = 0; i < 200 && !/context freed/.test(server.log()); i++) await new Promise((r) => setTimeout(r, 20));
+      assert.match(server.log(), /ipcat: client (\d+): connected \(protocol 1\.0, 1 client\)\n(.*\n)*ipcat: client \1: disconnected; context freed, 2 open channels completed as disconnected\n/);
+      const after = await runCli(way, ["sock", "call", path, "ipcat.echo", "still serving"]);
+      assert.deepEqual([after.code, after.stdout], [0, "still serving"], after.stderr);
       await server.stop();
     });
 

@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
 import { after, describe, it } from "node:test";
+import { concatBytes } from "../framing/bytes.ts";
 import { runtime } from "./mod.ts";
 import type { Conn } from "./types.ts";
 
@@ -15,13 +16,7 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 async function readAll(conn: { read(): Promise<Uint8Array | null> }): Promise<Uint8Array> {
   const parts: Uint8Array[] = [];
   for (let c = await conn.read(); c !== null; c = await conn.read()) parts.push(c);
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
-  let off = 0;
-  for (const p of parts) {
-    out.set(p, off);
-    off += p.byteLength;
-  }
-  return out;
+  return concatBytes(parts);
 }
 
 async function writeAll(conn: Conn, data: Uint8Array, chunk = 65536): Promise<void> {

@@ -205,7 +205,8 @@ export function parseCommandLine<O>(command: Command<O>, argv: readonly string[]
 
 /** The help text of one command. */
 export function commandHelp(command: Command, prefix: string): string {
-  const lines = [`Usage: ${prefix} ${command.usage}${Object.keys(command.options).length ? " [OPTIONS]" : ""}`.replace(/\s+$/, ""), "", command.summary];
+  const usage = [prefix, command.usage.trim(), Object.keys(command.options).length ? "[OPTIONS]" : ""].filter(Boolean).join(" ");
+  const lines = [`Usage: ${usage}`, "", command.summary];
   if (command.description) lines.push("", command.description.trim());
   const specs: OptionSpecs = { ...command.options, help: HELP };
   const rows = Object.entries(specs).map(([name, spec]) => {

@@ -5,6 +5,7 @@
  * @module
  */
 import { runtime } from "../adapter/mod.ts";
+import { concatBytes } from "../framing/bytes.ts";
 
 const encoder = new TextEncoder();
 
@@ -46,4 +47,24 @@ export function writeErr(text: string | Uint8Array): Promise<void> {
  */
 export function note(line: string): Promise<void> {
   return writeErr(`ipcat: ${line}\n`);
+}
+
+/**
+ * Reads all of stdin into one buffer. With `signal`, stops with its reason once aborted
+ * (checked between chunks), so Ctrl-C is not held up by a slow pipe.
+ *
+ * @example
+ * ```ts
+ * import { readStdin } from "./io.ts";
+ * const input = await readStdin();
+ * console.log(`${input.byteLength} bytes on stdin`);
+ * ```
+ */
+export async function readStdin(signal?: AbortSignal): Promise<Uint8Array> {
+  const parts: Uint8Array[] = [];
+  for (let chunk = await runtime.stdin.read(); chunk !== null; chunk = await runtime.stdin.read()) {
+    if (signal?.aborted) throw signal.reason;
+    parts.push(chunk);
+  }
+  return concatBytes(parts);
 }

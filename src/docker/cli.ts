@@ -67,6 +67,7 @@ const containerOptions = {
   user: { type: "string", short: "u", value: "USER[:GROUP]", description: "User to run as" },
   entrypoint: { type: "string", value: "CMD", description: "Override the image's entrypoint (\"\" clears it)" },
   network: { type: "string", value: "MODE", description: "Network mode, e.g. none or host (default: the daemon's)" },
+  ipc: { type: "string", value: "MODE", description: "IPC namespace: private, shareable, host, none or container:NAME (default: the daemon's)" },
   "log-driver": { type: "string", value: "DRIVER", description: "Where the daemon keeps the output, e.g. none (default: the daemon's)" },
   restart: { type: "string", value: "POLICY", description: "Restart policy: no, always, unless-stopped, on-failure[:N]" },
   rm: { type: "boolean", description: "Remove the container when it exits" },
@@ -82,6 +83,7 @@ const containerSchema = {
   user: v.optional(v.string()),
   entrypoint: v.optional(v.string()),
   network: v.optional(v.pipe(v.string(), v.minLength(1))),
+  ipc: v.optional(v.pipe(v.string(), v.regex(/^(private|shareable|host|none|container:.+)$/, "private, shareable, host, none or container:NAME"))),
   "log-driver": v.optional(v.pipe(v.string(), v.regex(/^[a-z0-9_.-]+$/, "a log driver name such as none or json-file"))),
   restart: v.optional(v.pipe(v.string(), v.regex(/^(no|always|unless-stopped|on-failure(:\d+)?)$/, "no, always, unless-stopped or on-failure[:N]"))),
   rm: flag,
@@ -115,6 +117,7 @@ function specFrom(options: ContainerFlags, args: string[], attached: boolean): C
     autoRemove: options.rm,
     binds: options.volume,
     networkMode: options.network,
+    ipcMode: options.ipc,
     logDriver: options["log-driver"],
     restart: options.restart,
   };

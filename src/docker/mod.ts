@@ -59,6 +59,8 @@ export interface ContainerSpec {
   binds?: string[];
   /** `none` keeps the container off every network; unset: the daemon's default. */
   networkMode?: string;
+  /** The IPC namespace (`--ipc`): `host` shares the host's POSIX message queues. */
+  ipcMode?: string;
   /** Where the daemon keeps the output (`json-file`, `none`, …); unset: the daemon's default. */
   logDriver?: string;
   /** When the daemon restarts the container, as `--restart` writes it: `always`, `on-failure:3`, … */
@@ -190,6 +192,7 @@ export class Docker {
         AutoRemove: spec.autoRemove ?? false,
         ...(spec.binds?.length ? { Binds: spec.binds } : {}),
         ...(spec.networkMode ? { NetworkMode: spec.networkMode } : {}),
+        ...(spec.ipcMode ? { IpcMode: spec.ipcMode } : {}),
         ...(spec.logDriver ? { LogConfig: { Type: spec.logDriver, Config: {} } } : {}),
         ...(spec.restart ? { RestartPolicy: restartPolicy(spec.restart) } : {}),
       },

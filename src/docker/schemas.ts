@@ -109,6 +109,7 @@ export const CreateBody = v.object({
     AutoRemove: v.boolean(),
     Binds: v.optional(v.array(v.string())),
     NetworkMode: v.optional(v.string()),
+    IpcMode: v.optional(v.string()),
     LogConfig: v.optional(v.object({ Type: v.string(), Config: v.record(v.string(), v.string()) })),
     RestartPolicy: v.optional(v.object({ Name: v.picklist(["no", "always", "unless-stopped", "on-failure"]), MaximumRetryCount: v.number() })),
   }),

@@ -20,6 +20,7 @@
  */
 import * as v from "valibot";
 import { IpcatError } from "../errors.ts";
+import { concatBytes } from "./bytes.ts";
 
 /** The `msgsize` the real client gives both queues. */
 export const DEFAULT_MSGSIZE = 8192;
@@ -269,28 +270,8 @@ export class RequestAssembler {
     this.#parts.push(chunk.slice());
     this.#remain = meta.remain - chunk.byteLength;
     if (meta.req === 1) return { kind: "more" };
-    return { kind: "complete", uniq: meta.uniq, payload: concat(this.#parts) };
+    return { kind: "complete", uniq: meta.uniq, payload: concatBytes(this.#parts) };
   }
-}
-
-/**
- * Joins byte arrays into one.
- *
- * @example
- * ```ts
- * import { concat } from "./mq.ts";
- * console.assert(concat([new Uint8Array([1]), new Uint8Array([2, 3])]).byteLength === 3);
- * ```
- */
-export function concat(parts: readonly Uint8Array[]): Uint8Array {
-  if (parts.length === 1) return parts[0]!;
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.byteLength;
-  }
-  return out;
 }
 
 /**
@@ -343,7 +324,7 @@ export class ResponseAssembler {
     }
     this.#parts.push(split.chunk.slice());
     this.#remain = meta.remain - split.chunk.byteLength;
-    return meta.status === 200 ? concat(this.#parts) : null;
+    return meta.status === 200 ? concatBytes(this.#parts) : null;
   }
 }
 

@@ -5,6 +5,7 @@ import {
   crc64we, DEFAULT_MAX_PAYLOAD, decodePayload, encodeFrame, type Frame, FrameDecoder, FrameError, HEADER_SIZE, serviceId,
   STATUS_CODES, statusName,
 } from "./sock.ts";
+import { concatBytes } from "./bytes.ts";
 
 const enc = new TextEncoder();
 
@@ -19,16 +20,6 @@ const SAMPLES: Frame[] = [
   { kind: "ping", nonce: 0x0123456789abcdefn },
   { kind: "pong", nonce: 0n },
 ];
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
-  let off = 0;
-  for (const p of parts) {
-    out.set(p, off);
-    off += p.byteLength;
-  }
-  return out;
-}
 
 function drain(d: FrameDecoder): Frame[] {
   const frames: Frame[] = [];
@@ -100,7 +91,7 @@ describe("frame encoding", () => {
 });
 
 describe("incremental decoder", () => {
-  const stream = concat(SAMPLES.map(encodeFrame));
+  const stream = concatBytes(SAMPLES.map(encodeFrame));
 
   it("decodes many frames from one chunk", () => {
     const d = new FrameDecoder(0xffffffff);
@@ -157,10 +148,10 @@ describe("incremental decoder", () => {
     const cases: Array<[Uint8Array, string]> = [
       [header(0), "empty"],
       [header(DEFAULT_MAX_PAYLOAD + 1), "too_large"],
-      [concat([header(1), new Uint8Array([9])]), "unknown_kind"],
-      [concat([header(1), new Uint8Array([0])]), "unknown_kind"],
-      [concat([header(3), new Uint8Array([2, 0, 0])]), "malformed"],
-      [concat([header(2), new Uint8Array([1, 1])]), "malformed"],
+      [concatBytes([header(1), new Uint8Array([9])]), "unknown_kind"],
+      [concatBytes([header(1), new Uint8Array([0])]), "unknown_kind"],
+      [concatBytes([header(3), new Uint8Array([2, 0, 0])]), "malformed"],
+      [concatBytes([header(2), new Uint8Array([1, 1])]), "malformed"],
     ];
     for (const [bytes, problem] of cases) {
       const d = new FrameDecoder();
@@ -248,7 +239,7 @@ describe("decoder fuzz", () => {
     for (let i = 0; i < 30_000; i++) {
       const frames = Array.from({ length: 1 + Math.floor(random() * 5) }, () => pick(SAMPLES));
       const encoded = frames.map(encodeFrame);
-      const valid = concat(encoded);
+      const valid = concatBytes(encoded);
       const mutated = Uint8Array.from(valid);
       const mutation = Math.floor(random() * 4);
       let at = Math.floor(random() * valid.byteLength);
@@ -257,7 +248,7 @@ describe("decoder fuzz", () => {
       else if (mutation === 1) mutated[at] = Math.floor(random() * 256);
       else if (mutation === 2) bytes = mutated.subarray(0, at);
       else {
-        bytes = concat([mutated.subarray(0, at), new Uint8Array([Math.floor(random() * 256)]), mutated.subarray(at)]);
+        bytes = concatBytes([mutated.subarray(0, at), new Uint8Array([Math.floor(random() * 256)]), mutated.subarray(at)]);
         at = Math.max(0, at - 1);
       }
       const { frames: got } = feed(bytes, random, 0xffffffff);

@@ -106,8 +106,18 @@ function attributesOf(name: string): QueueAttributes | null {
 export function statQueue(name: string): QueueInfo {
   const canonical = queueName(name);
   const attributes = attributesOf(canonical);
-  const info: QueueInfo = {
-    name: canonical,
+  const info = infoFrom(canonical, attributes);
+  if (mqueueMounted()) addFileFacts(info);
+  else if (!attributes) {
+    throw new IpcatError("permission", `permission denied to open queue ${canonical}`, { hint: "run as its owner or root" });
+  }
+  return info;
+}
+
+/** What the attributes say of a queue; the file facts are filled in by {@link addFileFacts}. */
+function infoFrom(name: string, attributes: QueueAttributes | null): QueueInfo {
+  return {
+    name,
     maxmsg: attributes?.maxmsg ?? null,
     msgsize: attributes?.msgsize ?? null,
     curmsgs: attributes?.curmsgs ?? null,
@@ -116,11 +126,6 @@ export function statQueue(name: string): QueueInfo {
     uid: null,
     gid: null,
   };
-  if (mqueueMounted()) addFileFacts(info);
-  else if (!attributes) {
-    throw new IpcatError("permission", `permission denied to open queue ${canonical}`, { hint: "run as its owner or root" });
-  }
-  return info;
 }
 
 function addFileFacts(info: QueueInfo): void {
@@ -156,16 +161,7 @@ export function listQueues(): QueueInfo[] {
     } catch {
       // removed between readdir and open, or over a limit: list what the file says
     }
-    const info: QueueInfo = {
-      name,
-      maxmsg: attributes?.maxmsg ?? null,
-      msgsize: attributes?.msgsize ?? null,
-      curmsgs: attributes?.curmsgs ?? null,
-      bytes: null,
-      mode: null,
-      uid: null,
-      gid: null,
-    };
+    const info = infoFrom(name, attributes);
     addFileFacts(info);
     return info;
   });

@@ -29,7 +29,7 @@
  */
 export { IpcatError } from "../errors.ts";
 export {
-  concat, DEFAULT_MAXMSG, DEFAULT_MSGSIZE, encodeErrorResponse, encodeRequest, encodeResponse, MAX_REQUEST_BYTES,
+  DEFAULT_MAXMSG, DEFAULT_MSGSIZE, encodeErrorResponse, encodeRequest, encodeResponse, MAX_REQUEST_BYTES,
   RequestAssembler, type RequestMeta, type RequestStep, ResponseAssembler, type ResponseMeta,
 } from "../framing/mq.ts";
 export { listQueues, type QueueInfo, statQueue } from "./admin.ts";

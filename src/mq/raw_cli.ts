@@ -6,7 +6,7 @@
 import * as v from "valibot";
 import { runtime } from "../adapter/mod.ts";
 import { defineCommand } from "../cli/command.ts";
-import { note, writeOut } from "../cli/io.ts";
+import { note, readStdin, writeOut } from "../cli/io.ts";
 import { IpcatError } from "../errors.ts";
 import { ensureMqueueMounted, listQueues, type QueueInfo, statQueue } from "./admin.ts";
 import { type MessageQueue, openQueue, queueError, unlinkQueue, yieldToEventLoop } from "./queue.ts";
@@ -199,7 +199,7 @@ const send = defineCommand({
         return 0;
       }
       if (options.split === "none") {
-        await queue.send(await readAllStdin(signal), options.priority, wait);
+        await queue.send(await readStdin(signal), options.priority, wait);
         return 0;
       }
       await sendLines(queue, options.priority, wait);
@@ -213,23 +213,6 @@ const send = defineCommand({
     }
   },
 });
-
-async function readAllStdin(signal: AbortSignal): Promise<Uint8Array> {
-  const parts: Uint8Array[] = [];
-  let size = 0;
-  for (let chunk = await runtime.stdin.read(); chunk !== null; chunk = await runtime.stdin.read()) {
-    if (signal.aborted) throw signal.reason;
-    parts.push(chunk);
-    size += chunk.byteLength;
-  }
-  const all = new Uint8Array(size);
-  let offset = 0;
-  for (const p of parts) {
-    all.set(p, offset);
-    offset += p.byteLength;
-  }
-  return all;
-}
 
 /** Sends each stdin line as a message; the final line needs no newline. */
 async function sendLines(queue: MessageQueue, priority: number, wait: { timeoutMs?: number; signal: AbortSignal }): Promise<void> {

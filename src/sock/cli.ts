@@ -6,7 +6,7 @@
 import * as v from "valibot";
 import { runtime } from "../adapter/mod.ts";
 import { defineCommand, type Family } from "../cli/command.ts";
-import { note, writeOut } from "../cli/io.ts";
+import { note, readStdin, writeOut } from "../cli/io.ts";
 import { IpcatError } from "../errors.ts";
 import { DEFAULT_MAX_PAYLOAD, STATUS_CODES } from "../framing/sock.ts";
 import { listenOwned } from "../transport/dial.ts";
@@ -161,19 +161,6 @@ function channelError(end: ChannelEnd, path: string, service: string): IpcatErro
     default:
       return new IpcatError("failed", `${service} on ${path} ended with ${end.name}${detail}`);
   }
-}
-
-/** Reads all of stdin. */
-async function readStdin(): Promise<Uint8Array> {
-  const parts: Uint8Array[] = [];
-  for (let chunk = await runtime.stdin.read(); chunk !== null; chunk = await runtime.stdin.read()) parts.push(chunk);
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.byteLength;
-  }
-  return out;
 }
 
 /** The exit message of `ipcat.exec`, validated. */

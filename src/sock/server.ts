@@ -182,10 +182,14 @@ export function serveListener(listener: Listener, options: ServeOptions): SockSe
     });
     framed.send({ ...hello, code: STATUS_CODES.ok });
     sessions.add(session);
+    log(`client ${id}: connected (protocol ${first.major}.${first.minor}, ${sessions.size} client${sessions.size === 1 ? "" : "s"})`);
     try {
       await session.run();
     } finally {
+      const openChannels = session.channelsOpenAtClose;
       sessions.delete(session);
+      // The daemon's operators read this line to know a vanished client cost nothing.
+      log(`client ${id}: disconnected; context freed${openChannels ? `, ${openChannels} open channel${openChannels === 1 ? "" : "s"} completed as disconnected` : ""}`);
     }
   }
 

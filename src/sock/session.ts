@@ -380,6 +380,12 @@ export interface SessionRole {
 export class Session implements ChannelLink {
   readonly framed: FramedConn;
   readonly channels = new Map<number, Channel>();
+  #channelsOpenAtClose = 0;
+
+  /** How many channels were still open when the connection closed (they completed as `disconnected`). */
+  get channelsOpenAtClose(): number {
+    return this.#channelsOpenAtClose;
+  }
   #role: SessionRole;
   #held = 0;
   #heldWaiter: (() => void) | null = null;
@@ -509,6 +515,7 @@ export class Session implements ChannelLink {
     if (!this.#closed) {
       this.#closed = true;
       this.#closeReason = reason;
+      this.#channelsOpenAtClose = this.channels.size;
       this.framed.flush();
       this.framed.breakOff();
     }

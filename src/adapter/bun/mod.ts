@@ -5,7 +5,6 @@
  * @module
  */
 import { dlopen as bunDlopen, FFIType, read as ffiRead } from "bun:ffi";
-import tty from "node:tty";
 import type { Socket, SocketHandler } from "bun";
 import type {
   ByteReader, ByteWriter, Child, Conn, DialTarget, ExitStatus, FfiLibrary, FfiSymbol, FfiType, HttpFetch, Listener,
@@ -295,18 +294,7 @@ function spawn(argv: readonly string[], options: SpawnOptions = {}): Child {
     stdout: bunStdio(options.stdout),
     stderr: bunStdio(options.stderr),
   });
-  const sink = options.stdin === "pipe" ? (proc.stdin as import("bun").FileSink) : null;
-  const stdin: ByteWriter | null = sink
-    ? {
-      async write(data) {
-        sink.write(data);
-        await sink.flush();
-      },
-      async close() {
-        await sink.end();
-      },
-    }
-    : null;
+  const stdin = options.stdin === "pipe" ? fileSinkWriter(proc.stdin as import("bun").FileSink) : null;
   const pipeReader = (s: unknown): ByteReader | null =>
     s instanceof ReadableStream ? streamReader(s as ReadableStream<Uint8Array>) : null;
   return {
@@ -334,6 +322,15 @@ function fileSinkWriter(sink: import("bun").FileSink): ByteWriter {
   };
 }
 
+/**
+ * `node:tty` costs about 3.5 ms of start-up in a compiled binary (measured by the bench
+ * runner), so it is loaded only when a command asks about a terminal.
+ */
+let ttyModule: typeof import("node:tty") | undefined;
+function tty(): typeof import("node:tty") {
+  return (ttyModule ??= require("node:tty") as typeof import("node:tty"));
+}
+
 const stdout = Bun.stdout.writer();
 const stderr = Bun.stderr.writer();
 
@@ -348,9 +345,9 @@ export const runtime: Runtime = {
   stdin: lazyReader(() => streamReader(Bun.stdin.stream() as ReadableStream<Uint8Array>)),
   stdout: fileSinkWriter(stdout),
   stderr: fileSinkWriter(stderr),
-  isTerminal: (fd) => tty.isatty(fd),
+  isTerminal: (fd) => tty().isatty(fd),
   setRawMode(raw) {
-    if (tty.isatty(0)) (process.stdin as unknown as { setRawMode(r: boolean): void }).setRawMode(raw);
+    if (tty().isatty(0)) (process.stdin as unknown as { setRawMode(r: boolean): void }).setRawMode(raw);
   },
   terminalSize() {
     for (const stream of [process.stdout, process.stderr] as unknown as Array<{ isTTY?: boolean; rows?: number; columns?: number }>) {
