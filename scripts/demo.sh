@@ -214,6 +214,10 @@ run ipcat docker run -d --network none --name "$tag-mq" "$image" ipcat mq serve
 mq_pid=$(ipcat docker inspect "$tag-mq" | grep -o '"Pid": *[0-9]*' | grep -o '[0-9]*$')
 say "The server is PID 1 in its container and $mq_pid on the host; the client enters its IPC namespace:"
 run ipcat mq details "$mq_pid"
+say "And the other way: the server on this host (PID $mq_server), the client in a container that"
+say "shares the host's IPC namespace (--ipc host) but not its PIDs, so it names the queue pair:"
+run ipcat docker run --rm --network none --ipc host "$image" \
+  ipcat mq request --in "/ScopeIPCIn.$mq_server" --out "/ScopeIPCOut.$mq_server" '{"req":1}'
 
 step "Seed 004: a routed daemon in A; clients in B and C; C killed mid-stream"
 containers+=("$tag-d" "$tag-c" "$tag-b4")
@@ -228,5 +232,5 @@ run ipcat docker kill -s KILL "$tag-c"
 show ipcat docker wait "$tag-b4"
 say "B exited with $(ipcat docker wait "$tag-b4"); its channels:"
 run ipcat docker logs "$tag-b4"
-say "A's log: what the daemon did when C died:"
+say "A's log: C's client context freed when C died, with the channel it left open; B's complete:"
 run ipcat docker logs "$tag-d"
