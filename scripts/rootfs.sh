@@ -4,14 +4,15 @@
 # files that binary loads (what `ldd` lists, the dynamic loader included). No registry is
 # needed: the image is made from files already on this machine.
 #
-#   scripts/rootfs.sh OUT.tar [--binary dist/ipcat] [--add HOST_PATH=IMAGE_PATH]...
+#   scripts/rootfs.sh OUT.tar [--binary dist/ipcat | --no-ipcat] [--add HOST_PATH=IMAGE_PATH]...
 #
 # --add copies one more file (mode kept) into the image, e.g. a script a scenario runs.
+# --no-ipcat leaves out the binary and its C library: busybox alone (the docker tests' image).
 # The tar is owned by root, sorted and dated 0, so the same inputs give the same bytes.
 # Needs: /bin/busybox from busybox-static (apt-get install busybox-static), ldd, GNU tar.
 set -euo pipefail
 
-usage() { echo "usage: scripts/rootfs.sh OUT.tar [--binary PATH] [--add HOST_PATH=IMAGE_PATH]..." >&2; exit 2; }
+usage() { echo "usage: scripts/rootfs.sh OUT.tar [--binary PATH | --no-ipcat] [--add HOST_PATH=IMAGE_PATH]..." >&2; exit 2; }
 [[ $# -ge 1 && $1 != -* ]] || usage
 out=$1; shift
 binary="$(dirname "$0")/../dist/ipcat"
@@ -19,6 +20,7 @@ adds=()
 while [[ $# -gt 0 ]]; do
   case "$1" in
   --binary) [[ $# -ge 2 ]] || usage; binary=$2; shift 2 ;;
+  --no-ipcat) binary=""; shift ;;
   --add) [[ $# -ge 2 && $2 == *=/* ]] || usage; adds+=("$2"); shift 2 ;;
   *) usage ;;
   esac
@@ -31,7 +33,7 @@ if [[ ! -x $busybox || ( $linkage != *"not a dynamic executable"* && $linkage !=
   echo "rootfs.sh: $busybox is missing or not static (apt-get install busybox-static)" >&2
   exit 3
 fi
-[[ -x $binary ]] || { echo "rootfs.sh: $binary not found (npm run build)" >&2; exit 3; }
+[[ -z $binary || -x $binary ]] || { echo "rootfs.sh: $binary not found (npm run build)" >&2; exit 3; }
 
 stage=$(mktemp -d /tmp/ipcat-rootfs-XXXXXX)
 trap 'rm -rf "$stage"' EXIT
@@ -52,16 +54,19 @@ done < <("$busybox" --list-full)
 printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' >"$stage/etc/passwd"
 printf 'root:x:0:\nnogroup:x:65534:\n' >"$stage/etc/group"
 
-cp "$binary" "$stage/usr/local/bin/ipcat"
-chmod 0755 "$stage/usr/local/bin/ipcat"
-# Every library at the path the binary asks for (the loader's path is baked into it),
-# copied as a regular file even where the host has a symlink.
-libs=$(ldd "$binary" | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }')
-[[ -n $libs ]] || { echo "rootfs.sh: ldd listed no libraries for $binary" >&2; exit 1; }
-for lib in $libs; do
-  mkdir -p "$stage$(dirname "$lib")"
-  cp -L "$lib" "$stage$lib"
-done
+libs=""
+if [[ -n $binary ]]; then
+  cp "$binary" "$stage/usr/local/bin/ipcat"
+  chmod 0755 "$stage/usr/local/bin/ipcat"
+  # Every library at the path the binary asks for (the loader's path is baked into it),
+  # copied as a regular file even where the host has a symlink.
+  libs=$(ldd "$binary" | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }')
+  [[ -n $libs ]] || { echo "rootfs.sh: ldd listed no libraries for $binary" >&2; exit 1; }
+  for lib in $libs; do
+    mkdir -p "$stage$(dirname "$lib")"
+    cp -L "$lib" "$stage$lib"
+  done
+fi
 
 for add in "${adds[@]}"; do
   src=${add%%=*}
@@ -74,4 +79,4 @@ done
 mkdir -p "$(dirname "$out")"
 tar --create --file "$out" --directory "$stage" --sort=name --mtime=@0 \
   --owner=0 --group=0 --numeric-owner .
-echo "$out: busybox $(($(wc -l < <("$busybox" --list-full)) - 1)) applets, ipcat, $(wc -w <<<"$libs") C library files, $(du -h "$out" | cut -f1)"
+echo "$out: busybox $(($(wc -l < <("$busybox" --list-full)) - 1)) applets${binary:+, ipcat, $(wc -w <<<"$libs") C library files}, $(du -h "$out" | cut -f1)"

@@ -1,31 +1,27 @@
 /**
- * A root file system tar for test and benchmark images: Debian's busybox-static with one
- * symlink per applet, `/etc/passwd`, `/tmp`, and a non-executable file (for exit 126).
+ * The root file system tar of the docker tests' and benchmarks' image: busybox alone, built
+ * by the same `scripts/rootfs.sh` as the scenario and demo images, plus a non-executable
+ * file so that exit 126 can be tested.
  *
  * @module
  */
 import { execFileSync } from "node:child_process";
-import { copyFileSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { tempName } from "./harness.ts";
+import { ROOT, tempName } from "./harness.ts";
 
 /** Where busybox-static installs its binary. */
 export const BUSYBOX = "/bin/busybox";
 
-/** A tar of a root file system: busybox-static plus one symlink per applet, and /etc/passwd. */
+/** Builds the tar and returns its path; the caller removes it. */
 export function busyboxRootfsTar(): string {
-  const root = tempName("ipcat-rootfs");
-  mkdirSync(join(root, "bin"), { recursive: true });
-  mkdirSync(join(root, "etc"));
-  mkdirSync(join(root, "tmp"));
-  copyFileSync(BUSYBOX, join(root, "bin", "busybox"));
-  for (const applet of execFileSync(BUSYBOX, ["--list"], { encoding: "utf8" }).split("\n").filter(Boolean)) {
-    if (applet !== "busybox") symlinkSync("busybox", join(root, "bin", applet));
+  const notExecutable = tempName("ipcat-not-executable");
+  writeFileSync(notExecutable, "#!/bin/sh\necho never\n", { mode: 0o644 });
+  const tar = `${tempName("ipcat-rootfs")}.tar`;
+  try {
+    execFileSync(join(ROOT, "scripts", "rootfs.sh"), [tar, "--no-ipcat", "--add", `${notExecutable}=/bin/not-executable`], { stdio: ["ignore", "ignore", "inherit"] });
+  } finally {
+    rmSync(notExecutable, { force: true });
   }
-  writeFileSync(join(root, "etc", "passwd"), "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/sh\n");
-  writeFileSync(join(root, "bin", "not-executable"), "#!/bin/sh\necho never\n", { mode: 0o644 });
-  const tar = `${root}.tar`;
-  execFileSync("tar", ["-C", root, "-cf", tar, "."]);
-  rmSync(root, { recursive: true, force: true });
   return tar;
 }
