@@ -12,6 +12,7 @@ import process from "node:process";
 import { it } from "node:test";
 import { BUSYBOX, busyboxRootfsTar } from "./docker_rootfs.ts";
 import { type CliResult, cliCommand, runCli, runProcess, type RunOptions, startProcess, type Way } from "./harness.ts";
+import { seededBytes } from "./fixtures/seeded_bytes.ts";
 
 export { busyboxRootfsTar };
 
@@ -110,13 +111,5 @@ export function ipcatDockerBytes(way: Way, args: readonly string[], options: { s
 
 /** Pseudo-random bytes, every value present, reproducible from `seed`. */
 export function binaryData(length: number, seed: number): Buffer {
-  const out = Buffer.alloc(length);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < length; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
+  return Buffer.from(seededBytes(length, seed).buffer);
 }

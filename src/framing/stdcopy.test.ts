@@ -1,20 +1,9 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { seededBytes } from "../../test/fixtures/seeded_bytes.ts";
 import { concatBytes } from "./bytes.ts";
 import { demultiplexAll, encodeStdcopyFrame, StdcopyDemuxer, StdcopyError, type StdcopyStream } from "./stdcopy.ts";
 
-/** Binary payloads covering every byte value, including bytes that look like headers. */
-function binary(length: number, seed: number): Uint8Array {
-  const out = new Uint8Array(length);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < length; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
-}
 
 function collect(demux: StdcopyDemuxer, pieces: Uint8Array[]): Record<number, Uint8Array> {
   const got: Record<number, Uint8Array[]> = { 0: [], 1: [], 2: [], 3: [] };
@@ -25,12 +14,12 @@ function collect(demux: StdcopyDemuxer, pieces: Uint8Array[]): Record<number, Ui
 
 describe("stdcopy demultiplexer", () => {
   const frames: Array<[StdcopyStream, Uint8Array]> = [
-    [1, binary(300, 1)],
+    [1, seededBytes(300, 1)],
     [2, new Uint8Array([1, 0, 0, 0, 0, 0, 0, 5])],
     [1, new Uint8Array(0)],
-    [2, binary(17, 2)],
-    [0, binary(9, 3)],
-    [1, binary(1, 4)],
+    [2, seededBytes(17, 2)],
+    [0, seededBytes(9, 3)],
+    [1, seededBytes(1, 4)],
   ];
   const wire = concatBytes(frames.map(([s, d]) => encodeStdcopyFrame(s, d)));
   const expect = (stream: number) => concatBytes(frames.filter(([s]) => s === stream).map(([, d]) => d));
@@ -67,7 +56,7 @@ describe("stdcopy demultiplexer", () => {
   });
 
   it("hands out a large frame's payload as it arrives, without buffering it whole", () => {
-    const payload = binary(1 << 20, 9);
+    const payload = seededBytes(1 << 20, 9);
     const frame = encodeStdcopyFrame(1, payload);
     const demux = new StdcopyDemuxer();
     const first = demux.push(frame.subarray(0, 8 + 1000));
@@ -81,13 +70,13 @@ describe("stdcopy demultiplexer", () => {
 
   it("reports the system-error stream (3)", () => {
     const msg = new TextEncoder().encode("daemon failed");
-    const { systemError, stdout } = demultiplexAll(concatBytes([encodeStdcopyFrame(1, binary(5, 5)), encodeStdcopyFrame(3, msg)]));
+    const { systemError, stdout } = demultiplexAll(concatBytes([encodeStdcopyFrame(1, seededBytes(5, 5)), encodeStdcopyFrame(3, msg)]));
     assert.deepEqual(systemError, msg);
     assert.equal(stdout.byteLength, 5);
   });
 
   it("rejects a stream cut inside a header or a payload", () => {
-    const frame = encodeStdcopyFrame(1, binary(10, 6));
+    const frame = encodeStdcopyFrame(1, seededBytes(10, 6));
     for (const cut of [3, 12]) {
       const demux = new StdcopyDemuxer();
       demux.push(frame.subarray(0, cut));
