@@ -190,17 +190,3 @@ function listenWithMode(path: string, mode: number | undefined): Promise<Listene
     process.umask(previous);
   }
 }
-
-/**
- * Writes all of `data`, waiting for the connection to drain when its queue is full.
- *
- * @example
- * ```ts
- * import { dial, writeAll } from "./dial.ts";
- * const conn = await dial({ unix: "/tmp/app.sock" });
- * await writeAll(conn, new TextEncoder().encode("START\n"));
- * ```
- */
-export async function writeAll(conn: Conn, data: Uint8Array): Promise<void> {
-  if (!conn.write(data)) await conn.drain();
-}
