@@ -22,7 +22,10 @@ const TARGETS = {
 
 const { values } = parseArgs({
   args: process.argv.slice(2),
-  options: { all: { type: "boolean", default: false }, "no-bytecode": { type: "boolean", default: false } },
+  options: {
+    all: { type: "boolean", default: false },
+    "no-bytecode": { type: "boolean", default: false },
+  },
 });
 
 mkdirSync("dist", { recursive: true });
@@ -44,5 +47,9 @@ for (const target of targets as Array<keyof typeof TARGETS>) {
     "--no-compile-autoload-bunfig",
   ], { stdio: ["ignore", "ignore", "inherit"] });
   const mib = (statSync(outfile).size / 2 ** 20).toFixed(1);
-  console.log(`built ${outfile} (${target}, ${mib} MiB) in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  console.log(
+    `built ${outfile} (${target}, ${mib} MiB) in ${
+      ((performance.now() - started) / 1000).toFixed(1)
+    } s`,
+  );
 }

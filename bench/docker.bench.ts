@@ -9,7 +9,7 @@
  * @module
  */
 import { spawn } from "node:child_process";
-import { openSync, closeSync, rmSync } from "node:fs";
+import { closeSync, openSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import process from "node:process";
 import type { BenchContext, BenchRow, Stats } from "./lib.ts";
@@ -27,10 +27,17 @@ interface Timed {
 }
 
 /** Runs `argv` with stdout to /dev/null (or watched for its first byte), timing it. */
-function timed(argv: string[], env: NodeJS.ProcessEnv, options: { stopAtFirstByte?: boolean } = {}): Promise<Timed> {
+function timed(
+  argv: string[],
+  env: NodeJS.ProcessEnv,
+  options: { stopAtFirstByte?: boolean } = {},
+): Promise<Timed> {
   const devNull = openSync("/dev/null", "w");
   const started = performance.now();
-  const child = spawn(argv[0]!, argv.slice(1), { env, stdio: ["pipe", options.stopAtFirstByte ? "pipe" : devNull, "inherit"] });
+  const child = spawn(argv[0]!, argv.slice(1), {
+    env,
+    stdio: ["pipe", options.stopAtFirstByte ? "pipe" : devNull, "inherit"],
+  });
   let firstByteMs: number | null = null;
   child.stdout?.once("data", () => {
     firstByteMs = performance.now() - started;
@@ -53,7 +60,12 @@ function stats(samples: number[]): Stats {
 }
 
 /** Alternates ipcat and the CLI `rounds` times; returns both sample sets. */
-async function alternate(rounds: number, measure: (argv: string[]) => Promise<number>, ipcat: string[], cli: string[]): Promise<[number[], number[]]> {
+async function alternate(
+  rounds: number,
+  measure: (argv: string[]) => Promise<number>,
+  ipcat: string[],
+  cli: string[],
+): Promise<[number[], number[]]> {
   const ours: number[] = [];
   const theirs: number[] = [];
   for (let i = 0; i < rounds; i++) {
@@ -84,11 +96,16 @@ export async function run(ctx: BenchContext): Promise<BenchRow[]> {
   const runTrue = ["run", "--rm", "--network", "none", IMAGE, "true"];
   await timed([...ipcat, ...runTrue], env);
   await timed([...cli, ...runTrue], env);
-  const [startOurs, startTheirs] = await alternate(rounds, async (argv) => {
-    const t = await timed([...argv, ...runTrue], env);
-    if (t.code !== 0) throw new Error(`${argv.join(" ")} run --rm true exited ${t.code}`);
-    return t.ms;
-  }, ipcat, cli);
+  const [startOurs, startTheirs] = await alternate(
+    rounds,
+    async (argv) => {
+      const t = await timed([...argv, ...runTrue], env);
+      if (t.code !== 0) throw new Error(`${argv.join(" ")} run --rm true exited ${t.code}`);
+      return t.ms;
+    },
+    ipcat,
+    cli,
+  );
   const start = [stats(startOurs), stats(startTheirs)] as const;
   const startRatio = start[0].median / start[1].median;
   rows.push({
@@ -100,17 +117,36 @@ export async function run(ctx: BenchContext): Promise<BenchRow[]> {
     higherIsBetter: false,
     target: "<= 0.9x docker CLI",
     met: startRatio <= 0.9,
-    note: `${startRatio.toFixed(2)}x the CLI; the daemon's create, start and auto-remove take ~95% of it (ipcat's own work: ~9 ms process start, ~5 ms of API calls), and ipcat must wait for the removal as the CLI does`,
+    note: `${
+      startRatio.toFixed(2)
+    }x the CLI; the daemon's create, start and auto-remove take ~95% of it (ipcat's own work: ~9 ms process start, ~5 ms of API calls), and ipcat must wait for the removal as the CLI does`,
   });
 
   const mib = ctx.quick ? 64 : 512;
   // --log-driver none: otherwise the daemon's JSON log of every byte is the bottleneck for both.
-  const bulk = ["run", "--rm", "--network", "none", "--log-driver", "none", IMAGE, "head", "-c", String(mib * 1024 * 1024), "/dev/zero"];
-  const [bulkOurs, bulkTheirs] = await alternate(ctx.quick ? 2 : 5, async (argv) => {
-    const t = await timed([...argv, ...bulk], env);
-    if (t.code !== 0) throw new Error(`${argv.join(" ")} bulk run exited ${t.code}`);
-    return mib / (t.ms / 1000);
-  }, ipcat, cli);
+  const bulk = [
+    "run",
+    "--rm",
+    "--network",
+    "none",
+    "--log-driver",
+    "none",
+    IMAGE,
+    "head",
+    "-c",
+    String(mib * 1024 * 1024),
+    "/dev/zero",
+  ];
+  const [bulkOurs, bulkTheirs] = await alternate(
+    ctx.quick ? 2 : 5,
+    async (argv) => {
+      const t = await timed([...argv, ...bulk], env);
+      if (t.code !== 0) throw new Error(`${argv.join(" ")} bulk run exited ${t.code}`);
+      return mib / (t.ms / 1000);
+    },
+    ipcat,
+    cli,
+  );
   const bulkStats = [stats(bulkOurs), stats(bulkTheirs)] as const;
   const bulkRatio = bulkStats[0].median / bulkStats[1].median;
   rows.push({
@@ -122,18 +158,39 @@ export async function run(ctx: BenchContext): Promise<BenchRow[]> {
     higherIsBetter: true,
     target: ">= 1.0x docker CLI",
     met: bulkRatio >= 1.0,
-    note: `${bulkRatio.toFixed(2)}x the CLI; includes container start; --log-driver none; stdcopy frames demultiplexed`,
+    note: `${
+      bulkRatio.toFixed(2)
+    }x the CLI; includes container start; --log-driver none; stdcopy frames demultiplexed`,
   });
 
   const ticker = `ipcat-bench-ticker-${process.pid}`;
-  const made = await timed([...ipcat, "run", "-d", "--name", ticker, "--network", "none", IMAGE, "sh", "-c", "while :; do echo t; usleep 1000; done"], env);
+  const made = await timed([
+    ...ipcat,
+    "run",
+    "-d",
+    "--name",
+    ticker,
+    "--network",
+    "none",
+    IMAGE,
+    "sh",
+    "-c",
+    "while :; do echo t; usleep 1000; done",
+  ], env);
   if (made.code !== 0) throw new Error("docker bench: could not start the ticker container");
   try {
-    const [ttfbOurs, ttfbTheirs] = await alternate(rounds, async (argv) => {
-      const t = await timed([...argv, "attach", "--no-stdin", ticker], env, { stopAtFirstByte: true });
-      if (t.firstByteMs === null) throw new Error(`${argv.join(" ")} attach printed nothing`);
-      return t.firstByteMs;
-    }, ipcat, cli);
+    const [ttfbOurs, ttfbTheirs] = await alternate(
+      rounds,
+      async (argv) => {
+        const t = await timed([...argv, "attach", "--no-stdin", ticker], env, {
+          stopAtFirstByte: true,
+        });
+        if (t.firstByteMs === null) throw new Error(`${argv.join(" ")} attach printed nothing`);
+        return t.firstByteMs;
+      },
+      ipcat,
+      cli,
+    );
     const ttfb = [stats(ttfbOurs), stats(ttfbTheirs)] as const;
     rows.push({
       name: "attach --no-stdin: time to first byte",
@@ -144,7 +201,9 @@ export async function run(ctx: BenchContext): Promise<BenchRow[]> {
       higherIsBetter: false,
       target: "measured (no target)",
       met: null,
-      note: `${(ttfb[0].median / ttfb[1].median).toFixed(2)}x the CLI; the container prints a line every ~1 ms, from process start to first stdout byte`,
+      note: `${
+        (ttfb[0].median / ttfb[1].median).toFixed(2)
+      }x the CLI; the container prints a line every ~1 ms, from process start to first stdout byte`,
     });
   } finally {
     await timed([...ipcat, "rm", "-f", ticker], env);
@@ -154,8 +213,17 @@ export async function run(ctx: BenchContext): Promise<BenchRow[]> {
 
 if (import.meta.main) {
   const quick = process.argv.includes("--quick");
-  const rows = await run({ quick, binary: join(import.meta.dirname ?? ".", "..", "dist", "ipcat"), workDir: "/tmp", dockerHost: process.env.DOCKER_HOST });
+  const rows = await run({
+    quick,
+    binary: join(import.meta.dirname ?? ".", "..", "dist", "ipcat"),
+    workDir: "/tmp",
+    dockerHost: process.env.DOCKER_HOST,
+  });
   for (const r of rows) {
-    console.log(`${r.name}: ipcat ${r.ipcat.median.toFixed(1)} ${r.unit} vs ${r.peer} ${r.peerStats?.median.toFixed(1)} ${r.unit} (target ${r.target}: ${r.met})`);
+    console.log(
+      `${r.name}: ipcat ${r.ipcat.median.toFixed(1)} ${r.unit} vs ${r.peer} ${
+        r.peerStats?.median.toFixed(1)
+      } ${r.unit} (target ${r.target}: ${r.met})`,
+    );
   }
 }

@@ -21,7 +21,8 @@ const MIB = 2 ** 20;
 
 /** Where a program on PATH lives, for its size; `undefined` when it is not installed. */
 function which(program: string): string | undefined {
-  const found = spawnSync("sh", ["-c", 'command -v "$1"', "sh", program], { encoding: "utf8" }).stdout.trim();
+  const found = spawnSync("sh", ["-c", 'command -v "$1"', "sh", program], { encoding: "utf8" })
+    .stdout.trim();
   return found || undefined;
 }
 
@@ -33,12 +34,28 @@ function bunFloor(ctx: BenchContext): string {
   const source = join(ctx.workDir, "hello.ts");
   const binary = join(ctx.workDir, "bun-hello");
   writeFileSync(source, 'console.log("hello");\n');
-  const build = spawnSync("bun", ["build", source, "--compile", "--minify", "--bytecode", `--outfile=${binary}`], { encoding: "utf8" });
-  if (build.status !== 0) throw new Error(`bun build --compile of a hello-world failed: ${build.stderr.trim().split("\n").at(-1)}`);
+  const build = spawnSync("bun", [
+    "build",
+    source,
+    "--compile",
+    "--minify",
+    "--bytecode",
+    `--outfile=${binary}`,
+  ], { encoding: "utf8" });
+  if (build.status !== 0) {
+    throw new Error(
+      `bun build --compile of a hello-world failed: ${build.stderr.trim().split("\n").at(-1)}`,
+    );
+  }
   return binary;
 }
 
-async function startup(ctx: BenchContext, peerName: string, peerArgv: () => string[], note?: string): Promise<BenchRow> {
+async function startup(
+  ctx: BenchContext,
+  peerName: string,
+  peerArgv: () => string[],
+  note?: string,
+): Promise<BenchRow> {
   const what = {
     name: `start-up: \`ipcat --version\` vs ${peerName}`,
     unit: "ms",
@@ -68,7 +85,11 @@ async function startup(ctx: BenchContext, peerName: string, peerArgv: () => stri
 
 /** Builds every target with `bun build.ts --all` and reports what each weighs. */
 function binarySizes(): BenchRow[] {
-  const build = spawnSync("bun", ["build.ts", "--all"], { cwd: ROOT, encoding: "utf8", timeout: 300_000 });
+  const build = spawnSync("bun", ["build.ts", "--all"], {
+    cwd: ROOT,
+    encoding: "utf8",
+    timeout: 300_000,
+  });
   const context = ["socat", "docker"]
     .map((program) => [program, which(program)] as const)
     .filter((entry): entry is readonly [string, string] => entry[1] !== undefined)
@@ -88,14 +109,23 @@ function binarySizes(): BenchRow[] {
       target: "none (informational)",
       met: null,
       note: rows.length === 0
-        ? `${bytes.toLocaleString("en-US")} bytes, the Bun runtime included; for scale: ${context || "no peer installed"}`
+        ? `${bytes.toLocaleString("en-US")} bytes, the Bun runtime included; for scale: ${
+          context || "no peer installed"
+        }`
         : `${bytes.toLocaleString("en-US")} bytes`,
     });
   }
   if (build.status !== 0 || rows.length === 0) {
-    const why = build.error?.message ?? (build.stderr ?? "").trim().split("\n").slice(-3).join(" | ");
+    const why = build.error?.message ??
+      (build.stderr ?? "").trim().split("\n").slice(-3).join(" | ");
     rows.push(failedRow(
-      { name: "binary size, the --all targets not built", unit: "MiB", peer: "—", target: "none (informational)", higherIsBetter: false },
+      {
+        name: "binary size, the --all targets not built",
+        unit: "MiB",
+        peer: "—",
+        target: "none (informational)",
+        higherIsBetter: false,
+      },
       new Error(`\`bun build.ts --all\` failed (exit status ${build.status}): ${why}`),
     ));
   }

@@ -78,7 +78,15 @@ describe("alternate", () => {
     assert.deepEqual(result.b, { median: 105, min: 104, max: 108, samples: 3 });
   });
   it("lets a failing measurement fail the whole comparison", async () => {
-    await assert.rejects(alternate({ warmup: 0, runs: 2, a: () => 1, b: () => Promise.reject(new Error("peer broke")) }), /peer broke/);
+    await assert.rejects(
+      alternate({
+        warmup: 0,
+        runs: 2,
+        a: () => 1,
+        b: () => Promise.reject(new Error("peer broke")),
+      }),
+      /peer broke/,
+    );
   });
   it("refuses zero runs", async () => {
     await assert.rejects(alternate({ warmup: 0, runs: 0, a: () => 1, b: () => 1 }), /at least 1/);
@@ -90,7 +98,10 @@ describe("ratio and failedRow", () => {
     assert.equal(ratio(stats([3, 30, 6]), stats([2, 4, 1])), 3);
   });
   it("marks a failed measurement with its reason and no figures", () => {
-    const row = failedRow({ name: "x", unit: "ms", peer: "socat", target: "<= 2x" }, new Error("socat missing"));
+    const row = failedRow(
+      { name: "x", unit: "ms", peer: "socat", target: "<= 2x" },
+      new Error("socat missing"),
+    );
     assert.equal(row.failure, "socat missing");
     assert.equal(row.met, null);
     assert.equal(row.ipcat.samples, 0);
@@ -104,7 +115,10 @@ describe("timeCommand (real processes)", () => {
     assert.ok(ms > 0 && Number.isFinite(ms), `got ${ms}`);
   });
   it("throws with the exit status and stderr of a failing program", () => {
-    assert.throws(() => timeCommand(["sh", "-c", "echo broken >&2; exit 3"]), /exit status 3: broken/);
+    assert.throws(
+      () => timeCommand(["sh", "-c", "echo broken >&2; exit 3"]),
+      /exit status 3: broken/,
+    );
   });
   it("accepts the status it is told to expect", () => {
     assert.ok(timeCommand(["sh", "-c", "exit 3"], { expectStatus: 3 }) > 0);
@@ -113,7 +127,9 @@ describe("timeCommand (real processes)", () => {
     assert.throws(() => timeCommand(["/nonexistent/ipcat-bench-program"]), /ENOENT/);
   });
   it("feeds input on stdin", () => {
-    assert.ok(timeCommand(["sh", "-c", 'read line; [ "$line" = hello ]'], { input: "hello\n" }) > 0);
+    assert.ok(
+      timeCommand(["sh", "-c", 'read line; [ "$line" = hello ]'], { input: "hello\n" }) > 0,
+    );
   });
 });
 
@@ -139,7 +155,9 @@ describe("peakRss and sampleRss (/proc)", () => {
   });
   it("keeps the peak of a process after it has exited", async () => {
     // The child grows to about 64 MiB, holds it for a second (many samples), then exits.
-    const child = spawn("python3", ["-c", "import time; b = b\"x\" * (64 << 20); time.sleep(1)"], { stdio: "ignore" });
+    const child = spawn("python3", ["-c", 'import time; b = b"x" * (64 << 20); time.sleep(1)'], {
+      stdio: "ignore",
+    });
     const sampler = sampleRss(child.pid!, 20);
     await new Promise((resolve) => child.on("exit", resolve));
     const peak = sampler.stop();
@@ -156,6 +174,9 @@ describe("compileCSource (real gcc)", () => {
     assert.equal(spawnSync(exe).status, 42);
   });
   it("throws with gcc's message when the source does not compile", () => {
-    assert.throws(() => compileCSource({ workDir }, "broken", "int main(void) { return nope; }"), /nope/);
+    assert.throws(
+      () => compileCSource({ workDir }, "broken", "int main(void) { return nope; }"),
+      /nope/,
+    );
   });
 });

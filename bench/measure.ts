@@ -35,7 +35,9 @@ export const BENCH_DIR: string = dirname(fileURLToPath(import.meta.url));
  */
 export function stats(samples: readonly number[]): Stats {
   if (samples.length === 0) throw new Error("stats: no samples (did every run fail?)");
-  if (samples.some((s) => !Number.isFinite(s))) throw new Error(`stats: a sample is not a finite number (${samples.join(", ")})`);
+  if (samples.some((s) => !Number.isFinite(s))) {
+    throw new Error(`stats: a sample is not a finite number (${samples.join(", ")})`);
+  }
   const sorted = [...samples].sort((x, y) => x - y);
   const mid = sorted.length >> 1;
   const median = sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
@@ -59,9 +61,13 @@ export type Side = "a" | "b";
  * ```
  */
 export function alternationOrder(runs: number): Side[] {
-  if (!Number.isInteger(runs) || runs < 0) throw new Error(`alternationOrder: runs must be a whole number >= 0, got ${runs}`);
+  if (!Number.isInteger(runs) || runs < 0) {
+    throw new Error(`alternationOrder: runs must be a whole number >= 0, got ${runs}`);
+  }
   const order: Side[] = [];
-  for (let i = 0; i < runs; i++) order.push(...(i % 2 === 0 ? (["a", "b"] as const) : (["b", "a"] as const)));
+  for (let i = 0; i < runs; i++) {
+    order.push(...(i % 2 === 0 ? (["a", "b"] as const) : (["b", "a"] as const)));
+  }
   return order;
 }
 
@@ -258,12 +264,24 @@ export interface CompileOptions {
  * const relay = compileC(ctx, "c/relay.c", { flags: ["-pthread"] });
  * ```
  */
-export function compileC(ctx: Pick<BenchContext, "workDir">, source: string, options: CompileOptions = {}): string {
+export function compileC(
+  ctx: Pick<BenchContext, "workDir">,
+  source: string,
+  options: CompileOptions = {},
+): string {
   const path = isAbsolute(source) ? source : join(BENCH_DIR, source);
   const output = join(ctx.workDir, options.name ?? basename(path).replace(/\.c$/, ""));
-  const result = spawnSync("gcc", ["-O2", "-Wall", "-o", output, path, ...(options.flags ?? [])], { encoding: "utf8" });
-  if (result.error) throw new Error(`gcc: ${result.error.message} (install gcc: apt-get install gcc)`);
-  if (result.status !== 0) throw new Error(`gcc -O2 ${source} failed: ${result.stderr.trim().split("\n").slice(0, 5).join(" | ")}`);
+  const result = spawnSync("gcc", ["-O2", "-Wall", "-o", output, path, ...(options.flags ?? [])], {
+    encoding: "utf8",
+  });
+  if (result.error) {
+    throw new Error(`gcc: ${result.error.message} (install gcc: apt-get install gcc)`);
+  }
+  if (result.status !== 0) {
+    throw new Error(
+      `gcc -O2 ${source} failed: ${result.stderr.trim().split("\n").slice(0, 5).join(" | ")}`,
+    );
+  }
   return output;
 }
 
@@ -279,7 +297,12 @@ export function compileC(ctx: Pick<BenchContext, "workDir">, source: string, opt
  * const hello = compileCSource(ctx, "hello", "int main(void) { return 0; }");
  * ```
  */
-export function compileCSource(ctx: Pick<BenchContext, "workDir">, name: string, code: string, flags: readonly string[] = []): string {
+export function compileCSource(
+  ctx: Pick<BenchContext, "workDir">,
+  name: string,
+  code: string,
+  flags: readonly string[] = [],
+): string {
   const path = join(ctx.workDir, `${name}.c`);
   writeFileSync(path, code);
   return compileC(ctx, path, { name, flags });

@@ -34,7 +34,9 @@ function ipcatInProcess(count: number): number {
   const buffer = new Uint8Array(64);
   const start = performance.now();
   for (let i = 0; i < count; i++) {
-    if (!queue.trySend(message, 0) || queue.tryReceiveInto(buffer) < 0) throw new Error("queue misbehaved");
+    if (!queue.trySend(message, 0) || queue.tryReceiveInto(buffer) < 0) {
+      throw new Error("queue misbehaved");
+    }
   }
   const rate = count / ((performance.now() - start) / 1000);
   queue.close();
@@ -42,7 +44,13 @@ function ipcatInProcess(count: number): number {
 }
 
 /** Runs a sender and a receiver process over a fresh queue; returns messages per second. */
-async function twoProcesses(sender: string[], receiver: string[], input: string, count: number, queueName: string): Promise<number> {
+async function twoProcesses(
+  sender: string[],
+  receiver: string[],
+  input: string,
+  count: number,
+  queueName: string,
+): Promise<number> {
   openQueue(queueName, { create: true, exclusive: true, maxmsg: 10, msgsize: 64 }).close();
   try {
     const stdin = openSync(input, "r");
@@ -51,7 +59,12 @@ async function twoProcesses(sender: string[], receiver: string[], input: string,
       new Promise<void>((resolve, reject) => {
         const child = spawn(argv[0]!, argv.slice(1), { stdio: [stdinFd, "ignore", "inherit"] });
         child.on("error", reject);
-        child.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`${argv.join(" ")} exited ${code}`))));
+        child.on(
+          "exit",
+          (
+            code,
+          ) => (code === 0 ? resolve() : reject(new Error(`${argv.join(" ")} exited ${code}`))),
+        );
       });
     await Promise.all([run(receiver, "ignore"), run(sender, stdin)]);
     const rate = count / ((performance.now() - start) / 1000);
@@ -65,11 +78,19 @@ async function twoProcesses(sender: string[], receiver: string[], input: string,
 /** Round-trip times in ms of `{"req":1}` against a running `ipcat mq serve`. */
 async function roundTrips(binary: string, count: number): Promise<number[]> {
   const asPid = 970000 + (process.pid % 20000);
-  const server = spawn(binary, ["mq", "serve", "--as-pid", String(asPid), "--quiet"], { stdio: ["ignore", "ignore", "pipe"] });
-  await new Promise<void>((resolve) => server.stderr!.on("data", (c: Buffer) => c.toString().includes("Ctrl-C stops") && resolve()));
+  const server = spawn(binary, ["mq", "serve", "--as-pid", String(asPid), "--quiet"], {
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  await new Promise<void>((resolve) =>
+    server.stderr!.on("data", (c: Buffer) => c.toString().includes("Ctrl-C stops") && resolve())
+  );
   const times: number[] = [];
   try {
-    const target = { inQueue: `/ScopeIPCIn.${asPid}`, outQueue: `/ScopeIPCOut.${asPid}`, timeoutMs: 5000 };
+    const target = {
+      inQueue: `/ScopeIPCIn.${asPid}`,
+      outQueue: `/ScopeIPCOut.${asPid}`,
+      timeoutMs: 5000,
+    };
     for (let i = 0; i < 50; i++) await request({ req: 1 }, target);
     for (let i = 0; i < count; i++) {
       const start = performance.now();
@@ -94,7 +115,9 @@ export async function run(ctx: BenchContext): Promise<BenchRow[]> {
   const cRates: number[] = [];
   ipcatInProcess(pairs / 10);
   for (let i = 0; i < runs; i++) {
-    cRates.push(Number(execFileSync(cBinary, ["inproc", String(pairs)], { encoding: "utf8" }).trim()));
+    cRates.push(
+      Number(execFileSync(cBinary, ["inproc", String(pairs)], { encoding: "utf8" }).trim()),
+    );
     ipcatRates.push(ipcatInProcess(pairs));
   }
 
@@ -105,8 +128,24 @@ export async function run(ctx: BenchContext): Promise<BenchRow[]> {
   const ipcatPair: number[] = [];
   const cPair: number[] = [];
   for (let i = 0; i < runs; i++) {
-    cPair.push(await twoProcesses([cBinary, "send", queueName], [cBinary, "recv", queueName, String(lines)], input, lines, queueName));
-    ipcatPair.push(await twoProcesses([ctx.binary, "mq", "send", queueName, "-"], [ctx.binary, "mq", "recv", queueName, "--count", String(lines)], input, lines, queueName));
+    cPair.push(
+      await twoProcesses(
+        [cBinary, "send", queueName],
+        [cBinary, "recv", queueName, String(lines)],
+        input,
+        lines,
+        queueName,
+      ),
+    );
+    ipcatPair.push(
+      await twoProcesses(
+        [ctx.binary, "mq", "send", queueName, "-"],
+        [ctx.binary, "mq", "recv", queueName, "--count", String(lines)],
+        input,
+        lines,
+        queueName,
+      ),
+    );
   }
 
   const times = await roundTrips(ctx.binary, ctx.quick ? 300 : 2000);
@@ -148,7 +187,8 @@ export async function run(ctx: BenchContext): Promise<BenchRow[]> {
       higherIsBetter: false,
       target: "p50 < 1 ms",
       met: latency.median < 1,
-      note: `p50 of ${times.length} requests {"req":1}, fresh queue pair each time, as the real CLI`,
+      note:
+        `p50 of ${times.length} requests {"req":1}, fresh queue pair each time, as the real CLI`,
     },
   ];
 }

@@ -39,7 +39,9 @@ export function descendantsOf(root: number): ProcessInfo[] {
     }
   }
   const isDescendant = (pid: number): boolean => {
-    for (let p = parentOf.get(pid); p !== undefined && p > 0; p = parentOf.get(p)) if (p === root) return true;
+    for (let p = parentOf.get(pid); p !== undefined && p > 0; p = parentOf.get(p)) {
+      if (p === root) return true;
+    }
     return false;
   };
   const found: ProcessInfo[] = [];
@@ -47,7 +49,10 @@ export function descendantsOf(root: number): ProcessInfo[] {
     if (!isDescendant(pid)) continue;
     let command = "";
     try {
-      command = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").join(" ").trim().slice(0, 80);
+      command = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").join(" ").trim().slice(
+        0,
+        80,
+      );
     } catch {
       // Gone already; it is still worth naming by pid.
     }
@@ -87,6 +92,8 @@ function alive(pid: number): boolean {
 export async function stopProcesses(pids: readonly number[], graceMs = 2000): Promise<void> {
   for (const pid of pids) signal(pid, "SIGTERM");
   const until = performance.now() + graceMs;
-  while (pids.some(alive) && performance.now() < until) await new Promise((resolve) => setTimeout(resolve, 50));
+  while (pids.some(alive) && performance.now() < until) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
   for (const pid of pids.filter(alive)) signal(pid, "SIGKILL");
 }

@@ -86,7 +86,9 @@ export function formatNumber(value: number): string {
 export function formatStats(figure: Stats, unit: string): string {
   if (figure.samples === 0) return "—";
   const median = `${formatNumber(figure.median)} ${unit}`;
-  return figure.samples === 1 ? median : `${median} (${formatNumber(figure.min)}–${formatNumber(figure.max)})`;
+  return figure.samples === 1
+    ? median
+    : `${median} (${formatNumber(figure.min)}–${formatNumber(figure.max)})`;
 }
 
 function formatDuration(seconds: number): string {
@@ -101,11 +103,22 @@ function cell(text: string): string {
 
 function rowCells(row: BenchRow): string[] {
   const measured = verdict(row) !== "not measured";
-  const ratio = measured && row.peerStats && row.peerStats.samples > 0 ? row.ipcat.median / row.peerStats.median : Number.NaN;
-  const label = { met: "met", missed: "**MISSED**", "no target": "no target", "not measured": "**not measured**" }[verdict(row)];
+  const ratio = measured && row.peerStats && row.peerStats.samples > 0
+    ? row.ipcat.median / row.peerStats.median
+    : Number.NaN;
+  const label = {
+    met: "met",
+    missed: "**MISSED**",
+    "no target": "no target",
+    "not measured": "**not measured**",
+  }[verdict(row)];
   return [
     row.name,
-    row.failure !== undefined ? "failed" : measured ? formatStats(row.ipcat, row.unit) : "not measured",
+    row.failure !== undefined
+      ? "failed"
+      : measured
+      ? formatStats(row.ipcat, row.unit)
+      : "not measured",
     row.peer,
     row.peerStats && measured ? formatStats(row.peerStats, row.unit) : "—",
     Number.isFinite(ratio) ? `${formatNumber(ratio)}×` : "—",
@@ -117,7 +130,9 @@ function rowCells(row: BenchRow): string[] {
 function missedLine(family: string, row: BenchRow): string {
   const ipcat = `${formatNumber(row.ipcat.median)} ${row.unit}`;
   const peer = row.peerStats && row.peerStats.samples > 0
-    ? ` against ${row.peer} ${formatNumber(row.peerStats.median)} ${row.unit} (${formatNumber(row.ipcat.median / row.peerStats.median)}×)`
+    ? ` against ${row.peer} ${formatNumber(row.peerStats.median)} ${row.unit} (${
+      formatNumber(row.ipcat.median / row.peerStats.median)
+    }×)`
     : "";
   return `- ${family}: **${row.name}** missed its target (${row.target}): ipcat ${ipcat}${peer}.`;
 }
@@ -128,7 +143,9 @@ function ordered(results: readonly ModuleResult[]): ModuleResult[] {
     const known = FAMILY_ORDER.indexOf(family);
     return known === -1 ? FAMILY_ORDER.length - 1.5 : known;
   };
-  return [...results].sort((x, y) => rank(x.family) - rank(y.family) || x.file.localeCompare(y.file));
+  return [...results].sort((x, y) =>
+    rank(x.family) - rank(y.family) || x.file.localeCompare(y.file)
+  );
 }
 
 /**
@@ -148,9 +165,16 @@ export function renderReport(run: RunInfo, results: readonly ModuleResult[]): st
   const sections = ordered(results);
   const rows = sections.flatMap((s) => s.rows.map((row) => ({ family: s.family, row })));
   const count = (v: Verdict) => rows.filter(({ row }) => verdict(row) === v).length;
-  const kind = run.quick ? "Quick run (`npm run bench -- --quick`: fewer runs, smaller sizes)" : "Full run";
+  const kind = run.quick
+    ? "Quick run (`npm run bench -- --quick`: fewer runs, smaller sizes)"
+    : "Full run";
   const limited = run.only.length > 0 ? `, limited to ${run.only.join(", ")}` : "";
-  const command = ["npm run bench", ...(run.quick || run.only.length > 0 ? ["--"] : []), ...(run.quick ? ["--quick"] : []), ...run.only.map((f) => `--only ${f}`)].join(" ");
+  const command = [
+    "npm run bench",
+    ...(run.quick || run.only.length > 0 ? ["--"] : []),
+    ...(run.quick ? ["--quick"] : []),
+    ...run.only.map((f) => `--only ${f}`),
+  ].join(" ");
   const when = run.startedAt.toISOString().replace("T", " ").replace(/:\d\d\.\d+Z$/, " UTC");
   const out: string[] = [
     "# ipcat benchmark report",
@@ -170,16 +194,25 @@ export function renderReport(run: RunInfo, results: readonly ModuleResult[]): st
     out.push(...missed.map(({ family, row }) => missedLine(family, row)), "");
   }
   out.push(
-    `- Targets met: ${count("met")}; missed: ${count("missed")}; rows without a target: ${count("no target")}; ` +
+    `- Targets met: ${count("met")}; missed: ${count("missed")}; rows without a target: ${
+      count("no target")
+    }; ` +
       `not measured: ${unmeasured.length}.`,
   );
   for (const s of failedModules) out.push(`- **${s.file} failed**: ${s.failure}`);
-  const absent = FAMILY_ORDER.filter((f) => (run.only.length === 0 || run.only.includes(f)) && !sections.some((s) => s.family === f));
-  if (absent.length > 0) out.push(`- No benchmark module in this checkout for: ${absent.join(", ")} (so no table).`);
+  const absent = FAMILY_ORDER.filter((f) =>
+    (run.only.length === 0 || run.only.includes(f)) && !sections.some((s) => s.family === f)
+  );
+  if (absent.length > 0) {
+    out.push(`- No benchmark module in this checkout for: ${absent.join(", ")} (so no table).`);
+  }
   for (const { family, row } of unmeasured) {
     out.push(`- Not measured: ${family}, ${row.name}: ${row.failure ?? row.note ?? "no figure"}`);
   }
-  if (missed.length === 0 && failedModules.length === 0 && unmeasured.length === 0 && absent.length === 0) {
+  if (
+    missed.length === 0 && failedModules.length === 0 && unmeasured.length === 0 &&
+    absent.length === 0
+  ) {
     out.push("- Every target with a figure was met.");
   }
 
@@ -200,7 +233,10 @@ export function renderReport(run: RunInfo, results: readonly ModuleResult[]): st
 
   for (const s of sections) {
     out.push("", `## ${s.family}`, "", `\`${s.file}\`, ${formatDuration(s.seconds)}.`, "");
-    out.push("| measured | ipcat | peer | peer figure | ipcat ÷ peer | target | met |", "|---|---|---|---|---|---|---|");
+    out.push(
+      "| measured | ipcat | peer | peer figure | ipcat ÷ peer | target | met |",
+      "|---|---|---|---|---|---|---|",
+    );
     for (const row of s.rows) out.push(`| ${rowCells(row).join(" | ")} |`);
     if (s.failure !== undefined) {
       out.push(`| ${cell(s.file)} | failed | — | — | — | — | **not measured** |`);
@@ -209,12 +245,19 @@ export function renderReport(run: RunInfo, results: readonly ModuleResult[]): st
     if (notes.length > 0 || s.failure !== undefined || s.leftovers?.length) {
       out.push("");
       for (const row of notes) {
-        const text = [row.failure !== undefined ? `failed: ${row.failure}` : undefined, row.note].filter(Boolean).join(". ");
+        const text = [row.failure !== undefined ? `failed: ${row.failure}` : undefined, row.note]
+          .filter(Boolean).join(". ");
         out.push(`- **${row.name}**: ${text}`);
       }
-      if (s.failure !== undefined) out.push(`- **The module failed**: ${s.failure}. Its figures are missing from this run.`);
+      if (s.failure !== undefined) {
+        out.push(`- **The module failed**: ${s.failure}. Its figures are missing from this run.`);
+      }
       if (s.leftovers?.length) {
-        out.push(`- The module left ${s.leftovers.length} process(es) running, stopped by the runner: ${s.leftovers.join("; ")}.`);
+        out.push(
+          `- The module left ${s.leftovers.length} process(es) running, stopped by the runner: ${
+            s.leftovers.join("; ")
+          }.`,
+        );
       }
     }
   }

@@ -39,7 +39,13 @@ const NON_FINITE = "__non_finite__:";
  * ```
  */
 export function encodeOutcome(outcome: ModuleOutcome): string {
-  return JSON.stringify(outcome, (_key, value) => (typeof value === "number" && !Number.isFinite(value) ? `${NON_FINITE}${value}` : value));
+  return JSON.stringify(
+    outcome,
+    (
+      _key,
+      value,
+    ) => (typeof value === "number" && !Number.isFinite(value) ? `${NON_FINITE}${value}` : value),
+  );
 }
 
 /**
@@ -52,7 +58,15 @@ export function encodeOutcome(outcome: ModuleOutcome): string {
  * ```
  */
 export function decodeOutcome(text: string): ModuleOutcome {
-  return JSON.parse(text, (_key, value) => (typeof value === "string" && value.startsWith(NON_FINITE) ? Number(value.slice(NON_FINITE.length)) : value));
+  return JSON.parse(
+    text,
+    (
+      _key,
+      value,
+    ) => (typeof value === "string" && value.startsWith(NON_FINITE)
+      ? Number(value.slice(NON_FINITE.length))
+      : value),
+  );
 }
 
 function message(error: unknown): string {
@@ -62,7 +76,9 @@ function message(error: unknown): string {
 async function main(): Promise<void> {
   const [file, resultFile, contextJson] = process.argv.slice(2);
   if (file === undefined || resultFile === undefined || contextJson === undefined) {
-    process.stderr.write("usage: bun bench/run-module.ts MODULE_FILE RESULT_FILE CONTEXT_JSON (started by bench/run.ts)\n");
+    process.stderr.write(
+      "usage: bun bench/run-module.ts MODULE_FILE RESULT_FILE CONTEXT_JSON (started by bench/run.ts)\n",
+    );
     process.exit(2);
   }
   const outcome: ModuleOutcome = {};
@@ -78,7 +94,9 @@ async function main(): Promise<void> {
   // A throw from one of the module's callbacks fails the module, with the reason kept.
   const strayError = (error: unknown) => {
     outcome.failure = `uncaught error: ${message(error)}`;
-    process.stderr.write(`bench: ${file}: ${error instanceof Error ? error.stack : message(error)}\n`);
+    process.stderr.write(
+      `bench: ${file}: ${error instanceof Error ? error.stack : message(error)}\n`,
+    );
     void finish(1);
   };
   process.on("uncaughtException", strayError);
@@ -93,7 +111,9 @@ async function main(): Promise<void> {
   } catch (error) {
     outcome.failure = message(error);
     // The runner prints the message; the stack only when asked, as ipcat itself does.
-    if (process.env.IPCAT_DEBUG && error instanceof Error) process.stderr.write(`bench: ${file}: ${error.stack}\n`);
+    if (process.env.IPCAT_DEBUG && error instanceof Error) {
+      process.stderr.write(`bench: ${file}: ${error.stack}\n`);
+    }
   }
   await finish(0);
 }

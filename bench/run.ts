@@ -19,7 +19,16 @@
  */
 import { spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { cpus, loadavg, release, tmpdir, totalmem } from "node:os";
 import { join, relative } from "node:path";
 import process from "node:process";
@@ -104,9 +113,16 @@ function parseOptions(argv: string[]): v.InferOutput<typeof OptionsSchema> {
 }
 
 /** First line of a tool's version output, or why there is none. */
-function toolVersion(argv: string[], pick: (out: string) => string | undefined = (out) => out.split("\n")[0]): string {
+function toolVersion(
+  argv: string[],
+  pick: (out: string) => string | undefined = (out) => out.split("\n")[0],
+): string {
   const result = spawnSync(argv[0]!, argv.slice(1), { encoding: "utf8", timeout: 15_000 });
-  if (result.error) return (result.error as NodeJS.ErrnoException).code === "ENOENT" ? "not installed" : result.error.message;
+  if (result.error) {
+    return (result.error as NodeJS.ErrnoException).code === "ENOENT"
+      ? "not installed"
+      : result.error.message;
+  }
   return pick(`${result.stdout}${result.stderr}`.trim())?.trim() || `exit status ${result.status}`;
 }
 
@@ -119,8 +135,12 @@ function newestMtime(path: string): number {
 /** Builds dist/ipcat when it is missing or older than anything it is built from. */
 function ensureBinary(): void {
   const sources = ["src", "package.json", "build.ts"].map((p) => join(ROOT, p));
-  if (existsSync(BINARY) && statSync(BINARY).mtimeMs >= Math.max(...sources.map(newestMtime))) return;
-  log(existsSync(BINARY) ? "dist/ipcat is older than the source: rebuilding" : "building dist/ipcat");
+  if (existsSync(BINARY) && statSync(BINARY).mtimeMs >= Math.max(...sources.map(newestMtime))) {
+    return;
+  }
+  log(
+    existsSync(BINARY) ? "dist/ipcat is older than the source: rebuilding" : "building dist/ipcat",
+  );
   // Build output goes to stderr: stdout carries only the report.
   const result = spawnSync("bun", ["build.ts"], { cwd: ROOT, stdio: ["ignore", 2, 2] });
   if (result.status !== 0) {
@@ -138,17 +158,31 @@ interface Docker {
 
 function startDocker(): Docker {
   const none = (description: string): Docker => ({ description, stop() {} });
-  if (process.env.DOCKER_HOST) return { host: process.env.DOCKER_HOST, description: `DOCKER_HOST=${process.env.DOCKER_HOST} (given)`, stop() {} };
-  if (process.getuid?.() !== 0) return none("none: not root, so the project's dockerd was not started (set DOCKER_HOST)");
+  if (process.env.DOCKER_HOST) {
+    return {
+      host: process.env.DOCKER_HOST,
+      description: `DOCKER_HOST=${process.env.DOCKER_HOST} (given)`,
+      stop() {},
+    };
+  }
+  if (process.getuid?.() !== 0) {
+    return none("none: not root, so the project's dockerd was not started (set DOCKER_HOST)");
+  }
   // Its own directory, so that a bench run never shares (or stops) the daemon of `npm test`.
-  const dir = `/tmp/ipcat-bench-dockerd-${createHash("md5").update(ROOT).digest("hex").slice(0, 8)}`;
+  const dir = `/tmp/ipcat-bench-dockerd-${
+    createHash("md5").update(ROOT).digest("hex").slice(0, 8)
+  }`;
   const env = { ...process.env, IPCAT_DOCKERD_DIR: dir };
   const script = join(ROOT, "scripts", "dockerd.sh");
   log("starting the project's dockerd (scripts/dockerd.sh)");
   const started = spawnSync("bash", [script, "start"], { env, encoding: "utf8", timeout: 90_000 });
   const host = /^DOCKER_HOST=(\S+)$/m.exec(started.stdout ?? "")?.[1];
   if (started.status !== 0 || host === undefined) {
-    return none(`none: scripts/dockerd.sh start failed: ${(started.stderr ?? "").trim().split("\n").at(-1) ?? started.status}`);
+    return none(
+      `none: scripts/dockerd.sh start failed: ${
+        (started.stderr ?? "").trim().split("\n").at(-1) ?? started.status
+      }`,
+    );
   }
   return {
     host,
@@ -161,17 +195,36 @@ function startDocker(): Docker {
 
 function machine(docker: Docker): Array<[string, string]> {
   const cpu = cpus();
-  const osName = existsSync("/etc/os-release") ? /^PRETTY_NAME="?([^"\n]*)/m.exec(readFileSync("/etc/os-release", "utf8"))?.[1] : undefined;
+  const osName = existsSync("/etc/os-release")
+    ? /^PRETTY_NAME="?([^"\n]*)/m.exec(readFileSync("/etc/os-release", "utf8"))?.[1]
+    : undefined;
   const commit = toolVersion(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"]);
-  const dirty = spawnSync("git", ["-C", ROOT, "status", "--porcelain", "--untracked-files=no", "--", ".", ":!bench/REPORT.md"], { encoding: "utf8" }).stdout?.trim();
+  const dirty = spawnSync("git", [
+    "-C",
+    ROOT,
+    "status",
+    "--porcelain",
+    "--untracked-files=no",
+    "--",
+    ".",
+    ":!bench/REPORT.md",
+  ], { encoding: "utf8" }).stdout?.trim();
   return [
     ["CPU", `${cpu.length} cores, ${cpu[0]?.model ?? "unknown model"}`],
     ["memory", `${(totalmem() / 2 ** 30).toFixed(1)} GiB`],
     ["kernel", `Linux ${release()} ${process.arch}${osName ? ` (${osName})` : ""}`],
     ["load average at start", loadavg().map((l) => l.toFixed(2)).join(", ")],
-    ["ipcat", `${toolVersion([BINARY, "--version"])}, commit ${commit}${dirty ? " with uncommitted changes" : ""}`],
+    [
+      "ipcat",
+      `${toolVersion([BINARY, "--version"])}, commit ${commit}${
+        dirty ? " with uncommitted changes" : ""
+      }`,
+    ],
     ["Bun", toolVersion(["bun", "--version"])],
-    ["Deno", toolVersion([join(ROOT, "node_modules", "@deno", "linux-x64-glibc", "deno"), "--version"])],
+    [
+      "Deno",
+      toolVersion([join(ROOT, "node_modules", "@deno", "linux-x64-glibc", "deno"), "--version"]),
+    ],
     ["gcc", toolVersion(["gcc", "--version"])],
     ["socat", toolVersion(["socat", "-V"], (out) => /^socat version .*/m.exec(out)?.[0])],
     ["docker CLI", toolVersion(["docker", "--version"])],
@@ -184,7 +237,12 @@ function machine(docker: Docker): Array<[string, string]> {
  * crash, a hang or malformed rows become the result's failure; a module that outruns its
  * budget is stopped with everything it started.
  */
-async function runModule(file: string, ctxBase: Omit<BenchContext, "workDir" | "budgetMs">, workRoot: string, budgetMs: number): Promise<ModuleResult> {
+async function runModule(
+  file: string,
+  ctxBase: Omit<BenchContext, "workDir" | "budgetMs">,
+  workRoot: string,
+  budgetMs: number,
+): Promise<ModuleResult> {
   const started = performance.now();
   const stem = file.replace(/\.bench\.ts$/, "");
   const result: ModuleResult = { family: stem, file: `bench/${file}`, rows: [], seconds: 0 };
@@ -194,7 +252,12 @@ async function runModule(file: string, ctxBase: Omit<BenchContext, "workDir" | "
   const context: BenchContext = { ...ctxBase, workDir, budgetMs };
   // The module's stdout goes to our stderr: our stdout carries only the report. Its
   // DOCKER_HOST is the run's daemon, so the docker CLI peer and ipcat meet the same one.
-  const child = spawn("bun", [join(BENCH_DIR, "run-module.ts"), join(BENCH_DIR, file), resultFile, JSON.stringify(context)], {
+  const child = spawn("bun", [
+    join(BENCH_DIR, "run-module.ts"),
+    join(BENCH_DIR, file),
+    resultFile,
+    JSON.stringify(context),
+  ], {
     cwd: ROOT,
     env: ctxBase.dockerHost ? { ...process.env, DOCKER_HOST: ctxBase.dockerHost } : process.env,
     stdio: ["ignore", 2, 2],
@@ -211,13 +274,21 @@ async function runModule(file: string, ctxBase: Omit<BenchContext, "workDir" | "
   clearTimeout(timer);
   try {
     if (ended === "timeout") {
-      const running = child.pid === undefined ? [] : [{ pid: child.pid, command: "" }, ...descendantsOf(child.pid)];
+      const running = child.pid === undefined
+        ? []
+        : [{ pid: child.pid, command: "" }, ...descendantsOf(child.pid)];
       await stopProcesses(running.map((p) => p.pid));
-      if (running.length > 1) result.leftovers = running.slice(1).map((p) => `${p.pid} ${p.command}`);
-      throw new Error(`did not finish within its ${Math.round(budgetMs / 1000)} s share of the time budget`);
+      if (running.length > 1) {
+        result.leftovers = running.slice(1).map((p) => `${p.pid} ${p.command}`);
+      }
+      throw new Error(
+        `did not finish within its ${Math.round(budgetMs / 1000)} s share of the time budget`,
+      );
     }
     if (!existsSync(resultFile)) {
-      const how = ended.signal ? `was killed by ${ended.signal}` : `exited with status ${ended.code}`;
+      const how = ended.signal
+        ? `was killed by ${ended.signal}`
+        : `exited with status ${ended.code}`;
       throw new Error(`its process ${how} before reporting (see its stderr in the run's output)`);
     }
     const outcome = decodeOutcome(readFileSync(resultFile, "utf8"));
@@ -227,7 +298,9 @@ async function runModule(file: string, ctxBase: Omit<BenchContext, "workDir" | "
     const rows = v.safeParse(RowsSchema, outcome.rows);
     if (!rows.success) {
       const issue = rows.issues[0]!;
-      throw new Error(`returned malformed rows: ${v.getDotPath(issue) ?? "(rows)"}: ${issue.message}`);
+      throw new Error(
+        `returned malformed rows: ${v.getDotPath(issue) ?? "(rows)"}: ${issue.message}`,
+      );
     }
     result.rows = rows.output as BenchRow[];
   } catch (error) {
@@ -247,7 +320,9 @@ function peakMemoryRow(results: ModuleResult[]): BenchRow | undefined {
   if (sock?.rows.some((row) => /peak|rss|vmhwm|memory/i.test(row.name))) return undefined;
   const why = sock === undefined
     ? "bench/sock.bench.ts is not in this checkout"
-    : sock.failure !== undefined ? "bench/sock.bench.ts failed" : "bench/sock.bench.ts returned no row named \"peak memory …\"";
+    : sock.failure !== undefined
+    ? "bench/sock.bench.ts failed"
+    : 'bench/sock.bench.ts returned no row named "peak memory …"';
   return {
     name: "peak memory of `ipcat sock serve`, 200 clients × 100 echo round trips",
     unit: "MiB",
@@ -275,10 +350,17 @@ async function main(): Promise<void> {
 
   const files = readdirSync(BENCH_DIR)
     .filter((f) => f.endsWith(".bench.ts"))
-    .filter((f) => options.only.length === 0 || options.only.includes(f.replace(/\.bench\.ts$/, "") as never))
+    .filter((f) =>
+      options.only.length === 0 || options.only.includes(f.replace(/\.bench\.ts$/, "") as never)
+    )
     // General first: it is short, so the family modules share what it leaves of the budget.
-    .sort((x, y) => (x === "general.bench.ts" ? -1 : y === "general.bench.ts" ? 1 : x.localeCompare(y)));
-  if (files.length === 0) usageError(`no benchmark module matches --only ${options.only.join(", ")}`);
+    .sort((
+      x,
+      y,
+    ) => (x === "general.bench.ts" ? -1 : y === "general.bench.ts" ? 1 : x.localeCompare(y)));
+  if (files.length === 0) {
+    usageError(`no benchmark module matches --only ${options.only.join(", ")}`);
+  }
 
   ensureBinary();
   const workRoot = mkdtempSync(join(tmpdir(), "ipcat-bench-"));
@@ -306,11 +388,26 @@ async function main(): Promise<void> {
   const machineInfo = machine(docker);
   try {
     for (const [index, file] of files.entries()) {
-      const budgetMs = Math.round(Math.max(10_000, (deadline - performance.now()) / (files.length - index)));
-      log(`${file}: running (${options.quick ? "quick, " : ""}up to ${Math.round(budgetMs / 1000)} s)`);
-      const result = await runModule(file, { quick: options.quick, binary: BINARY, dockerHost: docker.host }, workRoot, budgetMs);
+      const budgetMs = Math.round(
+        Math.max(10_000, (deadline - performance.now()) / (files.length - index)),
+      );
+      log(
+        `${file}: running (${options.quick ? "quick, " : ""}up to ${
+          Math.round(budgetMs / 1000)
+        } s)`,
+      );
+      const result = await runModule(
+        file,
+        { quick: options.quick, binary: BINARY, dockerHost: docker.host },
+        workRoot,
+        budgetMs,
+      );
       if (interrupted) break;
-      log(`${file}: ${result.failure ? "failed" : `${result.rows.length} rows`} in ${result.seconds.toFixed(1)} s`);
+      log(
+        `${file}: ${result.failure ? "failed" : `${result.rows.length} rows`} in ${
+          result.seconds.toFixed(1)
+        } s`,
+      );
       results.push(result);
     }
   } finally {
@@ -318,11 +415,18 @@ async function main(): Promise<void> {
   }
   if (interrupted) process.exit(interrupted.status);
 
-  const extra = options.only.length === 0 || options.only.includes("general") ? peakMemoryRow(results) : undefined;
+  const extra = options.only.length === 0 || options.only.includes("general")
+    ? peakMemoryRow(results)
+    : undefined;
   if (extra) {
     const general = results.find((r) => r.family === "general");
     if (general) general.rows.push(extra);
-    else results.push({ family: "general", file: "bench/general.bench.ts", rows: [extra], seconds: 0 });
+    else {results.push({
+        family: "general",
+        file: "bench/general.bench.ts",
+        rows: [extra],
+        seconds: 0,
+      });}
   }
 
   const complete = !options.quick && options.only.length === 0;
@@ -330,14 +434,22 @@ async function main(): Promise<void> {
   // A busy shared machine widens the min–max spreads; the load at both ends tells the reader.
   machineInfo.splice(4, 0, ["load average at end", loadavg().map((l) => l.toFixed(2)).join(", ")]);
   const report = renderReport(
-    { quick: options.quick, only: options.only, startedAt, seconds: (performance.now() - clock) / 1000, machine: machineInfo },
+    {
+      quick: options.quick,
+      only: options.only,
+      startedAt,
+      seconds: (performance.now() - clock) / 1000,
+      machine: machineInfo,
+    },
     results,
   );
   writeFileSync(out, report);
   process.stdout.write(report);
   const shown = relative(process.cwd(), out);
   log(`report written to ${shown.startsWith("..") ? out : shown}`);
-  const failed = results.some((r) => r.failure !== undefined || r.rows.some((row) => row.failure !== undefined));
+  const failed = results.some((r) =>
+    r.failure !== undefined || r.rows.some((row) => row.failure !== undefined)
+  );
   process.exit(failed ? 1 : 0);
 }
 

@@ -28,7 +28,12 @@ export const family: BenchModule["family"] = "sock";
 
 function stats(samples: number[]): Stats {
   const sorted = [...samples].sort((a, b) => a - b);
-  return { median: sorted[sorted.length >> 1]!, min: sorted[0]!, max: sorted[sorted.length - 1]!, samples: sorted.length };
+  return {
+    median: sorted[sorted.length >> 1]!,
+    min: sorted[0]!,
+    max: sorted[sorted.length - 1]!,
+    samples: sorted.length,
+  };
 }
 
 function compile(name: string, workDir: string): string {
@@ -43,7 +48,12 @@ function runToEnd(argv: string[]): Promise<string> {
     const child = spawn(argv[0]!, argv.slice(1), { stdio: ["ignore", "pipe", "inherit"] });
     let out = "";
     child.stdout!.on("data", (c: Buffer) => (out += c.toString()));
-    child.on("close", (code) => (code === 0 ? resolve(out) : reject(new Error(`${argv.join(" ")} exited with ${code}`))));
+    child.on(
+      "close",
+      (
+        code,
+      ) => (code === 0 ? resolve(out) : reject(new Error(`${argv.join(" ")} exited with ${code}`))),
+    );
   });
 }
 
@@ -77,7 +87,9 @@ async function throughput(client: string, bytes: number): Promise<number> {
   const started = performance.now();
   const out = await runToEnd(["sh", "-c", `head -c ${bytes} /dev/zero | ${client} | wc -c`]);
   const seconds = (performance.now() - started) / 1000;
-  if (Number(out.trim()) !== bytes) throw new Error(`${client} relayed ${out.trim()} bytes of ${bytes}`);
+  if (Number(out.trim()) !== bytes) {
+    throw new Error(`${client} relayed ${out.trim()} bytes of ${bytes}`);
+  }
   return bytes / 2 ** 20 / seconds;
 }
 
@@ -97,7 +109,11 @@ async function pipelined(clients: string[][]): Promise<number> {
 }
 
 /** Alternates `ipcat` and `peer` measurements `times` times. */
-async function alternate(times: number, ipcat: () => Promise<number>, peer: () => Promise<number>): Promise<[Stats, Stats]> {
+async function alternate(
+  times: number,
+  ipcat: () => Promise<number>,
+  peer: () => Promise<number>,
+): Promise<[Stats, Stats]> {
   const a: number[] = [];
   const b: number[] = [];
   for (let i = 0; i < times; i++) {
@@ -117,7 +133,11 @@ async function alternate(times: number, ipcat: () => Promise<number>, peer: () =
  * console.log(await servePeakRssMiB("dist/ipcat", "/tmp", 100));
  * ```
  */
-export async function servePeakRssMiB(binary: string, workDir: string, roundTrips = 100): Promise<number> {
+export async function servePeakRssMiB(
+  binary: string,
+  workDir: string,
+  roundTrips = 100,
+): Promise<number> {
   const path = join(workDir, "rss.sock");
   const server = await startServer([binary, "sock", "serve", path], path);
   try {
@@ -154,18 +174,48 @@ export async function run(ctx: BenchContext): Promise<BenchRow[]> {
     const ipcatRaw = join(dir, "ipcat-raw.sock");
     const socatRaw = join(dir, "socat-raw.sock");
     const cRaw = join(dir, "c-raw.sock");
-    servers.push(await startServer([bin, "sock", "serve", "--raw", ipcatRaw, "--", "cat"], ipcatRaw));
-    servers.push(await startServer(["socat", "-b131072", `UNIX-LISTEN:${socatRaw},fork`, "EXEC:cat"], socatRaw));
+    servers.push(
+      await startServer([bin, "sock", "serve", "--raw", ipcatRaw, "--", "cat"], ipcatRaw),
+    );
+    servers.push(
+      await startServer(
+        ["socat", "-b131072", `UNIX-LISTEN:${socatRaw},fork`, "EXEC:cat"],
+        socatRaw,
+      ),
+    );
     servers.push(await startServer([relay, "listen", cRaw, "cat"], cRaw));
     const ipcatClient = `${bin} sock connect ${ipcatRaw}`;
-    const [rawIpcat, rawSocat] = await alternate(times, () => throughput(ipcatClient, bytes), () => throughput(`socat -b131072 - UNIX-CONNECT:${socatRaw}`, bytes));
-    const [rawIpcat2, rawC] = await alternate(times, () => throughput(ipcatClient, bytes), () => throughput(`${relay} connect ${cRaw}`, bytes));
+    const [rawIpcat, rawSocat] = await alternate(
+      times,
+      () => throughput(ipcatClient, bytes),
+      () => throughput(`socat -b131072 - UNIX-CONNECT:${socatRaw}`, bytes),
+    );
+    const [rawIpcat2, rawC] = await alternate(
+      times,
+      () => throughput(ipcatClient, bytes),
+      () => throughput(`${relay} connect ${cRaw}`, bytes),
+    );
     // Where the time goes: the same C client in front of each server.
-    const [serverIpcat, serverSocat] = await alternate(times, () => throughput(`${relay} connect ${ipcatRaw}`, bytes), () => throughput(`${relay} connect ${socatRaw}`, bytes));
-    const [clientIpcat, clientC] = await alternate(times, () => throughput(`${bin} sock connect ${cRaw}`, bytes), () => throughput(`${relay} connect ${cRaw}`, bytes));
-    const rawNote = `${bytes / 2 ** 20} MiB: head -c | client | wc -c, server runs cat; C relay = one process per direction, 128 KiB buffers. ` +
-      `Split: ipcat server alone (C client) ${serverIpcat.median.toFixed(0)} vs socat server ${serverSocat.median.toFixed(0)} MiB/s; ` +
-      `ipcat connect alone (C server) ${clientIpcat.median.toFixed(0)} vs C client ${clientC.median.toFixed(0)} MiB/s.`;
+    const [serverIpcat, serverSocat] = await alternate(
+      times,
+      () => throughput(`${relay} connect ${ipcatRaw}`, bytes),
+      () => throughput(`${relay} connect ${socatRaw}`, bytes),
+    );
+    const [clientIpcat, clientC] = await alternate(
+      times,
+      () => throughput(`${bin} sock connect ${cRaw}`, bytes),
+      () => throughput(`${relay} connect ${cRaw}`, bytes),
+    );
+    const rawNote =
+      `${
+        bytes / 2 ** 20
+      } MiB: head -c | client | wc -c, server runs cat; C relay = one process per direction, 128 KiB buffers. ` +
+      `Split: ipcat server alone (C client) ${serverIpcat.median.toFixed(0)} vs socat server ${
+        serverSocat.median.toFixed(0)
+      } MiB/s; ` +
+      `ipcat connect alone (C server) ${clientIpcat.median.toFixed(0)} vs C client ${
+        clientC.median.toFixed(0)
+      } MiB/s.`;
     rows.push({
       name: "raw throughput, serve --raw + connect",
       unit: "MiB/s",
@@ -197,7 +247,8 @@ export async function run(ctx: BenchContext): Promise<BenchRow[]> {
     const rtCount = ctx.quick ? 5000 : 20000;
     const [latIpcat, latC] = await alternate(
       times,
-      async () => Number(await runToEnd([bun, client, "latency", ipcatEcho, String(rtCount), "32"])) / 1000,
+      async () =>
+        Number(await runToEnd([bun, client, "latency", ipcatEcho, String(rtCount), "32"])) / 1000,
       async () => Number(await runToEnd([echo, "latency", cEcho, String(rtCount), "32"])) / 1000,
     );
     rows.push({
@@ -209,13 +260,26 @@ export async function run(ctx: BenchContext): Promise<BenchRow[]> {
       higherIsBetter: false,
       target: "p50 <= 2x C",
       met: latIpcat.median <= 2 * latC.median,
-      note: `${rtCount} round trips per sample; ipcat client = the library under Bun (bench/sock_client.ts), server = ${bin} sock serve`,
+      note:
+        `${rtCount} round trips per sample; ipcat client = the library under Bun (bench/sock_client.ts), server = ${bin} sock serve`,
     });
     const perClient = ctx.quick ? 250_000 : 1_000_000;
     const [pipeIpcat, pipeC] = await alternate(
       times,
-      () => pipelined(Array.from({ length: 4 }, () => [bun, client, "pipeline", ipcatEcho, String(perClient), "32", "256"])),
-      () => pipelined(Array.from({ length: 4 }, () => [echo, "pipeline", cEcho, String(perClient), "32", "256"])),
+      () =>
+        pipelined(
+          Array.from(
+            { length: 4 },
+            () => [bun, client, "pipeline", ipcatEcho, String(perClient), "32", "256"],
+          ),
+        ),
+      () =>
+        pipelined(
+          Array.from(
+            { length: 4 },
+            () => [echo, "pipeline", cEcho, String(perClient), "32", "256"],
+          ),
+        ),
     );
     rows.push({
       name: "routed echo pipelined, 4 clients, 32-byte messages",
@@ -226,7 +290,8 @@ export async function run(ctx: BenchContext): Promise<BenchRow[]> {
       higherIsBetter: true,
       target: ">= 1,000,000 msg/s",
       met: pipeIpcat.median >= 1_000_000,
-      note: `${perClient} messages per client, 256 in flight each; messages echoed / (last end - first start); ${navigatorCpus()} CPUs shared by server and clients`,
+      note:
+        `${perClient} messages per client, 256 in flight each; messages echoed / (last end - first start); ${navigatorCpus()} CPUs shared by server and clients`,
     });
   } finally {
     for (const server of servers) await stop(server);
@@ -250,13 +315,18 @@ export async function run(ctx: BenchContext): Promise<BenchRow[]> {
 }
 
 function navigatorCpus(): number {
-  return (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency ?? 0;
+  return (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator
+    ?.hardwareConcurrency ?? 0;
 }
 
 if (import.meta.main) {
   const workDir = join(process.env.TMPDIR ?? "/tmp", `ipcat-sock-bench-${process.pid}`);
   mkdirSync(workDir, { recursive: true });
-  const rows = await run({ quick: process.argv.includes("--quick"), binary: join(HERE, "..", "dist", "ipcat"), workDir });
+  const rows = await run({
+    quick: process.argv.includes("--quick"),
+    binary: join(HERE, "..", "dist", "ipcat"),
+    workDir,
+  });
   console.log(JSON.stringify(rows, null, 2));
   rmSync(workDir, { recursive: true, force: true });
   process.exit(0);

@@ -42,7 +42,9 @@ if (mode === "latency") {
   };
   for (; sent < Math.min(window, count); sent++) void channel.send(data);
   await finished.promise;
-  console.log(`${count} ${started.toFixed(3)} ${(performance.timeOrigin + performance.now()).toFixed(3)}`);
+  console.log(
+    `${count} ${started.toFixed(3)} ${(performance.timeOrigin + performance.now()).toFixed(3)}`,
+  );
 }
 client.close();
 process.exit(0);

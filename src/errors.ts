@@ -118,5 +118,7 @@ export function formatError(error: unknown): string {
     return error.hint ? `ipcat: ${error.message} (${error.hint})` : `ipcat: ${error.message}`;
   }
   const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-  return `ipcat: internal error: ${text.split("\n")[0]} (this is a bug; run with IPCAT_DEBUG=1 for the stack and report it)`;
+  return `ipcat: internal error: ${
+    text.split("\n")[0]
+  } (this is a bug; run with IPCAT_DEBUG=1 for the stack and report it)`;
 }

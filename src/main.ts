@@ -10,7 +10,13 @@
  */
 import process from "node:process";
 import { runtime } from "./adapter/mod.ts";
-import { commandHelp, type Family, familyHelp, parseCommandLine, wantsHelp } from "./cli/command.ts";
+import {
+  commandHelp,
+  type Family,
+  familyHelp,
+  parseCommandLine,
+  wantsHelp,
+} from "./cli/command.ts";
 import { writeErr, writeOut } from "./cli/io.ts";
 import { didYouMean } from "./cli/suggest.ts";
 import { exitCodeOf, formatError, IpcatError } from "./errors.ts";
@@ -58,7 +64,9 @@ export async function topHelp(): Promise<string> {
 
 /** The text of `ipcat --version`. */
 export function versionText(): string {
-  return `ipcat ${VERSION} (${runtime.name} ${runtime.version}${runtime.compiled ? ", compiled" : ""}, ${process.platform}-${process.arch})\n`;
+  return `ipcat ${VERSION} (${runtime.name} ${runtime.version}${
+    runtime.compiled ? ", compiled" : ""
+  }, ${process.platform}-${process.arch})\n`;
 }
 
 /**
@@ -79,7 +87,11 @@ export async function dispatch(argv: readonly string[]): Promise<number> {
   if (!load) {
     const what = first.startsWith("-") ? "option" : "command";
     throw new IpcatError("usage", `unknown ${what} '${first}'`, {
-      hint: didYouMean(first, [...Object.keys(FAMILY_LOADERS), "--help", "--version"], "run 'ipcat --help' for the families"),
+      hint: didYouMean(
+        first,
+        [...Object.keys(FAMILY_LOADERS), "--help", "--version"],
+        "run 'ipcat --help' for the families",
+      ),
     });
   }
   const family = await load();
@@ -90,7 +102,11 @@ export async function dispatch(argv: readonly string[]): Promise<number> {
   const command = family.commands.find((c) => c.name === second);
   if (!command) {
     throw new IpcatError("usage", `unknown command 'ipcat ${family.name} ${second}'`, {
-      hint: didYouMean(second, family.commands.map((c) => c.name), `run 'ipcat ${family.name} --help' for its commands`),
+      hint: didYouMean(
+        second,
+        family.commands.map((c) => c.name),
+        `run 'ipcat ${family.name} --help' for its commands`,
+      ),
     });
   }
   const prefix = `ipcat ${family.name} ${command.name}`;
@@ -109,7 +125,9 @@ async function main(): Promise<never> {
   } catch (error) {
     code = exitCodeOf(error);
     await writeErr(formatError(error) + "\n");
-    if (process.env.IPCAT_DEBUG === "1" && error instanceof Error && error.stack) await writeErr(error.stack + "\n");
+    if (process.env.IPCAT_DEBUG === "1" && error instanceof Error && error.stack) {
+      await writeErr(error.stack + "\n");
+    }
   }
   return runtime.exit(code);
 }

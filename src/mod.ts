@@ -14,6 +14,6 @@
  *
  * @module
  */
-export { EXIT_CODES, type ErrorCode, IpcatError, type IpcatErrorOptions } from "./errors.ts";
+export { type ErrorCode, EXIT_CODES, IpcatError, type IpcatErrorOptions } from "./errors.ts";
 export { runtime } from "./adapter/mod.ts";
 export type * from "./adapter/types.ts";

@@ -10,16 +10,27 @@ for (const way of waysToTest()) {
     it("--help lists the three families and exits 0", async () => {
       const r = await runCli(way, ["--help"]);
       assert.equal(r.code, 0, r.stderr);
-      for (const family of ["docker", "mq", "sock"]) assert.match(r.stdout, new RegExp(`^  ${family} `, "m"));
+      for (const family of ["docker", "mq", "sock"]) {
+        assert.match(r.stdout, new RegExp(`^  ${family} `, "m"));
+      }
       helps.set(way, r.stdout);
-      for (const [other, text] of helps) assert.equal(r.stdout, text, `--help differs between ${way} and ${other}`);
+      for (const [other, text] of helps) {
+        assert.equal(r.stdout, text, `--help differs between ${way} and ${other}`);
+      }
     });
 
     it("--version names the version and the runtime", async () => {
       const r = await runCli(way, ["--version"]);
       assert.equal(r.code, 0, r.stderr);
       const runtime = way === "deno" ? "deno" : "bun";
-      assert.match(r.stdout, new RegExp(`^ipcat \\d+\\.\\d+\\.\\d+ \\(${runtime} \\d+\\.\\d+\\.\\d+${way === "binary" ? ", compiled" : ""}, linux-`));
+      assert.match(
+        r.stdout,
+        new RegExp(
+          `^ipcat \\d+\\.\\d+\\.\\d+ \\(${runtime} \\d+\\.\\d+\\.\\d+${
+            way === "binary" ? ", compiled" : ""
+          }, linux-`,
+        ),
+      );
     });
 
     it("no arguments prints help and exits 2", async () => {

@@ -11,7 +11,15 @@ import { existsSync, rmSync } from "node:fs";
 import process from "node:process";
 import { it } from "node:test";
 import { BUSYBOX, busyboxRootfsTar } from "./docker_rootfs.ts";
-import { type CliResult, cliCommand, runCli, runProcess, type RunOptions, startProcess, type Way } from "./harness.ts";
+import {
+  cliCommand,
+  type CliResult,
+  runCli,
+  type RunOptions,
+  runProcess,
+  startProcess,
+  type Way,
+} from "./harness.ts";
 import { seededBytes } from "./fixtures/seeded_bytes.ts";
 
 export { busyboxRootfsTar };
@@ -35,7 +43,11 @@ export function dockerIt(name: string, fn: () => Promise<void>): void {
 }
 
 /** Runs `ipcat docker …` against the test daemon. */
-export function ipcatDocker(way: Way, args: readonly string[], options: RunOptions = {}): Promise<CliResult> {
+export function ipcatDocker(
+  way: Way,
+  args: readonly string[],
+  options: RunOptions = {},
+): Promise<CliResult> {
   return runCli(way, ["docker", ...args], { ...options, env: { DOCKER_HOST, ...options.env } });
 }
 
@@ -49,7 +61,9 @@ let imported: Promise<void> | null = null;
 /** Imports the test image once per process, with ipcat itself (bun way: fastest to start). */
 export function ensureImage(): Promise<void> {
   imported ??= (async () => {
-    if (!existsSync(BUSYBOX)) throw new Error(`${BUSYBOX} is missing: apt-get install busybox-static`);
+    if (!existsSync(BUSYBOX)) {
+      throw new Error(`${BUSYBOX} is missing: apt-get install busybox-static`);
+    }
     const tar = busyboxRootfsTar();
     const result = await ipcatDocker("bun", ["import", tar, IMAGE]);
     rmSync(tar, { force: true });
@@ -76,7 +90,6 @@ export function dockerCli(args: readonly string[], options: RunOptions = {}): Pr
   return runProcess([...DOCKER_CLI, ...args], options);
 }
 
-
 /** A finished process with both outputs as bytes (binary-safe, unlike the harness's stderr). */
 export interface ByteResult {
   code: number | null;
@@ -86,7 +99,14 @@ export interface ByteResult {
 }
 
 /** Runs `argv` with `stdin`, collecting stdout and stderr as bytes. */
-export function runBytes(argv: readonly string[], options: { stdin?: Uint8Array | string; env?: Record<string, string | undefined>; timeoutMs?: number } = {}): Promise<ByteResult> {
+export function runBytes(
+  argv: readonly string[],
+  options: {
+    stdin?: Uint8Array | string;
+    env?: Record<string, string | undefined>;
+    timeoutMs?: number;
+  } = {},
+): Promise<ByteResult> {
   const child = startProcess(argv, { env: options.env });
   const out: Buffer[] = [];
   const err: Buffer[] = [];
@@ -105,8 +125,19 @@ export function runBytes(argv: readonly string[], options: { stdin?: Uint8Array 
 }
 
 /** `ipcat docker …` in `way`, binary-safe. */
-export function ipcatDockerBytes(way: Way, args: readonly string[], options: { stdin?: Uint8Array | string; env?: Record<string, string | undefined>; timeoutMs?: number } = {}): Promise<ByteResult> {
-  return runBytes([...cliCommand(way), "docker", ...args], { ...options, env: { DOCKER_HOST, ...options.env } });
+export function ipcatDockerBytes(
+  way: Way,
+  args: readonly string[],
+  options: {
+    stdin?: Uint8Array | string;
+    env?: Record<string, string | undefined>;
+    timeoutMs?: number;
+  } = {},
+): Promise<ByteResult> {
+  return runBytes([...cliCommand(way), "docker", ...args], {
+    ...options,
+    env: { DOCKER_HOST, ...options.env },
+  });
 }
 
 /** Pseudo-random bytes, every value present, reproducible from `seed`. */

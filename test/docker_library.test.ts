@@ -2,7 +2,7 @@
 // tcp:// and TLS (socat on loopback in front of the daemon's unix socket, with
 // certificates made by openssl), through the library and through the CLI.
 import assert from "node:assert/strict";
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync } from "node:fs";
 import net from "node:net";
 import tls from "node:tls";
@@ -11,7 +11,18 @@ import { after, before, describe, it } from "node:test";
 import { Docker } from "../src/docker/mod.ts";
 import { IpcatError } from "../src/errors.ts";
 import { tempName, waysToTest } from "./harness.ts";
-import { binaryData, DOCKER_HOST, dockerIt, ensureImage, IMAGE, ipcatDocker, removeContainers, SKIP, track, uniqueName } from "./docker_env.ts";
+import {
+  binaryData,
+  DOCKER_HOST,
+  dockerIt,
+  ensureImage,
+  IMAGE,
+  ipcatDocker,
+  removeContainers,
+  SKIP,
+  track,
+  uniqueName,
+} from "./docker_env.ts";
 
 const socketPath = DOCKER_HOST?.replace(/^unix:\/\//, "") ?? "";
 const children: ChildProcess[] = [];
@@ -55,19 +66,74 @@ async function bridge(listen: string): Promise<void> {
 /** A CA, a server certificate for localhost/127.0.0.1 and a client certificate, as DOCKER_CERT_PATH holds them. */
 function makeCertificates(): void {
   mkdirSync(certDir, { recursive: true });
-  const ssl = (args: string[], input = "") => execFileSync("openssl", args, { cwd: certDir, input, stdio: ["pipe", "ignore", "ignore"] });
-  ssl(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=ipcat test CA", "-keyout", "ca-key.pem", "-out", "ca.pem"]);
-  for (const [name, cn, ext] of [["server", "localhost", "subjectAltName=DNS:localhost,IP:127.0.0.1"], ["client", "client", "extendedKeyUsage=clientAuth"]] as const) {
-    ssl(["req", "-newkey", "rsa:2048", "-nodes", "-subj", `/CN=${cn}`, "-keyout", `${name}-key.pem`, "-out", `${name}.csr`]);
-    ssl(["x509", "-req", "-in", `${name}.csr`, "-CA", "ca.pem", "-CAkey", "ca-key.pem", "-CAcreateserial", "-days", "2", "-extfile", "/dev/stdin", "-out", `${name}.pem`], `${ext}\n`);
+  const ssl = (args: string[], input = "") =>
+    execFileSync("openssl", args, { cwd: certDir, input, stdio: ["pipe", "ignore", "ignore"] });
+  ssl([
+    "req",
+    "-x509",
+    "-newkey",
+    "rsa:2048",
+    "-nodes",
+    "-days",
+    "2",
+    "-subj",
+    "/CN=ipcat test CA",
+    "-keyout",
+    "ca-key.pem",
+    "-out",
+    "ca.pem",
+  ]);
+  for (
+    const [name, cn, ext] of [
+      ["server", "localhost", "subjectAltName=DNS:localhost,IP:127.0.0.1"],
+      ["client", "client", "extendedKeyUsage=clientAuth"],
+    ] as const
+  ) {
+    ssl([
+      "req",
+      "-newkey",
+      "rsa:2048",
+      "-nodes",
+      "-subj",
+      `/CN=${cn}`,
+      "-keyout",
+      `${name}-key.pem`,
+      "-out",
+      `${name}.csr`,
+    ]);
+    ssl([
+      "x509",
+      "-req",
+      "-in",
+      `${name}.csr`,
+      "-CA",
+      "ca.pem",
+      "-CAkey",
+      "ca-key.pem",
+      "-CAcreateserial",
+      "-days",
+      "2",
+      "-extfile",
+      "/dev/stdin",
+      "-out",
+      `${name}.pem`,
+    ], `${ext}\n`);
   }
 }
 
 describe("Docker library", () => {
   dockerIt("seed 000: start a container and read its output in a few lines", async () => {
     const docker = await Docker.fromEnv({ DOCKER_HOST });
-    const container = await docker.run({ image: IMAGE, cmd: ["sh", "-c", "echo hello; echo oops >&2; exit 2"], networkMode: "none", autoRemove: true });
-    const [out, err] = await Promise.all([new Response(container.stdout).text(), new Response(container.stderr).text()]);
+    const container = await docker.run({
+      image: IMAGE,
+      cmd: ["sh", "-c", "echo hello; echo oops >&2; exit 2"],
+      networkMode: "none",
+      autoRemove: true,
+    });
+    const [out, err] = await Promise.all([
+      new Response(container.stdout).text(),
+      new Response(container.stderr).text(),
+    ]);
     assert.equal(out, "hello\n");
     assert.equal(err, "oops\n");
     assert.equal(await container.exit, 2);
@@ -76,7 +142,13 @@ describe("Docker library", () => {
   dockerIt("attach before start, with stdin; exec with stdin and its exit code", async () => {
     const docker = await Docker.fromEnv({ DOCKER_HOST });
     const name = track(uniqueName("lib"));
-    const { id } = await docker.create({ image: IMAGE, cmd: ["sh", "-c", "read a; echo got:$a; sleep 60"], name, openStdin: true, networkMode: "none" });
+    const { id } = await docker.create({
+      image: IMAGE,
+      cmd: ["sh", "-c", "read a; echo got:$a; sleep 60"],
+      name,
+      openStdin: true,
+      networkMode: "none",
+    });
     const attached = await docker.attach(id);
     await docker.start(id);
     const writer = attached.stdin!.getWriter();
@@ -97,25 +169,39 @@ describe("Docker library", () => {
     await docker.remove(id, { force: true });
   });
 
-  dockerIt("the attach endpoint's plain-text error becomes the daemon's one-line message", async () => {
-    const docker = await Docker.fromEnv({ DOCKER_HOST });
-    await assert.rejects(docker.attachSession("ipcat-no-such-container", { tty: false }), (error: unknown) => {
-      assert.ok(error instanceof IpcatError);
-      assert.equal(error.code, "docker");
-      assert.equal(error.message, "No such container: ipcat-no-such-container");
-      return true;
-    });
-  });
+  dockerIt(
+    "the attach endpoint's plain-text error becomes the daemon's one-line message",
+    async () => {
+      const docker = await Docker.fromEnv({ DOCKER_HOST });
+      await assert.rejects(
+        docker.attachSession("ipcat-no-such-container", { tty: false }),
+        (error: unknown) => {
+          assert.ok(error instanceof IpcatError);
+          assert.equal(error.code, "docker");
+          assert.equal(error.message, "No such container: ipcat-no-such-container");
+          return true;
+        },
+      );
+    },
+  );
 
   dockerIt("logs demultiplexes into separate sinks", async () => {
     const docker = await Docker.fromEnv({ DOCKER_HOST });
     const name = track(uniqueName("liblogs"));
-    const { id } = await docker.create({ image: IMAGE, cmd: ["sh", "-c", "echo a; echo b >&2"], name, networkMode: "none" });
+    const { id } = await docker.create({
+      image: IMAGE,
+      cmd: ["sh", "-c", "echo a; echo b >&2"],
+      name,
+      networkMode: "none",
+    });
     await docker.start(id);
     assert.equal(await docker.wait(id), 0);
     let out = "";
     let err = "";
-    await docker.logs(id, {}, { stdout: (d) => void (out += new TextDecoder().decode(d)), stderr: (d) => void (err += new TextDecoder().decode(d)) });
+    await docker.logs(id, {}, {
+      stdout: (d) => void (out += new TextDecoder().decode(d)),
+      stderr: (d) => void (err += new TextDecoder().decode(d)),
+    });
     assert.deepEqual([out, err], ["a\n", "b\n"]);
   });
 });
@@ -128,14 +214,26 @@ describe("DOCKER_HOST over tcp:// and TLS", () => {
     const docker = await Docker.fromEnv({ DOCKER_HOST: host });
     assert.match((await docker.ping()).apiVersion, /^1\.\d+$/);
     for (const way of waysToTest()) {
-      const result = await ipcatDocker(way, ["run", "--rm", "-i", "--network", "none", IMAGE, "sh", "-c", "cat; echo err >&2; exit 3"], { env: { DOCKER_HOST: host }, stdin: "over tcp\n" });
+      const result = await ipcatDocker(way, [
+        "run",
+        "--rm",
+        "-i",
+        "--network",
+        "none",
+        IMAGE,
+        "sh",
+        "-c",
+        "cat; echo err >&2; exit 3",
+      ], { env: { DOCKER_HOST: host }, stdin: "over tcp\n" });
       assert.equal(result.code, 3, `${way}: ${result.stderr}`);
       assert.equal(result.stdout, "over tcp\n");
       assert.equal(result.stderr, "err\n");
     }
   });
 
-  it("TLS with DOCKER_TLS_VERIFY and DOCKER_CERT_PATH (client certificate required)", { skip: SKIP }, async () => {
+  it("TLS with DOCKER_TLS_VERIFY and DOCKER_CERT_PATH (client certificate required)", {
+    skip: SKIP,
+  }, async () => {
     makeCertificates();
     const port = await freePort();
     // node:tls rather than socat's OPENSSL-LISTEN: socat refuses TLS session resumption
@@ -154,18 +252,33 @@ describe("DOCKER_HOST over tcp:// and TLS", () => {
     });
     await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
     closers.push(() => server.close());
-    const env = { DOCKER_HOST: `tcp://localhost:${port}`, DOCKER_TLS_VERIFY: "1", DOCKER_CERT_PATH: certDir };
-    const rename = (from: string, to: string) => execFileSync("cp", [join(certDir, from), join(certDir, to)]);
+    const env = {
+      DOCKER_HOST: `tcp://localhost:${port}`,
+      DOCKER_TLS_VERIFY: "1",
+      DOCKER_CERT_PATH: certDir,
+    };
+    const rename = (from: string, to: string) =>
+      execFileSync("cp", [join(certDir, from), join(certDir, to)]);
     rename("client.pem", "cert.pem");
     rename("client-key.pem", "key.pem");
     for (const way of waysToTest()) {
       const ping = await ipcatDocker(way, ["ping"], { env });
       assert.equal(ping.code, 0, `${way}: ${ping.stderr}`);
-      const run = await ipcatDocker(way, ["run", "--rm", "--network", "none", IMAGE, "echo", "over tls"], { env });
+      const run = await ipcatDocker(way, [
+        "run",
+        "--rm",
+        "--network",
+        "none",
+        IMAGE,
+        "echo",
+        "over tls",
+      ], { env });
       assert.equal(run.stdout, "over tls\n", `${way}: ${run.stderr}`);
       assert.equal(run.code, 0);
     }
-    const untrusted = await ipcatDocker("bun", ["ping"], { env: { ...env, DOCKER_CERT_PATH: tempName("ipcat-no-certs") } });
+    const untrusted = await ipcatDocker("bun", ["ping"], {
+      env: { ...env, DOCKER_CERT_PATH: tempName("ipcat-no-certs") },
+    });
     assert.equal(untrusted.code, 125);
     assert.match(untrusted.stderr, /^ipcat: cannot read .*ca\.pem/);
   });

@@ -19,7 +19,12 @@ export function busyboxRootfsTar(): string {
   writeFileSync(notExecutable, "#!/bin/sh\necho never\n", { mode: 0o644 });
   const tar = `${tempName("ipcat-rootfs")}.tar`;
   try {
-    execFileSync(join(ROOT, "scripts", "rootfs.sh"), [tar, "--no-ipcat", "--add", `${notExecutable}=/bin/not-executable`], { stdio: ["ignore", "ignore", "inherit"] });
+    execFileSync(join(ROOT, "scripts", "rootfs.sh"), [
+      tar,
+      "--no-ipcat",
+      "--add",
+      `${notExecutable}=/bin/not-executable`,
+    ], { stdio: ["ignore", "ignore", "inherit"] });
   } finally {
     rmSync(notExecutable, { force: true });
   }

@@ -6,7 +6,16 @@ import { execFileSync } from "node:child_process";
 import { rmSync } from "node:fs";
 import { after, before, describe } from "node:test";
 import { cliCommand, tempName, waysToTest } from "./harness.ts";
-import { DOCKER_HOST, dockerIt, ensureImage, IMAGE, ipcatDocker, removeContainers, track, uniqueName } from "./docker_env.ts";
+import {
+  DOCKER_HOST,
+  dockerIt,
+  ensureImage,
+  IMAGE,
+  ipcatDocker,
+  removeContainers,
+  track,
+  uniqueName,
+} from "./docker_env.ts";
 
 /** One private tmux server; every pane runs a shell command. */
 class Tmux {
@@ -20,7 +29,17 @@ class Tmux {
   /** Starts `command` in a new 100x30 window; its exit status is printed as EXIT=n. */
   start(command: string): string {
     const name = `s${++this.#session}`;
-    this.tmux("new-session", "-d", "-x", "100", "-y", "30", "-s", name, `${command}; echo EXIT=$?; sleep 600`);
+    this.tmux(
+      "new-session",
+      "-d",
+      "-x",
+      "100",
+      "-y",
+      "30",
+      "-s",
+      name,
+      `${command}; echo EXIT=$?; sleep 600`,
+    );
     this.tmux("set-option", "-t", name, "status", "off");
     return name;
   }
@@ -69,82 +88,117 @@ after(async () => {
 });
 
 describe("docker TTY: the docker CLI as the reference", () => {
-  dockerIt("the CLI detaches from run -it with exit 0 and from attach with 'read escape sequence' and exit 1, as ipcat does", async () => {
-    const name = track(uniqueName("ttycli"));
-    const cli = `docker -H ${DOCKER_HOST}`;
-    const run = tmux.start(`${cli} run -it --name ${name} --network none ${IMAGE} sh`);
-    await tmux.waitFor(run, /\/ # $/m);
-    tmux.keys(run, "C-p", "C-q");
-    await tmux.waitFor(run, /EXIT=0/);
-    const again = tmux.start(`${cli} attach ${name}`);
-    await new Promise((r) => setTimeout(r, 500));
-    tmux.keys(again, "C-p", "C-q");
-    assert.match(await tmux.waitFor(again, /EXIT=\d+/), /read escape sequence\s*\nEXIT=1/);
-  });
+  dockerIt(
+    "the CLI detaches from run -it with exit 0 and from attach with 'read escape sequence' and exit 1, as ipcat does",
+    async () => {
+      const name = track(uniqueName("ttycli"));
+      const cli = `docker -H ${DOCKER_HOST}`;
+      const run = tmux.start(`${cli} run -it --name ${name} --network none ${IMAGE} sh`);
+      await tmux.waitFor(run, /\/ # $/m);
+      tmux.keys(run, "C-p", "C-q");
+      await tmux.waitFor(run, /EXIT=0/);
+      const again = tmux.start(`${cli} attach ${name}`);
+      await new Promise((r) => setTimeout(r, 500));
+      tmux.keys(again, "C-p", "C-q");
+      assert.match(await tmux.waitFor(again, /EXIT=\d+/), /read escape sequence\s*\nEXIT=1/);
+    },
+  );
 });
 
 for (const way of waysToTest()) {
   describe(`docker TTY through tmux (${way})`, () => {
     const ipcat = `DOCKER_HOST=${DOCKER_HOST} ${cliCommand(way).join(" ")} docker`;
 
-    dockerIt("run -it: raw mode, resize at start and on SIGWINCH, ctrl-p ctrl-q detaches (exit 0), attach re-attaches", async () => {
-      const name = track(uniqueName(`tty-${way}`));
-      const run = tmux.start(`${ipcat} run -it --name ${name} --network none ${IMAGE} sh`);
-      await tmux.waitFor(run, /\/ # $/m);
-      assert.equal(tmux.canonical(run), false, "the local terminal should be in raw mode during the session");
+    dockerIt(
+      "run -it: raw mode, resize at start and on SIGWINCH, ctrl-p ctrl-q detaches (exit 0), attach re-attaches",
+      async () => {
+        const name = track(uniqueName(`tty-${way}`));
+        const run = tmux.start(`${ipcat} run -it --name ${name} --network none ${IMAGE} sh`);
+        await tmux.waitFor(run, /\/ # $/m);
+        assert.equal(
+          tmux.canonical(run),
+          false,
+          "the local terminal should be in raw mode during the session",
+        );
 
-      tmux.keys(run, "stty size", "Enter");
-      await tmux.waitFor(run, /^30 100$/m);
-      tmux.tmux("resize-window", "-t", run, "-x", "120", "-y", "40");
-      await new Promise((r) => setTimeout(r, 300));
-      tmux.keys(run, "clear; stty size", "Enter");
-      await tmux.waitFor(run, /^40 120$/m);
+        tmux.keys(run, "stty size", "Enter");
+        await tmux.waitFor(run, /^30 100$/m);
+        tmux.tmux("resize-window", "-t", run, "-x", "120", "-y", "40");
+        await new Promise((r) => setTimeout(r, 300));
+        tmux.keys(run, "clear; stty size", "Enter");
+        await tmux.waitFor(run, /^40 120$/m);
 
-      tmux.keys(run, "C-p", "C-q");
-      await tmux.waitFor(run, /EXIT=0/);
-      assert.equal(tmux.canonical(run), true, "the terminal must be restored after detaching");
-      const state = JSON.parse((await ipcatDocker(way, ["inspect", name])).stdout)[0].State;
-      assert.equal(state.Running, true, "detaching must leave the container running");
+        tmux.keys(run, "C-p", "C-q");
+        await tmux.waitFor(run, /EXIT=0/);
+        assert.equal(tmux.canonical(run), true, "the terminal must be restored after detaching");
+        const state = JSON.parse((await ipcatDocker(way, ["inspect", name])).stdout)[0].State;
+        assert.equal(state.Running, true, "detaching must leave the container running");
 
-      const again = tmux.start(`${ipcat} attach ${name}`);
-      await new Promise((r) => setTimeout(r, 500));
-      tmux.keys(again, "echo reattached-$((20+22))", "Enter");
-      await tmux.waitFor(again, /^reattached-42/m);
-      tmux.keys(again, "C-p", "C-q");
-      const screen = await tmux.waitFor(again, /EXIT=\d+/);
-      assert.match(screen, /read escape sequence\s*\nEXIT=1/);
-      assert.equal(tmux.canonical(again), true);
+        const again = tmux.start(`${ipcat} attach ${name}`);
+        await new Promise((r) => setTimeout(r, 500));
+        tmux.keys(again, "echo reattached-$((20+22))", "Enter");
+        await tmux.waitFor(again, /^reattached-42/m);
+        tmux.keys(again, "C-p", "C-q");
+        const screen = await tmux.waitFor(again, /EXIT=\d+/);
+        assert.match(screen, /read escape sequence\s*\nEXIT=1/);
+        assert.equal(tmux.canonical(again), true);
 
-      const last = tmux.start(`${ipcat} attach --detach-keys ctrl-a,x ${name}`);
-      await new Promise((r) => setTimeout(r, 500));
-      tmux.keys(last, "exit 4", "Enter");
-      await tmux.waitFor(last, /EXIT=4/);
-    });
+        const last = tmux.start(`${ipcat} attach --detach-keys ctrl-a,x ${name}`);
+        await new Promise((r) => setTimeout(r, 500));
+        tmux.keys(last, "exit 4", "Enter");
+        await tmux.waitFor(last, /EXIT=4/);
+      },
+    );
 
-    dockerIt("exec -it: a TTY process sized like the terminal, exit code passed on, terminal restored", async () => {
-      const name = track(uniqueName(`ttyexec-${way}`));
-      assert.equal((await ipcatDocker(way, ["run", "-d", "--name", name, "--network", "none", IMAGE, "sleep", "120"])).code, 0);
-      const pane = tmux.start(`${ipcat} exec -it ${name} sh -c 'read x; stty size; read y; exit 5'`);
-      await new Promise((r) => setTimeout(r, 500));
-      tmux.keys(pane, "Enter");
-      await tmux.waitFor(pane, /^30 100$/m);
-      assert.equal(tmux.canonical(pane), false);
-      tmux.keys(pane, "Enter");
-      await tmux.waitFor(pane, /EXIT=5/);
-      assert.equal(tmux.canonical(pane), true);
-    });
+    dockerIt(
+      "exec -it: a TTY process sized like the terminal, exit code passed on, terminal restored",
+      async () => {
+        const name = track(uniqueName(`ttyexec-${way}`));
+        assert.equal(
+          (await ipcatDocker(way, [
+            "run",
+            "-d",
+            "--name",
+            name,
+            "--network",
+            "none",
+            IMAGE,
+            "sleep",
+            "120",
+          ])).code,
+          0,
+        );
+        const pane = tmux.start(
+          `${ipcat} exec -it ${name} sh -c 'read x; stty size; read y; exit 5'`,
+        );
+        await new Promise((r) => setTimeout(r, 500));
+        tmux.keys(pane, "Enter");
+        await tmux.waitFor(pane, /^30 100$/m);
+        assert.equal(tmux.canonical(pane), false);
+        tmux.keys(pane, "Enter");
+        await tmux.waitFor(pane, /EXIT=5/);
+        assert.equal(tmux.canonical(pane), true);
+      },
+    );
 
-    dockerIt("run -it: Ctrl-C goes to the container as a byte; an outside SIGTERM restores the terminal", async () => {
-      const name = track(uniqueName(`ttyint-${way}`));
-      const pane = tmux.start(`${ipcat} run -it --name ${name} --network none ${IMAGE} sh -c 'trap "echo got-int" INT; echo ready; while true; do sleep 0.1; done'`);
-      await tmux.waitFor(pane, /^ready/m);
-      tmux.keys(pane, "C-c");
-      await tmux.waitFor(pane, /got-int/);
-      const pid = tmux.tmux("display-message", "-p", "-t", pane, "#{pane_pid}").trim();
-      const ipcatPid = execFileSync("pgrep", ["-P", pid], { encoding: "utf8" }).trim().split("\n")[0]!;
-      process.kill(Number(ipcatPid), "SIGTERM");
-      await tmux.waitFor(pane, /EXIT=143/);
-      assert.equal(tmux.canonical(pane), true);
-    });
+    dockerIt(
+      "run -it: Ctrl-C goes to the container as a byte; an outside SIGTERM restores the terminal",
+      async () => {
+        const name = track(uniqueName(`ttyint-${way}`));
+        const pane = tmux.start(
+          `${ipcat} run -it --name ${name} --network none ${IMAGE} sh -c 'trap "echo got-int" INT; echo ready; while true; do sleep 0.1; done'`,
+        );
+        await tmux.waitFor(pane, /^ready/m);
+        tmux.keys(pane, "C-c");
+        await tmux.waitFor(pane, /got-int/);
+        const pid = tmux.tmux("display-message", "-p", "-t", pane, "#{pane_pid}").trim();
+        const ipcatPid = execFileSync("pgrep", ["-P", pid], { encoding: "utf8" }).trim().split(
+          "\n",
+        )[0]!;
+        process.kill(Number(ipcatPid), "SIGTERM");
+        await tmux.waitFor(pane, /EXIT=143/);
+        assert.equal(tmux.canonical(pane), true);
+      },
+    );
   });
 }

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import process from "node:process";
@@ -44,7 +44,9 @@ export function cliCommand(way: Way): string[] {
 /** The ways a test file should cover: all three, or the subset in `IPCAT_WAYS=binary,bun`. */
 export function waysToTest(wanted: readonly Way[] = ALL_WAYS): Way[] {
   const only = process.env.IPCAT_WAYS?.split(",").filter(Boolean) as Way[] | undefined;
-  return wanted.filter((w) => !only || only.includes(w)).filter((w) => w !== "binary" || existsSync(cliCommand("binary")[0]!));
+  return wanted.filter((w) => !only || only.includes(w)).filter((w) =>
+    w !== "binary" || existsSync(cliCommand("binary")[0]!)
+  );
 }
 
 /** What a finished CLI run produced. */
@@ -66,7 +68,11 @@ export interface RunOptions {
 }
 
 /** Runs `ipcat ...args` in `way` to completion. */
-export function runCli(way: Way, args: readonly string[], options: RunOptions = {}): Promise<CliResult> {
+export function runCli(
+  way: Way,
+  args: readonly string[],
+  options: RunOptions = {},
+): Promise<CliResult> {
   const [cmd, ...pre] = cliCommand(way);
   return runProcess([cmd!, ...pre, ...args], options);
 }
@@ -86,7 +92,13 @@ export function runProcess(argv: readonly string[], options: RunOptions = {}): P
     child.on("close", (code, signal) => {
       clearTimeout(timer);
       const stdoutBytes = new Uint8Array(Buffer.concat(out));
-      resolve({ code, signal, stdout: Buffer.from(stdoutBytes).toString("utf8"), stderr: Buffer.concat(err).toString("utf8"), stdoutBytes });
+      resolve({
+        code,
+        signal,
+        stdout: Buffer.from(stdoutBytes).toString("utf8"),
+        stderr: Buffer.concat(err).toString("utf8"),
+        stdoutBytes,
+      });
     });
   });
 }
@@ -102,12 +114,20 @@ export function startProcess(argv: readonly string[], options: RunOptions = {}):
 }
 
 /** Starts `ipcat ...args` in `way` without waiting for it. */
-export function startCli(way: Way, args: readonly string[], options: RunOptions = {}): ChildProcess {
+export function startCli(
+  way: Way,
+  args: readonly string[],
+  options: RunOptions = {},
+): ChildProcess {
   return startProcess([...cliCommand(way), ...args], options);
 }
 
 /** Resolves once `child`'s stderr or stdout contains `text` (rejects after `timeoutMs`). */
-export function waitForOutput(child: ChildProcess, text: string, timeoutMs = 30_000): Promise<string> {
+export function waitForOutput(
+  child: ChildProcess,
+  text: string,
+  timeoutMs = 30_000,
+): Promise<string> {
   return new Promise((resolve, reject) => {
     let seen = "";
     const onData = (chunk: Buffer) => {
@@ -119,7 +139,9 @@ export function waitForOutput(child: ChildProcess, text: string, timeoutMs = 30_
     };
     const onExit = () => {
       cleanup();
-      reject(new Error(`process exited before printing ${JSON.stringify(text)}; it printed: ${seen}`));
+      reject(
+        new Error(`process exited before printing ${JSON.stringify(text)}; it printed: ${seen}`),
+      );
     };
     const timer = setTimeout(() => {
       cleanup();
@@ -138,12 +160,19 @@ export function waitForOutput(child: ChildProcess, text: string, timeoutMs = 30_
 }
 
 /** Resolves with the exit code (or signal) once `child` exits. */
-export function exited(child: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve({ code: child.exitCode, signal: child.signalCode });
+export function exited(
+  child: ChildProcess,
+): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  if (child.exitCode !== null || child.signalCode !== null) {
+    return Promise.resolve({ code: child.exitCode, signal: child.signalCode });
+  }
   return new Promise((resolve) => child.on("exit", (code, signal) => resolve({ code, signal })));
 }
 
 /** A fresh temporary directory name under the system temp dir, unique per call. */
 export function tempName(prefix: string): string {
-  return join(process.env.TMPDIR ?? "/tmp", `${prefix}-${process.pid}-${Math.random().toString(36).slice(2, 10)}`);
+  return join(
+    process.env.TMPDIR ?? "/tmp",
+    `${prefix}-${process.pid}-${Math.random().toString(36).slice(2, 10)}`,
+  );
 }

@@ -4,7 +4,15 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import process from "node:process";
 import { after, describe, it } from "node:test";
-import { cliCommand, exited, runCli, runProcess, startCli, waitForOutput, waysToTest } from "./harness.ts";
+import {
+  cliCommand,
+  exited,
+  runCli,
+  runProcess,
+  startCli,
+  waitForOutput,
+  waysToTest,
+} from "./harness.ts";
 import { openQueue, statQueue, unlinkQueue } from "../src/mq/mod.ts";
 
 const created = new Set<string>();
@@ -35,7 +43,17 @@ for (const way of waysToTest()) {
 
     it("creates, stats, sends, receives and unlinks, with or without the leading slash", async () => {
       const name = freshName(way);
-      let r = await runCli(way, ["mq", "create", name.slice(1), "--maxmsg", "5", "--msgsize", "100", "--mode", "0640"]);
+      let r = await runCli(way, [
+        "mq",
+        "create",
+        name.slice(1),
+        "--maxmsg",
+        "5",
+        "--msgsize",
+        "100",
+        "--mode",
+        "0640",
+      ]);
       assert.equal(r.code, 0, r.stderr);
       r = await runCli(way, ["mq", "send", name, "hello"]);
       assert.equal(r.code, 0, r.stderr);
@@ -61,18 +79,42 @@ for (const way of waysToTest()) {
       openQueue(name, { create: true, maxmsg: 3, msgsize: 64, mode: 0o640 }).close();
       const r = await runCli(way, ["mq", "ls", "--json"]);
       assert.equal(r.code, 0, r.stderr);
-      const mine = (JSON.parse(r.stdout) as Array<Record<string, unknown>>).find((q) => q.name === name);
+      const mine = (JSON.parse(r.stdout) as Array<Record<string, unknown>>).find((q) =>
+        q.name === name
+      );
       assert.deepEqual({ ...mine, uid: undefined, gid: undefined }, {
-        name, maxmsg: 3, msgsize: 64, curmsgs: 0, bytes: 0, mode: "0640", uid: undefined, gid: undefined,
+        name,
+        maxmsg: 3,
+        msgsize: 64,
+        curmsgs: 0,
+        bytes: 0,
+        mode: "0640",
+        uid: undefined,
+        gid: undefined,
       });
       const table = await runCli(way, ["mq", "ls"]);
       assert.match(table.stdout, /^NAME\s+MSGS\s+MAXMSG\s+MSGSIZE\s+BYTES\s+MODE\s+OWNER$/m);
-      assert.match(table.stdout, new RegExp(`^${name}\\s+0\\s+3\\s+64\\s+0\\s+0640\\s+\\d+:\\d+$`, "m"));
+      assert.match(
+        table.stdout,
+        new RegExp(`^${name}\\s+0\\s+3\\s+64\\s+0\\s+0640\\s+\\d+:\\d+$`, "m"),
+      );
     });
 
-    it("mounts the mqueue filesystem for ls when it is absent (private mount namespace)", { skip: !isRoot || !has("unshare") }, async () => {
-      const r = await runProcess(["unshare", "--mount", "--propagation", "private", "--ipc", "sh", "-c",
-        `umount /dev/mqueue 2>/dev/null; "$@" mq create /only-here && "$@" mq ls`, "sh", ...cliCommand(way)]);
+    it("mounts the mqueue filesystem for ls when it is absent (private mount namespace)", {
+      skip: !isRoot || !has("unshare"),
+    }, async () => {
+      const r = await runProcess([
+        "unshare",
+        "--mount",
+        "--propagation",
+        "private",
+        "--ipc",
+        "sh",
+        "-c",
+        `umount /dev/mqueue 2>/dev/null; "$@" mq create /only-here && "$@" mq ls`,
+        "sh",
+        ...cliCommand(way),
+      ]);
       assert.equal(r.code, 0, r.stderr);
       assert.match(r.stderr, /mounted the mqueue filesystem at \/dev\/mqueue/);
       assert.match(r.stdout, /^\/only-here\s+0\s/m);
@@ -84,7 +126,12 @@ for (const way of waysToTest()) {
       let r = await runCli(way, ["mq", "send", name, "-"], { stdin: "a\nbb\n\nlast" });
       assert.equal(r.code, 0, r.stderr);
       r = await runCli(way, ["mq", "recv", name, "--count", "4", "--json"]);
-      assert.deepEqual(r.stdout.trim().split("\n").map((l) => JSON.parse(l).data), ["a", "bb", "", "last"]);
+      assert.deepEqual(r.stdout.trim().split("\n").map((l) => JSON.parse(l).data), [
+        "a",
+        "bb",
+        "",
+        "last",
+      ]);
       r = await runCli(way, ["mq", "send", name, "--split", "none"], { stdin: "x\ny\n" });
       assert.equal(r.code, 0, r.stderr);
       r = await runCli(way, ["mq", "recv", name, "--json"]);
@@ -94,7 +141,12 @@ for (const way of waysToTest()) {
     it("delivers by priority, FIFO within a priority, and keeps binary data lossless in --json", async () => {
       const name = freshName(way);
       openQueue(name, { create: true, maxmsg: 10, msgsize: 64 }).close();
-      for (const [p, m] of [["1", "low-1"], ["9", "high-1"], ["1", "low-2"], ["9", "high-2"], ["5", "mid"]] as const) {
+      for (
+        const [p, m] of [["1", "low-1"], ["9", "high-1"], ["1", "low-2"], ["9", "high-2"], [
+          "5",
+          "mid",
+        ]] as const
+      ) {
         const r = await runCli(way, ["mq", "send", name, m, "--priority", p]);
         assert.equal(r.code, 0, r.stderr);
       }
@@ -106,8 +158,11 @@ for (const way of waysToTest()) {
       assert.equal(r.code, 0, r.stderr);
       const lines = r.stdout.trim().split("\n").map((l) => JSON.parse(l));
       assert.deepEqual(lines.slice(0, 5), [
-        { priority: 9, data: "high-1" }, { priority: 9, data: "high-2" }, { priority: 5, data: "mid" },
-        { priority: 1, data: "low-1" }, { priority: 1, data: "low-2" },
+        { priority: 9, data: "high-1" },
+        { priority: 9, data: "high-2" },
+        { priority: 5, data: "mid" },
+        { priority: 1, data: "low-1" },
+        { priority: 1, data: "low-2" },
       ]);
       assert.equal(lines[5].encoding, "base64");
       assert.deepEqual(new Uint8Array(Buffer.from(lines[5].data, "base64")), binary);
@@ -118,7 +173,10 @@ for (const way of waysToTest()) {
       openQueue(name, { create: true }).close();
       const r = await runCli(way, ["mq", "create", name]);
       assert.equal(r.code, 4);
-      assert.equal(r.stderr, `ipcat: queue ${name} already exists (use it as it is, or remove it first with 'ipcat mq unlink ${name}')\n`);
+      assert.equal(
+        r.stderr,
+        `ipcat: queue ${name} already exists (use it as it is, or remove it first with 'ipcat mq unlink ${name}')\n`,
+      );
       assert.equal((await runCli(way, ["mq", "create", name, "--exist-ok"])).code, 0);
     });
 
@@ -135,20 +193,44 @@ for (const way of waysToTest()) {
       assert.equal(statQueue(name).curmsgs, 1);
     });
 
-    it("EACCES: a queue whose mode shuts the user out", { skip: !isRoot || !has("setpriv") }, async () => {
-      const name = freshName(way);
-      openQueue(name, { create: true, mode: 0o600 }).close();
-      const r = await runProcess(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "env", "HOME=/tmp", ...cliCommand(way), "mq", "send", name, "x"]);
-      assert.equal(r.code, 5, r.stderr);
-      assert.match(r.stderr, new RegExp(`^ipcat: permission denied to open queue ${name} \\(.*mode.*\\)\\n$`));
-    });
+    it(
+      "EACCES: a queue whose mode shuts the user out",
+      { skip: !isRoot || !has("setpriv") },
+      async () => {
+        const name = freshName(way);
+        openQueue(name, { create: true, mode: 0o600 }).close();
+        const r = await runProcess([
+          "setpriv",
+          "--reuid=65534",
+          "--regid=65534",
+          "--clear-groups",
+          "env",
+          "HOME=/tmp",
+          ...cliCommand(way),
+          "mq",
+          "send",
+          name,
+          "x",
+        ]);
+        assert.equal(r.code, 5, r.stderr);
+        assert.match(
+          r.stderr,
+          new RegExp(`^ipcat: permission denied to open queue ${name} \\(.*mode.*\\)\\n$`),
+        );
+      },
+    );
 
     it("EMSGSIZE: a message over msgsize names both sizes", async () => {
       const name = freshName(way);
       openQueue(name, { create: true, maxmsg: 2, msgsize: 16 }).close();
       const r = await runCli(way, ["mq", "send", name, "x".repeat(17)]);
       assert.equal(r.code, 9);
-      assert.match(r.stderr, new RegExp(`^ipcat: message of 17 bytes is bigger than the msgsize of queue ${name} \\(16 bytes\\) \\(.*--msgsize.*\\)\\n$`));
+      assert.match(
+        r.stderr,
+        new RegExp(
+          `^ipcat: message of 17 bytes is bigger than the msgsize of queue ${name} \\(16 bytes\\) \\(.*--msgsize.*\\)\\n$`,
+        ),
+      );
     });
 
     it("EAGAIN: full with --nonblock on send, empty with --nonblock on recv", async () => {
@@ -157,14 +239,20 @@ for (const way of waysToTest()) {
       assert.equal((await runCli(way, ["mq", "send", name, "one", "--nonblock"])).code, 0);
       let r = await runCli(way, ["mq", "send", name, "two", "--nonblock"]);
       assert.equal(r.code, 10);
-      assert.match(r.stderr, new RegExp(`^ipcat: queue ${name} is full \\(1 messages\\) \\(.*\\)\\n$`));
+      assert.match(
+        r.stderr,
+        new RegExp(`^ipcat: queue ${name} is full \\(1 messages\\) \\(.*\\)\\n$`),
+      );
       r = await runCli(way, ["mq", "send", name, "two", "--timeout", "0.2"]);
       assert.equal(r.code, 6);
       assert.match(r.stderr, /stayed full for 0\.2 s/);
       assert.equal((await runCli(way, ["mq", "recv", name, "--nonblock"])).stdout, "one\n");
       r = await runCli(way, ["mq", "recv", name, "--nonblock"]);
       assert.equal(r.code, 10);
-      assert.equal(r.stderr, `ipcat: queue ${name} is empty (drop --nonblock to wait for a message)\n`);
+      assert.equal(
+        r.stderr,
+        `ipcat: queue ${name} is empty (drop --nonblock to wait for a message)\n`,
+      );
       r = await runCli(way, ["mq", "recv", name, "--timeout", "250ms"]);
       assert.equal(r.code, 6);
       assert.match(r.stderr, /no message arrived on queue .* within 0\.25 s/);
@@ -175,21 +263,50 @@ for (const way of waysToTest()) {
       // Over the hard limit, which even root cannot pass.
       const r = await runCli(way, ["mq", "create", name, "--maxmsg", "100000"]);
       assert.equal(r.code, 9);
-      assert.match(r.stderr, /^ipcat: queue attributes maxmsg 100000, msgsize \d+ for .* are over the kernel limits \(msg_max \d+ in \/proc\/sys\/fs\/mqueue\/msg_max, msgsize_max \d+ in \/proc\/sys\/fs\/mqueue\/msgsize_max\)/);
+      assert.match(
+        r.stderr,
+        /^ipcat: queue attributes maxmsg 100000, msgsize \d+ for .* are over the kernel limits \(msg_max \d+ in \/proc\/sys\/fs\/mqueue\/msg_max, msgsize_max \d+ in \/proc\/sys\/fs\/mqueue\/msgsize_max\)/,
+      );
     });
 
     it("EMFILE: queue bytes over RLIMIT_MSGQUEUE", { skip: !has("prlimit") }, async () => {
       const name = freshName(way);
-      const r = await runProcess(["prlimit", "--msgqueue=1000", ...cliCommand(way), "mq", "create", name, "--maxmsg", "10", "--msgsize", "4096"]);
+      const r = await runProcess([
+        "prlimit",
+        "--msgqueue=1000",
+        ...cliCommand(way),
+        "mq",
+        "create",
+        name,
+        "--maxmsg",
+        "10",
+        "--msgsize",
+        "4096",
+      ]);
       assert.equal(r.code, 9, r.stderr);
-      assert.match(r.stderr, /^ipcat: cannot create queue .*: too many open descriptors, or your queues' bytes exceed RLIMIT_MSGQUEUE \(.*ulimit -q.*\)\n$/);
+      assert.match(
+        r.stderr,
+        /^ipcat: cannot create queue .*: too many open descriptors, or your queues' bytes exceed RLIMIT_MSGQUEUE \(.*ulimit -q.*\)\n$/,
+      );
     });
 
-    it("ENOSPC: queues_max reached (own IPC namespace, without CAP_SYS_RESOURCE)", { skip: !isRoot || !has("unshare") || !has("setpriv") }, async () => {
-      const r = await runProcess(["unshare", "--ipc", "sh", "-c",
-        `echo 0 > /proc/sys/fs/mqueue/queues_max && setpriv --bounding-set -sys_resource "$@" mq create /nospace`, "sh", ...cliCommand(way)]);
+    it("ENOSPC: queues_max reached (own IPC namespace, without CAP_SYS_RESOURCE)", {
+      skip: !isRoot || !has("unshare") || !has("setpriv"),
+    }, async () => {
+      const r = await runProcess([
+        "unshare",
+        "--ipc",
+        "sh",
+        "-c",
+        `echo 0 > /proc/sys/fs/mqueue/queues_max && setpriv --bounding-set -sys_resource "$@" mq create /nospace`,
+        "sh",
+        ...cliCommand(way),
+      ]);
       assert.equal(r.code, 9, r.stderr);
-      assert.match(r.stderr, /^ipcat: cannot create queue \/nospace: the limit of 0 queues \(\/proc\/sys\/fs\/mqueue\/queues_max\) is reached \(.*\)\n$/);
+      assert.match(
+        r.stderr,
+        /^ipcat: cannot create queue \/nospace: the limit of 0 queues \(\/proc\/sys\/fs\/mqueue\/queues_max\) is reached \(.*\)\n$/,
+      );
     });
 
     it("refuses bad names and bad option values with exit 2", async () => {
@@ -230,19 +347,24 @@ for (const way of waysToTest()) {
       assert.equal(out, "");
     });
 
-    it("delivers 10,000 messages sent at three priorities by priority, FIFO within each, none lost", { skip: !isRoot || !has("unshare") }, async () => {
-      removeCreated();
-      // The queue's bytes count against the user's RLIMIT_MSGQUEUE (819,200 by default), so
-      // 2,500 messages at a time, four rounds; msg_max is raised in an IPC namespace of the
-      // test's own.
-      const counts = { 1: 834, 5: 833, 9: 833 } as const;
-      const rounds = [1, 2, 3, 4];
-      const script = `set -e
+    it(
+      "delivers 10,000 messages sent at three priorities by priority, FIFO within each, none lost",
+      { skip: !isRoot || !has("unshare") },
+      async () => {
+        removeCreated();
+        // The queue's bytes count against the user's RLIMIT_MSGQUEUE (819,200 by default), so
+        // 2,500 messages at a time, four rounds; msg_max is raised in an IPC namespace of the
+        // test's own.
+        const counts = { 1: 834, 5: 833, 9: 833 } as const;
+        const rounds = [1, 2, 3, 4];
+        const script = `set -e
         echo 2500 > /proc/sys/fs/mqueue/msg_max
         "$@" mq create /prio --maxmsg 2500 --msgsize 16
         for round in ${rounds.join(" ")}; do
           for p in 1 5 9; do
-            n=$(case $p in 1) echo ${counts[1]};; 5) echo ${counts[5]};; 9) echo ${counts[9]};; esac)
+            n=$(case $p in 1) echo ${counts[1]};; 5) echo ${counts[5]};; 9) echo ${
+          counts[9]
+        };; esac)
             seq -f "r$round-p$p-%.0f" 0 $((n - 1)) | "$@" mq send /prio - --priority $p &
           done
           wait
@@ -250,22 +372,35 @@ for (const way of waysToTest()) {
           "$@" mq recv /prio --count 2500 --json
         done
         "$@" mq unlink /prio`;
-      const r = await runProcess(["unshare", "--ipc", "sh", "-c", script, "sh", ...cliCommand(way)]);
-      assert.equal(r.code, 0, r.stderr);
-      const lines = r.stdout.trim().split("\n").map((l) => JSON.parse(l));
-      const expected: unknown[] = [];
-      for (const round of rounds) {
-        expected.push({ name: "/prio", maxmsg: 2500, msgsize: 16, curmsgs: 2500 });
-        for (const p of [9, 5, 1] as const) {
-          for (let i = 0; i < counts[p]; i++) expected.push({ priority: p, data: `r${round}-p${p}-${i}` });
+        const r = await runProcess([
+          "unshare",
+          "--ipc",
+          "sh",
+          "-c",
+          script,
+          "sh",
+          ...cliCommand(way),
+        ]);
+        assert.equal(r.code, 0, r.stderr);
+        const lines = r.stdout.trim().split("\n").map((l) => JSON.parse(l));
+        const expected: unknown[] = [];
+        for (const round of rounds) {
+          expected.push({ name: "/prio", maxmsg: 2500, msgsize: 16, curmsgs: 2500 });
+          for (const p of [9, 5, 1] as const) {
+            for (let i = 0; i < counts[p]; i++) {
+              expected.push({ priority: p, data: `r${round}-p${p}-${i}` });
+            }
+          }
         }
-      }
-      const stats = lines.filter((l) => "name" in l).map(({ name, maxmsg, msgsize, curmsgs }) => ({ name, maxmsg, msgsize, curmsgs }));
-      const messages = lines.filter((l) => !("name" in l));
-      assert.deepEqual(stats, expected.filter((e) => "name" in (e as object)));
-      assert.equal(messages.length, 10_000);
-      assert.deepEqual(messages, expected.filter((e) => !("name" in (e as object))));
-    });
+        const stats = lines.filter((l) => "name" in l).map((
+          { name, maxmsg, msgsize, curmsgs },
+        ) => ({ name, maxmsg, msgsize, curmsgs }));
+        const messages = lines.filter((l) => !("name" in l));
+        assert.deepEqual(stats, expected.filter((e) => "name" in (e as object)));
+        assert.equal(messages.length, 10_000);
+        assert.deepEqual(messages, expected.filter((e) => !("name" in (e as object))));
+      },
+    );
 
     it("Ctrl-C stops a send waiting on a full queue; nothing extra is queued", async () => {
       const name = freshName(way);

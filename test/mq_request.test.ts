@@ -6,7 +6,15 @@ import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { existsSync, readFileSync, readlinkSync } from "node:fs";
 import process from "node:process";
 import { after, describe, it } from "node:test";
-import { cliCommand, exited, runCli, startCli, startProcess, waitForOutput, waysToTest } from "./harness.ts";
+import {
+  cliCommand,
+  exited,
+  runCli,
+  startCli,
+  startProcess,
+  waitForOutput,
+  waysToTest,
+} from "./harness.ts";
 import { openQueue, statQueue, tryOpenQueue } from "../src/mq/mod.ts";
 
 const children: ChildProcess[] = [];
@@ -20,7 +28,10 @@ after(async () => {
 });
 
 /** Starts `ipcat mq serve ...args` and resolves once it says it is serving. */
-async function startServer(way: Parameters<typeof startCli>[0], args: string[] = []): Promise<ChildProcess> {
+async function startServer(
+  way: Parameters<typeof startCli>[0],
+  args: string[] = [],
+): Promise<ChildProcess> {
   const child = startCli(way, ["mq", "serve", ...args]);
   children.push(child);
   await waitForOutput(child, "Ctrl-C stops");
@@ -55,7 +66,13 @@ for (const way of waysToTest()) {
       assert.equal(r.code, 0, r.stderr);
       assert.equal(r.stdout.length, 365);
       assert.deepEqual(JSON.parse(r.stdout).commands_scope.map((c: { name: string }) => c.name), [
-        "getSupportedCmd", "getScopeStatus", "getScopeCfg", "setScopeCfg", "getTransportStatus", "getProcessDetails", "initiateSnapshot",
+        "getSupportedCmd",
+        "getScopeStatus",
+        "getScopeCfg",
+        "setScopeCfg",
+        "getTransportStatus",
+        "getProcessDetails",
+        "initiateSnapshot",
       ]);
       r = await runCli(way, ["mq", "status", pid, "--json"]);
       assert.equal(r.stdout, '{"status":200,"scoped":true}\n');
@@ -69,7 +86,10 @@ for (const way of waysToTest()) {
       assert.equal(JSON.parse(r.stdout).interfaces[0].config, `mqueue:///ScopeIPCIn.${pid}`);
       r = await runCli(way, ["mq", "cfg", pid]);
       assert.equal(r.code, 1);
-      assert.equal(r.stderr, `ipcat: process ${pid} answered getScopeCfg with status 500 (it could not carry it out) (see the process's own log)\n`);
+      assert.equal(
+        r.stderr,
+        `ipcat: process ${pid} answered getScopeCfg with status 500 (it could not carry it out) (see the process's own log)\n`,
+      );
       r = await runCli(way, ["mq", "snapshot", pid]);
       assert.equal(r.code, 1);
       r = await runCli(way, ["mq", "request", "--pid", pid, '{"req":42}']);
@@ -78,7 +98,10 @@ for (const way of waysToTest()) {
       assert.equal(r.stdout, '{"status":400}\n');
       r = await runCli(way, ["mq", "status", "abc"]);
       assert.equal(r.code, 2);
-      assert.equal(r.stderr, "ipcat: 'abc' is not a process id (give the PID of the process to ask, e.g. 'ipcat mq status 4242')\n");
+      assert.equal(
+        r.stderr,
+        "ipcat: 'abc' is not a process id (give the PID of the process to ask, e.g. 'ipcat mq status 4242')\n",
+      );
       assert.equal(queueExists(`/ScopeIPCIn.${pid}`) || queueExists(`/ScopeIPCOut.${pid}`), false);
       await stopServer(server);
     });
@@ -86,7 +109,15 @@ for (const way of waysToTest()) {
     it("puts the real CLI's bytes on the wire, in queues made as the real CLI makes them", async () => {
       const pid = 760000 + (process.pid % 10000);
       const names = { in: `/ScopeIPCIn.${pid}`, out: `/ScopeIPCOut.${pid}` };
-      const client = runCli(way, ["mq", "request", "--in", names.in, "--out", names.out, '{"req":1}']);
+      const client = runCli(way, [
+        "mq",
+        "request",
+        "--in",
+        names.in,
+        "--out",
+        names.out,
+        '{"req":1}',
+      ]);
       let frame: Uint8Array | null = null;
       let seen: ReturnType<typeof statQueue> | null = null;
       const until = Date.now() + 30_000;
@@ -98,8 +129,13 @@ for (const way of waysToTest()) {
         if (message && outQueue) {
           frame = message.data;
           seen = statQueue(names.in);
-          const uniq = JSON.parse(new TextDecoder().decode(frame.subarray(0, frame.indexOf(0)))).uniq;
-          outQueue.trySend(new TextEncoder().encode(`{"status":200,"uniq":${uniq},"remain":28}\0{"status":200,"scoped":true}`));
+          const uniq =
+            JSON.parse(new TextDecoder().decode(frame.subarray(0, frame.indexOf(0)))).uniq;
+          outQueue.trySend(
+            new TextEncoder().encode(
+              `{"status":200,"uniq":${uniq},"remain":28}\0{"status":200,"scoped":true}`,
+            ),
+          );
         }
         inQueue?.close();
         outQueue?.close();
@@ -117,7 +153,9 @@ for (const way of waysToTest()) {
 
     it("idles without burning a core", async () => {
       const server = await startServer(way);
-      const cpuTicks = () => readFileSync(`/proc/${server.pid}/stat`, "utf8").split(") ")[1]!.split(" ").slice(11, 13).reduce((a, b) => a + Number(b), 0);
+      const cpuTicks = () =>
+        readFileSync(`/proc/${server.pid}/stat`, "utf8").split(") ")[1]!.split(" ").slice(11, 13)
+          .reduce((a, b) => a + Number(b), 0);
       const before = cpuTicks();
       await new Promise((resolve) => setTimeout(resolve, 3000));
       const used = cpuTicks() - before;
@@ -131,7 +169,14 @@ for (const way of waysToTest()) {
     it("carries a multi-frame configuration both ways (set-cfg then cfg)", async () => {
       const server = await startServer(way);
       const pid = String(server.pid);
-      const cfg = { libscope: { log: { level: "debug" }, tags: Object.fromEntries(Array.from({ length: 5000 }, (_, i) => [`tag${i}`, `é value ${i}`])) } };
+      const cfg = {
+        libscope: {
+          log: { level: "debug" },
+          tags: Object.fromEntries(
+            Array.from({ length: 5000 }, (_, i) => [`tag${i}`, `é value ${i}`]),
+          ),
+        },
+      };
       let r = await runCli(way, ["mq", "set-cfg", pid, "-"], { stdin: JSON.stringify(cfg) });
       assert.equal(r.code, 0, r.stderr);
       assert.ok(JSON.stringify(cfg).length > 12 * 8192, "needs more frames than a queue holds");
@@ -142,11 +187,32 @@ for (const way of waysToTest()) {
     });
 
     it("hands every request to --handler CMD, and answers 500 when it fails", async () => {
-      const server = await startServer(way, ["--as-pid", "777001", "--handler", `read -r r; if [ "$IPCAT_MQ_REQ" = 2 ]; then exit 3; fi; printf '{"status":200,"echo":%s}' "$r"`]);
-      let r = await runCli(way, ["mq", "request", "--in", "/ScopeIPCIn.777001", "--out", "/ScopeIPCOut.777001", '{"req":1,"x":[1,2]}']);
+      const server = await startServer(way, [
+        "--as-pid",
+        "777001",
+        "--handler",
+        `read -r r; if [ "$IPCAT_MQ_REQ" = 2 ]; then exit 3; fi; printf '{"status":200,"echo":%s}' "$r"`,
+      ]);
+      let r = await runCli(way, [
+        "mq",
+        "request",
+        "--in",
+        "/ScopeIPCIn.777001",
+        "--out",
+        "/ScopeIPCOut.777001",
+        '{"req":1,"x":[1,2]}',
+      ]);
       assert.equal(r.code, 0, r.stderr);
       assert.deepEqual(JSON.parse(r.stdout), { status: 200, echo: { req: 1, x: [1, 2] } });
-      r = await runCli(way, ["mq", "request", "--in", "ScopeIPCIn.777001", "--out", "ScopeIPCOut.777001", '{"req":2}']);
+      r = await runCli(way, [
+        "mq",
+        "request",
+        "--in",
+        "ScopeIPCIn.777001",
+        "--out",
+        "ScopeIPCOut.777001",
+        '{"req":2}',
+      ]);
       assert.equal(r.stdout, '{"status":500}\n');
       await stopServer(server);
     });
@@ -157,7 +223,10 @@ for (const way of waysToTest()) {
       let r = await runCli(way, ["mq", "status", pid, "--flavor", "appview", "--json"]);
       assert.equal(r.stdout, '{"status":200,"viewed":true}\n');
       r = await runCli(way, ["mq", "cmds", pid, "--flavor", "appview", "--json"]);
-      assert.deepEqual(JSON.parse(r.stdout).commands_appview.map((c: { name: string }) => c.name).slice(1, 4), ["getAppViewStatus", "getAppViewCfg", "setAppViewCfg"]);
+      assert.deepEqual(
+        JSON.parse(r.stdout).commands_appview.map((c: { name: string }) => c.name).slice(1, 4),
+        ["getAppViewStatus", "getAppViewCfg", "setAppViewCfg"],
+      );
       r = await runCli(way, ["mq", "snapshot", pid, "--flavor", "appview"]);
       assert.equal(r.code, 2);
       assert.match(r.stderr, /AppView has no snapshot request/);
@@ -172,7 +241,10 @@ for (const way of waysToTest()) {
       openQueue(`/ScopeIPCIn.${pid}`, { create: true }).close();
       let r = await runCli(way, ["mq", "status", pid]);
       assert.equal(r.code, 4);
-      assert.equal(r.stderr, `ipcat: queue /ScopeIPCIn.${pid} already exists: left behind by a request that crashed, or another request is running (remove it with --force (or 'ipcat mq unlink /ScopeIPCIn.${pid}'))\n`);
+      assert.equal(
+        r.stderr,
+        `ipcat: queue /ScopeIPCIn.${pid} already exists: left behind by a request that crashed, or another request is running (remove it with --force (or 'ipcat mq unlink /ScopeIPCIn.${pid}'))\n`,
+      );
       r = await runCli(way, ["mq", "status", pid, "--force", "--json"]);
       assert.equal(r.code, 0, r.stderr);
       assert.equal(queueExists(`/ScopeIPCIn.${pid}`), false);
@@ -184,8 +256,16 @@ for (const way of waysToTest()) {
       children.push(sleeper);
       const r = await runCli(way, ["mq", "status", String(sleeper.pid), "--timeout", "0.3"]);
       assert.equal(r.code, 6);
-      assert.match(r.stderr, new RegExp(`^ipcat: process ${sleeper.pid} did not take the request from /ScopeIPCIn.${sleeper.pid} within 0.3 s \\(timeout waiting for it to consume the message\\)`));
-      assert.equal(queueExists(`/ScopeIPCIn.${sleeper.pid}`) || queueExists(`/ScopeIPCOut.${sleeper.pid}`), false);
+      assert.match(
+        r.stderr,
+        new RegExp(
+          `^ipcat: process ${sleeper.pid} did not take the request from /ScopeIPCIn.${sleeper.pid} within 0.3 s \\(timeout waiting for it to consume the message\\)`,
+        ),
+      );
+      assert.equal(
+        queueExists(`/ScopeIPCIn.${sleeper.pid}`) || queueExists(`/ScopeIPCOut.${sleeper.pid}`),
+        false,
+      );
       sleeper.kill("SIGTERM");
     });
 
@@ -200,28 +280,53 @@ for (const way of waysToTest()) {
       }
       client.kill("SIGINT");
       assert.equal((await exited(client)).code, 130);
-      assert.equal(queueExists(`/ScopeIPCIn.${sleeper.pid}`) || queueExists(`/ScopeIPCOut.${sleeper.pid}`), false);
+      assert.equal(
+        queueExists(`/ScopeIPCIn.${sleeper.pid}`) || queueExists(`/ScopeIPCOut.${sleeper.pid}`),
+        false,
+      );
       sleeper.kill("SIGTERM");
     });
 
-    it("reaches a server in its own IPC namespace with --pid (setns)", { skip: !canNamespace }, async () => {
-      const server = startProcess(["unshare", "--ipc", ...cliCommand("binary"), "mq", "serve"]);
-      children.push(server);
-      await waitForOutput(server, "Ctrl-C stops");
-      const pid = String(server.pid);
-      assert.notEqual(readlinkSync(`/proc/${pid}/ns/ipc`), readlinkSync("/proc/self/ns/ipc"));
-      const r = await runCli(way, ["mq", "details", pid, "--json"]);
-      assert.equal(r.code, 0, r.stderr);
-      assert.equal(JSON.parse(r.stdout).pid, server.pid);
-      assert.equal(queueExists(`/ScopeIPCIn.${pid}`), false, "the queues lived in the server's namespace, not here");
-      await stopServer(server);
-    });
+    it(
+      "reaches a server in its own IPC namespace with --pid (setns)",
+      { skip: !canNamespace },
+      async () => {
+        const server = startProcess(["unshare", "--ipc", ...cliCommand("binary"), "mq", "serve"]);
+        children.push(server);
+        await waitForOutput(server, "Ctrl-C stops");
+        const pid = String(server.pid);
+        assert.notEqual(readlinkSync(`/proc/${pid}/ns/ipc`), readlinkSync("/proc/self/ns/ipc"));
+        const r = await runCli(way, ["mq", "details", pid, "--json"]);
+        assert.equal(r.code, 0, r.stderr);
+        assert.equal(JSON.parse(r.stdout).pid, server.pid);
+        assert.equal(
+          queueExists(`/ScopeIPCIn.${pid}`),
+          false,
+          "the queues lived in the server's namespace, not here",
+        );
+        await stopServer(server);
+      },
+    );
 
-    it("reaches a server in its own IPC and PID namespaces, naming queues by its inner PID", { skip: !canNamespace }, async () => {
-      const wrapper = spawn("unshare", ["--ipc", "--pid", "--fork", "--mount-proc", ...cliCommand("binary"), "mq", "serve"], { stdio: ["pipe", "pipe", "pipe"] });
+    it("reaches a server in its own IPC and PID namespaces, naming queues by its inner PID", {
+      skip: !canNamespace,
+    }, async () => {
+      const wrapper = spawn("unshare", [
+        "--ipc",
+        "--pid",
+        "--fork",
+        "--mount-proc",
+        ...cliCommand("binary"),
+        "mq",
+        "serve",
+      ], { stdio: ["pipe", "pipe", "pipe"] });
       children.push(wrapper);
       await waitForOutput(wrapper, "Ctrl-C stops");
-      const inner = Number(readFileSync(`/proc/${wrapper.pid}/task/${wrapper.pid}/children`, "utf8").trim().split(/\s+/)[0]);
+      const inner = Number(
+        readFileSync(`/proc/${wrapper.pid}/task/${wrapper.pid}/children`, "utf8").trim().split(
+          /\s+/,
+        )[0],
+      );
       assert.match(readFileSync(`/proc/${inner}/status`, "utf8"), /^NSpid:\s+\d+\s+1$/m);
       const r = await runCli(way, ["mq", "details", String(inner), "--json"]);
       assert.equal(r.code, 0, r.stderr);

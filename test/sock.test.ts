@@ -7,9 +7,24 @@ import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
-import { encodeFrame, type Frame, FrameDecoder, PROTOCOL_VERSION, serviceId } from "../src/framing/sock.ts";
+import {
+  encodeFrame,
+  type Frame,
+  FrameDecoder,
+  PROTOCOL_VERSION,
+  serviceId,
+} from "../src/framing/sock.ts";
 import { connect } from "../src/sock/mod.ts";
-import { exited, runCli, runProcess, startCli, startProcess, waitForOutput, type Way, waysToTest } from "./harness.ts";
+import {
+  exited,
+  runCli,
+  runProcess,
+  startCli,
+  startProcess,
+  waitForOutput,
+  type Way,
+  waysToTest,
+} from "./harness.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "ipcat-sock-e2e-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -19,21 +34,29 @@ const sockPath = (name = "s") => join(dir, `${name}${++counter}.sock`);
 // Seed 001's server_app logic: one line in; START does the work and answers SUCCESS
 // (after a pause longer than socat's 0.5 s cut-off), anything else answers FAIL.
 const SERVER_APP = join(dir, "server_app.sh");
-writeFileSync(SERVER_APP, [
-  "#!/bin/sh",
-  "read -r cmd",
-  'if [ "$cmd" = "START" ]; then',
-  "  sleep 1",
-  '  echo "SUCCESS: hugin conversion done"',
-  "  exit 0",
-  "fi",
-  'echo "FAIL: unknown command $cmd"',
-  "exit 1",
-  "",
-].join("\n"), { mode: 0o755 });
+writeFileSync(
+  SERVER_APP,
+  [
+    "#!/bin/sh",
+    "read -r cmd",
+    'if [ "$cmd" = "START" ]; then',
+    "  sleep 1",
+    '  echo "SUCCESS: hugin conversion done"',
+    "  exit 0",
+    "fi",
+    'echo "FAIL: unknown command $cmd"',
+    "exit 1",
+    "",
+  ].join("\n"),
+  { mode: 0o755 },
+);
 // The same exchange where the exit code is chosen by the client (through --allow-args).
 const EXIT_APP = join(dir, "exit_app.sh");
-writeFileSync(EXIT_APP, '#!/bin/sh\nread -r cmd\necho "SUCCESS: $cmd"\necho "to stderr" >&2\nexit "$1"\n', { mode: 0o755 });
+writeFileSync(
+  EXIT_APP,
+  '#!/bin/sh\nread -r cmd\necho "SUCCESS: $cmd"\necho "to stderr" >&2\nexit "$1"\n',
+  { mode: 0o755 },
+);
 
 /** A running server with its stderr so far. */
 interface Server {
@@ -58,7 +81,9 @@ async function startServer(way: Way, args: string[]): Promise<Server> {
 }
 
 function vmKiB(pid: number, field: "VmRSS" | "VmHWM"): number {
-  const m = new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+  const m = new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(
+    readFileSync(`/proc/${pid}/status`, "utf8"),
+  );
   return Number(m![1]);
 }
 
@@ -89,7 +114,13 @@ function rawPeer(path: string) {
   };
 }
 
-const hello = { kind: "connect", ...PROTOCOL_VERSION, features: 0, maxPayload: 1 << 20, code: 0 } as const;
+const hello = {
+  kind: "connect",
+  ...PROTOCOL_VERSION,
+  features: 0,
+  maxPayload: 1 << 20,
+  code: 0,
+} as const;
 
 for (const way of waysToTest()) {
   describe(`sock (${way})`, () => {
@@ -97,7 +128,9 @@ for (const way of waysToTest()) {
       const path = sockPath();
       const server = await startServer(way, ["--allow-args", path, "--", EXIT_APP]);
       for (const code of [0, 1, 42]) {
-        const r = await runCli(way, ["sock", "run", path, "--", String(code)], { stdin: "START\n" });
+        const r = await runCli(way, ["sock", "run", path, "--", String(code)], {
+          stdin: "START\n",
+        });
         assert.equal(r.code, code, r.stderr);
         assert.equal(r.stdout, "SUCCESS: START\n");
         assert.equal(r.stderr, "to stderr\n");
@@ -123,13 +156,30 @@ for (const way of waysToTest()) {
 
     it("run: a command killed by a signal gives 128+N; streams many MiB through stdin and stdout intact", async () => {
       const path = sockPath();
-      const server = await startServer(way, [path, "--", "sh", "-c", 'if [ -n "$KILLME" ]; then kill -9 $$; fi; cat']);
+      const server = await startServer(way, [
+        path,
+        "--",
+        "sh",
+        "-c",
+        'if [ -n "$KILLME" ]; then kill -9 $$; fi; cat',
+      ]);
       const big = new Uint8Array(8 << 20).map((_, i) => (i * 7 + (i >> 13)) & 255);
       const r = await runCli(way, ["sock", "run", path], { stdin: big });
       assert.equal(r.code, 0, r.stderr);
-      assert.equal(Buffer.compare(Buffer.from(r.stdoutBytes), Buffer.from(big)), 0, "stdout equals stdin");
+      assert.equal(
+        Buffer.compare(Buffer.from(r.stdoutBytes), Buffer.from(big)),
+        0,
+        "stdout equals stdin",
+      );
       await server.stop();
-      const envServer = await startServer(way, ["--allow-env", path, "--", "sh", "-c", 'if [ -n "$KILLME" ]; then kill -9 $$; fi; cat']);
+      const envServer = await startServer(way, [
+        "--allow-env",
+        path,
+        "--",
+        "sh",
+        "-c",
+        'if [ -n "$KILLME" ]; then kill -9 $$; fi; cat',
+      ]);
       const killed = await runCli(way, ["sock", "run", "-e", "KILLME=1", path]);
       assert.equal(killed.code, 137, killed.stderr);
       await envServer.stop();
@@ -139,9 +189,15 @@ for (const way of waysToTest()) {
       const path = sockPath();
       const server = await startServer(way, ["--raw", path, "--", SERVER_APP]);
       const viaIpcat = await runCli(way, ["sock", "connect", path], { stdin: "START\n" });
-      assert.deepEqual([viaIpcat.code, viaIpcat.stdout], [0, "SUCCESS: hugin conversion done\n"], viaIpcat.stderr);
+      assert.deepEqual(
+        [viaIpcat.code, viaIpcat.stdout],
+        [0, "SUCCESS: hugin conversion done\n"],
+        viaIpcat.stderr,
+      );
       // socat's default -t 0.5 would cut the reply of a 1 s job off: give it time, as the seed had to.
-      const viaSocat = await runProcess(["socat", "-t", "5", "-", `UNIX-CONNECT:${path}`], { stdin: "START\n" });
+      const viaSocat = await runProcess(["socat", "-t", "5", "-", `UNIX-CONNECT:${path}`], {
+        stdin: "START\n",
+      });
       assert.equal(viaSocat.stdout, "SUCCESS: hugin conversion done\n");
       const fail = await runCli(way, ["sock", "connect", path], { stdin: "BOGUS\n" });
       const catPath = sockPath();
@@ -149,7 +205,11 @@ for (const way of waysToTest()) {
       const big = new Uint8Array(8 << 20).map((_, i) => (i * 13 + (i >> 11)) & 255);
       const echoed = await runCli(way, ["sock", "connect", catPath], { stdin: big });
       assert.equal(echoed.code, 0, echoed.stderr);
-      assert.equal(Buffer.compare(Buffer.from(echoed.stdoutBytes), Buffer.from(big)), 0, "8 MiB through cat, byte-exact");
+      assert.equal(
+        Buffer.compare(Buffer.from(echoed.stdoutBytes), Buffer.from(big)),
+        0,
+        "8 MiB through cat, byte-exact",
+      );
       await cat.stop();
       assert.equal(fail.stdout, "FAIL: unknown command BOGUS\n");
       await new Promise((r) => setTimeout(r, 200));
@@ -160,7 +220,13 @@ for (const way of waysToTest()) {
 
     it("connect: client of a socat listener, half-closing at EOF and reading the reply to its end", async () => {
       const path = sockPath();
-      const socat = startProcess(["socat", "-t", "5", `UNIX-LISTEN:${path},fork`, `SYSTEM:${SERVER_APP}`]);
+      const socat = startProcess([
+        "socat",
+        "-t",
+        "5",
+        `UNIX-LISTEN:${path},fork`,
+        `SYSTEM:${SERVER_APP}`,
+      ]);
       try {
         const up = await runCli(way, ["sock", "wait", "--timeout", "20", path]);
         assert.equal(up.code, 0, up.stderr);
@@ -174,14 +240,22 @@ for (const way of waysToTest()) {
 
     it("socket files: a stale one is reused with a note, a live one never taken, abstract names work", async () => {
       const path = sockPath();
-      const bound = await runProcess(["python3", "-c", "import socket,sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])", path]);
+      const bound = await runProcess([
+        "python3",
+        "-c",
+        "import socket,sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])",
+        path,
+      ]);
       assert.equal(bound.code, 0);
       const server = await startServer(way, [path, "--", "cat"]);
       assert.match(server.log(), new RegExp(`removed stale socket file ${path}`));
       assert.equal(statSync(path).mode & 0o777, 0o600, "default mode 0600, set at creation");
       const second = await runCli(way, ["sock", "serve", path, "--", "cat"]);
       assert.equal(second.code, 4);
-      assert.equal(second.stderr, `ipcat: another server is already listening on ${path} (stop it first, or choose another path)\n`);
+      assert.equal(
+        second.stderr,
+        `ipcat: another server is already listening on ${path} (stop it first, or choose another path)\n`,
+      );
       await server.stop();
       const shared = sockPath();
       const wide = await startServer(way, ["--mode", "0660", shared, "--", "cat"]);
@@ -223,12 +297,20 @@ for (const way of waysToTest()) {
       const server = await startServer(way, ["--max-payload", "1024", path, "--", "true"]);
       const list = await runCli(way, ["sock", "call", path, "ipcat.services", "--json"]);
       assert.equal(list.code, 0, list.stderr);
-      assert.deepEqual(JSON.parse(JSON.parse(list.stdout).data), { version: "1.0", services: ["ipcat.echo", "ipcat.exec", "ipcat.services"] });
-      const echo = await runCli(way, ["sock", "call", path, "ipcat.echo", "-"], { stdin: "from stdin" });
+      assert.deepEqual(JSON.parse(JSON.parse(list.stdout).data), {
+        version: "1.0",
+        services: ["ipcat.echo", "ipcat.exec", "ipcat.services"],
+      });
+      const echo = await runCli(way, ["sock", "call", path, "ipcat.echo", "-"], {
+        stdin: "from stdin",
+      });
       assert.deepEqual([echo.code, echo.stdout], [0, "from stdin"]);
       const missing = await runCli(way, ["sock", "call", path, "no.such"]);
       assert.equal(missing.code, 3);
-      assert.match(missing.stderr, /^ipcat: the server on .* has no service no\.such: no service with id 0x[0-9a-f]{16} \(/);
+      assert.match(
+        missing.stderr,
+        /^ipcat: the server on .* has no service no\.such: no service with id 0x[0-9a-f]{16} \(/,
+      );
       const big = await runCli(way, ["sock", "call", path, "ipcat.echo", "x".repeat(2000)]);
       assert.equal(big.code, 9);
       await server.stop();
@@ -243,17 +325,32 @@ for (const way of waysToTest()) {
       }
       const name = `@ipcat-uid-${process.pid}-${++counter}`;
       const server = await startServer(way, ["--allow-uid", "1234", name]);
-      const hello = Buffer.from(encodeFrame({ kind: "connect", major: 1, minor: 0, features: 0, maxPayload: 1 << 20, code: 0 })).toString("hex");
+      const hello = Buffer.from(
+        encodeFrame({
+          kind: "connect",
+          major: 1,
+          minor: 0,
+          features: 0,
+          maxPayload: 1 << 20,
+          code: 0,
+        }),
+      ).toString("hex");
       const connectAs = (uid: number) =>
-        runProcess(["python3", "-c", [
-          "import os, socket, sys",
-          "os.setgid(int(sys.argv[2])); os.setuid(int(sys.argv[2]))",
-          "s = socket.socket(socket.AF_UNIX); s.connect('\\0' + sys.argv[1][1:])",
-          `s.sendall(bytes.fromhex('${hello}'))`,
-          "data = b''",
-          "while len(data) < 21: data += s.recv(100)",
-          "print(int.from_bytes(data[17:21], 'little'))",
-        ].join("\n"), name, String(uid)]);
+        runProcess([
+          "python3",
+          "-c",
+          [
+            "import os, socket, sys",
+            "os.setgid(int(sys.argv[2])); os.setuid(int(sys.argv[2]))",
+            "s = socket.socket(socket.AF_UNIX); s.connect('\\0' + sys.argv[1][1:])",
+            `s.sendall(bytes.fromhex('${hello}'))`,
+            "data = b''",
+            "while len(data) < 21: data += s.recv(100)",
+            "print(int.from_bytes(data[17:21], 'little'))",
+          ].join("\n"),
+          name,
+          String(uid),
+        ]);
       const allowed = await connectAs(1234);
       assert.equal(allowed.stdout.trim(), "0", allowed.stderr);
       const refused = await connectAs(4321);
@@ -281,7 +378,9 @@ for (const way of waysToTest()) {
         peer.socket.write(bytes);
         if (pattern.source.includes("inside")) peer.socket.end();
         assert.equal(await peer.next(), null);
-        for (let i = 0; i < 100 && !pattern.test(server.log()); i++) await new Promise((r) => setTimeout(r, 20));
+        for (let i = 0; i < 100 && !pattern.test(server.log()); i++) {
+          await new Promise((r) => setTimeout(r, 20));
+        }
         const lines = server.log().split("\n").slice(before - 1).filter((l) => /closed:/.test(l));
         assert.equal(lines.length, 1, server.log());
         assert.match(lines[0]!, pattern);
@@ -289,7 +388,10 @@ for (const way of waysToTest()) {
       const peer = rawPeer(path);
       peer.send({ ...hello, major: 2 });
       const answer = await peer.next();
-      assert.ok(answer?.kind === "connect" && answer.code === 13, JSON.stringify(answer, (_k, v) => typeof v === "bigint" ? String(v) : v));
+      assert.ok(
+        answer?.kind === "connect" && answer.code === 13,
+        JSON.stringify(answer, (_k, v) => typeof v === "bigint" ? String(v) : v),
+      );
       assert.equal(await peer.next(), null);
       steady.stdin!.end("after\n");
       const out: string[] = [];
@@ -305,15 +407,30 @@ for (const way of waysToTest()) {
       const other = startCli(way, ["sock", "run", path]);
       other.stdin!.write("one\n");
       await waitForOutput(other, "one");
-      const victim = startProcess(["python3", "-c", [
-        "import socket, sys, time",
-        "s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])",
-        `s.sendall(bytes.fromhex('${Buffer.from(encodeFrame(hello)).toString("hex")}'))`,
-        "s.recv(100)",
-        `s.sendall(bytes.fromhex('${Buffer.from(encodeFrame({ kind: "msg", tag: 1, seq: 0, serviceId: serviceId("ipcat.echo"), data: new Uint8Array(100) }).subarray(0, 40)).toString("hex")}'))`,
-        "print('ready', flush=True)",
-        "time.sleep(60)",
-      ].join("\n"), path]);
+      const victim = startProcess([
+        "python3",
+        "-c",
+        [
+          "import socket, sys, time",
+          "s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])",
+          `s.sendall(bytes.fromhex('${Buffer.from(encodeFrame(hello)).toString("hex")}'))`,
+          "s.recv(100)",
+          `s.sendall(bytes.fromhex('${
+            Buffer.from(
+              encodeFrame({
+                kind: "msg",
+                tag: 1,
+                seq: 0,
+                serviceId: serviceId("ipcat.echo"),
+                data: new Uint8Array(100),
+              }).subarray(0, 40),
+            ).toString("hex")
+          }'))`,
+          "print('ready', flush=True)",
+          "time.sleep(60)",
+        ].join("\n"),
+        path,
+      ]);
       await waitForOutput(victim, "ready");
       const holder = startCli(way, ["sock", "run", path]);
       holder.stdin!.write("held\n");
@@ -323,9 +440,14 @@ for (const way of waysToTest()) {
       assert.match(refused.stderr, /maximum number of clients/);
       victim.kill("SIGKILL");
       await exited(victim);
-      for (let i = 0; i < 200 && !/context freed/.test(server.log()); i++) await new Promise((r) => setTimeout(r, 20));
+      for (let i = 0; i < 200 && !/context freed/.test(server.log()); i++) {
+        await new Promise((r) => setTimeout(r, 20));
+      }
       assert.match(server.log(), /client \d+: closed: stream ended inside a frame/);
-      assert.match(server.log(), /client (\d+): closed: stream ended inside a frame[^\n]*\n(.*\n)*ipcat: client \1: disconnected; context freed\n/);
+      assert.match(
+        server.log(),
+        /client (\d+): closed: stream ended inside a frame[^\n]*\n(.*\n)*ipcat: client \1: disconnected; context freed\n/,
+      );
       const freed = await runCli(way, ["sock", "call", path, "ipcat.echo", "room again"]);
       assert.deepEqual([freed.code, freed.stdout], [0, "room again"], freed.stderr);
       other.stdin!.end("two\n");
@@ -342,23 +464,53 @@ for (const way of waysToTest()) {
       const path = sockPath();
       const server = await startServer(way, [path, "--", "cat"]);
       const echo = serviceId("ipcat.echo");
-      const victim = startProcess(["python3", "-c", [
-        "import socket, sys, time",
-        "s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])",
-        `s.sendall(bytes.fromhex('${Buffer.from(encodeFrame(hello)).toString("hex")}'))`,
-        "s.recv(100)",
-        `s.sendall(bytes.fromhex('${Buffer.from(encodeFrame({ kind: "msg", tag: 1, seq: 0, serviceId: echo, data: new Uint8Array(8) })).toString("hex")}'))`,
-        `s.sendall(bytes.fromhex('${Buffer.from(encodeFrame({ kind: "msg", tag: 2, seq: 0, serviceId: echo, data: new Uint8Array(8) })).toString("hex")}'))`,
-        "got = b''",
-        "while got.count(b'IPCT') < 2: got += s.recv(4096)",
-        "print('ready', flush=True)",
-        "time.sleep(60)",
-      ].join("\n"), path]);
+      const victim = startProcess([
+        "python3",
+        "-c",
+        [
+          "import socket, sys, time",
+          "s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])",
+          `s.sendall(bytes.fromhex('${Buffer.from(encodeFrame(hello)).toString("hex")}'))`,
+          "s.recv(100)",
+          `s.sendall(bytes.fromhex('${
+            Buffer.from(
+              encodeFrame({
+                kind: "msg",
+                tag: 1,
+                seq: 0,
+                serviceId: echo,
+                data: new Uint8Array(8),
+              }),
+            ).toString("hex")
+          }'))`,
+          `s.sendall(bytes.fromhex('${
+            Buffer.from(
+              encodeFrame({
+                kind: "msg",
+                tag: 2,
+                seq: 0,
+                serviceId: echo,
+                data: new Uint8Array(8),
+              }),
+            ).toString("hex")
+          }'))`,
+          "got = b''",
+          "while got.count(b'IPCT') < 2: got += s.recv(4096)",
+          "print('ready', flush=True)",
+          "time.sleep(60)",
+        ].join("\n"),
+        path,
+      ]);
       await waitForOutput(victim, "ready");
       victim.kill("SIGKILL");
       await exited(victim);
-      for (let i = 0; i < 200 && !/context freed/.test(server.log()); i++) await new Promise((r) => setTimeout(r, 20));
-      assert.match(server.log(), /ipcat: client (\d+): connected \(protocol 1\.0, 1 client\)\n(.*\n)*ipcat: client \1: disconnected; context freed, 2 open channels completed as disconnected\n/);
+      for (let i = 0; i < 200 && !/context freed/.test(server.log()); i++) {
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      assert.match(
+        server.log(),
+        /ipcat: client (\d+): connected \(protocol 1\.0, 1 client\)\n(.*\n)*ipcat: client \1: disconnected; context freed, 2 open channels completed as disconnected\n/,
+      );
       const after = await runCli(way, ["sock", "call", path, "ipcat.echo", "still serving"]);
       assert.deepEqual([after.code, after.stdout], [0, "still serving"], after.stderr);
       await server.stop();
@@ -421,13 +573,23 @@ for (const way of waysToTest()) {
         last = peer.socket.writableLength;
         await new Promise((r) => setTimeout(r, 500));
       }
-      assert.ok(peer.socket.writableLength > total / 2, `the server kept reading: ${peer.socket.writableLength} bytes unsent`);
+      assert.ok(
+        peer.socket.writableLength > total / 2,
+        `the server kept reading: ${peer.socket.writableLength} bytes unsent`,
+      );
       const grownMiB = (vmKiB(server.child.pid!, "VmRSS") - base) / 1024;
-      assert.ok(grownMiB < 48, `server RSS grew by ${grownMiB.toFixed(0)} MiB while the reader was stalled`);
+      assert.ok(
+        grownMiB < 48,
+        `server RSS grew by ${grownMiB.toFixed(0)} MiB while the reader was stalled`,
+      );
       peer.socket.resume();
       for (let i = 0; i < count; i++) {
         const f = await peer.next();
-        assert.ok(f?.kind === "msg" && f.seq === i && f.data.byteLength === size && f.data[0] === (i & 255) && f.data[size - 1] === (i & 255), `message ${i}`);
+        assert.ok(
+          f?.kind === "msg" && f.seq === i && f.data.byteLength === size &&
+            f.data[0] === (i & 255) && f.data[size - 1] === (i & 255),
+          `message ${i}`,
+        );
       }
       peer.socket.destroy();
       await server.stop();

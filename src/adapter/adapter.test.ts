@@ -97,10 +97,17 @@ describe(`${runtime.name} adapter: unix sockets`, () => {
       assert.equal(server.peerCredentials, undefined);
       assert.equal(server.handOff, undefined);
     } else {
-      assert.deepEqual(server.peerCredentials!(), { pid: process.pid, uid: process.getuid!(), gid: process.getgid!() });
+      assert.deepEqual(server.peerCredentials!(), {
+        pid: process.pid,
+        uid: process.getuid!(),
+        gid: process.getgid!(),
+      });
       const fd = server.handOff!();
       assert.ok(fd !== null && fd > 2);
-      const child = runtime.spawn(["sh", "-c", "read line; echo \"child got $line\""], { stdin: { fd }, stdout: { fd } });
+      const child = runtime.spawn(["sh", "-c", 'read line; echo "child got $line"'], {
+        stdin: { fd },
+        stdout: { fd },
+      });
       client.write(new TextEncoder().encode("hello\n"));
       await client.closeWrite();
       assert.deepEqual(await child.exited, { code: 0, signal: null });
@@ -113,10 +120,13 @@ describe(`${runtime.name} adapter: unix sockets`, () => {
   });
 
   it("rejects a connect to a missing path with ENOENT", async () => {
-    await assert.rejects(runtime.connect({ unix: join(dir, "missing.sock") }), (e: { code?: string }) => {
-      assert.equal(e.code, "ENOENT");
-      return true;
-    });
+    await assert.rejects(
+      runtime.connect({ unix: join(dir, "missing.sock") }),
+      (e: { code?: string }) => {
+        assert.equal(e.code, "ENOENT");
+        return true;
+      },
+    );
   });
 });
 
@@ -133,11 +143,17 @@ describe(`${runtime.name} adapter: HTTP over a unix socket`, () => {
         request += new TextDecoder().decode(c);
       }
       const body = '{"ok":true}';
-      conn.write(new TextEncoder().encode(`HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`));
+      conn.write(
+        new TextEncoder().encode(
+          `HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`,
+        ),
+      );
       await conn.closeWrite();
     })();
     const fetchUnix = runtime.httpClient({ unix: path });
-    const response = await fetchUnix("http://docker/v1.43/_ping?x=1", { headers: { "X-Test": "1" } });
+    const response = await fetchUnix("http://docker/v1.43/_ping?x=1", {
+      headers: { "X-Test": "1" },
+    });
     assert.equal(response.status, 200);
     assert.deepEqual(await response.json(), { ok: true });
     await served;
@@ -165,10 +181,18 @@ describe(`${runtime.name} adapter: FFI to libc`, () => {
 
 describe(`${runtime.name} adapter: child processes and signals`, () => {
   it("pipes stdin, stdout and stderr and reports the exit code", async () => {
-    const child = runtime.spawn(["sh", "-c", "cat; echo oops >&2; exit 3"], { stdin: "pipe", stdout: "pipe", stderr: "pipe" });
+    const child = runtime.spawn(["sh", "-c", "cat; echo oops >&2; exit 3"], {
+      stdin: "pipe",
+      stdout: "pipe",
+      stderr: "pipe",
+    });
     await child.stdin!.write(new TextEncoder().encode("piped bytes"));
     await child.stdin!.close();
-    const [out, err, status] = await Promise.all([readAll(child.stdout!), readAll(child.stderr!), child.exited]);
+    const [out, err, status] = await Promise.all([
+      readAll(child.stdout!),
+      readAll(child.stderr!),
+      child.exited,
+    ]);
     assert.equal(new TextDecoder().decode(out), "piped bytes");
     assert.equal(new TextDecoder().decode(err), "oops\n");
     assert.deepEqual(status, { code: 3, signal: null });
@@ -181,7 +205,10 @@ describe(`${runtime.name} adapter: child processes and signals`, () => {
   });
 
   it("passes only the given environment", async () => {
-    const child = runtime.spawn(["sh", "-c", "echo \"$IPCAT_X:${HOME:-nohome}\""], { env: { IPCAT_X: "42", PATH: process.env.PATH ?? "/usr/bin:/bin" }, stdout: "pipe" });
+    const child = runtime.spawn(["sh", "-c", 'echo "$IPCAT_X:${HOME:-nohome}"'], {
+      env: { IPCAT_X: "42", PATH: process.env.PATH ?? "/usr/bin:/bin" },
+      stdout: "pipe",
+    });
     assert.equal(new TextDecoder().decode(await readAll(child.stdout!)), "42:nohome\n");
     await child.exited;
   });

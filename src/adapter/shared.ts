@@ -112,7 +112,11 @@ export class ChunkQueue {
 }
 
 /** Resolvers of a promise made outside its executor (`Promise.withResolvers` where available). */
-export function deferred<T>(): { promise: Promise<T>; resolve: (v: T) => void; reject: (e: unknown) => void } {
+export function deferred<T>(): {
+  promise: Promise<T>;
+  resolve: (v: T) => void;
+  reject: (e: unknown) => void;
+} {
   let resolve!: (v: T) => void;
   let reject!: (e: unknown) => void;
   const promise = new Promise<T>((res, rej) => {
@@ -123,7 +127,9 @@ export function deferred<T>(): { promise: Promise<T>; resolve: (v: T) => void; r
 }
 
 /** Wraps a web `ReadableStream` of bytes as a pull reader. */
-export function streamReader(stream: ReadableStream<Uint8Array>): { read(): Promise<Uint8Array | null>; cancel(): void } {
+export function streamReader(
+  stream: ReadableStream<Uint8Array>,
+): { read(): Promise<Uint8Array | null>; cancel(): void } {
   const reader = stream.getReader();
   return {
     async read() {

@@ -125,7 +125,15 @@ export interface Child {
 }
 
 /** The signals ipcat listens for or sends. */
-export type SignalName = "SIGINT" | "SIGTERM" | "SIGHUP" | "SIGWINCH" | "SIGKILL" | "SIGQUIT" | "SIGUSR1" | "SIGUSR2";
+export type SignalName =
+  | "SIGINT"
+  | "SIGTERM"
+  | "SIGHUP"
+  | "SIGWINCH"
+  | "SIGKILL"
+  | "SIGQUIT"
+  | "SIGUSR1"
+  | "SIGUSR2";
 
 /**
  * The C types an FFI symbol may take or return. `buffer` is a `Uint8Array` passed by

@@ -13,7 +13,13 @@ const run = defineCommand({
   options: {
     interactive: { type: "boolean", short: "i", description: "Keep stdin open" },
     tty: { type: "boolean", short: "t", description: "Allocate a TTY" },
-    env: { type: "string", short: "e", multiple: true, value: "K=V", description: "Set a variable" },
+    env: {
+      type: "string",
+      short: "e",
+      multiple: true,
+      value: "K=V",
+      description: "Set a variable",
+    },
     count: { type: "string", value: "N", description: "How many" },
     "sig-proxy": { type: "boolean", description: "Forward signals" },
   },
@@ -21,7 +27,9 @@ const run = defineCommand({
     interactive: v.optional(v.boolean(), false),
     tty: v.optional(v.boolean(), false),
     env: v.optional(v.array(v.string()), []),
-    count: v.optional(v.pipe(v.string(), v.regex(/^\d+$/, "expected a whole number"), v.transform(Number))),
+    count: v.optional(
+      v.pipe(v.string(), v.regex(/^\d+$/, "expected a whole number"), v.transform(Number)),
+    ),
     "sig-proxy": v.optional(v.boolean(), true),
   }),
   positionals: { min: 1 },
@@ -32,23 +40,38 @@ const run = defineCommand({
 
 describe("parseCommandLine", () => {
   it("parses grouped shorts, repeated values and docker-style pass-through", () => {
-    const r = parseCommandLine(run, ["-it", "-e", "A=1", "--env=B=2", "img", "sh", "-c", "ls -l"], "ipcat x run");
-    assert.deepEqual(r.options, { interactive: true, tty: true, env: ["A=1", "B=2"], "sig-proxy": true });
+    const r = parseCommandLine(
+      run,
+      ["-it", "-e", "A=1", "--env=B=2", "img", "sh", "-c", "ls -l"],
+      "ipcat x run",
+    );
+    assert.deepEqual(r.options, {
+      interactive: true,
+      tty: true,
+      env: ["A=1", "B=2"],
+      "sig-proxy": true,
+    });
     assert.deepEqual(r.args, ["img", "sh", "-c", "ls -l"]);
     assert.deepEqual(r.rest, ["sh", "-c", "ls -l"]);
   });
 
   it("accepts --flag=false as the docker CLI does", () => {
-    assert.equal(parseCommandLine(run, ["--sig-proxy=false", "img"], "p").options["sig-proxy"], false);
+    assert.equal(
+      parseCommandLine(run, ["--sig-proxy=false", "img"], "p").options["sig-proxy"],
+      false,
+    );
   });
 
   it("suggests the closest option for a typo", () => {
-    assert.throws(() => parseCommandLine(run, ["--interactiv", "img"], "ipcat x run"), (e: IpcatError) => {
-      assert.equal(e.code, "usage");
-      assert.equal(e.message, "unknown option --interactiv for 'ipcat x run'");
-      assert.equal(e.hint, "did you mean '--interactive'?");
-      return true;
-    });
+    assert.throws(
+      () => parseCommandLine(run, ["--interactiv", "img"], "ipcat x run"),
+      (e: IpcatError) => {
+        assert.equal(e.code, "usage");
+        assert.equal(e.message, "unknown option --interactiv for 'ipcat x run'");
+        assert.equal(e.hint, "did you mean '--interactive'?");
+        return true;
+      },
+    );
   });
 
   it("names the option and the bad value when the schema refuses it", () => {
@@ -60,7 +83,10 @@ describe("parseCommandLine", () => {
   });
 
   it("refuses a missing value and missing positionals", () => {
-    assert.throws(() => parseCommandLine(run, ["--count"], "p"), /option --count needs a value \(N\)/);
+    assert.throws(
+      () => parseCommandLine(run, ["--count"], "p"),
+      /option --count needs a value \(N\)/,
+    );
     // After IMAGE everything belongs to the container's command, as with the docker CLI.
     assert.deepEqual(parseCommandLine(run, ["img", "--count"], "p").rest, ["--count"]);
     assert.throws(() => parseCommandLine(run, [], "p"), /'p' needs IMAGE/);

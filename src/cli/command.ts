@@ -104,7 +104,11 @@ const HELP: OptionSpec = { type: "boolean", short: "h", description: "Show this 
  * Splits argv where pass-through begins: after `count` positionals, or at `--`.
  * Returns the part to parse and the verbatim rest.
  */
-function splitPassThrough(argv: readonly string[], options: OptionSpecs, count: number | undefined): [string[], string[]] {
+function splitPassThrough(
+  argv: readonly string[],
+  options: OptionSpecs,
+  count: number | undefined,
+): [string[], string[]] {
   const takesValue = new Set<string>();
   for (const [name, spec] of Object.entries(options)) {
     if (spec.type === "string") {
@@ -118,7 +122,10 @@ function splitPassThrough(argv: readonly string[], options: OptionSpecs, count: 
     if (arg === "--") return [argv.slice(0, i), argv.slice(i + 1)];
     if (arg.startsWith("-") && arg !== "-") {
       if (takesValue.has(arg)) i++;
-      else if (/^-[^-]/.test(arg) && arg.length > 2 && takesValue.has(`-${arg.at(-1)}`) && !arg.includes("=")) i++;
+      else if (
+        /^-[^-]/.test(arg) && arg.length > 2 && takesValue.has(`-${arg.at(-1)}`) &&
+        !arg.includes("=")
+      ) i++;
       continue;
     }
     seen++;
@@ -137,14 +144,31 @@ export function wantsHelp(command: Command, argv: readonly string[]): boolean {
  * Parses `argv` for `command` into validated options and positionals, or throws a
  * `usage` {@link IpcatError} that names the problem and the fix.
  */
-export function parseCommandLine<O>(command: Command<O>, argv: readonly string[], prefix: string): CommandInput<O> {
+export function parseCommandLine<O>(
+  command: Command<O>,
+  argv: readonly string[],
+  prefix: string,
+): CommandInput<O> {
   const [head, rest] = splitPassThrough(argv, command.options, command.passThroughAfter);
   const specs: OptionSpecs = { help: HELP, ...command.options };
-  const parseOptions: Record<string, { type: "string" | "boolean"; short?: string; multiple?: boolean }> = {};
+  const parseOptions: Record<
+    string,
+    { type: "string" | "boolean"; short?: string; multiple?: boolean }
+  > = {};
   for (const [name, spec] of Object.entries(specs)) {
-    parseOptions[name] = { type: spec.type, ...(spec.short ? { short: spec.short } : {}), ...(spec.multiple ? { multiple: true } : {}) };
+    parseOptions[name] = {
+      type: spec.type,
+      ...(spec.short ? { short: spec.short } : {}),
+      ...(spec.multiple ? { multiple: true } : {}),
+    };
   }
-  const { tokens } = parseArgs({ args: head, options: parseOptions, strict: false, allowPositionals: true, tokens: true });
+  const { tokens } = parseArgs({
+    args: head,
+    options: parseOptions,
+    strict: false,
+    allowPositionals: true,
+    tokens: true,
+  });
   const longNames = Object.keys(specs).map((n) => `--${n}`);
   const values: RawValues = {};
   const positionals: string[] = [];
@@ -165,10 +189,18 @@ export function parseCommandLine<O>(command: Command<O>, argv: readonly string[]
       if (token.value === undefined) value = true;
       else if (/^(true|1|yes)$/i.test(token.value)) value = true;
       else if (/^(false|0|no)$/i.test(token.value)) value = false;
-      else throw new IpcatError("usage", `option ${token.rawName} takes true or false, not '${token.value}'`, { hint: `see '${prefix} --help'` });
+      else {throw new IpcatError(
+          "usage",
+          `option ${token.rawName} takes true or false, not '${token.value}'`,
+          { hint: `see '${prefix} --help'` },
+        );}
     } else {
       if (token.value === undefined) {
-        throw new IpcatError("usage", `option ${token.rawName} needs a value${spec.value ? ` (${spec.value})` : ""}`, { hint: `see '${prefix} --help'` });
+        throw new IpcatError(
+          "usage",
+          `option ${token.rawName} needs a value${spec.value ? ` (${spec.value})` : ""}`,
+          { hint: `see '${prefix} --help'` },
+        );
       }
       value = token.value;
     }
@@ -184,12 +216,20 @@ export function parseCommandLine<O>(command: Command<O>, argv: readonly string[]
   const allPositionals = [...positionals, ...rest];
   const { min, max } = command.positionals;
   if (allPositionals.length < min) {
-    throw new IpcatError("usage", `'${prefix}' needs ${command.usage.trim() || "more arguments"}`, { hint: `see '${prefix} --help'` });
+    throw new IpcatError("usage", `'${prefix}' needs ${command.usage.trim() || "more arguments"}`, {
+      hint: `see '${prefix} --help'`,
+    });
   }
   if (max !== undefined && allPositionals.length > max) {
-    throw new IpcatError("usage", `'${prefix}' takes at most ${max} argument${max === 1 ? "" : "s"}, got '${allPositionals.slice(max).join(" ")}' too`, {
-      hint: `quote arguments that contain spaces; see '${prefix} --help'`,
-    });
+    throw new IpcatError(
+      "usage",
+      `'${prefix}' takes at most ${max} argument${max === 1 ? "" : "s"}, got '${
+        allPositionals.slice(max).join(" ")
+      }' too`,
+      {
+        hint: `quote arguments that contain spaces; see '${prefix} --help'`,
+      },
+    );
   }
   const result = v.safeParse(command.schema, values);
   if (!result.success) {
@@ -198,19 +238,27 @@ export function parseCommandLine<O>(command: Command<O>, argv: readonly string[]
     const spec = specs[key];
     const shown = key ? `--${key}${spec?.value ? ` ${spec.value}` : ""}` : "options";
     const received = key && values[key] !== undefined ? `: '${values[key]}'` : "";
-    throw new IpcatError("usage", `invalid ${shown}${received} (${issue.message})`, { hint: `see '${prefix} --help'` });
+    throw new IpcatError("usage", `invalid ${shown}${received} (${issue.message})`, {
+      hint: `see '${prefix} --help'`,
+    });
   }
   return { options: result.output, args: allPositionals, rest };
 }
 
 /** The help text of one command. */
 export function commandHelp(command: Command, prefix: string): string {
-  const usage = [prefix, command.usage.trim(), Object.keys(command.options).length ? "[OPTIONS]" : ""].filter(Boolean).join(" ");
+  const usage = [
+    prefix,
+    command.usage.trim(),
+    Object.keys(command.options).length ? "[OPTIONS]" : "",
+  ].filter(Boolean).join(" ");
   const lines = [`Usage: ${usage}`, "", command.summary];
   if (command.description) lines.push("", command.description.trim());
   const specs: OptionSpecs = { ...command.options, help: HELP };
   const rows = Object.entries(specs).map(([name, spec]) => {
-    const flag = `${spec.short ? `-${spec.short}, ` : "    "}--${name}${spec.value ? ` ${spec.value}` : ""}`;
+    const flag = `${spec.short ? `-${spec.short}, ` : "    "}--${name}${
+      spec.value ? ` ${spec.value}` : ""
+    }`;
     return [flag, spec.description + (spec.multiple ? " (repeatable)" : "")] as const;
   });
   const width = Math.max(...rows.map(([f]) => f.length));
@@ -225,7 +273,15 @@ export function commandHelp(command: Command, prefix: string): string {
 /** The help text of a family: its commands, one line each. */
 export function familyHelp(family: Family): string {
   const width = Math.max(0, ...family.commands.map((c) => c.name.length));
-  const lines = [`Usage: ipcat ${family.name} COMMAND [OPTIONS]`, "", family.summary, "", family.description.trim(), "", "Commands:"];
+  const lines = [
+    `Usage: ipcat ${family.name} COMMAND [OPTIONS]`,
+    "",
+    family.summary,
+    "",
+    family.description.trim(),
+    "",
+    "Commands:",
+  ];
   if (family.commands.length === 0) lines.push("  (none yet)");
   for (const c of family.commands) lines.push(`  ${c.name.padEnd(width)}  ${c.summary}`);
   lines.push("", `Run 'ipcat ${family.name} COMMAND --help' for a command's options and examples.`);

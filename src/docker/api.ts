@@ -9,7 +9,13 @@ import * as v from "valibot";
 import { type Conn, type HttpFetch, runtime } from "../adapter/mod.ts";
 import { IpcatError } from "../errors.ts";
 import { concatBytes } from "../framing/bytes.ts";
-import { bodyFraming, decodeChunked, encodeHttpRequest, HttpHeadError, HttpHeadParser } from "../framing/http.ts";
+import {
+  bodyFraming,
+  decodeChunked,
+  encodeHttpRequest,
+  HttpHeadError,
+  HttpHeadParser,
+} from "../framing/http.ts";
 import { systemCode } from "../transport/dial.ts";
 import type { DockerEndpoint } from "./host.ts";
 import { ErrorBody, PingHeaders } from "./schemas.ts";
@@ -78,7 +84,11 @@ export class DockerApi {
     this.#fetch = runtime.httpClient(endpoint.target);
     if (options.apiVersion !== undefined) {
       if (!/^\d+\.\d+$/.test(options.apiVersion)) {
-        throw new IpcatError("docker", `API version '${options.apiVersion}' is not of the form 1.41`, { hint: "unset DOCKER_API_VERSION or set it like 1.41" });
+        throw new IpcatError(
+          "docker",
+          `API version '${options.apiVersion}' is not of the form 1.41`,
+          { hint: "unset DOCKER_API_VERSION or set it like 1.41" },
+        );
       }
       this.#pinned = options.apiVersion;
     }
@@ -91,11 +101,19 @@ export class DockerApi {
     await res.arrayBuffer();
     const headers = v.safeParse(PingHeaders, Object.fromEntries(res.headers));
     if (!headers.success) {
-      throw new IpcatError("docker", `${this.endpoint.display} answered /_ping without a valid Api-Version header`, {
-        hint: "is DOCKER_HOST really a Docker daemon?",
-      });
+      throw new IpcatError(
+        "docker",
+        `${this.endpoint.display} answered /_ping without a valid Api-Version header`,
+        {
+          hint: "is DOCKER_HOST really a Docker daemon?",
+        },
+      );
     }
-    return { apiVersion: headers.output["api-version"], osType: headers.output.ostype, server: headers.output.server };
+    return {
+      apiVersion: headers.output["api-version"],
+      osType: headers.output.ostype,
+      server: headers.output.server,
+    };
   }
 
   /** The API version used for every call: pinned, or min(ours, the daemon's). */
@@ -104,9 +122,13 @@ export class DockerApi {
       if (this.#pinned) return this.#pinned;
       const { apiVersion } = await this.ping();
       if (compareApiVersions(apiVersion, CLIENT_MIN_API) < 0) {
-        throw new IpcatError("docker", `API version mismatch: the daemon at ${this.endpoint.display} speaks API ${apiVersion}, ipcat needs ${CLIENT_MIN_API} or newer`, {
-          hint: "upgrade the Docker engine",
-        });
+        throw new IpcatError(
+          "docker",
+          `API version mismatch: the daemon at ${this.endpoint.display} speaks API ${apiVersion}, ipcat needs ${CLIENT_MIN_API} or newer`,
+          {
+            hint: "upgrade the Docker engine",
+          },
+        );
       }
       return compareApiVersions(apiVersion, CLIENT_MAX_API) < 0 ? apiVersion : CLIENT_MAX_API;
     })();
@@ -115,14 +137,21 @@ export class DockerApi {
 
   /** A versioned REST call; throws an {@link IpcatError} unless the status is 2xx or accepted. */
   async request(method: string, path: string, options: RequestOptions = {}): Promise<Response> {
-    const url = `${this.endpoint.baseUrl}/v${await this.version()}${path}${queryString(options.query)}`;
+    const url = `${this.endpoint.baseUrl}/v${await this.version()}${path}${
+      queryString(options.query)
+    }`;
     const res = await this.#send(method, url, options);
     if (res.ok || options.accept?.includes(res.status)) return res;
     throw await this.#errorFrom(res, options);
   }
 
   /** A REST call whose JSON answer is validated by `schema`. */
-  async requestJson<S extends v.GenericSchema>(schema: S, method: string, path: string, options: RequestOptions = {}): Promise<v.InferOutput<S>> {
+  async requestJson<S extends v.GenericSchema>(
+    schema: S,
+    method: string,
+    path: string,
+    options: RequestOptions = {},
+  ): Promise<v.InferOutput<S>> {
     const res = await this.request(method, path, options);
     return this.parse(schema, await this.#text(res), `${method} ${path}`);
   }
@@ -133,15 +162,22 @@ export class DockerApi {
     try {
       data = JSON.parse(text);
     } catch {
-      throw new IpcatError("protocol", `the daemon's answer to ${what} is not JSON: ${JSON.stringify(text.slice(0, 80))}`);
+      throw new IpcatError(
+        "protocol",
+        `the daemon's answer to ${what} is not JSON: ${JSON.stringify(text.slice(0, 80))}`,
+      );
     }
     const result = v.safeParse(schema, data);
     if (!result.success) {
       const issue = result.issues[0];
       const path = issue.path?.map((p) => String(p.key)).join(".") ?? "";
-      throw new IpcatError("protocol", `unexpected answer to ${what}: ${path ? `${path}: ` : ""}${issue.message}`, {
-        hint: "the daemon may speak a newer API; set DOCKER_API_VERSION to pin one",
-      });
+      throw new IpcatError(
+        "protocol",
+        `unexpected answer to ${what}: ${path ? `${path}: ` : ""}${issue.message}`,
+        {
+          hint: "the daemon may speak a newer API; set DOCKER_API_VERSION to pin one",
+        },
+      );
     }
     return result.output;
   }
@@ -151,7 +187,10 @@ export class DockerApi {
    * `101` (or `200` raw-stream) answer. Any other answer becomes an {@link IpcatError}:
    * attach answers errors in plain text, other endpoints in JSON; both are read.
    */
-  async hijack(path: string, options: { json?: unknown; subject?: string } = {}): Promise<Hijacked> {
+  async hijack(
+    path: string,
+    options: { json?: unknown; subject?: string } = {},
+  ): Promise<Hijacked> {
     const version = await this.version();
     let conn: Conn;
     try {
@@ -159,7 +198,12 @@ export class DockerApi {
     } catch (error) {
       throw await this.connectionError(error);
     }
-    const headers: Record<string, string> = { Host: this.endpoint.hostHeader, "User-Agent": "ipcat", Connection: "Upgrade", Upgrade: "tcp" };
+    const headers: Record<string, string> = {
+      Host: this.endpoint.hostHeader,
+      "User-Agent": "ipcat",
+      Connection: "Upgrade",
+      Upgrade: "tcp",
+    };
     let body: Uint8Array | undefined;
     if (options.json !== undefined) {
       headers["Content-Type"] = "application/json";
@@ -184,9 +228,13 @@ export class DockerApi {
         done = parser.push(chunk);
       } catch (error) {
         conn.close();
-        throw new IpcatError("protocol", `${this.endpoint.display} did not answer in HTTP: ${(error as HttpHeadError).message}`, {
-          hint: "is DOCKER_HOST really a Docker daemon?",
-        });
+        throw new IpcatError(
+          "protocol",
+          `${this.endpoint.display} did not answer in HTTP: ${(error as HttpHeadError).message}`,
+          {
+            hint: "is DOCKER_HOST really a Docker daemon?",
+          },
+        );
       }
       if (!done) continue;
       const { head, rest } = done;
@@ -195,7 +243,11 @@ export class DockerApi {
       const parts = [rest];
       let total = rest.byteLength;
       const complete = () =>
-        framing.kind === "length" ? total >= framing.length : framing.kind === "chunked" ? decodeChunked(concatBytes(parts)) !== null : false;
+        framing.kind === "length"
+          ? total >= framing.length
+          : framing.kind === "chunked"
+          ? decodeChunked(concatBytes(parts)) !== null
+          : false;
       while (!complete() && total < 1 << 20) {
         const more = await conn.read().catch(() => null);
         if (more === null) break;
@@ -212,11 +264,17 @@ export class DockerApi {
 
   /** The error for a connection the daemon closed or reset in the middle of an exchange. */
   droppedError(cause?: unknown, when = "midway"): IpcatError {
-    const detail = cause === undefined ? "" : `: ${systemCode(cause) ?? (cause as Error)?.message ?? cause}`;
-    return new IpcatError("docker", `the Docker daemon at ${this.endpoint.display} dropped the connection ${when}${detail}`, {
-      hint: "the daemon may have stopped or restarted; check it and try again",
-      cause,
-    });
+    const detail = cause === undefined
+      ? ""
+      : `: ${systemCode(cause) ?? (cause as Error)?.message ?? cause}`;
+    return new IpcatError(
+      "docker",
+      `the Docker daemon at ${this.endpoint.display} dropped the connection ${when}${detail}`,
+      {
+        hint: "the daemon may have stopped or restarted; check it and try again",
+        cause,
+      },
+    );
   }
 
   /**
@@ -239,15 +297,23 @@ export class DockerApi {
     const path = "unix" in this.endpoint.target ? this.endpoint.target.unix : where;
     switch (code) {
       case "ENOENT":
-        return new IpcatError("docker", `cannot connect to the Docker daemon at ${where}: the socket ${path} does not exist`, {
-          hint: "is the docker daemon running? set DOCKER_HOST to its socket",
-          cause: error,
-        });
+        return new IpcatError(
+          "docker",
+          `cannot connect to the Docker daemon at ${where}: the socket ${path} does not exist`,
+          {
+            hint: "is the docker daemon running? set DOCKER_HOST to its socket",
+            cause: error,
+          },
+        );
       case "ECONNREFUSED":
-        return new IpcatError("docker", `cannot connect to the Docker daemon at ${where}: nothing is listening there (connection refused)`, {
-          hint: "the daemon is not running, or died and left its socket behind; start it",
-          cause: error,
-        });
+        return new IpcatError(
+          "docker",
+          `cannot connect to the Docker daemon at ${where}: nothing is listening there (connection refused)`,
+          {
+            hint: "the daemon is not running, or died and left its socket behind; start it",
+            cause: error,
+          },
+        );
       case "EACCES":
       case "EPERM":
         return new IpcatError("docker", `permission denied on the Docker daemon socket ${path}`, {
@@ -255,10 +321,14 @@ export class DockerApi {
           cause: error,
         });
       default:
-        return new IpcatError("docker", `cannot connect to the Docker daemon at ${where}: ${(error as Error)?.message ?? error}`, {
-          hint: "check DOCKER_HOST and that the daemon is reachable",
-          cause: error,
-        });
+        return new IpcatError(
+          "docker",
+          `cannot connect to the Docker daemon at ${where}: ${(error as Error)?.message ?? error}`,
+          {
+            hint: "check DOCKER_HOST and that the daemon is reachable",
+            cause: error,
+          },
+        );
     }
   }
 
@@ -267,17 +337,33 @@ export class DockerApi {
     const text = message.trim() || `HTTP ${status}${subject ? ` for ${subject}` : ""}`;
     if (/client version .* is too (new|old)/i.test(text)) {
       return new IpcatError("docker", `API version mismatch: ${text}`, {
-        hint: this.#pinned ? "unset DOCKER_API_VERSION or pin a version the daemon supports" : "upgrade ipcat or the Docker engine",
+        hint: this.#pinned
+          ? "unset DOCKER_API_VERSION or pin a version the daemon supports"
+          : "upgrade ipcat or the Docker engine",
       });
     }
-    if (status === 404 && /no such container/i.test(text)) return new IpcatError("docker", text, { hint: "list containers with 'ipcat docker ps -a'" });
-    if (status === 404 && /no such image|not found|pull access denied/i.test(text)) {
-      return new IpcatError("docker", text, { hint: "no registry is used: build the image with 'ipcat docker import'" });
+    if (status === 404 && /no such container/i.test(text)) {
+      return new IpcatError("docker", text, { hint: "list containers with 'ipcat docker ps -a'" });
     }
-    if (/is not running/i.test(text)) return new IpcatError("docker", text, { hint: "start it first with 'ipcat docker start'" });
-    if (/is paused/i.test(text)) return new IpcatError("docker", text, { hint: "unpause it first with 'docker unpause'" });
-    if (/is restarting/i.test(text)) return new IpcatError("docker", text, { hint: "wait until it is running" });
-    if (status === 409) return new IpcatError("docker", text, { hint: "see the container's state with 'ipcat docker ps -a'" });
+    if (status === 404 && /no such image|not found|pull access denied/i.test(text)) {
+      return new IpcatError("docker", text, {
+        hint: "no registry is used: build the image with 'ipcat docker import'",
+      });
+    }
+    if (/is not running/i.test(text)) {
+      return new IpcatError("docker", text, { hint: "start it first with 'ipcat docker start'" });
+    }
+    if (/is paused/i.test(text)) {
+      return new IpcatError("docker", text, { hint: "unpause it first with 'docker unpause'" });
+    }
+    if (/is restarting/i.test(text)) {
+      return new IpcatError("docker", text, { hint: "wait until it is running" });
+    }
+    if (status === 409) {
+      return new IpcatError("docker", text, {
+        hint: "see the container's state with 'ipcat docker ps -a'",
+      });
+    }
     return new IpcatError("docker", `Error response from daemon: ${text}`);
   }
 
@@ -292,7 +378,15 @@ export class DockerApi {
       body = options.body as unknown as RequestInit["body"];
     }
     try {
-      return await this.#fetch(url, { method, headers, body, ...(body instanceof ReadableStream ? { duplex: "half" } : {}) } as RequestInit);
+      return await this.#fetch(
+        url,
+        {
+          method,
+          headers,
+          body,
+          ...(body instanceof ReadableStream ? { duplex: "half" } : {}),
+        } as RequestInit,
+      );
     } catch (error) {
       throw await this.connectionError(error);
     }

@@ -24,7 +24,13 @@ export interface ConsoleOptions {
   beforeOutput?: () => Promise<void>;
 }
 
-const PROXIED_SIGNALS: readonly SignalName[] = ["SIGINT", "SIGTERM", "SIGHUP", "SIGUSR1", "SIGUSR2"];
+const PROXIED_SIGNALS: readonly SignalName[] = [
+  "SIGINT",
+  "SIGTERM",
+  "SIGHUP",
+  "SIGUSR1",
+  "SIGUSR2",
+];
 const SIGNAL_EXIT: Partial<Record<SignalName, number>> = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
 
 /**
@@ -59,7 +65,11 @@ export function checkTty(attachStdin: boolean, tty: boolean): void {
  * await runConsole(docker, session, { stdin: true, detachKeys: new Uint8Array([16, 17]), sigProxyTo: null, resize: { id: "web", kind: "containers" } });
  * ```
  */
-export async function runConsole(docker: Docker, session: HijackedSession, options: ConsoleOptions): Promise<"ended" | "detached"> {
+export async function runConsole(
+  docker: Docker,
+  session: HijackedSession,
+  options: ConsoleOptions,
+): Promise<"ended" | "detached"> {
   const cleanups: Array<() => void> = [];
   const raw = session.tty && options.stdin && runtime.isTerminal(0);
   try {
@@ -78,7 +88,9 @@ export async function runConsole(docker: Docker, session: HijackedSession, optio
       }
     } else if (options.sigProxyTo) {
       const id = options.sigProxyTo;
-      for (const signal of PROXIED_SIGNALS) cleanups.push(runtime.onSignal(signal, () => void docker.kill(id, signal).catch(() => {})));
+      for (const signal of PROXIED_SIGNALS) {
+        cleanups.push(runtime.onSignal(signal, () => void docker.kill(id, signal).catch(() => {})));
+      }
     }
     const resize = options.resize;
     const size = runtime.terminalSize();
@@ -90,18 +102,24 @@ export async function runConsole(docker: Docker, session: HijackedSession, optio
 
     let detached = false;
     if (options.stdin) {
-      session.copyInput(runtime.stdin, session.tty ? options.detachKeys : new Uint8Array(0)).then((end) => {
-        if (end === "detached") {
-          detached = true;
-          session.close();
-        }
-      }, () => {
-        // The daemon stopped reading stdin (the process exited): output still ends on its own.
-      });
+      session.copyInput(runtime.stdin, session.tty ? options.detachKeys : new Uint8Array(0)).then(
+        (end) => {
+          if (end === "detached") {
+            detached = true;
+            session.close();
+          }
+        },
+        () => {
+          // The daemon stopped reading stdin (the process exited): output still ends on its own.
+        },
+      );
     }
     await options.beforeOutput?.();
     if (session.tty && resize && size) void initialResize(docker, resize, size);
-    await session.copyOutput({ stdout: (d) => runtime.stdout.write(d), stderr: (d) => runtime.stderr.write(d) });
+    await session.copyOutput({
+      stdout: (d) => runtime.stdout.write(d),
+      stderr: (d) => runtime.stderr.write(d),
+    });
     session.close();
     return detached ? "detached" : "ended";
   } finally {
@@ -114,7 +132,11 @@ export async function runConsole(docker: Docker, session: HijackedSession, optio
  * Sizes the remote TTY right after start, retrying a few times as the docker CLI does:
  * an exec process may not exist yet when its stream is already up.
  */
-async function initialResize(docker: Docker, target: NonNullable<ConsoleOptions["resize"]>, size: { rows: number; cols: number }): Promise<void> {
+async function initialResize(
+  docker: Docker,
+  target: NonNullable<ConsoleOptions["resize"]>,
+  size: { rows: number; cols: number },
+): Promise<void> {
   for (let attempt = 1; attempt <= 5; attempt++) {
     try {
       await docker.resize(target.id, size, target.kind);

@@ -104,11 +104,18 @@ export function humanDuration(seconds: number): string {
  * console.assert(row.ID === "0123456789ab" && row.Names === "web" && row.RunningFor === "5 seconds ago");
  * ```
  */
-export function psRow(c: ContainerSummary, nowSeconds: number, noTrunc: boolean): Record<string, string> {
+export function psRow(
+  c: ContainerSummary,
+  nowSeconds: number,
+  noTrunc: boolean,
+): Record<string, string> {
   const command = noTrunc || c.Command.length <= 20 ? c.Command : `${c.Command.slice(0, 19)}…`;
   return {
     Command: JSON.stringify(command),
-    CreatedAt: new Date(c.Created * 1000).toISOString().replace("T", " ").replace(/\.\d+Z$/, " +0000 UTC"),
+    CreatedAt: new Date(c.Created * 1000).toISOString().replace("T", " ").replace(
+      /\.\d+Z$/,
+      " +0000 UTC",
+    ),
     ID: noTrunc ? c.Id : c.Id.slice(0, 12),
     Image: c.Image,
     Labels: Object.entries(c.Labels).map(([k, val]) => `${k}=${val}`).join(","),
@@ -132,6 +139,16 @@ export function psRow(c: ContainerSummary, nowSeconds: number, noTrunc: boolean)
  */
 export function table(rows: string[][]): string {
   const widths: number[] = [];
-  for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, [...cell].length)));
-  return rows.map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell + " ".repeat(Math.max(10, widths[i]! + 3) - [...cell].length))).join("") + "\n").join("");
+  for (const row of rows) {
+    row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, [...cell].length)));
+  }
+  return rows.map((row) =>
+    row.map((
+      cell,
+      i,
+    ) => (i === row.length - 1
+      ? cell
+      : cell + " ".repeat(Math.max(10, widths[i]! + 3) - [...cell].length))
+    ).join("") + "\n"
+  ).join("");
 }

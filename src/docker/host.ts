@@ -37,7 +37,10 @@ export interface DockerEndpoint {
  * console.assert(endpoint.baseUrl === "http://docker" && endpoint.display === "unix:///run/docker.sock");
  * ```
  */
-export function resolveDockerHost(env: Record<string, string | undefined>, host?: string): DockerEndpoint {
+export function resolveDockerHost(
+  env: Record<string, string | undefined>,
+  host?: string,
+): DockerEndpoint {
   const spec = host ?? (env.DOCKER_HOST || DEFAULT_DOCKER_HOST);
   if (!spec.startsWith("unix://") && !spec.startsWith("tcp://")) {
     throw new IpcatError("docker", `DOCKER_HOST '${spec}' is not unix:///PATH or tcp://HOST:PORT`, {
@@ -48,17 +51,37 @@ export function resolveDockerHost(env: Record<string, string | undefined>, host?
   try {
     target = parseEndpoint(spec);
   } catch (error) {
-    throw new IpcatError("docker", `DOCKER_HOST: ${(error as Error).message}`, { hint: (error as IpcatError).hint, cause: error });
+    throw new IpcatError("docker", `DOCKER_HOST: ${(error as Error).message}`, {
+      hint: (error as IpcatError).hint,
+      cause: error,
+    });
   }
-  if ("unix" in target) return { target, baseUrl: "http://docker", hostHeader: "docker", display: spec };
+  if ("unix" in target) {
+    return { target, baseUrl: "http://docker", hostHeader: "docker", display: spec };
+  }
   const verify = Boolean(env.DOCKER_TLS_VERIFY);
   const tls = verify || Boolean(env.DOCKER_TLS);
-  const authority = target.host.includes(":") ? `[${target.host}]:${target.port}` : `${target.host}:${target.port}`;
+  const authority = target.host.includes(":")
+    ? `[${target.host}]:${target.port}`
+    : `${target.host}:${target.port}`;
   if (tls) {
     const dir = env.DOCKER_CERT_PATH || join(homedir(), ".docker");
-    target = { ...target, tls: { ca: readPem(dir, "ca.pem", verify), cert: readPem(dir, "cert.pem", false), key: readPem(dir, "key.pem", false), verify } };
+    target = {
+      ...target,
+      tls: {
+        ca: readPem(dir, "ca.pem", verify),
+        cert: readPem(dir, "cert.pem", false),
+        key: readPem(dir, "key.pem", false),
+        verify,
+      },
+    };
   }
-  return { target, baseUrl: `${tls ? "https" : "http"}://${authority}`, hostHeader: authority, display: spec };
+  return {
+    target,
+    baseUrl: `${tls ? "https" : "http"}://${authority}`,
+    hostHeader: authority,
+    display: spec,
+  };
 }
 
 function readPem(dir: string, name: string, required: boolean): string | undefined {

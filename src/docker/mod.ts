@@ -25,7 +25,15 @@ import { IpcatError } from "../errors.ts";
 import { DockerApi } from "./api.ts";
 import { resolveDockerHost } from "./host.ts";
 import {
-  ContainerInspect, ContainerList, type ContainerSummary, CreateBody, CreatedId, ExecBody, ExecInspect, ProgressLine, VersionInfo,
+  ContainerInspect,
+  ContainerList,
+  type ContainerSummary,
+  CreateBody,
+  CreatedId,
+  ExecBody,
+  ExecInspect,
+  ProgressLine,
+  VersionInfo,
   WaitResponse,
 } from "./schemas.ts";
 import { HijackedSession, type OutputSinks } from "./session.ts";
@@ -34,7 +42,13 @@ import { StdcopyDemuxer } from "../framing/stdcopy.ts";
 export { DockerApi } from "./api.ts";
 export { type DockerEndpoint, resolveDockerHost } from "./host.ts";
 export type { ContainerInspect, ContainerSummary, VersionInfo, WaitResponse } from "./schemas.ts";
-export { DEFAULT_DETACH_KEYS, DetachWatcher, HijackedSession, type OutputSinks, parseDetachKeys } from "./session.ts";
+export {
+  DEFAULT_DETACH_KEYS,
+  DetachWatcher,
+  HijackedSession,
+  type OutputSinks,
+  parseDetachKeys,
+} from "./session.ts";
 
 /** What a container is made of (the `docker run` options, camel-cased). */
 export interface ContainerSpec {
@@ -136,7 +150,10 @@ export class Docker {
   constructor(readonly api: DockerApi) {}
 
   /** A client for `DOCKER_HOST` (or `host`), honouring `DOCKER_API_VERSION` and the TLS variables. */
-  static async fromEnv(env: Record<string, string | undefined> = process.env, host?: string): Promise<Docker> {
+  static async fromEnv(
+    env: Record<string, string | undefined> = process.env,
+    host?: string,
+  ): Promise<Docker> {
     const apiVersion = env.DOCKER_API_VERSION || undefined;
     return new Docker(new DockerApi(resolveDockerHost(env, host), { apiVersion }));
   }
@@ -153,7 +170,9 @@ export class Docker {
 
   /** Containers, running only unless `all`. */
   containers(options: { all?: boolean } = {}): Promise<ContainerSummary[]> {
-    return this.api.requestJson(ContainerList, "GET", "/containers/json", { query: { all: options.all ?? false } });
+    return this.api.requestJson(ContainerList, "GET", "/containers/json", {
+      query: { all: options.all ?? false },
+    });
   }
 
   /** The daemon's full JSON for a container, validated but as sent (what `docker inspect` prints). */
@@ -167,7 +186,9 @@ export class Docker {
   }
 
   async #inspect(id: string): Promise<{ raw: string; info: ContainerInspect }> {
-    const res = await this.api.request("GET", `/containers/${encodeURIComponent(id)}/json`, { subject: `container ${id}` });
+    const res = await this.api.request("GET", `/containers/${encodeURIComponent(id)}/json`, {
+      subject: `container ${id}`,
+    });
     const raw = await res.text();
     return { raw, info: this.api.parse(ContainerInspect, raw, `inspect ${id}`) };
   }
@@ -207,7 +228,10 @@ export class Docker {
 
   /** Starts a container; `false` when it was already running. */
   async start(id: string): Promise<boolean> {
-    const res = await this.api.request("POST", `/containers/${encodeURIComponent(id)}/start`, { accept: [304], subject: `container ${id}` });
+    const res = await this.api.request("POST", `/containers/${encodeURIComponent(id)}/start`, {
+      accept: [304],
+      subject: `container ${id}`,
+    });
     await res.arrayBuffer();
     return res.status !== 304;
   }
@@ -225,13 +249,19 @@ export class Docker {
 
   /** Sends a signal (name or number, default SIGKILL) to a container's main process. */
   async kill(id: string, signal = "SIGKILL"): Promise<void> {
-    const res = await this.api.request("POST", `/containers/${encodeURIComponent(id)}/kill`, { query: { signal }, subject: `container ${id}` });
+    const res = await this.api.request("POST", `/containers/${encodeURIComponent(id)}/kill`, {
+      query: { signal },
+      subject: `container ${id}`,
+    });
     await res.arrayBuffer();
   }
 
   /** Removes a container (`force`: even a running one). */
   async remove(id: string, options: { force?: boolean } = {}): Promise<void> {
-    const res = await this.api.request("DELETE", `/containers/${encodeURIComponent(id)}`, { query: { force: options.force ?? false }, subject: `container ${id}` });
+    const res = await this.api.request("DELETE", `/containers/${encodeURIComponent(id)}`, {
+      query: { force: options.force ?? false },
+      subject: `container ${id}`,
+    });
     await res.arrayBuffer();
   }
 
@@ -239,11 +269,18 @@ export class Docker {
    * Registers a wait and resolves once the daemon has (its headers arrived), so that a
    * start that follows cannot be missed. The exit arrives in `result`.
    */
-  async registerWait(id: string, condition: WaitCondition = "not-running"): Promise<RegisteredWait> {
-    const res = await this.api.request("POST", `/containers/${encodeURIComponent(id)}/wait`, { query: { condition }, subject: `container ${id}` });
+  async registerWait(
+    id: string,
+    condition: WaitCondition = "not-running",
+  ): Promise<RegisteredWait> {
+    const res = await this.api.request("POST", `/containers/${encodeURIComponent(id)}/wait`, {
+      query: { condition },
+      subject: `container ${id}`,
+    });
     const result = res.text().then(
       (text) => this.api.parse(WaitResponse, text, `wait ${id}`),
-      (error) => Promise.reject(this.api.droppedError(error, "while waiting for the container to exit")),
+      (error) =>
+        Promise.reject(this.api.droppedError(error, "while waiting for the container to exit")),
     );
     result.catch(() => {});
     return { result };
@@ -253,17 +290,28 @@ export class Docker {
   async wait(id: string, condition: WaitCondition = "not-running"): Promise<number> {
     const { result } = await this.registerWait(id, condition);
     const status = await result;
-    if (status.Error?.Message) throw new IpcatError("docker", `waiting for ${id} failed: ${status.Error.Message}`);
+    if (status.Error?.Message) {
+      throw new IpcatError("docker", `waiting for ${id} failed: ${status.Error.Message}`);
+    }
     return status.StatusCode;
   }
 
   /** Resizes a container's TTY (`exec`: an exec process's). Errors for stopped processes are ignored. */
-  async resize(id: string, size: { rows: number; cols: number }, kind: "containers" | "exec" = "containers"): Promise<void> {
+  async resize(
+    id: string,
+    size: { rows: number; cols: number },
+    kind: "containers" | "exec" = "containers",
+  ): Promise<void> {
     try {
-      const res = await this.api.request("POST", `/${kind}/${encodeURIComponent(id)}/resize`, { query: { h: size.rows, w: size.cols } });
+      const res = await this.api.request("POST", `/${kind}/${encodeURIComponent(id)}/resize`, {
+        query: { h: size.rows, w: size.cols },
+      });
       await res.arrayBuffer();
     } catch (error) {
-      if (!(error instanceof IpcatError) || !/not running|no such|cannot resize|is not running|ended/i.test(error.message)) throw error;
+      if (
+        !(error instanceof IpcatError) ||
+        !/not running|no such|cannot resize|is not running|ended/i.test(error.message)
+      ) throw error;
     }
   }
 
@@ -274,7 +322,13 @@ export class Docker {
   async logs(id: string, options: LogsOptions, sinks: OutputSinks): Promise<void> {
     const { Config } = await this.inspect(id);
     const res = await this.api.request("GET", `/containers/${encodeURIComponent(id)}/logs`, {
-      query: { stdout: true, stderr: true, follow: options.follow ?? false, timestamps: options.timestamps ?? false, tail: options.tail ?? "all" },
+      query: {
+        stdout: true,
+        stderr: true,
+        follow: options.follow ?? false,
+        timestamps: options.timestamps ?? false,
+        tail: options.tail ?? "all",
+      },
       subject: `container ${id}`,
     });
     if (!res.body) return;
@@ -292,13 +346,20 @@ export class Docker {
         await sinks.stdout(step.value);
         continue;
       }
-      for (const { stream, data } of demux.push(step.value)) await (stream === 2 ? sinks.stderr(data) : sinks.stdout(data));
+      for (const { stream, data } of demux.push(step.value)) {
+        await (stream === 2 ? sinks.stderr(data) : sinks.stdout(data));
+      }
     }
-    if (demux && !demux.atBoundary) throw this.api.droppedError(undefined, "midway through the logs");
+    if (demux && !demux.atBoundary) {
+      throw this.api.droppedError(undefined, "midway through the logs");
+    }
   }
 
   /** Hijacks a container's attach stream. `tty` decides demultiplexing (from inspect, as the CLI does). */
-  async attachSession(id: string, options: AttachOptions & { tty?: boolean; stdout?: boolean; stderr?: boolean } = {}): Promise<HijackedSession> {
+  async attachSession(
+    id: string,
+    options: AttachOptions & { tty?: boolean; stdout?: boolean; stderr?: boolean } = {},
+  ): Promise<HijackedSession> {
     const tty = options.tty ?? (await this.inspect(id)).Config.Tty;
     const query = new URLSearchParams({
       stream: "1",
@@ -308,7 +369,10 @@ export class Docker {
     });
     if (options.logs) query.set("logs", "1");
     if (options.detachKeys) query.set("detachKeys", options.detachKeys);
-    const hijacked = await this.api.hijack(`/containers/${encodeURIComponent(id)}/attach?${query}`, { subject: `container ${id}` });
+    const hijacked = await this.api.hijack(
+      `/containers/${encodeURIComponent(id)}/attach?${query}`,
+      { subject: `container ${id}` },
+    );
     return new HijackedSession(this.api, hijacked, tty);
   }
 
@@ -320,7 +384,11 @@ export class Docker {
     const info = await this.inspect(id);
     const wait = await this.registerWait(info.Id, info.State.Running ? "not-running" : "next-exit");
     const session = await this.attachSession(info.Id, { ...options, tty: info.Config.Tty });
-    return streamsOf(session, options.stdin !== false && info.Config.OpenStdin, async () => (await wait.result).StatusCode);
+    return streamsOf(
+      session,
+      options.stdin !== false && info.Config.OpenStdin,
+      async () => (await wait.result).StatusCode,
+    );
   }
 
   /**
@@ -329,15 +397,26 @@ export class Docker {
    */
   async run(spec: ContainerSpec): Promise<ContainerStreams> {
     const { id } = await this.create(spec);
-    const session = await this.attachSession(id, { stdin: spec.openStdin ?? false, tty: spec.tty ?? false });
+    const session = await this.attachSession(id, {
+      stdin: spec.openStdin ?? false,
+      tty: spec.tty ?? false,
+    });
     const wait = await this.registerWait(id, spec.autoRemove ? "removed" : "next-exit");
     await this.start(id);
-    const streams = streamsOf(session, spec.openStdin ?? false, async () => (await wait.result).StatusCode);
+    const streams = streamsOf(
+      session,
+      spec.openStdin ?? false,
+      async () => (await wait.result).StatusCode,
+    );
     return { ...streams, id };
   }
 
   /** Creates an exec process; returns its id. */
-  async execCreate(id: string, cmd: string[], options: ExecOptions & { detachKeys?: string } = {}): Promise<string> {
+  async execCreate(
+    id: string,
+    cmd: string[],
+    options: ExecOptions & { detachKeys?: string } = {},
+  ): Promise<string> {
     const body = v.parse(ExecBody, {
       Cmd: cmd,
       AttachStdin: options.stdin ?? false,
@@ -349,13 +428,20 @@ export class Docker {
       ...(options.user ? { User: options.user } : {}),
       ...(options.detachKeys ? { DetachKeys: options.detachKeys } : {}),
     });
-    const created = await this.api.requestJson(CreatedId, "POST", `/containers/${encodeURIComponent(id)}/exec`, { json: body, subject: `container ${id}` });
+    const created = await this.api.requestJson(
+      CreatedId,
+      "POST",
+      `/containers/${encodeURIComponent(id)}/exec`,
+      { json: body, subject: `container ${id}` },
+    );
     return created.Id;
   }
 
   /** Starts an exec process and hijacks its stream. */
   async execStart(execId: string, tty: boolean): Promise<HijackedSession> {
-    const hijacked = await this.api.hijack(`/exec/${execId}/start`, { json: { Detach: false, Tty: tty } });
+    const hijacked = await this.api.hijack(`/exec/${execId}/start`, {
+      json: { Detach: false, Tty: tty },
+    });
     return new HijackedSession(this.api, hijacked, tty);
   }
 
@@ -384,13 +470,18 @@ export class Docker {
    * console.log(await docker.importImage(readFileSync("rootfs.tar"), "busybox:local"));
    * ```
    */
-  async importImage(tar: Uint8Array | ReadableStream<Uint8Array>, reference?: string): Promise<string> {
+  async importImage(
+    tar: Uint8Array | ReadableStream<Uint8Array>,
+    reference?: string,
+  ): Promise<string> {
     let repo: string | undefined;
     let tag: string | undefined;
     if (reference) {
       const slash = reference.lastIndexOf("/");
       const colon = reference.lastIndexOf(":");
-      [repo, tag] = colon > slash ? [reference.slice(0, colon), reference.slice(colon + 1)] : [reference, undefined];
+      [repo, tag] = colon > slash
+        ? [reference.slice(0, colon), reference.slice(colon + 1)]
+        : [reference, undefined];
     }
     const res = await this.api.request("POST", "/images/create", {
       query: { fromSrc: "-", repo, tag },
@@ -402,7 +493,11 @@ export class Docker {
       if (!line.trim()) continue;
       const progress = this.api.parse(ProgressLine, line, "image import");
       const failure = progress.errorDetail?.message ?? progress.error;
-      if (failure) throw new IpcatError("docker", `import failed: ${failure}`, { hint: "give a tar of a root file system (e.g. tar -C rootfs -c .)" });
+      if (failure) {
+        throw new IpcatError("docker", `import failed: ${failure}`, {
+          hint: "give a tar of a root file system (e.g. tar -C rootfs -c .)",
+        });
+      }
       if (progress.status?.startsWith("sha256:")) imageId = progress.status;
     }
     if (!imageId) throw new IpcatError("protocol", "the daemon's import answer named no image id");
@@ -419,16 +514,24 @@ export class Docker {
  * console.assert(JSON.stringify(restartPolicy("on-failure:3")) === '{"Name":"on-failure","MaximumRetryCount":3}');
  * ```
  */
-export function restartPolicy(value: string): { Name: "no" | "always" | "unless-stopped" | "on-failure"; MaximumRetryCount: number } {
+export function restartPolicy(
+  value: string,
+): { Name: "no" | "always" | "unless-stopped" | "on-failure"; MaximumRetryCount: number } {
   const match = /^(no|always|unless-stopped|on-failure)(?::(\d+))?$/.exec(value);
   if (!match || (match[2] !== undefined && match[1] !== "on-failure")) {
-    throw new IpcatError("usage", `invalid restart policy '${value}'`, { hint: "use no, always, unless-stopped or on-failure[:N]" });
+    throw new IpcatError("usage", `invalid restart policy '${value}'`, {
+      hint: "use no, always, unless-stopped or on-failure[:N]",
+    });
   }
   return { Name: match[1] as "no", MaximumRetryCount: Number(match[2] ?? 0) };
 }
 
 /** Wraps a session as web streams; output flows as the consumer reads it. */
-function streamsOf(session: HijackedSession, withStdin: boolean, exitCode: () => Promise<number>): ProcessStreams {
+function streamsOf(
+  session: HijackedSession,
+  withStdin: boolean,
+  exitCode: () => Promise<number>,
+): ProcessStreams {
   const stdoutQueue = byteStream();
   const stderrQueue = byteStream();
   const copied = session.copyOutput({ stdout: stdoutQueue.push, stderr: stderrQueue.push });
@@ -448,11 +551,22 @@ function streamsOf(session: HijackedSession, withStdin: boolean, exitCode: () =>
     : null;
   const exit = copied.then(exitCode);
   exit.catch(() => {});
-  return { stdin, stdout: stdoutQueue.stream, stderr: stderrQueue.stream, exit, close: () => session.close() };
+  return {
+    stdin,
+    stdout: stdoutQueue.stream,
+    stderr: stderrQueue.stream,
+    exit,
+    close: () => session.close(),
+  };
 }
 
 /** A readable byte stream fed by a producer that waits while 1 MiB is unread. */
-function byteStream(): { stream: ReadableStream<Uint8Array>; push(data: Uint8Array): Promise<void>; end(): void; fail(e: unknown): void } {
+function byteStream(): {
+  stream: ReadableStream<Uint8Array>;
+  push(data: Uint8Array): Promise<void>;
+  end(): void;
+  fail(e: unknown): void;
+} {
   let controller!: ReadableStreamDefaultController<Uint8Array>;
   let pulled: (() => void) | null = null;
   let cancelled = false;
@@ -472,7 +586,9 @@ function byteStream(): { stream: ReadableStream<Uint8Array>; push(data: Uint8Arr
     async push(data) {
       if (cancelled) return;
       controller.enqueue(data.slice());
-      while (!cancelled && (controller.desiredSize ?? 1) <= 0) await new Promise<void>((resolve) => (pulled = resolve));
+      while (!cancelled && (controller.desiredSize ?? 1) <= 0) {
+        await new Promise<void>((resolve) => (pulled = resolve));
+      }
     },
     end: () => void (cancelled || controller.close()),
     fail: (error) => void (cancelled || controller.error(error)),

@@ -71,7 +71,10 @@ export const ContainerInspect = v.looseObject({
 export type ContainerInspect = v.InferOutput<typeof ContainerInspect>;
 
 /** `POST /containers/create` and `POST /containers/{id}/exec`. */
-export const CreatedId = v.looseObject({ Id: v.string(), Warnings: v.nullish(v.array(v.string()), []) });
+export const CreatedId = v.looseObject({
+  Id: v.string(),
+  Warnings: v.nullish(v.array(v.string()), []),
+});
 
 /** `POST /containers/{id}/wait`. */
 export const WaitResponse = v.looseObject({
@@ -82,7 +85,10 @@ export const WaitResponse = v.looseObject({
 export type WaitResponse = v.InferOutput<typeof WaitResponse>;
 
 /** `GET /exec/{id}/json`. */
-export const ExecInspect = v.looseObject({ Running: v.boolean(), ExitCode: v.nullable(v.number()) });
+export const ExecInspect = v.looseObject({
+  Running: v.boolean(),
+  ExitCode: v.nullable(v.number()),
+});
 
 /** One line of the JSON progress stream of `POST /images/create`. */
 export const ProgressLine = v.looseObject({
@@ -111,7 +117,12 @@ export const CreateBody = v.object({
     NetworkMode: v.optional(v.string()),
     IpcMode: v.optional(v.string()),
     LogConfig: v.optional(v.object({ Type: v.string(), Config: v.record(v.string(), v.string()) })),
-    RestartPolicy: v.optional(v.object({ Name: v.picklist(["no", "always", "unless-stopped", "on-failure"]), MaximumRetryCount: v.number() })),
+    RestartPolicy: v.optional(
+      v.object({
+        Name: v.picklist(["no", "always", "unless-stopped", "on-failure"]),
+        MaximumRetryCount: v.number(),
+      }),
+    ),
   }),
 });
 /** The body of `POST /containers/create`. */

@@ -8,7 +8,12 @@
 import type { ByteReader, Conn } from "../adapter/mod.ts";
 import { IpcatError } from "../errors.ts";
 import { concatBytes } from "../framing/bytes.ts";
-import { STDCOPY_STDERR, STDCOPY_SYSTEM_ERROR, StdcopyDemuxer, StdcopyError } from "../framing/stdcopy.ts";
+import {
+  STDCOPY_STDERR,
+  STDCOPY_SYSTEM_ERROR,
+  StdcopyDemuxer,
+  StdcopyError,
+} from "../framing/stdcopy.ts";
 import type { DockerApi, Hijacked } from "./api.ts";
 
 /** Where a session's output goes. A returned promise is awaited (back-pressure). */
@@ -19,7 +24,13 @@ export interface OutputSinks {
 
 /** The control-key names of the docker CLI, by byte value (`ctrl-@` is 0). */
 const CONTROL_KEYS = [
-  "ctrl-@", ..."abcdefghijklmnopqrstuvwxyz".split("").map((c) => `ctrl-${c}`), "ctrl-[", "ctrl-\\", "ctrl-]", "ctrl-^", "ctrl-_",
+  "ctrl-@",
+  ..."abcdefghijklmnopqrstuvwxyz".split("").map((c) => `ctrl-${c}`),
+  "ctrl-[",
+  "ctrl-\\",
+  "ctrl-]",
+  "ctrl-^",
+  "ctrl-_",
 ];
 
 /** The docker CLI's default detach keys. */
@@ -46,7 +57,8 @@ export function parseDetachKeys(keys: string): Uint8Array {
     const code = CONTROL_KEYS.indexOf(key.toLowerCase());
     if (code < 0) {
       throw new IpcatError("usage", `invalid detach keys '${keys}': unknown key '${key}'`, {
-        hint: "use comma-separated ctrl-a…ctrl-z, ctrl-@, ctrl-[, ctrl-\\, ctrl-], ctrl-^, ctrl-_ or single characters, e.g. ctrl-p,ctrl-q",
+        hint:
+          "use comma-separated ctrl-a…ctrl-z, ctrl-@, ctrl-[, ctrl-\\, ctrl-], ctrl-^, ctrl-_ or single characters, e.g. ctrl-p,ctrl-q",
       });
     }
     codes.push(code);
@@ -79,7 +91,9 @@ export class DetachWatcher {
       const byte = chunk[i]!;
       if (byte === this.keys[this.#matched]) {
         this.#matched++;
-        if (this.#matched === this.keys.byteLength) return { forward: new Uint8Array(out), detached: true };
+        if (this.#matched === this.keys.byteLength) {
+          return { forward: new Uint8Array(out), detached: true };
+        }
         continue;
       }
       if (this.#matched > 0) {
@@ -92,7 +106,10 @@ export class DetachWatcher {
       }
       out.push(byte);
     }
-    return { forward: out.length === chunk.byteLength ? chunk : new Uint8Array(out), detached: false };
+    return {
+      forward: out.length === chunk.byteLength ? chunk : new Uint8Array(out),
+      detached: false,
+    };
   }
 }
 
@@ -127,7 +144,9 @@ export class HijackedSession {
    */
   async copyOutput(sinks: OutputSinks): Promise<void> {
     const demux = this.tty ? null : new StdcopyDemuxer();
-    let chunk: Uint8Array | null = this.#leftover.byteLength > 0 ? this.#leftover : await this.#read();
+    let chunk: Uint8Array | null = this.#leftover.byteLength > 0
+      ? this.#leftover
+      : await this.#read();
     this.#leftover = new Uint8Array(0);
     while (chunk !== null) {
       if (!demux) {
@@ -137,9 +156,13 @@ export class HijackedSession {
         try {
           pieces = demux.push(chunk);
         } catch (error) {
-          throw new IpcatError("protocol", `bad output stream from the daemon: ${(error as StdcopyError).message}`, {
-            hint: "the container's Tty setting may have changed; inspect it",
-          });
+          throw new IpcatError(
+            "protocol",
+            `bad output stream from the daemon: ${(error as StdcopyError).message}`,
+            {
+              hint: "the container's Tty setting may have changed; inspect it",
+            },
+          );
         }
         await this.#deliver(pieces, sinks);
       }
@@ -192,9 +215,11 @@ export class HijackedSession {
   /** Sends bytes to the process's stdin, waiting while the connection is backed up. */
   async write(data: Uint8Array): Promise<void> {
     if (this.#closing) return;
-    if (!this.#conn.write(data)) await this.#conn.drain().catch((error) => {
-      if (!this.#closing) throw this.api.droppedError(error);
-    });
+    if (!this.#conn.write(data)) {
+      await this.#conn.drain().catch((error) => {
+        if (!this.#closing) throw this.api.droppedError(error);
+      });
+    }
   }
 
   /** Half-closes: the process reads EOF on stdin while its output keeps coming. */

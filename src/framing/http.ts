@@ -51,10 +51,17 @@ const latin1 = new TextDecoder("latin1");
  * console.assert(new TextDecoder().decode(bytes).endsWith("Upgrade: tcp\r\n\r\n"));
  * ```
  */
-export function encodeHttpRequest(method: string, path: string, headers: Record<string, string>, body?: Uint8Array): Uint8Array {
+export function encodeHttpRequest(
+  method: string,
+  path: string,
+  headers: Record<string, string>,
+  body?: Uint8Array,
+): Uint8Array {
   let head = `${method} ${path} HTTP/1.1\r\n`;
   for (const [name, value] of Object.entries(headers)) {
-    if (/[\r\n]/.test(name) || /[\r\n]/.test(value)) throw new HttpHeadError(`header ${JSON.stringify(name)} contains a line break`);
+    if (/[\r\n]/.test(name) || /[\r\n]/.test(value)) {
+      throw new HttpHeadError(`header ${JSON.stringify(name)} contains a line break`);
+    }
     head += `${name}: ${value}\r\n`;
   }
   if (body) head += `Content-Length: ${body.byteLength}\r\n`;
@@ -92,12 +99,17 @@ export class HttpHeadParser {
     joined.set(chunk, this.#buffered.byteLength);
     const end = findHeadEnd(joined, searchFrom);
     if (end < 0) {
-      if (joined.byteLength > MAX_HEAD_BYTES) throw new HttpHeadError(`no end of the response head within ${MAX_HEAD_BYTES} bytes`);
+      if (joined.byteLength > MAX_HEAD_BYTES) {
+        throw new HttpHeadError(`no end of the response head within ${MAX_HEAD_BYTES} bytes`);
+      }
       this.#buffered = joined;
       return null;
     }
     this.#buffered = new Uint8Array(0);
-    return { head: parseHead(latin1.decode(joined.subarray(0, end))), rest: joined.subarray(end + 4) };
+    return {
+      head: parseHead(latin1.decode(joined.subarray(0, end))),
+      rest: joined.subarray(end + 4),
+    };
   }
 
   /** Bytes received so far without a complete head (for error messages). */
@@ -108,7 +120,9 @@ export class HttpHeadParser {
 
 function findHeadEnd(bytes: Uint8Array, from: number): number {
   for (let i = from; i + 3 < bytes.byteLength; i++) {
-    if (bytes[i] === 13 && bytes[i + 1] === 10 && bytes[i + 2] === 13 && bytes[i + 3] === 10) return i;
+    if (bytes[i] === 13 && bytes[i + 1] === 10 && bytes[i + 2] === 13 && bytes[i + 3] === 10) {
+      return i;
+    }
   }
   return -1;
 }
@@ -116,11 +130,17 @@ function findHeadEnd(bytes: Uint8Array, from: number): number {
 function parseHead(text: string): HttpResponseHead {
   const lines = text.split("\r\n");
   const status = /^(HTTP\/1\.[01]) (\d{3})(?: (.*))?$/.exec(lines[0] ?? "");
-  if (!status) throw new HttpHeadError(`not an HTTP/1.x status line: ${JSON.stringify((lines[0] ?? "").slice(0, 80))}`);
+  if (!status) {
+    throw new HttpHeadError(
+      `not an HTTP/1.x status line: ${JSON.stringify((lines[0] ?? "").slice(0, 80))}`,
+    );
+  }
   const headers = new Map<string, string>();
   for (const line of lines.slice(1)) {
     const colon = line.indexOf(":");
-    if (colon <= 0) throw new HttpHeadError(`malformed header line: ${JSON.stringify(line.slice(0, 80))}`);
+    if (colon <= 0) {
+      throw new HttpHeadError(`malformed header line: ${JSON.stringify(line.slice(0, 80))}`);
+    }
     const name = line.slice(0, colon).trim().toLowerCase();
     const value = line.slice(colon + 1).trim();
     const prior = headers.get(name);
@@ -130,7 +150,9 @@ function parseHead(text: string): HttpResponseHead {
 }
 
 /** How the body after a head is delimited. */
-export type HttpBodyFraming = { kind: "length"; length: number } | { kind: "chunked" } | { kind: "until-close" };
+export type HttpBodyFraming = { kind: "length"; length: number } | { kind: "chunked" } | {
+  kind: "until-close";
+};
 
 /**
  * How the body of a (non-upgrade) response is delimited, per RFC 9112 section 6.3.
@@ -143,10 +165,16 @@ export type HttpBodyFraming = { kind: "length"; length: number } | { kind: "chun
  * ```
  */
 export function bodyFraming(head: HttpResponseHead): HttpBodyFraming {
-  if (head.status === 204 || head.status === 304 || (head.status >= 100 && head.status < 200)) return { kind: "length", length: 0 };
-  if (/(^|,)\s*chunked\s*$/i.test(head.headers.get("transfer-encoding") ?? "")) return { kind: "chunked" };
+  if (head.status === 204 || head.status === 304 || (head.status >= 100 && head.status < 200)) {
+    return { kind: "length", length: 0 };
+  }
+  if (/(^|,)\s*chunked\s*$/i.test(head.headers.get("transfer-encoding") ?? "")) {
+    return { kind: "chunked" };
+  }
   const length = head.headers.get("content-length");
-  if (length !== undefined && /^\d+$/.test(length)) return { kind: "length", length: Number(length) };
+  if (length !== undefined && /^\d+$/.test(length)) {
+    return { kind: "length", length: Number(length) };
+  }
   return { kind: "until-close" };
 }
 
@@ -173,7 +201,9 @@ export function decodeChunked(bytes: Uint8Array): Uint8Array | null {
     }
     if (lineEnd < 0) return null;
     const sizeText = latin1.decode(bytes.subarray(offset, lineEnd)).split(";")[0]!.trim();
-    if (!/^[0-9a-fA-F]+$/.test(sizeText)) throw new HttpHeadError(`bad chunk size ${JSON.stringify(sizeText)}`);
+    if (!/^[0-9a-fA-F]+$/.test(sizeText)) {
+      throw new HttpHeadError(`bad chunk size ${JSON.stringify(sizeText)}`);
+    }
     const size = parseInt(sizeText, 16);
     const start = lineEnd + 2;
     if (size === 0) break;

@@ -4,7 +4,12 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { IpcatError } from "../errors.ts";
 import {
-  encodeErrorResponse, encodeRequest, encodeResponse, RequestAssembler, ResponseAssembler, requestMetaText,
+  encodeErrorResponse,
+  encodeRequest,
+  encodeResponse,
+  RequestAssembler,
+  requestMetaText,
+  ResponseAssembler,
 } from "./mq.ts";
 
 const bytes = (text: string) => new TextEncoder().encode(text);
@@ -23,7 +28,9 @@ describe("mq frames: the spec's test vectors", () => {
     assert.deepEqual(request[0], bytes('{"req":0,"uniq":1234,"remain":9}\0{"req":1}\0'));
     assert.equal(request[0]!.byteLength, 43);
     const response = encodeResponse('{"status":200,"scoped":true}', 1234, 8192);
-    assert.deepEqual(response, [bytes('{"status":200,"uniq":1234,"remain":28}\0{"status":200,"scoped":true}')]);
+    assert.deepEqual(response, [
+      bytes('{"status":200,"uniq":1234,"remain":28}\0{"status":200,"scoped":true}'),
+    ]);
     assert.equal(response[0]!.byteLength, 67);
   });
 
@@ -38,9 +45,21 @@ describe("mq frames: the spec's test vectors", () => {
   it("vector 3: the same response in five frames for an Out msgsize of 120", () => {
     const frames = encodeResponse(SUPPORTED_SCOPE, 555, 120);
     assert.deepEqual(frames.map((f) => f.byteLength), [120, 120, 120, 120, 78]);
-    assert.deepEqual(frames[0], bytes(`{"status":206,"uniq":555,"remain":364}\0${SUPPORTED_SCOPE.slice(0, 81)}`));
-    assert.deepEqual(frames.map((f) => JSON.parse(text(f.subarray(0, f.indexOf(0)))).remain), [364, 283, 202, 121, 40]);
-    assert.deepEqual(frames[4], bytes('{"status":200,"uniq":555,"remain":40}\0s"},{"id":6,"name":"initiateSnapshot"}]}'));
+    assert.deepEqual(
+      frames[0],
+      bytes(`{"status":206,"uniq":555,"remain":364}\0${SUPPORTED_SCOPE.slice(0, 81)}`),
+    );
+    assert.deepEqual(frames.map((f) => JSON.parse(text(f.subarray(0, f.indexOf(0)))).remain), [
+      364,
+      283,
+      202,
+      121,
+      40,
+    ]);
+    assert.deepEqual(
+      frames[4],
+      bytes('{"status":200,"uniq":555,"remain":40}\0s"},{"id":6,"name":"initiateSnapshot"}]}'),
+    );
     const assembler = new ResponseAssembler(555);
     const results = frames.map((f) => assembler.push(f));
     assert.deepEqual(results.slice(0, 4), [null, null, null, null]);
@@ -61,7 +80,9 @@ describe("mq frames: the spec's test vectors", () => {
     const done = assembler.push(frames[1]!);
     assert.equal(done.kind, "complete");
     assert.equal(done.kind === "complete" && text(done.payload), payload);
-    assert.deepEqual(encodeResponse('{"status":200}', 556, 8192), [bytes('{"status":200,"uniq":556,"remain":14}\0{"status":200}')]);
+    assert.deepEqual(encodeResponse('{"status":200}', 556, 8192), [
+      bytes('{"status":200,"uniq":556,"remain":14}\0{"status":200}'),
+    ]);
   });
 
   it("vector 5: a frame that is not JSON gets the 35-byte meta-only 400 with uniq -1", () => {
@@ -77,13 +98,18 @@ describe("mq frames: the spec's test vectors", () => {
     const assembler = new RequestAssembler();
     assert.equal(assembler.push(encodeRequest("x".repeat(100), 9, 64)[0]!).kind, "more");
     assert.equal(assembler.uniq, 9);
-    assert.deepEqual(encodeErrorResponse(500, assembler.uniq), bytes('{"status":500,"uniq":9,"remain":0}'));
+    assert.deepEqual(
+      encodeErrorResponse(500, assembler.uniq),
+      bytes('{"status":500,"uniq":9,"remain":0}'),
+    );
   });
 
   it("vector 5: an unknown request number is answered 200 with payload 501", () => {
     const step = new RequestAssembler().push(encodeRequest('{"req":7}', 103, 8192)[0]!);
     assert.equal(step.kind === "complete" && step.uniq, 103);
-    assert.deepEqual(encodeResponse('{"status":501}', 103), [bytes('{"status":200,"uniq":103,"remain":14}\0{"status":501}')]);
+    assert.deepEqual(encodeResponse('{"status":501}', 103), [
+      bytes('{"status":200,"uniq":103,"remain":14}\0{"status":501}'),
+    ]);
   });
 });
 
@@ -108,8 +134,16 @@ describe("mq frames: the server's stricter checks (400 each)", () => {
 
   it("refuses a remain that grows, and one that skips bytes", () => {
     const first = bytes(`${requestMetaText({ req: 1, uniq: 5, remain: 10 })}\0abc\0`);
-    refused([first, bytes(`${requestMetaText({ req: 0, uniq: 5, remain: 20 })}\0${"z".repeat(20)}\0`)], 5, /remain grew from 7 to 20/);
-    refused([first, bytes(`${requestMetaText({ req: 0, uniq: 5, remain: 5 })}\0zzzzz\0`)], 5, /remain is 5, expected 7/);
+    refused(
+      [first, bytes(`${requestMetaText({ req: 0, uniq: 5, remain: 20 })}\0${"z".repeat(20)}\0`)],
+      5,
+      /remain grew from 7 to 20/,
+    );
+    refused(
+      [first, bytes(`${requestMetaText({ req: 0, uniq: 5, remain: 5 })}\0zzzzz\0`)],
+      5,
+      /remain is 5, expected 7/,
+    );
   });
 
   it("refuses META that is missing fields, not canonical, or has a bad req", () => {
@@ -119,7 +153,7 @@ describe("mq frames: the server's stricter checks (400 each)", () => {
     refused([bytes('{"req":2,"uniq":4,"remain":2}\0{}\0')], 4, /malformed/);
     refused([bytes('{"req":0,"uniq":4}\0{}\0')], 4, /malformed/);
     refused([bytes('{"req":0,"uniq":4,"remain":2}')], -1, /no NUL/);
-    refused([bytes('[1,2]\0{}\0')], -1, /not a JSON object/);
+    refused([bytes("[1,2]\0{}\0")], -1, /not a JSON object/);
   });
 
   it("refuses a frame with no data after META, or with more or fewer bytes than remain says", () => {
@@ -148,10 +182,15 @@ describe("mq frames: the client's checks", () => {
     });
   };
 
-  it("reports a uniq other than the request's", () => fails(1, ['{"status":200,"uniq":2,"remain":2}\0{}'], /inconsistent uniq/));
+  it("reports a uniq other than the request's", () =>
+    fails(1, ['{"status":200,"uniq":2,"remain":2}\0{}'], /inconsistent uniq/));
   it("reports a remain that grows", () =>
-    fails(1, ['{"status":206,"uniq":1,"remain":4}\0{"', '{"status":200,"uniq":1,"remain":9}\0a":1}'], /remain grew from 2 to 9/));
-  it("reports a missing META field", () => fails(1, ['{"status":200,"uniq":1}\0{}'], /no 'remain' field \(missing-field\)/));
+    fails(1, [
+      '{"status":206,"uniq":1,"remain":4}\0{"',
+      '{"status":200,"uniq":1,"remain":9}\0a":1}',
+    ], /remain grew from 2 to 9/));
+  it("reports a missing META field", () =>
+    fails(1, ['{"status":200,"uniq":1}\0{}'], /no 'remain' field \(missing-field\)/));
   it("reports the meta-only 400 and 500", () => {
     fails(1, ['{"status":400,"uniq":-1,"remain":0}'], /malformed \(meta status 400\)/);
     fails(1, ['{"status":500,"uniq":1,"remain":0}'], /meta status 500/);

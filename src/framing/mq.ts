@@ -96,9 +96,13 @@ function frames(
     const meta = isLast ? lastMeta : encoder.encode(metaText(true, remain));
     const room = msgsize - meta.byteLength - 1 - trailer;
     if (room <= 0) {
-      throw new IpcatError("limit", `a msgsize of ${msgsize} bytes leaves no room for payload after the ${meta.byteLength}-byte META`, {
-        hint: "use queues with a msgsize of at least 64 bytes",
-      });
+      throw new IpcatError(
+        "limit",
+        `a msgsize of ${msgsize} bytes leaves no room for payload after the ${meta.byteLength}-byte META`,
+        {
+          hint: "use queues with a msgsize of at least 64 bytes",
+        },
+      );
     }
     const chunk = payload.subarray(offset, offset + Math.min(remain, room));
     const frame = new Uint8Array(meta.byteLength + 1 + chunk.byteLength + trailer);
@@ -121,8 +125,17 @@ function frames(
  * console.assert(frames.length === 1 && frames[0]!.byteLength === 43);
  * ```
  */
-export function encodeRequest(payload: string | Uint8Array, uniq: number, msgsize = DEFAULT_MSGSIZE): Uint8Array[] {
-  return frames(toBytes(payload), msgsize, 1, (more, remain) => requestMetaText({ req: more ? 1 : 0, uniq, remain }));
+export function encodeRequest(
+  payload: string | Uint8Array,
+  uniq: number,
+  msgsize = DEFAULT_MSGSIZE,
+): Uint8Array[] {
+  return frames(
+    toBytes(payload),
+    msgsize,
+    1,
+    (more, remain) => requestMetaText({ req: more ? 1 : 0, uniq, remain }),
+  );
 }
 
 /**
@@ -136,8 +149,17 @@ export function encodeRequest(payload: string | Uint8Array, uniq: number, msgsiz
  * console.assert(frame!.byteLength === 67);
  * ```
  */
-export function encodeResponse(payload: string | Uint8Array, uniq: number, msgsize = DEFAULT_MSGSIZE): Uint8Array[] {
-  return frames(toBytes(payload), msgsize, 0, (more, remain) => responseMetaText({ status: more ? 206 : 200, uniq, remain }));
+export function encodeResponse(
+  payload: string | Uint8Array,
+  uniq: number,
+  msgsize = DEFAULT_MSGSIZE,
+): Uint8Array[] {
+  return frames(
+    toBytes(payload),
+    msgsize,
+    0,
+    (more, remain) => responseMetaText({ status: more ? 206 : 200, uniq, remain }),
+  );
 }
 
 /**
@@ -173,7 +195,9 @@ export function splitFrame(frame: Uint8Array): { meta: Uint8Array; chunk: Uint8A
 function parseJsonObject(bytes: Uint8Array): Record<string, unknown> | null {
   try {
     const value: unknown = JSON.parse(decoder.decode(bytes));
-    return value !== null && typeof value === "object" && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
+    return value !== null && typeof value === "object" && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : null;
   } catch {
     return null;
   }
@@ -249,22 +273,45 @@ export class RequestAssembler {
     if (!split) return this.#fail("frame has no NUL after its META");
     const object = parseJsonObject(split.meta);
     if (!object) return this.#fail("META is not a JSON object");
-    const readUniq = typeof object.uniq === "number" && Number.isInteger(object.uniq) ? object.uniq : -1;
+    const readUniq = typeof object.uniq === "number" && Number.isInteger(object.uniq)
+      ? object.uniq
+      : -1;
     const parsed = v.safeParse(RequestMetaSchema, object);
-    if (!parsed.success) return this.#fail(`META is malformed: ${parsed.issues[0].message}`, this.#uniq ?? readUniq);
+    if (!parsed.success) {
+      return this.#fail(`META is malformed: ${parsed.issues[0].message}`, this.#uniq ?? readUniq);
+    }
     const meta = parsed.output;
     if (decoder.decode(split.meta) !== requestMetaText(meta)) {
-      return this.#fail("META is not canonical compact JSON (keys req, uniq, remain; no spaces)", this.#uniq ?? meta.uniq);
+      return this.#fail(
+        "META is not canonical compact JSON (keys req, uniq, remain; no spaces)",
+        this.#uniq ?? meta.uniq,
+      );
     }
-    if (this.#uniq !== null && meta.uniq !== this.#uniq) return this.#fail(`uniq changed from ${this.#uniq} to ${meta.uniq}`);
-    if (this.#uniq !== null && meta.remain > this.#remain) return this.#fail(`remain grew from ${this.#remain} to ${meta.remain}`);
-    if (this.#uniq !== null && meta.remain !== this.#remain) return this.#fail(`remain is ${meta.remain}, expected ${this.#remain}`);
-    if (meta.remain > MAX_REQUEST_BYTES) return this.#fail(`request of ${meta.remain} bytes is over the 1 MiB limit`, meta.uniq);
+    if (this.#uniq !== null && meta.uniq !== this.#uniq) {
+      return this.#fail(`uniq changed from ${this.#uniq} to ${meta.uniq}`);
+    }
+    if (this.#uniq !== null && meta.remain > this.#remain) {
+      return this.#fail(`remain grew from ${this.#remain} to ${meta.remain}`);
+    }
+    if (this.#uniq !== null && meta.remain !== this.#remain) {
+      return this.#fail(`remain is ${meta.remain}, expected ${this.#remain}`);
+    }
+    if (meta.remain > MAX_REQUEST_BYTES) {
+      return this.#fail(`request of ${meta.remain} bytes is over the 1 MiB limit`, meta.uniq);
+    }
     const chunk = split.chunk.at(-1) === 0 ? split.chunk.subarray(0, -1) : split.chunk;
     if (chunk.byteLength === 0) return this.#fail("no data after META", meta.uniq);
-    if (chunk.byteLength > meta.remain) return this.#fail(`chunk of ${chunk.byteLength} bytes is over remain ${meta.remain}`, meta.uniq);
+    if (chunk.byteLength > meta.remain) {
+      return this.#fail(
+        `chunk of ${chunk.byteLength} bytes is over remain ${meta.remain}`,
+        meta.uniq,
+      );
+    }
     if (meta.req === 0 && chunk.byteLength !== meta.remain) {
-      return this.#fail(`last frame carries ${chunk.byteLength} bytes but remain says ${meta.remain}`, meta.uniq);
+      return this.#fail(
+        `last frame carries ${chunk.byteLength} bytes but remain says ${meta.remain}`,
+        meta.uniq,
+      );
     }
     this.#uniq = meta.uniq;
     this.#parts.push(chunk.slice());
@@ -300,27 +347,44 @@ export class ResponseAssembler {
     const object = parseJsonObject(split ? split.meta : frame);
     if (!object) throw protocolError("the response META is not a JSON object");
     for (const field of ["status", "uniq", "remain"]) {
-      if (!(field in object)) throw protocolError(`the response META has no '${field}' field (missing-field)`);
+      if (!(field in object)) {
+        throw protocolError(`the response META has no '${field}' field (missing-field)`);
+      }
     }
     const parsed = v.safeParse(ResponseMetaSchema, object);
-    if (!parsed.success) throw protocolError(`the response META is malformed: ${parsed.issues[0].message}`);
+    if (!parsed.success) {
+      throw protocolError(`the response META is malformed: ${parsed.issues[0].message}`);
+    }
     const meta = parsed.output;
     if (meta.status === 400) {
       throw protocolError("the server refused the request as malformed (meta status 400)");
     }
     if (meta.status === 500) {
-      throw protocolError("the server gave up waiting for the rest of the request (meta status 500)");
+      throw protocolError(
+        "the server gave up waiting for the rest of the request (meta status 500)",
+      );
     }
     if (meta.uniq !== this.uniq) {
-      throw protocolError(`the response carries uniq ${meta.uniq}, the request had ${this.uniq} (inconsistent uniq)`);
+      throw protocolError(
+        `the response carries uniq ${meta.uniq}, the request had ${this.uniq} (inconsistent uniq)`,
+      );
     }
-    if (meta.status !== 200 && meta.status !== 206) throw protocolError(`the response META has unknown status ${meta.status}`);
+    if (meta.status !== 200 && meta.status !== 206) {
+      throw protocolError(`the response META has unknown status ${meta.status}`);
+    }
     if (!split) throw protocolError("the response frame has no NUL after its META");
     if (this.#remain !== null && meta.remain > this.#remain) {
-      throw protocolError(`the response remain grew from ${this.#remain} to ${meta.remain} (inconsistent size)`);
+      throw protocolError(
+        `the response remain grew from ${this.#remain} to ${meta.remain} (inconsistent size)`,
+      );
     }
-    if (split.chunk.byteLength > meta.remain || (meta.status === 200 && split.chunk.byteLength !== meta.remain)) {
-      throw protocolError(`a response frame carries ${split.chunk.byteLength} bytes against remain ${meta.remain} (inconsistent size)`);
+    if (
+      split.chunk.byteLength > meta.remain ||
+      (meta.status === 200 && split.chunk.byteLength !== meta.remain)
+    ) {
+      throw protocolError(
+        `a response frame carries ${split.chunk.byteLength} bytes against remain ${meta.remain} (inconsistent size)`,
+      );
     }
     this.#parts.push(split.chunk.slice());
     this.#remain = meta.remain - split.chunk.byteLength;
@@ -329,5 +393,7 @@ export class ResponseAssembler {
 }
 
 function protocolError(message: string): IpcatError {
-  return new IpcatError("protocol", message, { hint: "the server does not speak the protocol as libscope does; check its version" });
+  return new IpcatError("protocol", message, {
+    hint: "the server does not speak the protocol as libscope does; check its version",
+  });
 }

@@ -2,8 +2,17 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import {
-  crc64we, DEFAULT_MAX_PAYLOAD, decodePayload, encodeFrame, type Frame, FrameDecoder, FrameError, HEADER_SIZE, serviceId,
-  STATUS_CODES, statusName,
+  crc64we,
+  decodePayload,
+  DEFAULT_MAX_PAYLOAD,
+  encodeFrame,
+  type Frame,
+  FrameDecoder,
+  FrameError,
+  HEADER_SIZE,
+  serviceId,
+  STATUS_CODES,
+  statusName,
 } from "./sock.ts";
 import { concatBytes } from "./bytes.ts";
 
@@ -11,12 +20,38 @@ const enc = new TextEncoder();
 
 /** Every kind, with edge values. */
 const SAMPLES: Frame[] = [
-  { kind: "connect", major: 1, minor: 0, features: 0xbeef, maxPayload: DEFAULT_MAX_PAYLOAD, code: 0 },
-  { kind: "connect", major: 255, minor: 255, features: 0, maxPayload: 0xffffffff, code: STATUS_CODES.unsupported_version },
+  {
+    kind: "connect",
+    major: 1,
+    minor: 0,
+    features: 0xbeef,
+    maxPayload: DEFAULT_MAX_PAYLOAD,
+    code: 0,
+  },
+  {
+    kind: "connect",
+    major: 255,
+    minor: 255,
+    features: 0,
+    maxPayload: 0xffffffff,
+    code: STATUS_CODES.unsupported_version,
+  },
   { kind: "msg", tag: 1, seq: 0, serviceId: serviceId("ipcat.echo"), data: enc.encode("hello") },
-  { kind: "msg", tag: 2 ** 53 - 1, seq: 2 ** 40 + 3, serviceId: 0xffffffffffffffffn, data: new Uint8Array(0) },
+  {
+    kind: "msg",
+    tag: 2 ** 53 - 1,
+    seq: 2 ** 40 + 3,
+    serviceId: 0xffffffffffffffffn,
+    data: new Uint8Array(0),
+  },
   { kind: "end", tag: 7, keepAlive: true, code: 0, reason: "" },
-  { kind: "end", tag: 8, keepAlive: false, code: STATUS_CODES.no_entry, reason: "no service 0x00 — ünïcode" },
+  {
+    kind: "end",
+    tag: 8,
+    keepAlive: false,
+    code: STATUS_CODES.no_entry,
+    reason: "no service 0x00 — ünïcode",
+  },
   { kind: "ping", nonce: 0x0123456789abcdefn },
   { kind: "pong", nonce: 0n },
 ];
@@ -68,12 +103,47 @@ describe("frame encoding", () => {
     assert.deepEqual([...bytes.subarray(8)], [4, 1, 0, 0, 0, 0, 0, 0, 0]);
   });
   it("lays out MSG fields little-endian", () => {
-    const bytes = encodeFrame({ kind: "msg", tag: 0x0102, seq: 3, serviceId: 0x1122334455667788n, data: new Uint8Array([0xaa]) });
+    const bytes = encodeFrame({
+      kind: "msg",
+      tag: 0x0102,
+      seq: 3,
+      serviceId: 0x1122334455667788n,
+      data: new Uint8Array([0xaa]),
+    });
     assert.deepEqual([...bytes], [
-      0x49, 0x50, 0x43, 0x54, 26, 0, 0, 0, 2,
-      0x02, 0x01, 0, 0, 0, 0, 0, 0,
-      3, 0, 0, 0, 0, 0, 0, 0,
-      0x88, 0x77, 0x66, 0x55, 0x44, 0x33, 0x22, 0x11,
+      0x49,
+      0x50,
+      0x43,
+      0x54,
+      26,
+      0,
+      0,
+      0,
+      2,
+      0x02,
+      0x01,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      3,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0x88,
+      0x77,
+      0x66,
+      0x55,
+      0x44,
+      0x33,
+      0x22,
+      0x11,
       0xaa,
     ]);
   });
@@ -144,7 +214,17 @@ describe("incremental decoder", () => {
   });
 
   it("rejects size 0, oversize, unknown kind and short bodies", () => {
-    const header = (size: number) => new Uint8Array([0x49, 0x50, 0x43, 0x54, size & 255, (size >> 8) & 255, (size >> 16) & 255, size >>> 24]);
+    const header = (size: number) =>
+      new Uint8Array([
+        0x49,
+        0x50,
+        0x43,
+        0x54,
+        size & 255,
+        (size >> 8) & 255,
+        (size >> 16) & 255,
+        size >>> 24,
+      ]);
     const cases: Array<[Uint8Array, string]> = [
       [header(0), "empty"],
       [header(DEFAULT_MAX_PAYLOAD + 1), "too_large"],
@@ -189,10 +269,21 @@ describe("incremental decoder", () => {
 });
 
 describe("decoder fuzz", () => {
-  const VALID_PROBLEMS = new Set(["bad_magic", "empty", "too_large", "unknown_kind", "malformed", "truncated"]);
+  const VALID_PROBLEMS = new Set([
+    "bad_magic",
+    "empty",
+    "too_large",
+    "unknown_kind",
+    "malformed",
+    "truncated",
+  ]);
 
   /** Feeds `bytes` in random chunks; returns the frames and the error, never hanging. */
-  function feed(bytes: Uint8Array, random: () => number, maxPayload: number): { frames: Frame[]; problem: string | null } {
+  function feed(
+    bytes: Uint8Array,
+    random: () => number,
+    maxPayload: number,
+  ): { frames: Frame[]; problem: string | null } {
     const d = new FrameDecoder(maxPayload);
     const frames: Frame[] = [];
     let offset = 0;
@@ -202,7 +293,7 @@ describe("decoder fuzz", () => {
         d.push(bytes.subarray(offset, offset + n));
         offset += n;
         // A frame takes at least 9 bytes, so more calls than bytes would mean a loop.
-        for (let calls = 0; ; calls++) {
+        for (let calls = 0;; calls++) {
           assert.ok(calls <= bytes.byteLength, "decoder returned frames without consuming bytes");
           const f = d.next();
           if (f === null) break;
@@ -227,7 +318,9 @@ describe("decoder fuzz", () => {
       if (i % 2 === 0 && length >= 4) bytes.set([0x49, 0x50, 0x43, 0x54]);
       const { frames, problem } = feed(bytes, random, 128);
       if (problem) errors++;
-      for (const f of frames) assert.deepEqual(decodePayload(encodeFrame(f).subarray(HEADER_SIZE)), f);
+      for (const f of frames) {
+        assert.deepEqual(decodePayload(encodeFrame(f).subarray(HEADER_SIZE)), f);
+      }
     }
     assert.ok(errors > 0);
   });
@@ -248,7 +341,11 @@ describe("decoder fuzz", () => {
       else if (mutation === 1) mutated[at] = Math.floor(random() * 256);
       else if (mutation === 2) bytes = mutated.subarray(0, at);
       else {
-        bytes = concatBytes([mutated.subarray(0, at), new Uint8Array([Math.floor(random() * 256)]), mutated.subarray(at)]);
+        bytes = concatBytes([
+          mutated.subarray(0, at),
+          new Uint8Array([Math.floor(random() * 256)]),
+          mutated.subarray(at),
+        ]);
         at = Math.max(0, at - 1);
       }
       const { frames: got } = feed(bytes, random, 0xffffffff);

@@ -63,7 +63,9 @@ export const STATUS_CODES = {
 /** A status by name. */
 export type StatusName = keyof typeof STATUS_CODES;
 
-const STATUS_NAMES = Object.fromEntries(Object.entries(STATUS_CODES).map(([name, code]) => [code, name])) as Record<number, StatusName>;
+const STATUS_NAMES = Object.fromEntries(
+  Object.entries(STATUS_CODES).map(([name, code]) => [code, name]),
+) as Record<number, StatusName>;
 
 /**
  * The name of a status code, or `code N` for one this version does not know.
@@ -117,7 +119,13 @@ export interface PingFrame {
 export type Frame = ConnectFrame | MsgFrame | EndFrame | PingFrame;
 
 /** Why a byte stream is not a valid frame sequence. */
-export type FrameProblem = "bad_magic" | "empty" | "too_large" | "unknown_kind" | "malformed" | "truncated";
+export type FrameProblem =
+  | "bad_magic"
+  | "empty"
+  | "too_large"
+  | "unknown_kind"
+  | "malformed"
+  | "truncated";
 
 /**
  * A byte stream that breaks the framing. The connection it came from cannot be trusted
@@ -135,7 +143,9 @@ export class FrameError extends IpcatError {
   readonly problem: FrameProblem;
   constructor(problem: FrameProblem, message: string) {
     super(problem === "too_large" ? "limit" : "protocol", message, {
-      hint: problem === "bad_magic" ? "the peer does not speak the ipcat protocol (for line protocols use 'serve --raw' and 'connect')" : "the peer is broken or not an ipcat peer",
+      hint: problem === "bad_magic"
+        ? "the peer does not speak the ipcat protocol (for line protocols use 'serve --raw' and 'connect')"
+        : "the peer is broken or not an ipcat peer",
     });
     this.problem = problem;
   }
@@ -161,7 +171,9 @@ function putU32(b: Uint8Array, p: number, v: number): void {
 
 function counter(b: Uint8Array, p: number, what: string): number {
   const high = u32(b, p + 4);
-  if (high >= MAX_COUNTER_HIGH) throw new FrameError("malformed", `${what} is 2^53 or more, beyond what ipcat tracks`);
+  if (high >= MAX_COUNTER_HIGH) {
+    throw new FrameError("malformed", `${what} is 2^53 or more, beyond what ipcat tracks`);
+  }
   return high * POW32 + u32(b, p);
 }
 
@@ -289,10 +301,27 @@ export function encodeFrame(frame: Frame): Uint8Array {
  */
 export function decodePayload(payload: Uint8Array): Frame {
   const kindCode = payload[0];
-  const kind = kindCode === 2 ? "msg" : kindCode === 3 ? "end" : kindCode === 1 ? "connect" : kindCode === 4 ? "ping" : kindCode === 5 ? "pong" : undefined;
-  if (kind === undefined) throw new FrameError("unknown_kind", `unknown frame kind ${kindCode ?? "(none)"}`);
+  const kind = kindCode === 2
+    ? "msg"
+    : kindCode === 3
+    ? "end"
+    : kindCode === 1
+    ? "connect"
+    : kindCode === 4
+    ? "ping"
+    : kindCode === 5
+    ? "pong"
+    : undefined;
+  if (kind === undefined) {
+    throw new FrameError("unknown_kind", `unknown frame kind ${kindCode ?? "(none)"}`);
+  }
   if (payload.byteLength < 1 + BODY_SIZE[kind]) {
-    throw new FrameError("malformed", `${kind.toUpperCase()} frame of ${payload.byteLength} bytes is shorter than its ${1 + BODY_SIZE[kind]}-byte minimum`);
+    throw new FrameError(
+      "malformed",
+      `${kind.toUpperCase()} frame of ${payload.byteLength} bytes is shorter than its ${
+        1 + BODY_SIZE[kind]
+      }-byte minimum`,
+    );
   }
   switch (kind) {
     case "msg":
@@ -380,7 +409,9 @@ export class FrameDecoder {
     }
     // Grow by doubling (each byte is copied a bounded number of times), but never past the
     // frame being assembled: a peer's size field alone must not make us allocate.
-    const frameEnd = pending >= HEADER_SIZE ? HEADER_SIZE + u32(this.#buf, this.#pos + 4) : Infinity;
+    const frameEnd = pending >= HEADER_SIZE
+      ? HEADER_SIZE + u32(this.#buf, this.#pos + 4)
+      : Infinity;
     const doubled = Math.max(256, 2 * (this.#owned ? this.#buf.byteLength : needed));
     const grown = new Uint8Array(Math.max(needed, Math.min(doubled, frameEnd)));
     grown.set(this.#buf.subarray(this.#pos, this.#end), 0);
@@ -402,17 +433,26 @@ export class FrameDecoder {
       this.#checkMagic(buf, pos, Math.min(available, 4));
       return null;
     }
-    if (buf[pos] !== 0x49 || buf[pos + 1] !== 0x50 || buf[pos + 2] !== 0x43 || buf[pos + 3] !== 0x54) {
+    if (
+      buf[pos] !== 0x49 || buf[pos + 1] !== 0x50 || buf[pos + 2] !== 0x43 || buf[pos + 3] !== 0x54
+    ) {
       this.#checkMagic(buf, pos, 4);
     }
     const size = u32(buf, pos + 4);
     if (size === 0) throw this.#fail(new FrameError("empty", "frame with size 0"));
     if (size > this.maxPayload) {
-      throw this.#fail(new FrameError("too_large", `frame of ${size} bytes is over the ${this.maxPayload}-byte limit`));
+      throw this.#fail(
+        new FrameError(
+          "too_large",
+          `frame of ${size} bytes is over the ${this.maxPayload}-byte limit`,
+        ),
+      );
     }
     if (available === HEADER_SIZE) return null;
     const kind = buf[pos + HEADER_SIZE]!;
-    if (kind < 1 || kind > 5) throw this.#fail(new FrameError("unknown_kind", `unknown frame kind ${kind}`));
+    if (kind < 1 || kind > 5) {
+      throw this.#fail(new FrameError("unknown_kind", `unknown frame kind ${kind}`));
+    }
     if (available < HEADER_SIZE + size) return null;
     const start = pos + HEADER_SIZE;
     let frame: Frame;
@@ -444,14 +484,23 @@ export class FrameDecoder {
   finish(): void {
     if (this.#failure) throw this.#failure;
     const left = this.#end - this.#pos;
-    if (left > 0) throw this.#fail(new FrameError("truncated", `stream ended inside a frame (${left} bytes of it received)`));
+    if (left > 0) {
+      throw this.#fail(
+        new FrameError("truncated", `stream ended inside a frame (${left} bytes of it received)`),
+      );
+    }
   }
 
   #checkMagic(buf: Uint8Array, pos: number, count: number): void {
     for (let i = 0; i < count; i++) {
       if (buf[pos + i] !== MAGIC[i]) {
-        const seen = Array.from(buf.subarray(pos, pos + Math.min(this.#end - pos, 4)), (b) => b.toString(16).padStart(2, "0")).join(" ");
-        throw this.#fail(new FrameError("bad_magic", `bad magic bytes ${seen} (expected 49 50 43 54, "IPCT")`));
+        const seen = Array.from(
+          buf.subarray(pos, pos + Math.min(this.#end - pos, 4)),
+          (b) => b.toString(16).padStart(2, "0"),
+        ).join(" ");
+        throw this.#fail(
+          new FrameError("bad_magic", `bad magic bytes ${seen} (expected 49 50 43 54, "IPCT")`),
+        );
       }
     }
   }
@@ -466,7 +515,9 @@ const CRC64_WE_POLY = 0x42f0e1eba9ea3693n;
 const MASK64 = 0xffffffffffffffffn;
 const CRC64_TABLE: bigint[] = Array.from({ length: 256 }, (_, byte) => {
   let crc = BigInt(byte) << 56n;
-  for (let bit = 0; bit < 8; bit++) crc = crc & (1n << 63n) ? ((crc << 1n) ^ CRC64_WE_POLY) & MASK64 : (crc << 1n) & MASK64;
+  for (let bit = 0; bit < 8; bit++) {
+    crc = crc & (1n << 63n) ? ((crc << 1n) ^ CRC64_WE_POLY) & MASK64 : (crc << 1n) & MASK64;
+  }
   return crc;
 });
 

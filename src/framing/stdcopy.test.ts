@@ -2,12 +2,19 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { seededBytes } from "../../test/fixtures/seeded_bytes.ts";
 import { concatBytes } from "./bytes.ts";
-import { demultiplexAll, encodeStdcopyFrame, StdcopyDemuxer, StdcopyError, type StdcopyStream } from "./stdcopy.ts";
-
+import {
+  demultiplexAll,
+  encodeStdcopyFrame,
+  StdcopyDemuxer,
+  StdcopyError,
+  type StdcopyStream,
+} from "./stdcopy.ts";
 
 function collect(demux: StdcopyDemuxer, pieces: Uint8Array[]): Record<number, Uint8Array> {
   const got: Record<number, Uint8Array[]> = { 0: [], 1: [], 2: [], 3: [] };
-  for (const piece of pieces) for (const { stream, data } of demux.push(piece)) got[stream]!.push(data.slice());
+  for (const piece of pieces) {
+    for (const { stream, data } of demux.push(piece)) got[stream]!.push(data.slice());
+  }
   demux.end();
   return Object.fromEntries(Object.entries(got).map(([k, v]) => [k, concatBytes(v)]));
 }
@@ -22,7 +29,8 @@ describe("stdcopy demultiplexer", () => {
     [1, seededBytes(1, 4)],
   ];
   const wire = concatBytes(frames.map(([s, d]) => encodeStdcopyFrame(s, d)));
-  const expect = (stream: number) => concatBytes(frames.filter(([s]) => s === stream).map(([, d]) => d));
+  const expect = (stream: number) =>
+    concatBytes(frames.filter(([s]) => s === stream).map(([, d]) => d));
 
   it("encodes the header as [stream,0,0,0,size u32 big-endian]", () => {
     const frame = encodeStdcopyFrame(2, new Uint8Array(0x01020304 & 0xffff));
@@ -34,14 +42,20 @@ describe("stdcopy demultiplexer", () => {
   it("splits the stream correctly when the input is cut at every byte boundary", () => {
     for (let cut = 0; cut <= wire.byteLength; cut++) {
       const got = collect(new StdcopyDemuxer(), [wire.subarray(0, cut), wire.subarray(cut)]);
-      for (const stream of [0, 1, 2]) assert.deepEqual(got[stream], expect(stream), `cut at ${cut}, stream ${stream}`);
+      for (const stream of [0, 1, 2]) {
+        assert.deepEqual(got[stream], expect(stream), `cut at ${cut}, stream ${stream}`);
+      }
     }
   });
 
   it("splits correctly when cut at every pair of boundaries", () => {
     for (let a = 0; a <= wire.byteLength; a += 3) {
       for (let b = a; b <= wire.byteLength; b += 7) {
-        const got = collect(new StdcopyDemuxer(), [wire.subarray(0, a), wire.subarray(a, b), wire.subarray(b)]);
+        const got = collect(new StdcopyDemuxer(), [
+          wire.subarray(0, a),
+          wire.subarray(a, b),
+          wire.subarray(b),
+        ]);
         assert.deepEqual(got[1], expect(1));
         assert.deepEqual(got[2], expect(2));
       }
@@ -70,7 +84,9 @@ describe("stdcopy demultiplexer", () => {
 
   it("reports the system-error stream (3)", () => {
     const msg = new TextEncoder().encode("daemon failed");
-    const { systemError, stdout } = demultiplexAll(concatBytes([encodeStdcopyFrame(1, seededBytes(5, 5)), encodeStdcopyFrame(3, msg)]));
+    const { systemError, stdout } = demultiplexAll(
+      concatBytes([encodeStdcopyFrame(1, seededBytes(5, 5)), encodeStdcopyFrame(3, msg)]),
+    );
     assert.deepEqual(systemError, msg);
     assert.equal(stdout.byteLength, 5);
   });
@@ -85,6 +101,9 @@ describe("stdcopy demultiplexer", () => {
   });
 
   it("rejects bytes that are not a frame header (e.g. a TTY stream)", () => {
-    assert.throws(() => new StdcopyDemuxer().push(new TextEncoder().encode("hello world\n")), /not a stdcopy frame header: 68 65 6c/);
+    assert.throws(
+      () => new StdcopyDemuxer().push(new TextEncoder().encode("hello world\n")),
+      /not a stdcopy frame header: 68 65 6c/,
+    );
   });
 });

@@ -94,13 +94,19 @@ export class StdcopyDemuxer {
         if (this.#headerFill < STDCOPY_HEADER_SIZE) break;
         this.#headerFill = 0;
         const stream = this.#header[0]!;
-        if (stream > STDCOPY_SYSTEM_ERROR || this.#header[1] !== 0 || this.#header[2] !== 0 || this.#header[3] !== 0) {
+        if (
+          stream > STDCOPY_SYSTEM_ERROR || this.#header[1] !== 0 || this.#header[2] !== 0 ||
+          this.#header[3] !== 0
+        ) {
           throw new StdcopyError(
-            `not a stdcopy frame header: ${Array.from(this.#header, (b) => b.toString(16).padStart(2, "0")).join(" ")}`,
+            `not a stdcopy frame header: ${
+              Array.from(this.#header, (b) => b.toString(16).padStart(2, "0")).join(" ")
+            }`,
           );
         }
         this.#stream = stream as StdcopyStream;
-        this.#remaining = (this.#header[4]! << 24 >>> 0) + (this.#header[5]! << 16) + (this.#header[6]! << 8) + this.#header[7]!;
+        this.#remaining = (this.#header[4]! << 24 >>> 0) + (this.#header[5]! << 16) +
+          (this.#header[6]! << 8) + this.#header[7]!;
         continue;
       }
       const take = Math.min(this.#remaining, chunk.byteLength - offset);
@@ -140,12 +146,28 @@ export class StdcopyDemuxer {
  * console.assert(new TextDecoder().decode(stdout) === "out" && new TextDecoder().decode(stderr) === "err");
  * ```
  */
-export function demultiplexAll(wire: Uint8Array): { stdout: Uint8Array; stderr: Uint8Array; systemError: Uint8Array } {
+export function demultiplexAll(
+  wire: Uint8Array,
+): { stdout: Uint8Array; stderr: Uint8Array; systemError: Uint8Array } {
   const demux = new StdcopyDemuxer();
-  const parts: Record<"stdout" | "stderr" | "systemError", Uint8Array[]> = { stdout: [], stderr: [], systemError: [] };
+  const parts: Record<"stdout" | "stderr" | "systemError", Uint8Array[]> = {
+    stdout: [],
+    stderr: [],
+    systemError: [],
+  };
   for (const { stream, data } of demux.push(wire)) {
-    parts[stream === STDCOPY_STDERR ? "stderr" : stream === STDCOPY_SYSTEM_ERROR ? "systemError" : "stdout"].push(data);
+    parts[
+      stream === STDCOPY_STDERR
+        ? "stderr"
+        : stream === STDCOPY_SYSTEM_ERROR
+        ? "systemError"
+        : "stdout"
+    ].push(data);
   }
   demux.end();
-  return { stdout: concatBytes(parts.stdout), stderr: concatBytes(parts.stderr), systemError: concatBytes(parts.systemError) };
+  return {
+    stdout: concatBytes(parts.stdout),
+    stderr: concatBytes(parts.stderr),
+    systemError: concatBytes(parts.systemError),
+  };
 }

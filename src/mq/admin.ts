@@ -64,13 +64,22 @@ export function ensureMqueueMounted(): boolean {
   } catch {
     // mount(2) below reports the real problem
   }
-  const result = libc().symbols.mount(cString("mqueue"), cString(MQUEUE_MOUNT), cString("mqueue"), 0, cString(""));
+  const result = libc().symbols.mount(
+    cString("mqueue"),
+    cString(MQUEUE_MOUNT),
+    cString("mqueue"),
+    0,
+    cString(""),
+  );
   if (result < 0) {
     const errno = libc().errno();
-    throw new IpcatError(errno === Errno.EPERM || errno === Errno.EACCES ? "permission" : "failed",
-      `no mqueue filesystem at ${MQUEUE_MOUNT}, and mounting it failed (${errnoName(errno)})`, {
+    throw new IpcatError(
+      errno === Errno.EPERM || errno === Errno.EACCES ? "permission" : "failed",
+      `no mqueue filesystem at ${MQUEUE_MOUNT}, and mounting it failed (${errnoName(errno)})`,
+      {
         hint: `run 'mount -t mqueue none ${MQUEUE_MOUNT}' as root, then retry`,
-      });
+      },
+    );
   }
   return true;
 }
@@ -109,7 +118,9 @@ export function statQueue(name: string): QueueInfo {
   const info = infoFrom(canonical, attributes);
   if (mqueueMounted()) addFileFacts(info);
   else if (!attributes) {
-    throw new IpcatError("permission", `permission denied to open queue ${canonical}`, { hint: "run as its owner or root" });
+    throw new IpcatError("permission", `permission denied to open queue ${canonical}`, {
+      hint: "run as its owner or root",
+    });
   }
   return info;
 }

@@ -10,7 +10,9 @@ import { rawCommands } from "./raw_cli.ts";
 /** The mq family's commands. */
 export const mqFamily: Family = {
   name: "mq",
-  summary: "POSIX message queues: raw send/receive/admin, and the AppScope/AppView request protocol",
-  description: "Raw queue commands (create, send, recv, stat, ls, unlink) and both roles of the framed\nJSON request protocol that the scope and appview CLIs speak with their libraries.",
+  summary:
+    "POSIX message queues: raw send/receive/admin, and the AppScope/AppView request protocol",
+  description:
+    "Raw queue commands (create, send, recv, stat, ls, unlink) and both roles of the framed\nJSON request protocol that the scope and appview CLIs speak with their libraries.",
   commands: [...rawCommands, ...protocolCommands],
 };

@@ -5,11 +5,23 @@
  * @module
  */
 import { IpcatError } from "../errors.ts";
-import { DEFAULT_MAXMSG, DEFAULT_MSGSIZE, encodeRequest, ResponseAssembler } from "../framing/mq.ts";
+import {
+  DEFAULT_MAXMSG,
+  DEFAULT_MSGSIZE,
+  encodeRequest,
+  ResponseAssembler,
+} from "../framing/mq.ts";
 import * as v from "valibot";
 import { type Flavor, queueNames, ResponsePayloadSchema } from "./protocol.ts";
 import {
-  enterIpcNamespaceOf, formatSeconds, type MessageQueue, namespacePid, openQueue, queueName, unlinkQueue, yieldToEventLoop,
+  enterIpcNamespaceOf,
+  formatSeconds,
+  type MessageQueue,
+  namespacePid,
+  openQueue,
+  queueName,
+  unlinkQueue,
+  yieldToEventLoop,
 } from "./queue.ts";
 
 /** Where and how to send a request. Give `pid`, or both `inQueue` and `outQueue`. */
@@ -62,7 +74,10 @@ export const DEFAULT_REQUEST_TIMEOUT_MS = 5000;
  * console.log(answer.json); // { status: 200, scoped: true }
  * ```
  */
-export async function request(payload: string | object, options: RequestOptions): Promise<RequestResult> {
+export async function request(
+  payload: string | object,
+  options: RequestOptions,
+): Promise<RequestResult> {
   const names = resolveQueues(options);
   const text = typeof payload === "string" ? payload : JSON.stringify(payload);
   const timeoutMs = options.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
@@ -78,7 +93,17 @@ export async function request(payload: string | object, options: RequestOptions)
     for (const frame of frames) {
       if (inQueue.trySend(frame)) continue;
       // In is full: the server is slow, or answered early (a refusal) and stopped reading.
-      response = await sendOrHearBack(inQueue, outQueue, frame, assembler, buffer, timeoutMs, options.signal, names, options.pid);
+      response = await sendOrHearBack(
+        inQueue,
+        outQueue,
+        frame,
+        assembler,
+        buffer,
+        timeoutMs,
+        options.signal,
+        names,
+        options.pid,
+      );
       if (response) break;
     }
     let deadline = Date.now() + timeoutMs;
@@ -98,7 +123,9 @@ export async function request(payload: string | object, options: RequestOptions)
     try {
       json = JSON.parse(answer);
     } catch {
-      throw new IpcatError("protocol", `the response payload is not JSON: ${answer.slice(0, 80)}`, { hint: "the server is broken; check its version" });
+      throw new IpcatError("protocol", `the response payload is not JSON: ${answer.slice(0, 80)}`, {
+        hint: "the server is broken; check its version",
+      });
     }
     const checked = v.safeParse(ResponsePayloadSchema, json);
     const status = checked.success ? checked.output.status : null;
@@ -118,18 +145,27 @@ export async function request(payload: string | object, options: RequestOptions)
 function resolveQueues(options: RequestOptions): { in: string; out: string } {
   if (options.inQueue !== undefined || options.outQueue !== undefined) {
     if (options.inQueue === undefined || options.outQueue === undefined) {
-      throw new IpcatError("usage", "give both the In and the Out queue", { hint: "use --in NAME --out NAME, or --pid PID" });
+      throw new IpcatError("usage", "give both the In and the Out queue", {
+        hint: "use --in NAME --out NAME, or --pid PID",
+      });
     }
     return { in: queueName(options.inQueue), out: queueName(options.outQueue) };
   }
-  if (options.pid === undefined) throw new IpcatError("usage", "say which process to ask", { hint: "use --pid PID, or --in NAME --out NAME" });
+  if (options.pid === undefined) {
+    throw new IpcatError("usage", "say which process to ask", {
+      hint: "use --pid PID, or --in NAME --out NAME",
+    });
+  }
   const inside = namespacePid(options.pid);
   enterIpcNamespaceOf(options.pid);
   return queueNames(options.flavor ?? "scope", inside);
 }
 
 /** Creates In then Out as the real CLI does; removes stale ones first with `force`. */
-function createPair(names: { in: string; out: string }, options: RequestOptions): { inQueue: MessageQueue; outQueue: MessageQueue } {
+function createPair(
+  names: { in: string; out: string },
+  options: RequestOptions,
+): { inQueue: MessageQueue; outQueue: MessageQueue } {
   const create = (name: string, access: "read" | "write"): MessageQueue => {
     const attempt = () =>
       openQueue(name, {
@@ -146,9 +182,13 @@ function createPair(names: { in: string; out: string }, options: RequestOptions)
     } catch (error) {
       if (!(error instanceof IpcatError) || error.code !== "exists") throw error;
       if (!options.force) {
-        throw new IpcatError("exists", `queue ${name} already exists: left behind by a request that crashed, or another request is running`, {
-          hint: `remove it with --force (or 'ipcat mq unlink ${name}')`,
-        });
+        throw new IpcatError(
+          "exists",
+          `queue ${name} already exists: left behind by a request that crashed, or another request is running`,
+          {
+            hint: `remove it with --force (or 'ipcat mq unlink ${name}')`,
+          },
+        );
       }
       unlinkQueue(name);
       return attempt();
@@ -190,14 +230,30 @@ async function sendOrHearBack(
   }
 }
 
-function noAnswer(inQueue: MessageQueue, names: { in: string; out: string }, pid: number | undefined, timeoutMs: number): IpcatError {
+function noAnswer(
+  inQueue: MessageQueue,
+  names: { in: string; out: string },
+  pid: number | undefined,
+  timeoutMs: number,
+): IpcatError {
   const who = pid === undefined ? `the server of ${names.in}` : `process ${pid}`;
   if (inQueue.attributes().curmsgs > 0) {
-    return new IpcatError("timeout", `${who} did not take the request from ${names.in} within ${formatSeconds(timeoutMs)} (timeout waiting for it to consume the message)`, {
-      hint: "is the library (libscope, or 'ipcat mq serve') loaded and running in it? raise --timeout to wait longer",
-    });
+    return new IpcatError(
+      "timeout",
+      `${who} did not take the request from ${names.in} within ${
+        formatSeconds(timeoutMs)
+      } (timeout waiting for it to consume the message)`,
+      {
+        hint:
+          "is the library (libscope, or 'ipcat mq serve') loaded and running in it? raise --timeout to wait longer",
+      },
+    );
   }
-  return new IpcatError("timeout", `${who} took the request but sent no answer on ${names.out} within ${formatSeconds(timeoutMs)}`, {
-    hint: "raise --timeout, or check the server's own log",
-  });
+  return new IpcatError(
+    "timeout",
+    `${who} took the request but sent no answer on ${names.out} within ${formatSeconds(timeoutMs)}`,
+    {
+      hint: "raise --timeout, or check the server's own log",
+    },
+  );
 }

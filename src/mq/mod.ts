@@ -29,14 +29,50 @@
  */
 export { IpcatError } from "../errors.ts";
 export {
-  DEFAULT_MAXMSG, DEFAULT_MSGSIZE, encodeErrorResponse, encodeRequest, encodeResponse, MAX_REQUEST_BYTES,
-  RequestAssembler, type RequestMeta, type RequestStep, ResponseAssembler, type ResponseMeta,
+  DEFAULT_MAXMSG,
+  DEFAULT_MSGSIZE,
+  encodeErrorResponse,
+  encodeRequest,
+  encodeResponse,
+  MAX_REQUEST_BYTES,
+  RequestAssembler,
+  type RequestMeta,
+  type RequestStep,
+  ResponseAssembler,
+  type ResponseMeta,
 } from "../framing/mq.ts";
 export { listQueues, type QueueInfo, statQueue } from "./admin.ts";
-export { DEFAULT_REQUEST_TIMEOUT_MS, request, type RequestOptions, type RequestResult } from "./client.ts";
-export { type Flavor, queueNames, type RequestPayload, requestNames, REQUESTS } from "./protocol.ts";
 export {
-  enterIpcNamespaceOf, type Message, MessageQueue, namespacePid, openQueue, type OpenQueueOptions, type QueueAttributes,
-  queueName, tryOpenQueue, unlinkQueue, type WaitOptions,
+  DEFAULT_REQUEST_TIMEOUT_MS,
+  request,
+  type RequestOptions,
+  type RequestResult,
+} from "./client.ts";
+export {
+  type Flavor,
+  queueNames,
+  requestNames,
+  type RequestPayload,
+  REQUESTS,
+} from "./protocol.ts";
+export {
+  enterIpcNamespaceOf,
+  type Message,
+  MessageQueue,
+  namespacePid,
+  openQueue,
+  type OpenQueueOptions,
+  type QueueAttributes,
+  queueName,
+  tryOpenQueue,
+  unlinkQueue,
+  type WaitOptions,
 } from "./queue.ts";
-export { commandHandler, type HandlerResult, type RequestHandler, type ServeEvent, type ServeOptions, serveRequests } from "./server.ts";
+export {
+  commandHandler,
+  type HandlerResult,
+  type RequestHandler,
+  type ServeEvent,
+  type ServeOptions,
+  serveRequests,
+} from "./server.ts";

@@ -32,8 +32,23 @@ export const REQUESTS = {
  */
 export function requestNames(flavor: Flavor): readonly string[] {
   return flavor === "scope"
-    ? ["getSupportedCmd", "getScopeStatus", "getScopeCfg", "setScopeCfg", "getTransportStatus", "getProcessDetails", "initiateSnapshot"]
-    : ["getSupportedCmd", "getAppViewStatus", "getAppViewCfg", "setAppViewCfg", "getTransportStatus", "getProcessDetails"];
+    ? [
+      "getSupportedCmd",
+      "getScopeStatus",
+      "getScopeCfg",
+      "setScopeCfg",
+      "getTransportStatus",
+      "getProcessDetails",
+      "initiateSnapshot",
+    ]
+    : [
+      "getSupportedCmd",
+      "getAppViewStatus",
+      "getAppViewCfg",
+      "setAppViewCfg",
+      "getTransportStatus",
+      "getProcessDetails",
+    ];
 }
 
 /**
@@ -63,7 +78,10 @@ export function supportedCommandsPayload(flavor: Flavor): string {
   const commands = requestNames(flavor).map((name, id) => ({ id, name }));
   return JSON.stringify({
     status: 200,
-    commands_meta: [{ id: 0, name: "completeRequestJson" }, { id: 1, name: "incompleteRequestJson" }],
+    commands_meta: [{ id: 0, name: "completeRequestJson" }, {
+      id: 1,
+      name: "incompleteRequestJson",
+    }],
     [flavor === "scope" ? "commands_scope" : "commands_appview"]: commands,
   });
 }
@@ -78,7 +96,9 @@ export function supportedCommandsPayload(flavor: Flavor): string {
  * ```
  */
 export function statusPayload(flavor: Flavor, active: boolean): string {
-  return flavor === "scope" ? JSON.stringify({ status: 200, scoped: active }) : JSON.stringify({ status: 200, viewed: active });
+  return flavor === "scope"
+    ? JSON.stringify({ status: 200, scoped: active })
+    : JSON.stringify({ status: 200, viewed: active });
 }
 
 /** A request payload as the server reads it: a numeric `req`, anything else kept. */

@@ -17,13 +17,31 @@ import { DurationSchema } from "./raw_cli.ts";
 import { commandHandler, type ServeEvent, serveRequests } from "./server.ts";
 import { abortOnSignals, abortStatus } from "./signals.ts";
 
-const PidSchema = v.pipe(v.string(), v.regex(/^[1-9]\d*$/, "expected a process id"), v.transform(Number));
+const PidSchema = v.pipe(
+  v.string(),
+  v.regex(/^[1-9]\d*$/, "expected a process id"),
+  v.transform(Number),
+);
 const FlavorSchema = v.optional(v.picklist(["scope", "appview"]), "scope");
 
 const COMMON_OPTIONS = {
-  flavor: { type: "string", value: "scope|appview", description: "Speak to libscope (ScopeIPC* queues, default) or AppView (AppViewIPC*)" },
-  timeout: { type: "string", short: "t", value: "S", description: `How long to wait for the process to take the request and answer (default ${DEFAULT_REQUEST_TIMEOUT_MS / 1000})` },
-  force: { type: "boolean", description: "Remove queues left behind by an earlier request that crashed" },
+  flavor: {
+    type: "string",
+    value: "scope|appview",
+    description: "Speak to libscope (ScopeIPC* queues, default) or AppView (AppViewIPC*)",
+  },
+  timeout: {
+    type: "string",
+    short: "t",
+    value: "S",
+    description: `How long to wait for the process to take the request and answer (default ${
+      DEFAULT_REQUEST_TIMEOUT_MS / 1000
+    })`,
+  },
+  force: {
+    type: "boolean",
+    description: "Remove queues left behind by an earlier request that crashed",
+  },
 } as const;
 
 const COMMON_SCHEMA = {
@@ -33,10 +51,20 @@ const COMMON_SCHEMA = {
 };
 
 /** Runs one request with Ctrl-C/SIGTERM wired to abort it (the queues are removed either way). */
-async function ask(payload: string | object, target: { pid?: number; inQueue?: string; outQueue?: string }, options: { flavor: Flavor; timeout?: number; force: boolean }): Promise<RequestResult> {
+async function ask(
+  payload: string | object,
+  target: { pid?: number; inQueue?: string; outQueue?: string },
+  options: { flavor: Flavor; timeout?: number; force: boolean },
+): Promise<RequestResult> {
   const { signal, dispose } = abortOnSignals();
   try {
-    return await request(payload, { ...target, flavor: options.flavor, timeoutMs: options.timeout, force: options.force, signal });
+    return await request(payload, {
+      ...target,
+      flavor: options.flavor,
+      timeoutMs: options.timeout,
+      force: options.force,
+      signal,
+    });
   } finally {
     dispose();
   }
@@ -47,7 +75,9 @@ function readPayloadArgument(argument: string): string {
   try {
     JSON.parse(text);
   } catch {
-    throw new IpcatError("usage", `the request is not JSON: ${text.slice(0, 60)}`, { hint: `write it like '{"req":1}'` });
+    throw new IpcatError("usage", `the request is not JSON: ${text.slice(0, 60)}`, {
+      hint: `write it like '{"req":1}'`,
+    });
   }
   return text.trim();
 }
@@ -60,22 +90,40 @@ const requestCommand = defineCommand({
     "Sends JSON (or stdin with '-') to a process running libscope, the AppView library or\n'ipcat mq serve', and prints the reassembled response JSON as received. The process is\nnamed by --pid (queues /ScopeIPCIn.PID and /ScopeIPCOut.PID, entering its IPC namespace\nwhen it runs in a container), or the queue pair is given with --in and --out.",
   options: {
     pid: { type: "string", short: "p", value: "PID", description: "The process to ask" },
-    in: { type: "string", value: "NAME", description: "The queue the server reads (with --out, instead of --pid)" },
+    in: {
+      type: "string",
+      value: "NAME",
+      description: "The queue the server reads (with --out, instead of --pid)",
+    },
     out: { type: "string", value: "NAME", description: "The queue the server answers on" },
     ...COMMON_OPTIONS,
   },
-  schema: v.object({ pid: v.optional(PidSchema), in: v.optional(v.string()), out: v.optional(v.string()), ...COMMON_SCHEMA }),
+  schema: v.object({
+    pid: v.optional(PidSchema),
+    in: v.optional(v.string()),
+    out: v.optional(v.string()),
+    ...COMMON_SCHEMA,
+  }),
   positionals: { min: 1, max: 1 },
   examples: [
     [`ipcat mq request --pid 4242 '{"req":1}'`, "Asks process 4242 for its scope status"],
-    [`ipcat mq request --pid 4242 --flavor appview '{"req":0}'`, "Asks an AppView process for its commands"],
+    [
+      `ipcat mq request --pid 4242 --flavor appview '{"req":0}'`,
+      "Asks an AppView process for its commands",
+    ],
     [`ipcat mq request --in /myIn --out /myOut '{"req":5}'`, "Uses any queue pair"],
   ],
   async run({ options, args }) {
     if (options.pid !== undefined && (options.in !== undefined || options.out !== undefined)) {
-      throw new IpcatError("usage", "--pid and --in/--out do not go together", { hint: "name the process, or the queue pair" });
+      throw new IpcatError("usage", "--pid and --in/--out do not go together", {
+        hint: "name the process, or the queue pair",
+      });
     }
-    const result = await ask(readPayloadArgument(args[0]!), { pid: options.pid, inQueue: options.in, outQueue: options.out }, options);
+    const result = await ask(readPayloadArgument(args[0]!), {
+      pid: options.pid,
+      inQueue: options.in,
+      outQueue: options.out,
+    }, options);
     await writeOut(result.text + "\n");
     return 0;
   },
@@ -83,13 +131,41 @@ const requestCommand = defineCommand({
 
 /** What each verb asks, by request number. */
 const VERBS = [
-  { name: "cmds", req: REQUESTS.getSupportedCmd, summary: "List the requests a process supports (getSupportedCmd)" },
-  { name: "status", req: REQUESTS.getStatus, summary: "Ask whether a process is scoped (getScopeStatus / getAppViewStatus)" },
-  { name: "cfg", req: REQUESTS.getCfg, summary: "Print a process's current configuration (getScopeCfg / getAppViewCfg)" },
-  { name: "set-cfg", req: REQUESTS.setCfg, summary: "Replace a process's configuration (setScopeCfg / setAppViewCfg)" },
-  { name: "transports", req: REQUESTS.getTransportStatus, summary: "Show a process's transports and their state (getTransportStatus)" },
-  { name: "details", req: REQUESTS.getProcessDetails, summary: "Show a process's pid, uuid, id and machine id (getProcessDetails)" },
-  { name: "snapshot", req: REQUESTS.initiateSnapshot, summary: "Ask a process for a snapshot (initiateSnapshot; AppScope only)" },
+  {
+    name: "cmds",
+    req: REQUESTS.getSupportedCmd,
+    summary: "List the requests a process supports (getSupportedCmd)",
+  },
+  {
+    name: "status",
+    req: REQUESTS.getStatus,
+    summary: "Ask whether a process is scoped (getScopeStatus / getAppViewStatus)",
+  },
+  {
+    name: "cfg",
+    req: REQUESTS.getCfg,
+    summary: "Print a process's current configuration (getScopeCfg / getAppViewCfg)",
+  },
+  {
+    name: "set-cfg",
+    req: REQUESTS.setCfg,
+    summary: "Replace a process's configuration (setScopeCfg / setAppViewCfg)",
+  },
+  {
+    name: "transports",
+    req: REQUESTS.getTransportStatus,
+    summary: "Show a process's transports and their state (getTransportStatus)",
+  },
+  {
+    name: "details",
+    req: REQUESTS.getProcessDetails,
+    summary: "Show a process's pid, uuid, id and machine id (getProcessDetails)",
+  },
+  {
+    name: "snapshot",
+    req: REQUESTS.initiateSnapshot,
+    summary: "Ask a process for a snapshot (initiateSnapshot; AppScope only)",
+  },
 ] as const;
 
 function verbCommand(verb: (typeof VERBS)[number]): Command {
@@ -98,30 +174,56 @@ function verbCommand(verb: (typeof VERBS)[number]): Command {
     name: verb.name,
     summary: verb.summary,
     usage: takesConfig ? "PID FILE|-" : "PID",
-    description: `Sends request ${verb.req} to process PID and prints the response JSON, indented (--json: as received).\nFails (exit 1) when the process answers with a status other than 200. The queues are\n/ScopeIPCIn.PID and /ScopeIPCOut.PID (AppView: /AppViewIPC*), removed afterwards; a process\nin a container is reached by its host PID (ipcat enters its IPC namespace: needs root).${takesConfig ? "\nThe configuration is a JSON object read from FILE, or from stdin with '-'." : ""}`,
-    options: { ...COMMON_OPTIONS, json: { type: "boolean", description: "Print the response as received, on one line" } },
+    description:
+      `Sends request ${verb.req} to process PID and prints the response JSON, indented (--json: as received).\nFails (exit 1) when the process answers with a status other than 200. The queues are\n/ScopeIPCIn.PID and /ScopeIPCOut.PID (AppView: /AppViewIPC*), removed afterwards; a process\nin a container is reached by its host PID (ipcat enters its IPC namespace: needs root).${
+        takesConfig
+          ? "\nThe configuration is a JSON object read from FILE, or from stdin with '-'."
+          : ""
+      }`,
+    options: {
+      ...COMMON_OPTIONS,
+      json: { type: "boolean", description: "Print the response as received, on one line" },
+    },
     schema: v.object({ ...COMMON_SCHEMA, json: v.optional(v.boolean(), false) }),
     positionals: takesConfig ? { min: 2, max: 2 } : { min: 1, max: 1 },
     examples: takesConfig
-      ? [[`ipcat mq set-cfg 4242 scope.json`, "Sends the configuration in scope.json"], [`echo '{"metric":{"enable":false}}' | ipcat mq set-cfg 4242 -`, "From stdin"]]
-      : [[`ipcat mq ${verb.name} 4242`, verb.summary], [`ipcat mq ${verb.name} 4242 --flavor appview`, "The same for an AppView process"]],
+      ? [[`ipcat mq set-cfg 4242 scope.json`, "Sends the configuration in scope.json"], [
+        `echo '{"metric":{"enable":false}}' | ipcat mq set-cfg 4242 -`,
+        "From stdin",
+      ]]
+      : [[`ipcat mq ${verb.name} 4242`, verb.summary], [
+        `ipcat mq ${verb.name} 4242 --flavor appview`,
+        "The same for an AppView process",
+      ]],
     async run({ options, args }) {
       const parsedPid = v.safeParse(PidSchema, args[0]);
       if (!parsedPid.success) {
-        throw new IpcatError("usage", `'${args[0]}' is not a process id`, { hint: `give the PID of the process to ask, e.g. 'ipcat mq ${verb.name} 4242'` });
+        throw new IpcatError("usage", `'${args[0]}' is not a process id`, {
+          hint: `give the PID of the process to ask, e.g. 'ipcat mq ${verb.name} 4242'`,
+        });
       }
       const pid = parsedPid.output;
       const name = requestNames(options.flavor)[verb.req];
       if (name === undefined) {
-        throw new IpcatError("usage", `AppView has no ${verb.name} request`, { hint: "use --flavor scope for AppScope processes" });
+        throw new IpcatError("usage", `AppView has no ${verb.name} request`, {
+          hint: "use --flavor scope for AppScope processes",
+        });
       }
       const payload: Record<string, unknown> = { req: verb.req };
       if (takesConfig) payload.cfg = readConfig(args[1]!);
       const result = await ask(payload, { pid }, options);
       if (result.status !== 200) {
-        throw new IpcatError("failed", `process ${pid} answered ${name} with status ${result.status}${STATUS_MEANING[result.status ?? 0] ?? ""}`, {
-          hint: result.status === 501 ? "its library does not support this request" : "see the process's own log",
-        });
+        throw new IpcatError(
+          "failed",
+          `process ${pid} answered ${name} with status ${result.status}${
+            STATUS_MEANING[result.status ?? 0] ?? ""
+          }`,
+          {
+            hint: result.status === 501
+              ? "its library does not support this request"
+              : "see the process's own log",
+          },
+        );
       }
       await writeOut((options.json ? result.text : JSON.stringify(result.json, null, 2)) + "\n");
       return 0;
@@ -140,16 +242,26 @@ function readConfig(source: string): object {
   try {
     text = readFileSync(source === "-" ? 0 : source, "utf8");
   } catch {
-    throw new IpcatError("not_found", `cannot read the configuration file ${source}`, { hint: "give a readable JSON file, or '-' for stdin" });
+    throw new IpcatError("not_found", `cannot read the configuration file ${source}`, {
+      hint: "give a readable JSON file, or '-' for stdin",
+    });
   }
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch {
-    throw new IpcatError("usage", `the configuration in ${source === "-" ? "stdin" : source} is not JSON`, { hint: "it must be one JSON object" });
+    throw new IpcatError(
+      "usage",
+      `the configuration in ${source === "-" ? "stdin" : source} is not JSON`,
+      { hint: "it must be one JSON object" },
+    );
   }
   if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
-    throw new IpcatError("usage", `the configuration in ${source === "-" ? "stdin" : source} is not a JSON object`, { hint: "it must be one JSON object" });
+    throw new IpcatError(
+      "usage",
+      `the configuration in ${source === "-" ? "stdin" : source} is not a JSON object`,
+      { hint: "it must be one JSON object" },
+    );
   }
   return parsed;
 }
@@ -161,11 +273,33 @@ const serve = defineCommand({
   description:
     "Plays the library's part: polls for /ScopeIPCIn.PID (PID: this process, as seen in its PID\nnamespace, or --as-pid) and answers on /ScopeIPCOut.PID. Built in: getSupportedCmd,\nstatus, details and transports; get/set cfg keep a configuration in memory; snapshot\nanswers 500. With --handler, every request goes to CMD (run by sh -c): the request JSON\non its stdin, the response JSON expected on its stdout. Malformed requests get 400, a\nrequest broken off midway 500 after --timeout; the server keeps serving. Ctrl-C stops it.",
   options: {
-    flavor: { type: "string", value: "scope|appview", description: "Play libscope (ScopeIPC* queues, default) or the AppView library (AppViewIPC*)" },
-    handler: { type: "string", value: "CMD", description: "Answer every request with this command's output" },
-    "as-pid": { type: "string", value: "PID", description: "Use PID in the queue names instead of this process's" },
-    timeout: { type: "string", short: "t", value: "S", description: "How long to wait for the rest of a request, and for the client to read (default 1)" },
-    quiet: { type: "boolean", short: "q", description: "Do not log refused requests and handler failures" },
+    flavor: {
+      type: "string",
+      value: "scope|appview",
+      description: "Play libscope (ScopeIPC* queues, default) or the AppView library (AppViewIPC*)",
+    },
+    handler: {
+      type: "string",
+      value: "CMD",
+      description: "Answer every request with this command's output",
+    },
+    "as-pid": {
+      type: "string",
+      value: "PID",
+      description: "Use PID in the queue names instead of this process's",
+    },
+    timeout: {
+      type: "string",
+      short: "t",
+      value: "S",
+      description:
+        "How long to wait for the rest of a request, and for the client to read (default 1)",
+    },
+    quiet: {
+      type: "boolean",
+      short: "q",
+      description: "Do not log refused requests and handler failures",
+    },
   },
   schema: v.object({
     flavor: FlavorSchema,
@@ -177,20 +311,29 @@ const serve = defineCommand({
   positionals: { min: 0, max: 0 },
   examples: [
     ["ipcat mq serve", "Answers 'ipcat mq status <its pid>' and the real scope CLI"],
-    [`ipcat mq serve --handler 'jq -c "{status:200, echo:.}"'`, "Answers every request with a command"],
+    [
+      `ipcat mq serve --handler 'jq -c "{status:200, echo:.}"'`,
+      "Answers every request with a command",
+    ],
     ["ipcat mq serve --flavor appview --as-pid 4242", "Serves /AppViewIPCIn.4242"],
   ],
   async run({ options }) {
     const { signal, dispose } = abortOnSignals();
     const log = (event: ServeEvent) => {
       if (options.quiet || event.kind === "answered") return;
-      void note(`${event.kind.replace("_", " ")} request uniq ${event.uniq} (${event.status}): ${event.detail ?? ""}`);
+      void note(
+        `${event.kind.replace("_", " ")} request uniq ${event.uniq} (${event.status}): ${
+          event.detail ?? ""
+        }`,
+      );
     };
     try {
       const pid = options["as-pid"];
       const shownPid = pid ?? namespacePid(process.pid);
       const names = queueNames(options.flavor, shownPid);
-      await note(`serving ${names.in} and ${names.out} (${options.flavor}, pid ${shownPid}); Ctrl-C stops`);
+      await note(
+        `serving ${names.in} and ${names.out} (${options.flavor}, pid ${shownPid}); Ctrl-C stops`,
+      );
       await serveRequests({
         flavor: options.flavor,
         pid: shownPid,

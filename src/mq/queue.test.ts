@@ -6,7 +6,15 @@ import { after, describe, it } from "node:test";
 import * as v from "valibot";
 import { IpcatError } from "../errors.ts";
 import { runtime } from "../adapter/mod.ts";
-import { queueError, queueName, openQueue, tryOpenQueue, unlinkQueue, namespacePid, enterIpcNamespaceOf } from "./queue.ts";
+import {
+  enterIpcNamespaceOf,
+  namespacePid,
+  openQueue,
+  queueError,
+  queueName,
+  tryOpenQueue,
+  unlinkQueue,
+} from "./queue.ts";
 import { request, serveRequests } from "./mod.ts";
 import { DurationSchema, messageJson } from "./raw_cli.ts";
 import { Errno } from "./libc.ts";
@@ -55,7 +63,10 @@ describe(`mq library on ${runtime.name}: queues`, () => {
     const q = openQueue(fresh("full"), { create: true, maxmsg: 1, msgsize: 8 });
     assert.ok(q.trySend(new Uint8Array(8)));
     assert.equal(q.trySend(new Uint8Array(1)), false);
-    assert.throws(() => q.trySend(new Uint8Array(9)), (e: IpcatError) => e.code === "limit" && /9 bytes .* \(8 bytes\)/.test(e.message));
+    assert.throws(
+      () => q.trySend(new Uint8Array(9)),
+      (e: IpcatError) => e.code === "limit" && /9 bytes .* \(8 bytes\)/.test(e.message),
+    );
     q.close();
   });
 
@@ -64,7 +75,10 @@ describe(`mq library on ${runtime.name}: queues`, () => {
     await assert.rejects(q.receive({ timeoutMs: 120 }), (e: IpcatError) => e.code === "timeout");
     const controller = new AbortController();
     setTimeout(() => controller.abort(new IpcatError("interrupted", "stop")), 30);
-    await assert.rejects(q.receive({ signal: controller.signal }), (e: IpcatError) => e.code === "interrupted");
+    await assert.rejects(
+      q.receive({ signal: controller.signal }),
+      (e: IpcatError) => e.code === "interrupted",
+    );
     setTimeout(() => q.trySend(new TextEncoder().encode("late"), 3), 30);
     const late = await q.receive({ timeoutMs: 10_000 });
     assert.equal(new TextDecoder().decode(late.data), "late");
@@ -73,10 +87,21 @@ describe(`mq library on ${runtime.name}: queues`, () => {
 
   it("maps each kernel error to its code", () => {
     const codes = [
-      [Errno.EEXIST, "exists"], [Errno.ENOENT, "not_found"], [Errno.EACCES, "permission"], [Errno.EMSGSIZE, "limit"],
-      [Errno.EAGAIN, "would_block"], [Errno.EINVAL, "limit"], [Errno.EMFILE, "limit"], [Errno.ENOSPC, "limit"],
+      [Errno.EEXIST, "exists"],
+      [Errno.ENOENT, "not_found"],
+      [Errno.EACCES, "permission"],
+      [Errno.EMSGSIZE, "limit"],
+      [Errno.EAGAIN, "would_block"],
+      [Errno.EINVAL, "limit"],
+      [Errno.EMFILE, "limit"],
+      [Errno.ENOSPC, "limit"],
     ] as const;
-    for (const [errno, code] of codes) assert.equal(queueError(errno, "create", "/q", { maxmsg: 1, msgsize: 1, size: 2 }).code, code);
+    for (const [errno, code] of codes) {
+      assert.equal(
+        queueError(errno, "create", "/q", { maxmsg: 1, msgsize: 1, size: 2 }).code,
+        code,
+      );
+    }
     assert.throws(() => openQueue(fresh("missing")), (e: IpcatError) => e.code === "not_found");
     assert.equal(tryOpenQueue(`${prefix}-nothing`, "read"), null);
   });
@@ -100,12 +125,25 @@ describe(`mq library on ${runtime.name}: request and serve in one process`, () =
       onEvent: (e) => seen.push(e.status),
     });
     try {
-      const status = await request({ req: 1 }, { pid: undefined, inQueue: `/ScopeIPCIn.${pid}`, outQueue: `/ScopeIPCOut.${pid}`, timeoutMs: 10_000 });
+      const status = await request({ req: 1 }, {
+        pid: undefined,
+        inQueue: `/ScopeIPCIn.${pid}`,
+        outQueue: `/ScopeIPCOut.${pid}`,
+        timeoutMs: 10_000,
+      });
       assert.equal(status.text, '{"status":200,"scoped":true}');
-      const big = await request({ req: 9, pad: "y".repeat(30_000) }, { inQueue: `ScopeIPCIn.${pid}`, outQueue: `ScopeIPCOut.${pid}`, timeoutMs: 10_000 });
+      const big = await request({ req: 9, pad: "y".repeat(30_000) }, {
+        inQueue: `ScopeIPCIn.${pid}`,
+        outQueue: `ScopeIPCOut.${pid}`,
+        timeoutMs: 10_000,
+      });
       assert.equal((big.json as { big: string }).big.length, 20_000);
       assert.deepEqual(seen, [200, 200]);
-      assert.equal(tryOpenQueue(`/ScopeIPCIn.${pid}`, "read"), null, "the client removed its queues");
+      assert.equal(
+        tryOpenQueue(`/ScopeIPCIn.${pid}`, "read"),
+        null,
+        "the client removed its queues",
+      );
     } finally {
       stop.abort();
       await serving;
@@ -133,8 +171,15 @@ describe(`mq library on ${runtime.name}: a server that breaks the protocol`, () 
   }
 
   const cases = [
-    ["a uniq other than the request's", ['{"status":200,"uniq":1,"remain":2}\0{}'], /inconsistent uniq/],
-    ["a remain that grows", ['{"status":206,"uniq":7,"remain":4}\0{"', '{"status":200,"uniq":7,"remain":9}\0a":1}'], /inconsistent size/],
+    [
+      "a uniq other than the request's",
+      ['{"status":200,"uniq":1,"remain":2}\0{}'],
+      /inconsistent uniq/,
+    ],
+    ["a remain that grows", [
+      '{"status":206,"uniq":7,"remain":4}\0{"',
+      '{"status":200,"uniq":7,"remain":9}\0a":1}',
+    ], /inconsistent size/],
     ["a missing META field", ['{"status":200,"uniq":7}\0{}'], /missing-field/],
     ["a meta-only 400", ['{"status":400,"uniq":-1,"remain":0}'], /meta status 400/],
     ["a meta-only 500", ['{"status":500,"uniq":7,"remain":0}'], /meta status 500/],
@@ -143,11 +188,19 @@ describe(`mq library on ${runtime.name}: a server that breaks the protocol`, () 
     it(`reports ${what} and still removes the queues`, async () => {
       const pid = 800000 + (process.pid % 90000);
       const answered = rogueServer(pid, [...frames]);
-      await assert.rejects(request({ req: 1 }, { inQueue: `/ScopeIPCIn.${pid}`, outQueue: `/ScopeIPCOut.${pid}`, uniq: 7, timeoutMs: 10_000 }), (e: IpcatError) => {
-        assert.equal(e.code, "protocol");
-        assert.match(e.message, message);
-        return true;
-      });
+      await assert.rejects(
+        request({ req: 1 }, {
+          inQueue: `/ScopeIPCIn.${pid}`,
+          outQueue: `/ScopeIPCOut.${pid}`,
+          uniq: 7,
+          timeoutMs: 10_000,
+        }),
+        (e: IpcatError) => {
+          assert.equal(e.code, "protocol");
+          assert.match(e.message, message);
+          return true;
+        },
+      );
       await answered;
       assert.equal(tryOpenQueue(`/ScopeIPCIn.${pid}`, "read"), null);
       assert.equal(tryOpenQueue(`/ScopeIPCOut.${pid}`, "read"), null);
@@ -165,6 +218,9 @@ describe("mq CLI helpers", () => {
 
   it("prints text as JSON strings and anything else losslessly in base64", () => {
     assert.equal(messageJson(new TextEncoder().encode("é\n"), 2), '{"priority":2,"data":"é\\n"}');
-    assert.equal(messageJson(new Uint8Array([0xc3]), 0), '{"priority":0,"data":"ww==","encoding":"base64"}');
+    assert.equal(
+      messageJson(new Uint8Array([0xc3]), 0),
+      '{"priority":0,"data":"ww==","encoding":"base64"}',
+    );
   });
 });

@@ -12,7 +12,18 @@
 import { readFileSync, readlinkSync } from "node:fs";
 import { IpcatError } from "../errors.ts";
 import {
-  CLONE_NEWIPC, cString, Errno, errnoName, libc, O_CLOEXEC, O_CREAT, O_EXCL, O_NONBLOCK, O_RDONLY, O_RDWR, O_WRONLY,
+  CLONE_NEWIPC,
+  cString,
+  Errno,
+  errnoName,
+  libc,
+  O_CLOEXEC,
+  O_CREAT,
+  O_EXCL,
+  O_NONBLOCK,
+  O_RDONLY,
+  O_RDWR,
+  O_WRONLY,
 } from "./libc.ts";
 
 /** How long one blocking kernel wait may last before the event loop gets a turn. */
@@ -78,13 +89,19 @@ export interface WaitOptions {
 export function queueName(name: string): string {
   const bare = name.startsWith("/") ? name.slice(1) : name;
   if (bare === "" || bare === "." || bare === "..") {
-    throw new IpcatError("usage", `'${name}' is not a queue name`, { hint: "name a queue like /jobs or jobs" });
+    throw new IpcatError("usage", `'${name}' is not a queue name`, {
+      hint: "name a queue like /jobs or jobs",
+    });
   }
   if (bare.includes("/")) {
-    throw new IpcatError("usage", `queue name '${name}' has a '/' after the first character`, { hint: "queue names are flat: use /jobs.high, not /jobs/high" });
+    throw new IpcatError("usage", `queue name '${name}' has a '/' after the first character`, {
+      hint: "queue names are flat: use /jobs.high, not /jobs/high",
+    });
   }
   if (new TextEncoder().encode(bare).byteLength > NAME_MAX) {
-    throw new IpcatError("usage", `queue name '${name}' is longer than ${NAME_MAX} bytes`, { hint: "use a shorter name" });
+    throw new IpcatError("usage", `queue name '${name}' is longer than ${NAME_MAX} bytes`, {
+      hint: "use a shorter name",
+    });
   }
   return `/${bare}`;
 }
@@ -122,52 +139,102 @@ export function queueError(
       });
     case Errno.ENOENT:
       return new IpcatError("not_found", `no queue named ${name}`, {
-        hint: operation === "unlink" ? "see 'ipcat mq ls' for the queues there are" : `create it with 'ipcat mq create ${name}' (or pass --create)`,
+        hint: operation === "unlink"
+          ? "see 'ipcat mq ls' for the queues there are"
+          : `create it with 'ipcat mq create ${name}' (or pass --create)`,
       });
     case Errno.EACCES:
-      return new IpcatError("permission", `permission denied to ${operation === "receive" ? "read" : operation === "send" ? "write" : operation} queue ${name}`, {
-        hint: "its mode does not let you in: see 'ipcat mq ls', run as its owner, or recreate it with --mode",
-      });
+      return new IpcatError(
+        "permission",
+        `permission denied to ${
+          operation === "receive" ? "read" : operation === "send" ? "write" : operation
+        } queue ${name}`,
+        {
+          hint:
+            "its mode does not let you in: see 'ipcat mq ls', run as its owner, or recreate it with --mode",
+        },
+      );
     case Errno.EMSGSIZE:
       return operation === "receive"
-        ? new IpcatError("limit", `queue ${name} holds messages of up to ${context.msgsize} bytes, more than the ${context.size}-byte buffer`, {
-          hint: "receive with a buffer of at least the queue's msgsize",
-        })
-        : new IpcatError("limit", `message of ${context.size} bytes is bigger than the msgsize of queue ${name} (${context.msgsize} bytes)`, {
-          hint: "send smaller messages, or recreate the queue with a larger --msgsize",
-        });
+        ? new IpcatError(
+          "limit",
+          `queue ${name} holds messages of up to ${context.msgsize} bytes, more than the ${context.size}-byte buffer`,
+          {
+            hint: "receive with a buffer of at least the queue's msgsize",
+          },
+        )
+        : new IpcatError(
+          "limit",
+          `message of ${context.size} bytes is bigger than the msgsize of queue ${name} (${context.msgsize} bytes)`,
+          {
+            hint: "send smaller messages, or recreate the queue with a larger --msgsize",
+          },
+        );
     case Errno.EAGAIN:
       return operation === "receive"
-        ? new IpcatError("would_block", `queue ${name} is empty`, { hint: "drop --nonblock to wait for a message" })
-        : new IpcatError("would_block", `queue ${name} is full (${context.maxmsg ?? "maxmsg"} messages)`, {
-          hint: "drop --nonblock to wait for room, or receive some messages first",
-        });
+        ? new IpcatError("would_block", `queue ${name} is empty`, {
+          hint: "drop --nonblock to wait for a message",
+        })
+        : new IpcatError(
+          "would_block",
+          `queue ${name} is full (${context.maxmsg ?? "maxmsg"} messages)`,
+          {
+            hint: "drop --nonblock to wait for room, or receive some messages first",
+          },
+        );
     case Errno.EINVAL:
       return new IpcatError(
         "limit",
         `queue attributes maxmsg ${context.maxmsg}, msgsize ${context.msgsize} for ${name} are over the kernel limits (msg_max ${
           readKernelLimit("msg_max", 10)
-        } in ${MQUEUE_PROC}/msg_max, msgsize_max ${readKernelLimit("msgsize_max", 8192)} in ${MQUEUE_PROC}/msgsize_max)`,
-        { hint: `ask for less, or raise the limits as root (e.g. 'echo 100 > ${MQUEUE_PROC}/msg_max')` },
+        } in ${MQUEUE_PROC}/msg_max, msgsize_max ${
+          readKernelLimit("msgsize_max", 8192)
+        } in ${MQUEUE_PROC}/msgsize_max)`,
+        {
+          hint:
+            `ask for less, or raise the limits as root (e.g. 'echo 100 > ${MQUEUE_PROC}/msg_max')`,
+        },
       );
     case Errno.EMFILE:
-      return new IpcatError("limit", `cannot ${operation} queue ${name}: too many open descriptors, or your queues' bytes exceed RLIMIT_MSGQUEUE`, {
-        hint: "close or unlink queues you no longer need ('ipcat mq ls'), or raise 'ulimit -n' / 'ulimit -q'",
-      });
+      return new IpcatError(
+        "limit",
+        `cannot ${operation} queue ${name}: too many open descriptors, or your queues' bytes exceed RLIMIT_MSGQUEUE`,
+        {
+          hint:
+            "close or unlink queues you no longer need ('ipcat mq ls'), or raise 'ulimit -n' / 'ulimit -q'",
+        },
+      );
     case Errno.ENFILE:
-      return new IpcatError("limit", `cannot ${operation} queue ${name}: the system's open-file table is full`, { hint: "close files or raise fs.file-max" });
+      return new IpcatError(
+        "limit",
+        `cannot ${operation} queue ${name}: the system's open-file table is full`,
+        { hint: "close files or raise fs.file-max" },
+      );
     case Errno.ENOSPC:
-      return new IpcatError("limit", `cannot create queue ${name}: the limit of ${readKernelLimit("queues_max", 256)} queues (${MQUEUE_PROC}/queues_max) is reached`, {
-        hint: `unlink queues you no longer need ('ipcat mq ls'), or raise ${MQUEUE_PROC}/queues_max as root`,
-      });
+      return new IpcatError(
+        "limit",
+        `cannot create queue ${name}: the limit of ${
+          readKernelLimit("queues_max", 256)
+        } queues (${MQUEUE_PROC}/queues_max) is reached`,
+        {
+          hint:
+            `unlink queues you no longer need ('ipcat mq ls'), or raise ${MQUEUE_PROC}/queues_max as root`,
+        },
+      );
     case Errno.ENOMEM:
-      return new IpcatError("limit", `cannot ${operation} queue ${name}: out of memory`, { hint: "ask for a smaller --maxmsg or --msgsize" });
+      return new IpcatError("limit", `cannot ${operation} queue ${name}: out of memory`, {
+        hint: "ask for a smaller --maxmsg or --msgsize",
+      });
     case Errno.ENAMETOOLONG:
-      return new IpcatError("usage", `queue name ${name} is too long`, { hint: "use a shorter name" });
+      return new IpcatError("usage", `queue name ${name} is too long`, {
+        hint: "use a shorter name",
+      });
     case Errno.EBADF:
       return new IpcatError(
         "permission",
-        `queue ${name} is not open for ${operation === "send" ? "writing" : operation === "receive" ? "reading" : operation}`,
+        `queue ${name} is not open for ${
+          operation === "send" ? "writing" : operation === "receive" ? "reading" : operation
+        }`,
         { hint: "open it with the access you need" },
       );
     default:
@@ -224,7 +291,9 @@ export function openQueue(name: string, options: OpenQueueOptions = {}): Message
   const fd = symbols.mq_open(nameBytes, flags, options.mode ?? 0o600, attr);
   const errno = fd < 0 ? libc().errno() : 0;
   if (options.create) symbols.umask(oldMask);
-  if (fd < 0) throw queueError(errno, options.create ? "create" : "open", canonical, { maxmsg, msgsize });
+  if (fd < 0) {
+    throw queueError(errno, options.create ? "create" : "open", canonical, { maxmsg, msgsize });
+  }
   return new MessageQueue(canonical, fd);
 }
 
@@ -238,7 +307,10 @@ export function openQueue(name: string, options: OpenQueueOptions = {}): Message
  * console.assert(tryOpenQueue("/ipcat-doc-missing", "read") === null);
  * ```
  */
-export function tryOpenQueue(name: string, access: "read" | "write" | "readwrite"): MessageQueue | null {
+export function tryOpenQueue(
+  name: string,
+  access: "read" | "write" | "readwrite",
+): MessageQueue | null {
   const fd = libc().symbols.mq_open(cString(name), ACCESS_FLAGS[access] | O_CLOEXEC, 0, EMPTY_ATTR);
   return fd < 0 ? null : new MessageQueue(name, fd);
 }
@@ -257,7 +329,9 @@ const EMPTY_ATTR = new Uint8Array(64);
  */
 export function unlinkQueue(name: string): void {
   const canonical = queueName(name);
-  if (libc().symbols.mq_unlink(cString(canonical)) < 0) throw queueError(libc().errno(), "unlink", canonical);
+  if (libc().symbols.mq_unlink(cString(canonical)) < 0) {
+    throw queueError(libc().errno(), "unlink", canonical);
+  }
 }
 
 /**
@@ -311,7 +385,9 @@ export class MessageQueue {
 
   /** The attributes now, the current message count included. */
   attributes(): QueueAttributes {
-    if (libc().symbols.mq_getattr(this.fd, this.#attr) < 0) throw queueError(libc().errno(), "attributes", this.name);
+    if (libc().symbols.mq_getattr(this.fd, this.#attr) < 0) {
+      throw queueError(libc().errno(), "attributes", this.name);
+    }
     const view = new DataView(this.#attr.buffer);
     return {
       nonblocking: (Number(view.getBigInt64(0, true)) & O_NONBLOCK) !== 0,
@@ -325,7 +401,9 @@ export class MessageQueue {
   setNonblocking(nonblocking: boolean): void {
     const attr = new Uint8Array(64);
     new DataView(attr.buffer).setBigInt64(0, BigInt(nonblocking ? O_NONBLOCK : 0), true);
-    if (libc().symbols.mq_setattr(this.fd, attr, this.#attr) < 0) throw queueError(libc().errno(), "attributes", this.name);
+    if (libc().symbols.mq_setattr(this.fd, attr, this.#attr) < 0) {
+      throw queueError(libc().errno(), "attributes", this.name);
+    }
     this.#nonblocking = nonblocking;
   }
 
@@ -334,14 +412,20 @@ export class MessageQueue {
    * Any other failure (message too big, no permission) throws.
    */
   trySend(data: Uint8Array, priority = 0): boolean {
-    if (libc().symbols.mq_timedsend(this.fd, data, data.byteLength, priority, this.#never) === 0) return true;
+    if (libc().symbols.mq_timedsend(this.fd, data, data.byteLength, priority, this.#never) === 0) {
+      return true;
+    }
     return this.#sendFailed(data);
   }
 
   #sendFailed(data: Uint8Array): false {
     const errno = libc().errno();
     if (errno === Errno.EAGAIN || errno === Errno.ETIMEDOUT || errno === Errno.EINTR) return false;
-    throw queueError(errno, "send", this.name, { size: data.byteLength, msgsize: this.#msgsize, maxmsg: this.#maxmsg });
+    throw queueError(errno, "send", this.name, {
+      size: data.byteLength,
+      msgsize: this.#msgsize,
+      maxmsg: this.#maxmsg,
+    });
   }
 
   /**
@@ -350,11 +434,21 @@ export class MessageQueue {
    */
   async send(data: Uint8Array, priority = 0, options: WaitOptions = {}): Promise<void> {
     if (this.trySend(data, priority)) return;
-    if (this.#nonblocking) throw queueError(Errno.EAGAIN, "send", this.name, { maxmsg: this.#maxmsg });
+    if (this.#nonblocking) {
+      throw queueError(Errno.EAGAIN, "send", this.name, { maxmsg: this.#maxmsg });
+    }
     const deadline = options.timeoutMs === undefined ? Infinity : Date.now() + options.timeoutMs;
     for (;;) {
       this.#checkWait(deadline, options, "send");
-      if (libc().symbols.mq_timedsend(this.fd, data, data.byteLength, priority, this.#sliceDeadline(deadline)) === 0) return;
+      if (
+        libc().symbols.mq_timedsend(
+          this.fd,
+          data,
+          data.byteLength,
+          priority,
+          this.#sliceDeadline(deadline),
+        ) === 0
+      ) return;
       this.#sendFailed(data);
       await yieldToEventLoop();
     }
@@ -365,7 +459,13 @@ export class MessageQueue {
    * length, with its priority in {@link MessageQueue.lastPriority}, or -1 when empty.
    */
   tryReceiveInto(buffer: Uint8Array): number {
-    const n = libc().symbols.mq_timedreceive(this.fd, buffer, buffer.byteLength, this.#priorityBytes, this.#never);
+    const n = libc().symbols.mq_timedreceive(
+      this.fd,
+      buffer,
+      buffer.byteLength,
+      this.#priorityBytes,
+      this.#never,
+    );
     if (n >= 0) {
       this.lastPriority = this.#priority[0]!;
       return n;
@@ -376,7 +476,10 @@ export class MessageQueue {
   #receiveFailed(buffer: Uint8Array): -1 {
     const errno = libc().errno();
     if (errno === Errno.EAGAIN || errno === Errno.ETIMEDOUT || errno === Errno.EINTR) return -1;
-    throw queueError(errno, "receive", this.name, { size: buffer.byteLength, msgsize: this.#msgsize });
+    throw queueError(errno, "receive", this.name, {
+      size: buffer.byteLength,
+      msgsize: this.#msgsize,
+    });
   }
 
   /**
@@ -385,7 +488,13 @@ export class MessageQueue {
    */
   receiveSliceInto(buffer: Uint8Array, deadline = Infinity): number {
     if (this.#nonblocking) return this.tryReceiveInto(buffer);
-    const n = libc().symbols.mq_timedreceive(this.fd, buffer, buffer.byteLength, this.#priorityBytes, this.#sliceDeadline(deadline));
+    const n = libc().symbols.mq_timedreceive(
+      this.fd,
+      buffer,
+      buffer.byteLength,
+      this.#priorityBytes,
+      this.#sliceDeadline(deadline),
+    );
     if (n >= 0) {
       this.lastPriority = this.#priority[0]!;
       return n;
@@ -422,11 +531,17 @@ export class MessageQueue {
   #checkWait(deadline: number, options: WaitOptions, what: "send" | "receive"): void {
     if (options.signal?.aborted) throw options.signal.reason;
     if (Date.now() >= deadline) {
-      throw new IpcatError("timeout", what === "send"
-        ? `queue ${this.name} stayed full for ${formatSeconds(options.timeoutMs!)}`
-        : `no message arrived on queue ${this.name} within ${formatSeconds(options.timeoutMs!)}`, {
-        hint: what === "send" ? "is anything receiving? raise --timeout to wait longer" : "is anything sending? raise --timeout to wait longer",
-      });
+      throw new IpcatError(
+        "timeout",
+        what === "send"
+          ? `queue ${this.name} stayed full for ${formatSeconds(options.timeoutMs!)}`
+          : `no message arrived on queue ${this.name} within ${formatSeconds(options.timeoutMs!)}`,
+        {
+          hint: what === "send"
+            ? "is anything receiving? raise --timeout to wait longer"
+            : "is anything sending? raise --timeout to wait longer",
+        },
+      );
     }
   }
 
@@ -480,7 +595,9 @@ export function namespacePid(pid: number): number {
   try {
     status = readFileSync(`/proc/${pid}/status`, "utf8");
   } catch {
-    throw new IpcatError("not_found", `no process with PID ${pid}`, { hint: "check the PID with 'ps'; it may have exited" });
+    throw new IpcatError("not_found", `no process with PID ${pid}`, {
+      hint: "check the PID with 'ps'; it may have exited",
+    });
   }
   const line = status.split("\n").find((l) => l.startsWith("NSpid:"));
   const last = line?.trim().split(/\s+/).at(-1);
@@ -505,21 +622,35 @@ export function enterIpcNamespaceOf(pid: number): boolean {
   } catch (error) {
     const code = (error as { code?: string }).code;
     if (code === "EACCES" || code === "EPERM") {
-      throw new IpcatError("permission", `cannot see the IPC namespace of process ${pid}`, { hint: "run as root or as the process's owner" });
+      throw new IpcatError("permission", `cannot see the IPC namespace of process ${pid}`, {
+        hint: "run as root or as the process's owner",
+      });
     }
-    throw new IpcatError("not_found", `no process with PID ${pid}`, { hint: "check the PID with 'ps'; it may have exited" });
+    throw new IpcatError("not_found", `no process with PID ${pid}`, {
+      hint: "check the PID with 'ps'; it may have exited",
+    });
   }
   if (readlinkSync("/proc/thread-self/ns/ipc") === target) return false;
   const { symbols } = libc();
   const fd = symbols.open(cString(`/proc/${pid}/ns/ipc`), O_RDONLY | O_CLOEXEC, 0);
-  if (fd < 0) throw new IpcatError("permission", `cannot open the IPC namespace of process ${pid} (${errnoName(libc().errno())})`, { hint: "run as root" });
+  if (fd < 0) {
+    throw new IpcatError(
+      "permission",
+      `cannot open the IPC namespace of process ${pid} (${errnoName(libc().errno())})`,
+      { hint: "run as root" },
+    );
+  }
   const result = symbols.setns(fd, CLONE_NEWIPC);
   const errno = result < 0 ? libc().errno() : 0;
   symbols.close(fd);
   if (result < 0) {
-    throw new IpcatError("permission", `cannot enter the IPC namespace of process ${pid} (${errnoName(errno)})`, {
-      hint: "entering another namespace needs CAP_SYS_ADMIN: run as root",
-    });
+    throw new IpcatError(
+      "permission",
+      `cannot enter the IPC namespace of process ${pid} (${errnoName(errno)})`,
+      {
+        hint: "entering another namespace needs CAP_SYS_ADMIN: run as root",
+      },
+    );
   }
   return true;
 }

@@ -9,7 +9,13 @@ import { defineCommand } from "../cli/command.ts";
 import { note, readStdin, writeOut } from "../cli/io.ts";
 import { IpcatError } from "../errors.ts";
 import { ensureMqueueMounted, listQueues, type QueueInfo, statQueue } from "./admin.ts";
-import { type MessageQueue, openQueue, queueError, unlinkQueue, yieldToEventLoop } from "./queue.ts";
+import {
+  type MessageQueue,
+  openQueue,
+  queueError,
+  unlinkQueue,
+  yieldToEventLoop,
+} from "./queue.ts";
 import { abortOnSignals, abortStatus } from "./signals.ts";
 import { Errno } from "./libc.ts";
 
@@ -26,7 +32,9 @@ import { Errno } from "./libc.ts";
 export const DurationSchema = v.pipe(
   v.string(),
   v.regex(/^\d+(\.\d+)?(ms|s)?$/, "expected seconds, like 5, 0.5, 2s or 250ms"),
-  v.transform((text) => (text.endsWith("ms") ? Number(text.slice(0, -2)) : Number(text.replace(/s$/, "")) * 1000)),
+  v.transform((
+    text,
+  ) => (text.endsWith("ms") ? Number(text.slice(0, -2)) : Number(text.replace(/s$/, "")) * 1000)),
 );
 
 const wholeNumber = (min: number, max: number) =>
@@ -45,17 +53,33 @@ const create = defineCommand({
   name: "create",
   summary: "Create a queue",
   usage: "NAME",
-  description: "Creates the queue NAME (with or without the leading '/'). The mode is applied exactly,\nwhatever the umask. Unprivileged users are capped by /proc/sys/fs/mqueue/msg_max and msgsize_max.",
+  description:
+    "Creates the queue NAME (with or without the leading '/'). The mode is applied exactly,\nwhatever the umask. Unprivileged users are capped by /proc/sys/fs/mqueue/msg_max and msgsize_max.",
   options: {
-    maxmsg: { type: "string", value: "N", description: "Most messages the queue holds (default: the kernel's msg_default, usually 10)" },
-    msgsize: { type: "string", value: "N", description: "Largest message in bytes (default: the kernel's msgsize_default, usually 8192)" },
+    maxmsg: {
+      type: "string",
+      value: "N",
+      description: "Most messages the queue holds (default: the kernel's msg_default, usually 10)",
+    },
+    msgsize: {
+      type: "string",
+      value: "N",
+      description: "Largest message in bytes (default: the kernel's msgsize_default, usually 8192)",
+    },
     mode: { type: "string", value: "MODE", description: "Permissions, octal (default 0600)" },
     "exist-ok": { type: "boolean", description: "Succeed when the queue already exists" },
   },
   schema: v.object({
     maxmsg: v.optional(wholeNumber(1, 1 << 30)),
     msgsize: v.optional(wholeNumber(1, 1 << 30)),
-    mode: v.optional(v.pipe(v.string(), v.regex(/^0?[0-7]{1,3}$/, "expected an octal mode like 0600"), v.transform((m) => parseInt(m, 8))), "0600"),
+    mode: v.optional(
+      v.pipe(
+        v.string(),
+        v.regex(/^0?[0-7]{1,3}$/, "expected an octal mode like 0600"),
+        v.transform((m) => parseInt(m, 8)),
+      ),
+      "0600",
+    ),
     "exist-ok": v.optional(v.boolean(), false),
   }),
   positionals: { min: 1, max: 1 },
@@ -81,17 +105,25 @@ const unlink = defineCommand({
   name: "unlink",
   summary: "Remove queues",
   usage: "NAME...",
-  description: "Removes the queue names; processes that have a queue open keep it until they close it.",
-  options: { force: { type: "boolean", short: "f", description: "Ignore queues that do not exist" } },
+  description:
+    "Removes the queue names; processes that have a queue open keep it until they close it.",
+  options: {
+    force: { type: "boolean", short: "f", description: "Ignore queues that do not exist" },
+  },
   schema: v.object({ force: v.optional(v.boolean(), false) }),
   positionals: { min: 1 },
-  examples: [["ipcat mq unlink /jobs", "Removes /jobs"], ["ipcat mq unlink -f a b", "Removes a and b if they exist"]],
+  examples: [["ipcat mq unlink /jobs", "Removes /jobs"], [
+    "ipcat mq unlink -f a b",
+    "Removes a and b if they exist",
+  ]],
   async run({ options, args }) {
     for (const name of args) {
       try {
         unlinkQueue(name);
       } catch (error) {
-        if (!(options.force && error instanceof IpcatError && error.code === "not_found")) throw error;
+        if (!(options.force && error instanceof IpcatError && error.code === "not_found")) {
+          throw error;
+        }
       }
     }
     return 0;
@@ -107,7 +139,10 @@ const stat = defineCommand({
   options: { json: { type: "boolean", description: "Print one JSON object" } },
   schema: v.object({ json: v.optional(v.boolean(), false) }),
   positionals: { min: 1, max: 1 },
-  examples: [["ipcat mq stat /jobs", "maxmsg, msgsize, messages waiting, bytes, mode, owner"], ["ipcat mq stat jobs --json", "The same for scripts"]],
+  examples: [["ipcat mq stat /jobs", "maxmsg, msgsize, messages waiting, bytes, mode, owner"], [
+    "ipcat mq stat jobs --json",
+    "The same for scripts",
+  ]],
   async run({ options, args }) {
     const info = statQueue(args[0]!);
     if (options.json) {
@@ -131,21 +166,35 @@ const stat = defineCommand({
 function table(infos: QueueInfo[]): string {
   const rows = [["NAME", "MSGS", "MAXMSG", "MSGSIZE", "BYTES", "MODE", "OWNER"]];
   for (const q of infos) {
-    rows.push([q.name, show(q.curmsgs), show(q.maxmsg), show(q.msgsize), show(q.bytes), show(q.mode), q.uid === null ? "-" : `${q.uid}:${q.gid}`]);
+    rows.push([
+      q.name,
+      show(q.curmsgs),
+      show(q.maxmsg),
+      show(q.msgsize),
+      show(q.bytes),
+      show(q.mode),
+      q.uid === null ? "-" : `${q.uid}:${q.gid}`,
+    ]);
   }
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  return rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]!))).join("  ")).join("\n") + "\n";
+  return rows.map((r) =>
+    r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]!))).join("  ")
+  ).join("\n") + "\n";
 }
 
 const ls = defineCommand({
   name: "ls",
   summary: "List the queues",
   usage: "",
-  description: "Lists the queues of this IPC namespace from the mqueue filesystem, mounting it at\n/dev/mqueue first when it is absent and you are allowed to (root).",
+  description:
+    "Lists the queues of this IPC namespace from the mqueue filesystem, mounting it at\n/dev/mqueue first when it is absent and you are allowed to (root).",
   options: { json: { type: "boolean", description: "Print a JSON array" } },
   schema: v.object({ json: v.optional(v.boolean(), false) }),
   positionals: { min: 0, max: 0 },
-  examples: [["ipcat mq ls", "NAME, MSGS, MAXMSG, MSGSIZE, BYTES, MODE, OWNER per queue"], ["ipcat mq ls --json", "The same for scripts"]],
+  examples: [["ipcat mq ls", "NAME, MSGS, MAXMSG, MSGSIZE, BYTES, MODE, OWNER per queue"], [
+    "ipcat mq ls --json",
+    "The same for scripts",
+  ]],
   async run({ options }) {
     if (ensureMqueueMounted()) await note("mounted the mqueue filesystem at /dev/mqueue");
     const infos = listQueues();
@@ -161,11 +210,29 @@ const send = defineCommand({
   description:
     "Sends MESSAGE to the queue NAME. With '-' (or no MESSAGE), each line of stdin is one\nmessage, newline removed; --split none sends the whole of stdin as one message.\nWaits while the queue is full, unless --nonblock or --timeout says otherwise.",
   options: {
-    priority: { type: "string", short: "p", value: "P", description: "Priority 0-32767, higher is received first (default 0)" },
-    timeout: { type: "string", short: "t", value: "S", description: "Give up when the queue stays full this long (e.g. 5, 0.5, 250ms)" },
+    priority: {
+      type: "string",
+      short: "p",
+      value: "P",
+      description: "Priority 0-32767, higher is received first (default 0)",
+    },
+    timeout: {
+      type: "string",
+      short: "t",
+      value: "S",
+      description: "Give up when the queue stays full this long (e.g. 5, 0.5, 250ms)",
+    },
     nonblock: { type: "boolean", short: "n", description: "Fail at once when the queue is full" },
-    create: { type: "boolean", short: "c", description: "Create the queue (default sizes, mode 0600) when it does not exist" },
-    split: { type: "string", value: "line|none", description: "How stdin is cut into messages (default line)" },
+    create: {
+      type: "boolean",
+      short: "c",
+      description: "Create the queue (default sizes, mode 0600) when it does not exist",
+    },
+    split: {
+      type: "string",
+      value: "line|none",
+      description: "How stdin is cut into messages (default line)",
+    },
   },
   schema: v.object({
     priority: v.optional(PRIORITY, "0"),
@@ -186,7 +253,11 @@ const send = defineCommand({
     const { signal, dispose } = abortOnSignals();
     let queue: MessageQueue;
     try {
-      queue = openQueue(args[0]!, { access: "write", create: options.create, nonblocking: options.nonblock });
+      queue = openQueue(args[0]!, {
+        access: "write",
+        create: options.create,
+        nonblocking: options.nonblock,
+      });
     } catch (error) {
       dispose();
       throw error;
@@ -215,7 +286,11 @@ const send = defineCommand({
 });
 
 /** Sends each stdin line as a message; the final line needs no newline. */
-async function sendLines(queue: MessageQueue, priority: number, wait: { timeoutMs?: number; signal: AbortSignal }): Promise<void> {
+async function sendLines(
+  queue: MessageQueue,
+  priority: number,
+  wait: { timeoutMs?: number; signal: AbortSignal },
+): Promise<void> {
   let carry: Uint8Array | null = null;
   const join = (head: Uint8Array, tail: Uint8Array): Uint8Array => {
     const joined = new Uint8Array(head.byteLength + tail.byteLength);
@@ -236,7 +311,9 @@ async function sendLines(queue: MessageQueue, priority: number, wait: { timeoutM
       if (!queue.trySend(line, priority)) await queue.send(line, priority, wait);
       start = nl + 1;
     }
-    if (start < chunk.byteLength) carry = carry ? join(carry, chunk.subarray(start)) : chunk.slice(start);
+    if (start < chunk.byteLength) {
+      carry = carry ? join(carry, chunk.subarray(start)) : chunk.slice(start);
+    }
   }
   if (carry && !queue.trySend(carry, priority)) await queue.send(carry, priority, wait);
 }
@@ -246,12 +323,29 @@ const recv = defineCommand({
   summary: "Receive messages (highest priority first)",
   usage: "NAME",
   description:
-    "Receives one message (or --count N, or every message with --follow) and prints each on its\nown line; --json prints {\"priority\":P,\"data\":\"...\"} per line, with data that is not UTF-8\nin base64 and \"encoding\":\"base64\" added. Waits for messages unless --nonblock.\nCtrl-C stops at once; every message received is printed first.",
+    'Receives one message (or --count N, or every message with --follow) and prints each on its\nown line; --json prints {"priority":P,"data":"..."} per line, with data that is not UTF-8\nin base64 and "encoding":"base64" added. Waits for messages unless --nonblock.\nCtrl-C stops at once; every message received is printed first.',
   options: {
-    count: { type: "string", short: "n", value: "N", description: "Receive N messages (default 1)" },
-    follow: { type: "boolean", short: "f", description: "Keep receiving until Ctrl-C (or --timeout of silence)" },
-    timeout: { type: "string", short: "t", value: "S", description: "Wait at most S for each message; with --follow, stop after S of silence" },
-    nonblock: { type: "boolean", description: "Do not wait: fail when the queue is empty (with --follow: stop)" },
+    count: {
+      type: "string",
+      short: "n",
+      value: "N",
+      description: "Receive N messages (default 1)",
+    },
+    follow: {
+      type: "boolean",
+      short: "f",
+      description: "Keep receiving until Ctrl-C (or --timeout of silence)",
+    },
+    timeout: {
+      type: "string",
+      short: "t",
+      value: "S",
+      description: "Wait at most S for each message; with --follow, stop after S of silence",
+    },
+    nonblock: {
+      type: "boolean",
+      description: "Do not wait: fail when the queue is empty (with --follow: stop)",
+    },
     json: { type: "boolean", description: "One JSON object per message" },
   },
   schema: v.object({
@@ -270,7 +364,9 @@ const recv = defineCommand({
   ],
   async run({ options, args }) {
     if (options.follow && options.count !== undefined) {
-      throw new IpcatError("usage", "--count and --follow do not go together", { hint: "use --count N for N messages, --follow for all" });
+      throw new IpcatError("usage", "--count and --follow do not go together", {
+        hint: "use --count N for N messages, --follow for all",
+      });
     }
     const { signal, dispose } = abortOnSignals();
     let queue: MessageQueue;
@@ -281,7 +377,10 @@ const recv = defineCommand({
       throw error;
     }
     try {
-      return await receiveLoop(queue, { ...options, count: options.follow ? Infinity : options.count ?? 1 }, signal);
+      return await receiveLoop(queue, {
+        ...options,
+        count: options.follow ? Infinity : options.count ?? 1,
+      }, signal);
     } finally {
       dispose();
       queue.close();
@@ -342,7 +441,11 @@ export function messageJson(data: Uint8Array, priority: number): string {
   try {
     return JSON.stringify({ priority, data: utf8.decode(data) });
   } catch {
-    return JSON.stringify({ priority, data: Buffer.from(data).toString("base64"), encoding: "base64" });
+    return JSON.stringify({
+      priority,
+      data: Buffer.from(data).toString("base64"),
+      encoding: "base64",
+    });
   }
 }
 
@@ -353,7 +456,8 @@ async function receiveLoop(
 ): Promise<number> {
   const buffer = new Uint8Array(queue.msgsize);
   const out = new OutputBuffer();
-  const nextDeadline = () => (options.timeout === undefined ? Infinity : Date.now() + options.timeout);
+  const nextDeadline =
+    () => (options.timeout === undefined ? Infinity : Date.now() + options.timeout);
   let deadline = nextDeadline();
   let received = 0;
   try {
@@ -368,9 +472,15 @@ async function receiveLoop(
         }
         if (Date.now() >= deadline) {
           if (options.follow) return 0;
-          throw new IpcatError("timeout", `no message arrived on queue ${queue.name} within ${options.timeout! / 1000} s${received ? ` (after ${received} of ${options.count})` : ""}`, {
-            hint: "is anything sending? raise --timeout to wait longer",
-          });
+          throw new IpcatError(
+            "timeout",
+            `no message arrived on queue ${queue.name} within ${options.timeout! / 1000} s${
+              received ? ` (after ${received} of ${options.count})` : ""
+            }`,
+            {
+              hint: "is anything sending? raise --timeout to wait longer",
+            },
+          );
         }
         n = queue.receiveSliceInto(buffer, deadline);
         if (n < 0) {

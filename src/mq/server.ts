@@ -18,8 +18,18 @@ import { type ByteReader, runtime } from "../adapter/mod.ts";
 import { IpcatError } from "../errors.ts";
 import { libc } from "./libc.ts";
 import {
-  BAD_PAYLOAD_RESPONSE, FAILED_RESPONSE, type Flavor, OK_RESPONSE, queueNames, REQUESTS, type RequestPayload,
-  RequestPayloadSchema, ResponsePayloadSchema, statusPayload, supportedCommandsPayload, UNKNOWN_REQUEST_RESPONSE,
+  BAD_PAYLOAD_RESPONSE,
+  FAILED_RESPONSE,
+  type Flavor,
+  OK_RESPONSE,
+  queueNames,
+  type RequestPayload,
+  RequestPayloadSchema,
+  REQUESTS,
+  ResponsePayloadSchema,
+  statusPayload,
+  supportedCommandsPayload,
+  UNKNOWN_REQUEST_RESPONSE,
 } from "./protocol.ts";
 import { type MessageQueue, namespacePid, tryOpenQueue, yieldToEventLoop } from "./queue.ts";
 
@@ -189,7 +199,12 @@ class Server {
       if (n < 0) {
         if (!assembler.started && inQueue.attributes().curmsgs === 0) return;
         if (Date.now() >= deadline) {
-          this.#event({ kind: "broken_off", uniq: assembler.uniq, status: 500, detail: "the rest of the request never came" });
+          this.#event({
+            kind: "broken_off",
+            uniq: assembler.uniq,
+            status: 500,
+            detail: "the rest of the request never came",
+          });
           await this.#send(outQueue, [encodeErrorResponse(500, assembler.uniq)]);
           return;
         }
@@ -217,10 +232,20 @@ class Server {
   async #send(outQueue: MessageQueue, frames: Uint8Array[]): Promise<void> {
     try {
       for (const frame of frames) {
-        if (!outQueue.trySend(frame)) await outQueue.send(frame, 0, { timeoutMs: this.frameTimeoutMs, signal: this.options.signal });
+        if (!outQueue.trySend(frame)) {
+          await outQueue.send(frame, 0, {
+            timeoutMs: this.frameTimeoutMs,
+            signal: this.options.signal,
+          });
+        }
       }
     } catch (error) {
-      this.#event({ kind: "unanswered", uniq: -1, status: 0, detail: error instanceof Error ? error.message : String(error) });
+      this.#event({
+        kind: "unanswered",
+        uniq: -1,
+        status: 0,
+        detail: error instanceof Error ? error.message : String(error),
+      });
     }
   }
 
@@ -237,7 +262,12 @@ class Server {
     }
     const request = v.safeParse(RequestPayloadSchema, parsed);
     if (!request.success) {
-      this.#event({ kind: "answered", uniq, status: 400, detail: "payload is not JSON with a numeric req" });
+      this.#event({
+        kind: "answered",
+        uniq,
+        status: 400,
+        detail: "payload is not JSON with a numeric req",
+      });
       return BAD_PAYLOAD_RESPONSE;
     }
     const req = request.output.req;
@@ -246,10 +276,20 @@ class Server {
     try {
       // The request as sent, key order included (valibot's output puts `req` first).
       const result = await this.options.handler?.(parsed as RequestPayload);
-      answer = result === undefined ? this.#builtIn(request.output) : typeof result === "string" ? result : JSON.stringify(result);
+      answer = result === undefined
+        ? this.#builtIn(request.output)
+        : typeof result === "string"
+        ? result
+        : JSON.stringify(result);
       status = responseStatus(answer);
     } catch (error) {
-      this.#event({ kind: "handler_failed", uniq, req, status: 500, detail: error instanceof Error ? error.message : String(error) });
+      this.#event({
+        kind: "handler_failed",
+        uniq,
+        req,
+        status: 500,
+        detail: error instanceof Error ? error.message : String(error),
+      });
       return FAILED_RESPONSE;
     }
     this.#event({ kind: "answered", uniq, req, status });
@@ -263,7 +303,9 @@ class Server {
       case REQUESTS.getStatus:
         return statusPayload(this.flavor, true);
       case REQUESTS.getCfg:
-        return this.#config === undefined ? FAILED_RESPONSE : JSON.stringify({ cfg: { current: this.#config }, status: 200 });
+        return this.#config === undefined
+          ? FAILED_RESPONSE
+          : JSON.stringify({ cfg: { current: this.#config }, status: 200 });
       case REQUESTS.setCfg: {
         const cfg = (request as { cfg?: unknown }).cfg;
         if (cfg === null || typeof cfg !== "object" || Array.isArray(cfg)) return FAILED_RESPONSE;
@@ -276,7 +318,13 @@ class Server {
           interfaces: [{ name: "ipc", config: `mqueue://${this.names.in}`, connected: true }],
         });
       case REQUESTS.getProcessDetails:
-        return JSON.stringify({ status: 200, pid: this.pid, uuid: this.uuid, id: `${hostname()}-ipcat-mq-serve`, machine_id: machineId() });
+        return JSON.stringify({
+          status: 200,
+          pid: this.pid,
+          uuid: this.uuid,
+          id: `${hostname()}-ipcat-mq-serve`,
+          machine_id: machineId(),
+        });
       case REQUESTS.initiateSnapshot:
         // AppView has no snapshot; ipcat itself has nothing to snapshot.
         return this.flavor === "scope" ? FAILED_RESPONSE : UNKNOWN_REQUEST_RESPONSE;
@@ -292,10 +340,18 @@ function responseStatus(text: string): number {
   try {
     parsed = JSON.parse(text);
   } catch {
-    throw new IpcatError("failed", `handler answered with text that is not JSON: ${JSON.stringify(text.slice(0, 80))}`);
+    throw new IpcatError(
+      "failed",
+      `handler answered with text that is not JSON: ${JSON.stringify(text.slice(0, 80))}`,
+    );
   }
   const checked = v.safeParse(ResponsePayloadSchema, parsed);
-  if (!checked.success) throw new IpcatError("failed", "handler answered with JSON that is not an object with a numeric status");
+  if (!checked.success) {
+    throw new IpcatError(
+      "failed",
+      "handler answered with JSON that is not an object with a numeric status",
+    );
+  }
   return checked.output.status;
 }
 
@@ -323,21 +379,46 @@ function machineId(): string {
 export function commandHandler(command: string): RequestHandler {
   return async (request) => {
     const env = { ...(process.env as Record<string, string>), IPCAT_MQ_REQ: String(request.req) };
-    const child = runtime.spawn(["sh", "-c", command], { env, stdin: "pipe", stdout: "pipe", stderr: "pipe" });
-    const feeding = child.stdin!.write(new TextEncoder().encode(JSON.stringify(request))).then(() => child.stdin!.close()).catch(() => {});
-    const [stdout, stderr, status] = await Promise.all([readText(child.stdout!), readText(child.stderr!), child.exited, feeding]);
+    const child = runtime.spawn(["sh", "-c", command], {
+      env,
+      stdin: "pipe",
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    const feeding = child.stdin!.write(new TextEncoder().encode(JSON.stringify(request))).then(() =>
+      child.stdin!.close()
+    ).catch(() => {});
+    const [stdout, stderr, status] = await Promise.all([
+      readText(child.stdout!),
+      readText(child.stderr!),
+      child.exited,
+      feeding,
+    ]);
     if (status.code !== 0) {
       const why = status.signal ? `was killed by ${status.signal}` : `exited with ${status.code}`;
-      throw new IpcatError("failed", `handler ${why}${stderr.trim() ? `: ${stderr.trim().split("\n")[0]}` : ""}`);
+      throw new IpcatError(
+        "failed",
+        `handler ${why}${stderr.trim() ? `: ${stderr.trim().split("\n")[0]}` : ""}`,
+      );
     }
     let parsed: unknown;
     try {
       parsed = JSON.parse(stdout);
     } catch {
-      throw new IpcatError("failed", `handler printed no JSON: ${JSON.stringify(stdout.slice(0, 80))}`);
+      throw new IpcatError(
+        "failed",
+        `handler printed no JSON: ${JSON.stringify(stdout.slice(0, 80))}`,
+      );
     }
     const checked = v.safeParse(ResponsePayloadSchema, parsed);
-    if (!checked.success) throw new IpcatError("failed", `handler printed JSON that is not a response object with a numeric status: ${JSON.stringify(stdout.slice(0, 80))}`);
+    if (!checked.success) {
+      throw new IpcatError(
+        "failed",
+        `handler printed JSON that is not a response object with a numeric status: ${
+          JSON.stringify(stdout.slice(0, 80))
+        }`,
+      );
+    }
     // The handler's own key order is kept: clients may read the payload as text.
     return JSON.stringify(parsed);
   };
@@ -346,6 +427,8 @@ export function commandHandler(command: string): RequestHandler {
 async function readText(reader: ByteReader): Promise<string> {
   const decoder = new TextDecoder();
   let text = "";
-  for (let chunk = await reader.read(); chunk !== null; chunk = await reader.read()) text += decoder.decode(chunk, { stream: true });
+  for (let chunk = await reader.read(); chunk !== null; chunk = await reader.read()) {
+    text += decoder.decode(chunk, { stream: true });
+  }
   return text + decoder.decode();
 }

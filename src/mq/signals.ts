@@ -21,8 +21,14 @@ import { IpcatError } from "../errors.ts";
  */
 export function abortOnSignals(): { signal: AbortSignal; dispose: () => void } {
   const controller = new AbortController();
-  const offInt = runtime.onSignal("SIGINT", () => controller.abort(new IpcatError("interrupted", "interrupted")));
-  const offTerm = runtime.onSignal("SIGTERM", () => controller.abort(new IpcatError("terminated", "terminated")));
+  const offInt = runtime.onSignal(
+    "SIGINT",
+    () => controller.abort(new IpcatError("interrupted", "interrupted")),
+  );
+  const offTerm = runtime.onSignal(
+    "SIGTERM",
+    () => controller.abort(new IpcatError("terminated", "terminated")),
+  );
   return {
     signal: controller.signal,
     dispose: () => {

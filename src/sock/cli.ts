@@ -16,11 +16,30 @@ import { connectFd, relayFds } from "./fdrelay.ts";
 import { relay, serveRaw } from "./raw.ts";
 import { serveListener } from "./server.ts";
 import { type ChannelEnd } from "./session.ts";
-import { echoService, EXEC_STREAMS, ExecExitSchema, execService, exitStatusOf, servicesService } from "./services.ts";
+import {
+  echoService,
+  EXEC_STREAMS,
+  ExecExitSchema,
+  execService,
+  exitStatusOf,
+  servicesService,
+} from "./services.ts";
 
-const Seconds = v.pipe(v.string(), v.regex(/^\d+(\.\d+)?$/, "expected seconds, e.g. 5 or 0.5"), v.transform(Number));
-const Count = v.pipe(v.string(), v.regex(/^[1-9]\d*$/, "expected a positive whole number"), v.transform(Number));
-const Mode = v.pipe(v.string(), v.regex(/^0?[0-7]{3}$/, "expected an octal mode such as 0600"), v.transform((s) => parseInt(s, 8)));
+const Seconds = v.pipe(
+  v.string(),
+  v.regex(/^\d+(\.\d+)?$/, "expected seconds, e.g. 5 or 0.5"),
+  v.transform(Number),
+);
+const Count = v.pipe(
+  v.string(),
+  v.regex(/^[1-9]\d*$/, "expected a positive whole number"),
+  v.transform(Number),
+);
+const Mode = v.pipe(
+  v.string(),
+  v.regex(/^0?[0-7]{3}$/, "expected an octal mode such as 0600"),
+  v.transform((s) => parseInt(s, 8)),
+);
 const PayloadBytes = v.pipe(
   Count,
   v.minValue(64, "at least 64 bytes"),
@@ -31,7 +50,11 @@ const EnvPair = v.pipe(v.string(), v.regex(/^[^=]+=/, "expected KEY=VALUE"));
 /** The socket path of a PATH argument (`unix://` prefixes allowed; TCP refused). */
 function socketPath(spec: string): string {
   const target = parseEndpoint(spec);
-  if (!("unix" in target)) throw new IpcatError("usage", `'${spec}' is not a unix socket`, { hint: "give a path such as /ipc/app.sock or @name" });
+  if (!("unix" in target)) {
+    throw new IpcatError("usage", `'${spec}' is not a unix socket`, {
+      hint: "give a path such as /ipc/app.sock or @name",
+    });
+  }
   return target.unix;
 }
 
@@ -65,17 +88,33 @@ const serve = defineCommand({
     "own uid, root and each --allow-uid get in.",
   ].join("\n"),
   options: {
-    raw: { type: "boolean", description: "No protocol: each connection is stdin/stdout of a fresh CMD" },
-    "max-clients": { type: "string", value: "N", description: "Clients served at once (default unlimited)" },
-    "max-payload": { type: "string", value: "BYTES", description: `Largest frame payload accepted (default ${DEFAULT_MAX_PAYLOAD})` },
+    raw: {
+      type: "boolean",
+      description: "No protocol: each connection is stdin/stdout of a fresh CMD",
+    },
+    "max-clients": {
+      type: "string",
+      value: "N",
+      description: "Clients served at once (default unlimited)",
+    },
+    "max-payload": {
+      type: "string",
+      value: "BYTES",
+      description: `Largest frame payload accepted (default ${DEFAULT_MAX_PAYLOAD})`,
+    },
     "allow-args": { type: "boolean", description: "Let clients append arguments to CMD" },
     "allow-env": { type: "boolean", description: "Let clients set environment variables for CMD" },
-    mode: { type: "string", value: "MODE", description: "Socket file mode, octal (default 0600: owner and root only)" },
+    mode: {
+      type: "string",
+      value: "MODE",
+      description: "Socket file mode, octal (default 0600: owner and root only)",
+    },
     "allow-uid": {
       type: "string",
       value: "UID",
       multiple: true,
-      description: "Also allow peers with this uid (own uid and root always are; SO_PEERCRED: binary and Bun, not Deno)",
+      description:
+        "Also allow peers with this uid (own uid and root always are; SO_PEERCRED: binary and Bun, not Deno)",
     },
   },
   schema: v.object({
@@ -85,45 +124,78 @@ const serve = defineCommand({
     "allow-args": v.optional(v.boolean(), false),
     "allow-env": v.optional(v.boolean(), false),
     mode: v.optional(Mode, "0600"),
-    "allow-uid": v.optional(v.array(v.pipe(v.string(), v.regex(/^\d+$/, "expected a numeric uid")))),
+    "allow-uid": v.optional(
+      v.array(v.pipe(v.string(), v.regex(/^\d+$/, "expected a numeric uid"))),
+    ),
   }),
   positionals: { min: 1 },
   examples: [
-    ["ipcat sock serve /ipc/app.sock -- ./server_app.sh", "Serve a script; clients run it with 'ipcat sock run /ipc/app.sock'"],
-    ["ipcat sock serve --raw /ipc/app.sock -- ./server_app.sh", "Serve seed-001 style line scripts (START -> SUCCESS) to socat or 'ipcat sock connect'"],
-    ["ipcat sock serve --allow-args @jobs -- ./job.sh", "Abstract socket; clients may pass arguments: 'ipcat sock run @jobs -- --fast'"],
+    [
+      "ipcat sock serve /ipc/app.sock -- ./server_app.sh",
+      "Serve a script; clients run it with 'ipcat sock run /ipc/app.sock'",
+    ],
+    [
+      "ipcat sock serve --raw /ipc/app.sock -- ./server_app.sh",
+      "Serve seed-001 style line scripts (START -> SUCCESS) to socat or 'ipcat sock connect'",
+    ],
+    [
+      "ipcat sock serve --allow-args @jobs -- ./job.sh",
+      "Abstract socket; clients may pass arguments: 'ipcat sock run @jobs -- --fast'",
+    ],
   ],
   async run({ options, args, rest }) {
     if (args.length - rest.length > 1) {
-      throw new IpcatError("usage", `unexpected '${args[1]}' before --`, { hint: "write the command after --: ipcat sock serve PATH -- CMD ARGS" });
+      throw new IpcatError("usage", `unexpected '${args[1]}' before --`, {
+        hint: "write the command after --: ipcat sock serve PATH -- CMD ARGS",
+      });
     }
     const allowUids = options["allow-uid"]?.map(Number);
     if (allowUids && !runtime.socketDescriptors) {
-      throw new IpcatError("usage", `--allow-uid needs SO_PEERCRED, which ${runtime.name} does not expose, so it cannot be enforced`, {
-        hint: "use the compiled binary or Bun, or restrict access with --mode and the socket directory's permissions",
-      });
+      throw new IpcatError(
+        "usage",
+        `--allow-uid needs SO_PEERCRED, which ${runtime.name} does not expose, so it cannot be enforced`,
+        {
+          hint:
+            "use the compiled binary or Bun, or restrict access with --mode and the socket directory's permissions",
+        },
+      );
     }
     const path = socketPath(args[0]!);
     const command = rest;
     if (options.raw && command.length === 0) {
-      throw new IpcatError("usage", "serve --raw needs a command", { hint: "ipcat sock serve --raw PATH -- CMD [ARGS...]" });
+      throw new IpcatError("usage", "serve --raw needs a command", {
+        hint: "ipcat sock serve --raw PATH -- CMD [ARGS...]",
+      });
     }
     const log = (line: string) => void note(line);
     const listener = await listenOwned(path, log, { mode: options.mode });
     let close: () => Promise<void>;
     let closed: Promise<void>;
     if (options.raw) {
-      const server = serveRaw(listener, command, { maxClients: options["max-clients"], log, allowUids });
+      const server = serveRaw(listener, command, {
+        maxClients: options["max-clients"],
+        log,
+        allowUids,
+      });
       close = () => server.close();
       closed = server.closed;
       log(`serving ${command.join(" ")} raw on ${path}`);
     } else {
-      const names = ["ipcat.echo", "ipcat.services", ...(command.length ? ["ipcat.exec"] : [])].sort();
+      const names = ["ipcat.echo", "ipcat.services", ...(command.length ? ["ipcat.exec"] : [])]
+        .sort();
       const server = serveListener(listener, {
         services: {
           "ipcat.echo": echoService,
           "ipcat.services": servicesService(names),
-          ...(command.length ? { "ipcat.exec": execService(command, { allowArgs: options["allow-args"], allowEnv: options["allow-env"], log }) } : {}),
+          ...(command.length
+            ? {
+              "ipcat.exec": execService(command, {
+                allowArgs: options["allow-args"],
+                allowEnv: options["allow-env"],
+                log,
+              }),
+            }
+            : {}),
         },
         maxClients: options["max-clients"],
         maxPayload: options["max-payload"],
@@ -132,7 +204,11 @@ const serve = defineCommand({
       });
       close = () => server.close();
       closed = server.closed;
-      log(`serving ${names.join(", ")} on ${path}${command.length ? ` (ipcat.exec runs ${command.join(" ")})` : ""}`);
+      log(
+        `serving ${names.join(", ")} on ${path}${
+          command.length ? ` (ipcat.exec runs ${command.join(" ")})` : ""
+        }`,
+      );
     }
     onStopSignals(close);
     await closed;
@@ -145,17 +221,31 @@ function channelError(end: ChannelEnd, path: string, service: string): IpcatErro
   const detail = end.reason ? `: ${end.reason}` : "";
   switch (end.code) {
     case STATUS_CODES.disconnected:
-      return new IpcatError("unavailable", `the server on ${path} went away before ${service} finished${detail}`, {
-        hint: "check that the server is still running, and its log",
-      });
+      return new IpcatError(
+        "unavailable",
+        `the server on ${path} went away before ${service} finished${detail}`,
+        {
+          hint: "check that the server is still running, and its log",
+        },
+      );
     case STATUS_CODES.no_entry:
-      return new IpcatError("not_found", `the server on ${path} has no service ${service}${detail}`, {
-        hint: service === "ipcat.exec" ? "start it with a command: ipcat sock serve PATH -- CMD" : "list them with 'ipcat sock call PATH ipcat.services'",
-      });
+      return new IpcatError(
+        "not_found",
+        `the server on ${path} has no service ${service}${detail}`,
+        {
+          hint: service === "ipcat.exec"
+            ? "start it with a command: ipcat sock serve PATH -- CMD"
+            : "list them with 'ipcat sock call PATH ipcat.services'",
+        },
+      );
     case STATUS_CODES.permission_denied:
-      return new IpcatError("permission", `${service} on ${path} refused${detail}`, { hint: "ask for the server to allow it" });
+      return new IpcatError("permission", `${service} on ${path} refused${detail}`, {
+        hint: "ask for the server to allow it",
+      });
     case STATUS_CODES.too_large:
-      return new IpcatError("limit", `${service} on ${path}: message too large${detail}`, { hint: "send smaller messages" });
+      return new IpcatError("limit", `${service} on ${path}: message too large${detail}`, {
+        hint: "send smaller messages",
+      });
     case STATUS_CODES.invalid_argument:
       return new IpcatError("protocol", `${service} on ${path} rejected the request${detail}`);
     default:
@@ -172,7 +262,9 @@ function parseExit(body: Uint8Array, path: string) {
     json = undefined;
   }
   const exit = v.safeParse(ExecExitSchema, json);
-  if (!exit.success) throw new IpcatError("protocol", `the server on ${path} sent a malformed exit status`);
+  if (!exit.success) {
+    throw new IpcatError("protocol", `the server on ${path} sent a malformed exit status`);
+  }
   return exit.output;
 }
 
@@ -187,8 +279,18 @@ const run = defineCommand({
     "run fails at once with exit status 8.",
   ].join("\n"),
   options: {
-    wait: { type: "string", value: "S", description: "Wait up to S seconds for the server to appear and accept" },
-    env: { type: "string", short: "e", value: "KEY=VALUE", multiple: true, description: "Set a variable for the command (server needs --allow-env)" },
+    wait: {
+      type: "string",
+      value: "S",
+      description: "Wait up to S seconds for the server to appear and accept",
+    },
+    env: {
+      type: "string",
+      short: "e",
+      value: "KEY=VALUE",
+      multiple: true,
+      description: "Set a variable for the command (server needs --allow-env)",
+    },
   },
   schema: v.object({
     wait: v.optional(Seconds, "0"),
@@ -196,19 +298,35 @@ const run = defineCommand({
   }),
   positionals: { min: 1 },
   examples: [
-    ["echo START | ipcat sock run /ipc/app.sock", "Run the served script once; its exit code becomes ours"],
-    ["ipcat sock run --wait 30 /ipc/app.sock -- --verbose", "Wait for the server (instead of polling with ss), pass an argument"],
+    [
+      "echo START | ipcat sock run /ipc/app.sock",
+      "Run the served script once; its exit code becomes ours",
+    ],
+    [
+      "ipcat sock run --wait 30 /ipc/app.sock -- --verbose",
+      "Wait for the server (instead of polling with ss), pass an argument",
+    ],
   ],
   async run({ options, args, rest }) {
     if (args.length - rest.length > 1) {
-      throw new IpcatError("usage", `unexpected '${args[1]}' before --`, { hint: "write the command's arguments after --" });
+      throw new IpcatError("usage", `unexpected '${args[1]}' before --`, {
+        hint: "write the command's arguments after --",
+      });
     }
     const path = socketPath(args[0]!);
-    const env = Object.fromEntries(options.env.map((pair) => [pair.slice(0, pair.indexOf("=")), pair.slice(pair.indexOf("=") + 1)]));
+    const env = Object.fromEntries(
+      options.env.map((
+        pair,
+      ) => [pair.slice(0, pair.indexOf("=")), pair.slice(pair.indexOf("=") + 1)]),
+    );
     const client = await connect(path, { wait: options.wait });
     const channel = client.open("ipcat.exec", JSON.stringify({ args: rest, env, tty: false }));
     void (async () => {
-      for (let chunk = await runtime.stdin.read(); chunk !== null && !channel.writeEnded; chunk = await runtime.stdin.read()) {
+      for (
+        let chunk = await runtime.stdin.read();
+        chunk !== null && !channel.writeEnded;
+        chunk = await runtime.stdin.read()
+      ) {
         const max = channel.maxData - 1;
         for (let off = 0; off < chunk.byteLength && !channel.writeEnded; off += max) {
           const piece = chunk.subarray(off, off + max);
@@ -232,7 +350,12 @@ const run = defineCommand({
     const end = await channel.done;
     client.close();
     if (exitStatus !== null) return exitStatus;
-    if (end.code === 0) throw new IpcatError("protocol", `the server on ${path} ended the command without an exit status`);
+    if (end.code === 0) {
+      throw new IpcatError(
+        "protocol",
+        `the server on ${path} ended the command without an exit status`,
+      );
+    }
     throw channelError(end, path, "ipcat.exec");
   },
 });
@@ -249,7 +372,11 @@ const call = defineCommand({
   ].join("\n"),
   options: {
     json: { type: "boolean", description: "Print one JSON object per reply" },
-    wait: { type: "string", value: "S", description: "Wait up to S seconds for the server to appear and accept" },
+    wait: {
+      type: "string",
+      value: "S",
+      description: "Wait up to S seconds for the server to appear and accept",
+    },
   },
   schema: v.object({ json: v.optional(v.boolean(), false), wait: v.optional(Seconds, "0") }),
   positionals: { min: 2, max: 3 },
@@ -264,9 +391,13 @@ const call = defineCommand({
     const client = await connect(path, { wait: options.wait });
     if (opening.byteLength > client.server.maxPayload - 25) {
       client.close();
-      throw new IpcatError("limit", `the message of ${opening.byteLength} bytes is over the server's ${client.server.maxPayload}-byte limit`, {
-        hint: "send less, or start the server with a larger --max-payload",
-      });
+      throw new IpcatError(
+        "limit",
+        `the message of ${opening.byteLength} bytes is over the server's ${client.server.maxPayload}-byte limit`,
+        {
+          hint: "send less, or start the server with a larger --max-payload",
+        },
+      );
     }
     const channel = client.open(service, opening);
     channel.closeWrite();
@@ -299,11 +430,20 @@ const connectCommand = defineCommand({
     "At stdin's EOF the socket is half-closed and the reply is still read to its end: unlike",
     "socat, nothing is cut off 0.5 s later. Exits 0 when the server closes the connection.",
   ].join("\n"),
-  options: { wait: { type: "string", value: "S", description: "Wait up to S seconds for the server to appear and accept" } },
+  options: {
+    wait: {
+      type: "string",
+      value: "S",
+      description: "Wait up to S seconds for the server to appear and accept",
+    },
+  },
   schema: v.object({ wait: v.optional(Seconds, "0") }),
   positionals: { min: 1, max: 1 },
   examples: [
-    ["echo START | ipcat sock connect --wait 10 /ipc/app.sock", "Seed 001's client: send START, print SUCCESS or FAIL"],
+    [
+      "echo START | ipcat sock connect --wait 10 /ipc/app.sock",
+      "Seed 001's client: send START, print SUCCESS or FAIL",
+    ],
   ],
   async run({ options, args }) {
     const path = socketPath(args[0]!);
@@ -323,16 +463,25 @@ const wait = defineCommand({
   summary: "Wait until something accepts on PATH: exit 0, or 1 on timeout",
   usage: "PATH",
   description: "Works across containers sharing the socket's volume, where 'ss' sees nothing.",
-  options: { timeout: { type: "string", value: "S", description: "Give up after S seconds (default 30)" } },
+  options: {
+    timeout: { type: "string", value: "S", description: "Give up after S seconds (default 30)" },
+  },
   schema: v.object({ timeout: v.optional(Seconds, "30") }),
   positionals: { min: 1, max: 1 },
-  examples: [["ipcat sock wait --timeout 60 /ipc/app.sock && ./client_app.sh", "Start the client once the server is up"]],
+  examples: [[
+    "ipcat sock wait --timeout 60 /ipc/app.sock && ./client_app.sh",
+    "Start the client once the server is up",
+  ]],
   async run({ options, args }) {
     const path = socketPath(args[0]!);
     if (await waitForSocket(path, options.timeout)) return 0;
-    throw new IpcatError("failed", `nothing accepted connections on ${path} within ${options.timeout} s`, {
-      hint: "start the server, or wait longer with --timeout",
-    });
+    throw new IpcatError(
+      "failed",
+      `nothing accepted connections on ${path} within ${options.timeout} s`,
+      {
+        hint: "start the server, or wait longer with --timeout",
+      },
+    );
   },
 });
 
@@ -340,7 +489,7 @@ const wait = defineCommand({
 export const sockFamily: Family = {
   name: "sock",
   summary: "Unix-socket IPC: script server and client, socat-style raw relay, routed channels",
-  description: "Run a script in one container from another through a socket on a shared volume, with\nexit codes and no cut-off replies, or serve the routed, multiplexed ipcat protocol.",
+  description:
+    "Run a script in one container from another through a socket on a shared volume, with\nexit codes and no cut-off replies, or serve the routed, multiplexed ipcat protocol.",
   commands: [serve, run, call, connectCommand, wait],
 };
-

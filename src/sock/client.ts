@@ -85,7 +85,11 @@ export async function waitForSocket(path: string, seconds: number): Promise<bool
  * conn.close();
  * ```
  */
-export async function retryWhileStarting<T>(path: string, wait: number, attempt: () => T | Promise<T>): Promise<T> {
+export async function retryWhileStarting<T>(
+  path: string,
+  wait: number,
+  attempt: () => T | Promise<T>,
+): Promise<T> {
   const deadline = Date.now() + wait * 1000;
   for (;;) {
     try {
@@ -96,7 +100,10 @@ export async function retryWhileStarting<T>(path: string, wait: number, attempt:
       if (!retry || Date.now() >= deadline) {
         const failure = dialError(error, { unix: path });
         throw retry && wait > 0
-          ? new IpcatError(failure.code, `${failure.message}, after waiting ${wait} s`, { hint: failure.hint, cause: error })
+          ? new IpcatError(failure.code, `${failure.message}, after waiting ${wait} s`, {
+            hint: failure.hint,
+            cause: error,
+          })
           : failure;
       }
       await new Promise((r) => setTimeout(r, 50));
@@ -135,7 +142,14 @@ export async function connect(path: string, options: ConnectOptions = {}): Promi
   const maxPayload = options.maxPayload ?? DEFAULT_MAX_PAYLOAD;
   const conn = await dialWithWait(path, options.wait ?? 0);
   const framed = new FramedConn(conn, maxPayload);
-  framed.send({ kind: "connect", major: options.major ?? PROTOCOL_VERSION.major, minor: PROTOCOL_VERSION.minor, features: 0, maxPayload, code: 0 });
+  framed.send({
+    kind: "connect",
+    major: options.major ?? PROTOCOL_VERSION.major,
+    minor: PROTOCOL_VERSION.minor,
+    features: 0,
+    maxPayload,
+    code: 0,
+  });
   framed.flush();
   let answer;
   const handshakeSeconds = options.handshakeTimeout ?? 10;
@@ -143,9 +157,16 @@ export async function connect(path: string, options: ConnectOptions = {}): Promi
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
       conn.close();
-      reject(new IpcatError("timeout", `no answer to the protocol handshake from ${path} within ${handshakeSeconds} s`, {
-        hint: "is it a 'serve --raw' socket or another program? use 'ipcat sock connect' for those",
-      }));
+      reject(
+        new IpcatError(
+          "timeout",
+          `no answer to the protocol handshake from ${path} within ${handshakeSeconds} s`,
+          {
+            hint:
+              "is it a 'serve --raw' socket or another program? use 'ipcat sock connect' for those",
+          },
+        ),
+      );
     }, handshakeSeconds * 1000);
   });
   try {
@@ -154,23 +175,39 @@ export async function connect(path: string, options: ConnectOptions = {}): Promi
     if (error instanceof IpcatError && error.code === "timeout") throw error;
     conn.close();
     if (error instanceof IpcatError) {
-      throw new IpcatError("protocol", `${path} does not answer as an ipcat server: ${error.message}`, {
-        hint: "is it a 'serve --raw' socket? use 'ipcat sock connect' for those",
-      });
+      throw new IpcatError(
+        "protocol",
+        `${path} does not answer as an ipcat server: ${error.message}`,
+        {
+          hint: "is it a 'serve --raw' socket? use 'ipcat sock connect' for those",
+        },
+      );
     }
-    throw new IpcatError("unavailable", `the connection to ${path} failed during the handshake: ${(error as Error)?.message ?? error}`);
+    throw new IpcatError(
+      "unavailable",
+      `the connection to ${path} failed during the handshake: ${
+        (error as Error)?.message ?? error
+      }`,
+    );
   } finally {
     clearTimeout(timer);
   }
   if (answer === null) {
     conn.close();
-    throw new IpcatError("unavailable", `the server on ${path} closed the connection during the handshake`, {
-      hint: "check the server's log",
-    });
+    throw new IpcatError(
+      "unavailable",
+      `the server on ${path} closed the connection during the handshake`,
+      {
+        hint: "check the server's log",
+      },
+    );
   }
   if (answer.kind !== "connect") {
     conn.close();
-    throw new IpcatError("protocol", `the server on ${path} sent ${answer.kind.toUpperCase()} before CONNECT`);
+    throw new IpcatError(
+      "protocol",
+      `the server on ${path} sent ${answer.kind.toUpperCase()} before CONNECT`,
+    );
   }
   if (answer.code !== 0) {
     conn.close();
@@ -204,7 +241,12 @@ export async function connect(path: string, options: ConnectOptions = {}): Promi
 }
 
 /** Pings a silent server, and drops the connection when it stays silent (idle timeout). */
-function watchIdle(session: Session, seconds: number, nonce: () => bigint, closed: Promise<void>): void {
+function watchIdle(
+  session: Session,
+  seconds: number,
+  nonce: () => bigint,
+  closed: Promise<void>,
+): void {
   const limit = seconds * 1000;
   let pingedAt: number | null = null;
   const timer = setInterval(() => {

@@ -47,7 +47,14 @@ const SPLICE_F_NONBLOCK = 2;
 const SPLICE_CHUNK = 1 << 20;
 const BUFFER = 128 * 1024;
 
-const ERRNO_NAMES: Record<number, string> = { 2: "ENOENT", 13: "EACCES", 1: "EPERM", 111: "ECONNREFUSED", 88: "ENOTSOCK", 91: "EPROTOTYPE" };
+const ERRNO_NAMES: Record<number, string> = {
+  2: "ENOENT",
+  13: "EACCES",
+  1: "EPERM",
+  111: "ECONNREFUSED",
+  88: "ENOTSOCK",
+  91: "EPROTOTYPE",
+};
 
 let libc: Libc | null | undefined;
 
@@ -83,7 +90,9 @@ export function connectFd(path: string): FdSocket | null {
   const c = loadLibc();
   if (!c) return null;
   const name = new TextEncoder().encode(path.startsWith("@") ? `\0${path.slice(1)}` : path);
-  if (name.byteLength > 107) throw Object.assign(new Error(`socket path too long: ${path}`), { code: "ENAMETOOLONG" });
+  if (name.byteLength > 107) {
+    throw Object.assign(new Error(`socket path too long: ${path}`), { code: "ENAMETOOLONG" });
+  }
   const address = new Uint8Array(110);
   address[0] = AF_UNIX;
   address.set(name, 2);
@@ -188,7 +197,8 @@ export function relayFds(socket: FdSocket): void {
         }
         if (pending.byteLength === 0 && !stdinOpen) shutdown(fd, SHUT_WR);
       }
-      const stdinReady = wantStdin && view.getInt16(14, true) & (POLLIN | POLLHUP | POLLERR | POLLNVAL);
+      const stdinReady = wantStdin &&
+        view.getInt16(14, true) & (POLLIN | POLLHUP | POLLERR | POLLNVAL);
       if (stdinReady) {
         if (spliceIn) {
           const n = splice(0, 0, fd, 0, SPLICE_CHUNK, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);

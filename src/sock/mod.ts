@@ -22,12 +22,41 @@
  *
  * @module
  */
-export { connect, type ConnectOptions, dialWithWait, type SockClient, waitForSocket } from "./client.ts";
-export { type ClientContext, serve, serveListener, type ServeOptions, type ServePathOptions, type Service, type SockServer } from "./server.ts";
+export {
+  connect,
+  type ConnectOptions,
+  dialWithWait,
+  type SockClient,
+  waitForSocket,
+} from "./client.ts";
+export {
+  type ClientContext,
+  serve,
+  serveListener,
+  type ServeOptions,
+  type ServePathOptions,
+  type Service,
+  type SockServer,
+} from "./server.ts";
 export { Channel, type ChannelEnd } from "./session.ts";
 export {
-  echoService, EXEC_STREAMS, type ExecExit, ExecExitSchema, type ExecOptions, type ExecRequest, ExecRequestSchema, execService,
-  exitStatusOf, ServicesReplySchema, servicesService,
+  echoService,
+  EXEC_STREAMS,
+  type ExecExit,
+  ExecExitSchema,
+  type ExecOptions,
+  type ExecRequest,
+  ExecRequestSchema,
+  execService,
+  exitStatusOf,
+  ServicesReplySchema,
+  servicesService,
 } from "./services.ts";
 export { type RawServeOptions, type RawServer, relay, serveRaw } from "./raw.ts";
-export { DEFAULT_MAX_PAYLOAD, serviceId, STATUS_CODES, type StatusName, statusName } from "../framing/sock.ts";
+export {
+  DEFAULT_MAX_PAYLOAD,
+  serviceId,
+  STATUS_CODES,
+  type StatusName,
+  statusName,
+} from "../framing/sock.ts";

@@ -6,7 +6,13 @@
  *
  * @module
  */
-import { type ByteReader, type ByteWriter, type Conn, type Listener, runtime } from "../adapter/mod.ts";
+import {
+  type ByteReader,
+  type ByteWriter,
+  type Conn,
+  type Listener,
+  runtime,
+} from "../adapter/mod.ts";
 import { peerRefusal } from "./server.ts";
 
 /** Options of {@link serveRaw}. */
@@ -40,7 +46,11 @@ export interface RawServer {
  * await server.close();
  * ```
  */
-export function serveRaw(listener: Listener, argv: readonly string[], options: RawServeOptions = {}): RawServer {
+export function serveRaw(
+  listener: Listener,
+  argv: readonly string[],
+  options: RawServeOptions = {},
+): RawServer {
   const log = options.log ?? (() => {});
   const running = new Set<{ kill(): void }>();
   let nextId = 1;
@@ -62,10 +72,17 @@ export function serveRaw(listener: Listener, argv: readonly string[], options: R
     const entry = { kill: () => child.kill("SIGTERM") };
     running.add(entry);
     if (fd === null) void copyIntoWriter(conn, child.stdin!);
-    const [status] = await Promise.all([child.exited, fd === null ? copyIntoConn(child.stdout!, conn) : undefined]);
+    const [status] = await Promise.all([
+      child.exited,
+      fd === null ? copyIntoConn(child.stdout!, conn) : undefined,
+    ]);
     running.delete(entry);
     conn.close();
-    log(`connection ${id}: ${argv[0]} exited with ${status.signal ? `signal ${status.signal}` : `status ${status.code}`}`);
+    log(
+      `connection ${id}: ${argv[0]} exited with ${
+        status.signal ? `signal ${status.signal}` : `status ${status.code}`
+      }`,
+    );
   }
 
   const closed = (async () => {
@@ -84,7 +101,9 @@ export function serveRaw(listener: Listener, argv: readonly string[], options: R
         conn.close();
         continue;
       }
-      void handle(conn, id).catch((error) => log(`connection ${id}: ${(error as Error)?.message ?? error}`));
+      void handle(conn, id).catch((error) =>
+        log(`connection ${id}: ${(error as Error)?.message ?? error}`)
+      );
     }
   })();
 
@@ -101,7 +120,9 @@ export function serveRaw(listener: Listener, argv: readonly string[], options: R
 /** Copies a connection's incoming bytes to a writer, closing the writer at EOF. */
 async function copyIntoWriter(conn: Conn, writer: ByteWriter): Promise<void> {
   try {
-    for (let chunk = await conn.read(); chunk !== null; chunk = await conn.read()) await writer.write(chunk);
+    for (let chunk = await conn.read(); chunk !== null; chunk = await conn.read()) {
+      await writer.write(chunk);
+    }
   } catch {
     // the peer vanished or the command stopped reading: either way its input is over
   }
@@ -146,6 +167,8 @@ export async function relay(conn: Conn, input: ByteReader, output: ByteWriter): 
       // the server closed first: what it sent is still read below
     }
   })();
-  for (let chunk = await conn.read(); chunk !== null; chunk = await conn.read()) await output.write(chunk);
+  for (let chunk = await conn.read(); chunk !== null; chunk = await conn.read()) {
+    await output.write(chunk);
+  }
   conn.close();
 }

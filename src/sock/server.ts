@@ -9,7 +9,13 @@ import process from "node:process";
 import type { Conn, Listener } from "../adapter/mod.ts";
 import { IpcatError } from "../errors.ts";
 import {
-  DEFAULT_MAX_PAYLOAD, formatServiceId, type FrameError, type MsgFrame, PROTOCOL_VERSION, serviceId, STATUS_CODES,
+  DEFAULT_MAX_PAYLOAD,
+  formatServiceId,
+  type FrameError,
+  type MsgFrame,
+  PROTOCOL_VERSION,
+  serviceId,
+  STATUS_CODES,
 } from "../framing/sock.ts";
 import { listenOwned } from "../transport/dial.ts";
 import { Channel, FramedConn, readFirstFrame, Session } from "./session.ts";
@@ -63,7 +69,9 @@ export interface ServePathOptions extends ServeOptions {
  */
 export function peerRefusal(conn: Conn, allowUids: readonly number[] | undefined): string | null {
   const credentials = conn.peerCredentials?.();
-  if (credentials === undefined) return allowUids ? "this runtime cannot read the peer's uid (SO_PEERCRED)" : null;
+  if (credentials === undefined) {
+    return allowUids ? "this runtime cannot read the peer's uid (SO_PEERCRED)" : null;
+  }
   if (credentials === null) return "SO_PEERCRED failed";
   const { uid, pid } = credentials;
   if (uid === 0 || uid === process.getuid?.() || allowUids?.includes(uid)) return null;
@@ -103,7 +111,9 @@ export interface SockServer {
  * ```
  */
 export async function serve(path: string, options: ServePathOptions): Promise<SockServer> {
-  const listener = await listenOwned(path, options.onNote ?? (() => {}), { mode: options.mode ?? 0o600 });
+  const listener = await listenOwned(path, options.onNote ?? (() => {}), {
+    mode: options.mode ?? 0o600,
+  });
   return serveListener(listener, options);
 }
 
@@ -123,7 +133,9 @@ export function serveListener(listener: Listener, options: ServeOptions): SockSe
   const maxChannels = options.maxChannels ?? 1024;
   const log = options.log ?? (() => {});
   const routes = new Map<bigint, { name: string; service: Service }>();
-  for (const [name, service] of Object.entries(options.services)) routes.set(serviceId(name), { name, service });
+  for (const [name, service] of Object.entries(options.services)) {
+    routes.set(serviceId(name), { name, service });
+  }
   const sessions = new Set<Session>();
   let nextId = 1;
   let stopping = false;
@@ -157,7 +169,9 @@ export function serveListener(listener: Listener, options: ServeOptions): SockSe
       return;
     }
     if (first.major !== PROTOCOL_VERSION.major) {
-      log(`client ${id}: refused: protocol version ${first.major}.${first.minor}, this server speaks ${PROTOCOL_VERSION.major}.${PROTOCOL_VERSION.minor}`);
+      log(
+        `client ${id}: refused: protocol version ${first.major}.${first.minor}, this server speaks ${PROTOCOL_VERSION.major}.${PROTOCOL_VERSION.minor}`,
+      );
       await refuse(STATUS_CODES.unsupported_version);
       return;
     }
@@ -182,36 +196,69 @@ export function serveListener(listener: Listener, options: ServeOptions): SockSe
     });
     framed.send({ ...hello, code: STATUS_CODES.ok });
     sessions.add(session);
-    log(`client ${id}: connected (protocol ${first.major}.${first.minor}, ${sessions.size} client${sessions.size === 1 ? "" : "s"})`);
+    log(
+      `client ${id}: connected (protocol ${first.major}.${first.minor}, ${sessions.size} client${
+        sessions.size === 1 ? "" : "s"
+      })`,
+    );
     try {
       await session.run();
     } finally {
       const openChannels = session.channelsOpenAtClose;
       sessions.delete(session);
       // The daemon's operators read this line to know a vanished client cost nothing.
-      log(`client ${id}: disconnected; context freed${openChannels ? `, ${openChannels} open channel${openChannels === 1 ? "" : "s"} completed as disconnected` : ""}`);
+      log(
+        `client ${id}: disconnected; context freed${
+          openChannels
+            ? `, ${openChannels} open channel${
+              openChannels === 1 ? "" : "s"
+            } completed as disconnected`
+            : ""
+        }`,
+      );
     }
   }
 
   function route(session: Session, frame: MsgFrame, client: ClientContext): void {
     const framed = session.framed;
     if (frame.seq !== 0) {
-      framed.send({ kind: "end", tag: frame.tag, keepAlive: false, code: STATUS_CODES.invalid_argument, reason: `no open channel ${frame.tag}` });
+      framed.send({
+        kind: "end",
+        tag: frame.tag,
+        keepAlive: false,
+        code: STATUS_CODES.invalid_argument,
+        reason: `no open channel ${frame.tag}`,
+      });
       return;
     }
     if (session.channels.size >= maxChannels) {
-      framed.send({ kind: "end", tag: frame.tag, keepAlive: false, code: STATUS_CODES.busy, reason: `this client already has ${maxChannels} open channels` });
+      framed.send({
+        kind: "end",
+        tag: frame.tag,
+        keepAlive: false,
+        code: STATUS_CODES.busy,
+        reason: `this client already has ${maxChannels} open channels`,
+      });
       return;
     }
     const target = routes.get(frame.serviceId);
     if (!target) {
-      framed.send({ kind: "end", tag: frame.tag, keepAlive: false, code: STATUS_CODES.no_entry, reason: `no service with id ${formatServiceId(frame.serviceId)}` });
+      framed.send({
+        kind: "end",
+        tag: frame.tag,
+        keepAlive: false,
+        code: STATUS_CODES.no_entry,
+        reason: `no service with id ${formatServiceId(frame.serviceId)}`,
+      });
       return;
     }
     const channel = new Channel(session, frame.tag, frame.serviceId, frame.data, 0, 1);
     session.add(channel);
     const fail = (error: unknown) => {
-      channel.end(STATUS_CODES.other, `service ${target.name} failed: ${(error as Error)?.message ?? error}`);
+      channel.end(
+        STATUS_CODES.other,
+        `service ${target.name} failed: ${(error as Error)?.message ?? error}`,
+      );
     };
     try {
       const result = target.service(channel, client);
@@ -233,7 +280,9 @@ export function serveListener(listener: Listener, options: ServeOptions): SockSe
       }
       if (conn === null) break;
       const id = nextId++;
-      void handle(conn, id).catch((error) => log(`client ${id}: ${(error as Error)?.message ?? error}`));
+      void handle(conn, id).catch((error) =>
+        log(`client ${id}: ${(error as Error)?.message ?? error}`)
+      );
     }
   })();
 
@@ -262,13 +311,23 @@ export function serveListener(listener: Listener, options: ServeOptions): SockSe
  */
 export function refusalError(code: number, path: string): IpcatError {
   if (code === STATUS_CODES.unsupported_version) {
-    return new IpcatError("protocol", `the server on ${path} speaks another major protocol version`, { hint: "use an ipcat of the server's version" });
+    return new IpcatError(
+      "protocol",
+      `the server on ${path} speaks another major protocol version`,
+      { hint: "use an ipcat of the server's version" },
+    );
   }
   if (code === STATUS_CODES.busy) {
-    return new IpcatError("unavailable", `the server on ${path} is serving its maximum number of clients`, { hint: "try again later, or raise its --max-clients" });
+    return new IpcatError(
+      "unavailable",
+      `the server on ${path} is serving its maximum number of clients`,
+      { hint: "try again later, or raise its --max-clients" },
+    );
   }
   if (code === STATUS_CODES.permission_denied) {
-    return new IpcatError("permission", `the server on ${path} refused this user`, { hint: "ask for your uid to be allowed" });
+    return new IpcatError("permission", `the server on ${path} refused this user`, {
+      hint: "ask for your uid to be allowed",
+    });
   }
   return new IpcatError("protocol", `the server on ${path} refused the connection (code ${code})`);
 }

@@ -105,7 +105,8 @@ const encoder = new TextEncoder();
  */
 export const echoService: Service = (channel) => {
   // A client may send more than it accepts back: that ends its channel, not the server.
-  const tooLarge = (error: unknown) => channel.end(STATUS_CODES.too_large, (error as Error)?.message ?? String(error));
+  const tooLarge = (error: unknown) =>
+    channel.end(STATUS_CODES.too_large, (error as Error)?.message ?? String(error));
   channel.send(channel.opening).catch(tooLarge);
   channel.onMessage = (data) => void channel.send(data).catch(tooLarge);
   void channel.peerEnded.then((end) => {
@@ -159,23 +160,38 @@ export function execService(argv: readonly string[], options: ExecOptions = {}):
   return async (channel, client) => {
     let request: ExecRequest;
     try {
-      const parsed = v.safeParse(ExecRequestSchema, JSON.parse(new TextDecoder().decode(channel.opening) || "{}"));
+      const parsed = v.safeParse(
+        ExecRequestSchema,
+        JSON.parse(new TextDecoder().decode(channel.opening) || "{}"),
+      );
       if (!parsed.success) throw new Error(parsed.issues[0].message);
       request = parsed.output;
     } catch (error) {
-      channel.end(STATUS_CODES.invalid_argument, `bad ipcat.exec request: ${(error as Error).message}`);
+      channel.end(
+        STATUS_CODES.invalid_argument,
+        `bad ipcat.exec request: ${(error as Error).message}`,
+      );
       return;
     }
     if (request.args.length > 0 && !options.allowArgs) {
-      channel.end(STATUS_CODES.permission_denied, "this server does not accept arguments (start it with --allow-args)");
+      channel.end(
+        STATUS_CODES.permission_denied,
+        "this server does not accept arguments (start it with --allow-args)",
+      );
       return;
     }
     if (Object.keys(request.env).length > 0 && !options.allowEnv) {
-      channel.end(STATUS_CODES.permission_denied, "this server does not accept environment variables (start it with --allow-env)");
+      channel.end(
+        STATUS_CODES.permission_denied,
+        "this server does not accept environment variables (start it with --allow-env)",
+      );
       return;
     }
     if (request.tty) {
-      channel.end(STATUS_CODES.invalid_argument, "ipcat.exec does not allocate terminals; send tty false");
+      channel.end(
+        STATUS_CODES.invalid_argument,
+        "ipcat.exec does not allocate terminals; send tty false",
+      );
       return;
     }
     const command = [...argv, ...request.args];
@@ -189,8 +205,20 @@ export function execService(argv: readonly string[], options: ExecOptions = {}):
       });
     } catch (error) {
       log(`client ${client.id}: cannot run ${command[0]}: ${(error as Error)?.message ?? error}`);
-      await channel.send(streamMessage(EXEC_STREAMS.stderr, encoder.encode(`ipcat: cannot run '${command[0]}': ${(error as Error)?.message ?? error}\n`)));
-      await channel.send(streamMessage(EXEC_STREAMS.exit, encoder.encode(JSON.stringify({ code: 127, signal: null }))));
+      await channel.send(
+        streamMessage(
+          EXEC_STREAMS.stderr,
+          encoder.encode(
+            `ipcat: cannot run '${command[0]}': ${(error as Error)?.message ?? error}\n`,
+          ),
+        ),
+      );
+      await channel.send(
+        streamMessage(
+          EXEC_STREAMS.exit,
+          encoder.encode(JSON.stringify({ code: 127, signal: null })),
+        ),
+      );
       channel.end(0);
       return;
     }
@@ -206,9 +234,14 @@ export function execService(argv: readonly string[], options: ExecOptions = {}):
       pump(child.stderr!, channel, EXEC_STREAMS.stderr),
     ]);
     exited = true;
-    log(`client ${client.id}: ${command[0]} exited with ${status.signal ? `signal ${status.signal}` : `status ${status.code}`}`);
+    log(
+      `client ${client.id}: ${command[0]} exited with ${
+        status.signal ? `signal ${status.signal}` : `status ${status.code}`
+      }`,
+    );
     if (channel.writeEnded) return;
-    await channel.send(streamMessage(EXEC_STREAMS.exit, encoder.encode(JSON.stringify(status)))).catch(() => {});
+    await channel.send(streamMessage(EXEC_STREAMS.exit, encoder.encode(JSON.stringify(status))))
+      .catch(() => {});
     channel.end(0);
   };
 }

@@ -8,8 +8,18 @@
 import type { Conn } from "../adapter/mod.ts";
 import { IpcatError } from "../errors.ts";
 import {
-  DEFAULT_MAX_PAYLOAD, type EndFrame, type Frame, FrameDecoder, FrameError, HEADER_SIZE, MSG_OVERHEAD, type MsgFrame, payloadSize,
-  STATUS_CODES, statusName, writeFrame,
+  DEFAULT_MAX_PAYLOAD,
+  type EndFrame,
+  type Frame,
+  FrameDecoder,
+  FrameError,
+  HEADER_SIZE,
+  MSG_OVERHEAD,
+  type MsgFrame,
+  payloadSize,
+  STATUS_CODES,
+  statusName,
+  writeFrame,
 } from "../framing/sock.ts";
 
 /**
@@ -78,9 +88,13 @@ export class FramedConn {
   send(frame: Frame): void {
     const size = payloadSize(frame);
     if (size > this.peerMaxPayload) {
-      throw new IpcatError("limit", `a frame of ${size} bytes is over the peer's ${this.peerMaxPayload}-byte limit`, {
-        hint: "send smaller messages",
-      });
+      throw new IpcatError(
+        "limit",
+        `a frame of ${size} bytes is over the peer's ${this.peerMaxPayload}-byte limit`,
+        {
+          hint: "send smaller messages",
+        },
+      );
     }
     if (this.#broken) return;
     const total = HEADER_SIZE + size;
@@ -182,7 +196,14 @@ export class Channel implements AsyncIterable<Uint8Array> {
   #peerEnded: { promise: Promise<ChannelEnd>; resolve: (e: ChannelEnd) => void };
   #done: { promise: Promise<ChannelEnd>; resolve: (e: ChannelEnd) => void };
 
-  constructor(link: ChannelLink, tag: number, serviceId: bigint, opening: Uint8Array, sendSeq: number, recvSeq: number) {
+  constructor(
+    link: ChannelLink,
+    tag: number,
+    serviceId: bigint,
+    opening: Uint8Array,
+    sendSeq: number,
+    recvSeq: number,
+  ) {
     this.#link = link;
     this.tag = tag;
     this.serviceId = serviceId;
@@ -219,12 +240,22 @@ export class Channel implements AsyncIterable<Uint8Array> {
    */
   send(data: Uint8Array | string): Promise<void> {
     if (this.#localEnded || this.#over) {
-      return Promise.reject(new IpcatError("usage", `channel ${this.tag} is closed for sending`, { hint: "send before ending the channel" }));
+      return Promise.reject(
+        new IpcatError("usage", `channel ${this.tag} is closed for sending`, {
+          hint: "send before ending the channel",
+        }),
+      );
     }
     const bytes = typeof data === "string" ? encoder.encode(data) : data;
     const framed = this.#link.framed;
     try {
-      framed.send({ kind: "msg", tag: this.tag, seq: this.#sendSeq, serviceId: this.serviceId, data: bytes });
+      framed.send({
+        kind: "msg",
+        tag: this.tag,
+        seq: this.#sendSeq,
+        serviceId: this.serviceId,
+        data: bytes,
+      });
     } catch (error) {
       return Promise.reject(error);
     }
@@ -253,7 +284,9 @@ export class Channel implements AsyncIterable<Uint8Array> {
     // An over-long reason must not turn ending a channel into an error.
     const limit = this.#link.framed.peerMaxPayload - 14;
     const frame: EndFrame = { kind: "end", tag: this.tag, keepAlive, code, reason };
-    if (encoder.encode(reason).byteLength > limit) frame.reason = reason.slice(0, Math.max(0, limit >> 2));
+    if (encoder.encode(reason).byteLength > limit) {
+      frame.reason = reason.slice(0, Math.max(0, limit >> 2));
+    }
     this.#link.framed.send(frame);
   }
 
@@ -436,7 +469,9 @@ export class Session implements ChannelLink {
 
   /** Sends PING and resolves on the matching PONG; rejects if the connection closes first. */
   ping(nonce: bigint): Promise<void> {
-    if (this.#closed) return Promise.reject(new IpcatError("unavailable", `no PONG: ${this.#closeReason}`));
+    if (this.#closed) {
+      return Promise.reject(new IpcatError("unavailable", `no PONG: ${this.#closeReason}`));
+    }
     return new Promise((resolve, reject) => {
       this.#pongWaiters.set(nonce, { resolve, reject });
       this.framed.send({ kind: "ping", nonce });
@@ -521,7 +556,9 @@ export class Session implements ChannelLink {
     }
     for (const channel of [...this.channels.values()]) channel.disconnect(reason);
     this.channels.clear();
-    for (const waiter of this.#pongWaiters.values()) waiter.reject(new IpcatError("unavailable", `no PONG: ${reason}`));
+    for (const waiter of this.#pongWaiters.values()) {
+      waiter.reject(new IpcatError("unavailable", `no PONG: ${reason}`));
+    }
     this.#pongWaiters.clear();
     if (this.#heldWaiter) {
       const w = this.#heldWaiter;

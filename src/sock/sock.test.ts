@@ -8,10 +8,26 @@ import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { runtime } from "../adapter/mod.ts";
 import { IpcatError } from "../errors.ts";
-import { encodeFrame, type Frame, FrameDecoder, PROTOCOL_VERSION, serviceId, STATUS_CODES } from "../framing/sock.ts";
+import {
+  encodeFrame,
+  type Frame,
+  FrameDecoder,
+  PROTOCOL_VERSION,
+  serviceId,
+  STATUS_CODES,
+} from "../framing/sock.ts";
 import * as v from "valibot";
 import {
-  type Channel, connect, echoService, execService, relay, serve, serveRaw, ServicesReplySchema, servicesService, type SockServer,
+  type Channel,
+  connect,
+  echoService,
+  execService,
+  relay,
+  serve,
+  serveRaw,
+  ServicesReplySchema,
+  servicesService,
+  type SockServer,
 } from "./mod.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "ipcat-sock-"));
@@ -26,7 +42,9 @@ async function collect(channel: Channel): Promise<string[]> {
   return out;
 }
 
-async function withServer(fn: (path: string, server: SockServer, logs: string[]) => Promise<void>): Promise<void> {
+async function withServer(
+  fn: (path: string, server: SockServer, logs: string[]) => Promise<void>,
+): Promise<void> {
   const path = socketPath();
   const logs: string[] = [];
   const server = await serve(path, {
@@ -67,7 +85,13 @@ async function rawPeer(path: string) {
   };
 }
 
-const hello = { kind: "connect", ...PROTOCOL_VERSION, features: 0, maxPayload: 1 << 20, code: 0 } as const;
+const hello = {
+  kind: "connect",
+  ...PROTOCOL_VERSION,
+  features: 0,
+  maxPayload: 1 << 20,
+  code: 0,
+} as const;
 
 describe("sock library", () => {
   it("creates the socket file with mode 0600 and removes it on close", async () => {
@@ -84,7 +108,10 @@ describe("sock library", () => {
       const channel = client.open("ipcat.echo", "first");
       for (let i = 0; i < 50; i++) void channel.send(`m${i}`);
       channel.closeWrite();
-      assert.deepEqual(await collect(channel), ["first", ...Array.from({ length: 50 }, (_, i) => `m${i}`)]);
+      assert.deepEqual(await collect(channel), [
+        "first",
+        ...Array.from({ length: 50 }, (_, i) => `m${i}`),
+      ]);
       assert.equal((await channel.done).name, "ok");
       client.close();
     });
@@ -133,7 +160,10 @@ describe("sock library", () => {
       channel.closeWrite();
       const messages: Uint8Array[] = [];
       for await (const m of channel) messages.push(m);
-      assert.deepEqual(messages.filter((m) => m[0] === 1).map((m) => text(m.subarray(1))).join(""), "hi");
+      assert.deepEqual(
+        messages.filter((m) => m[0] === 1).map((m) => text(m.subarray(1))).join(""),
+        "hi",
+      );
       const exit = messages.find((m) => m[0] === 3)!;
       assert.deepEqual(JSON.parse(text(exit.subarray(1))), { code: 7, signal: null });
       assert.equal((await channel.done).name, "ok");
@@ -150,7 +180,9 @@ describe("sock library", () => {
       await channel.send(new Uint8Array([0, 104, 105, 10]));
       assert.equal(text((await channel.read())!.subarray(1)), "hi\n");
       channel.end(STATUS_CODES.canceled, "changed my mind");
-      for (let i = 0; i < 200 && !logs.some((l) => /signal SIGTERM/.test(l)); i++) await new Promise((r) => setTimeout(r, 10));
+      for (let i = 0; i < 200 && !logs.some((l) => /signal SIGTERM/.test(l)); i++) {
+        await new Promise((r) => setTimeout(r, 10));
+      }
       assert.ok(logs.some((l) => /sh exited with signal SIGTERM/.test(l)), logs.join("\n"));
       client.close();
     });
@@ -158,7 +190,11 @@ describe("sock library", () => {
 
   it("refuses another major version with CONNECT unsupported_version", async () => {
     await withServer(async (path, _server, logs) => {
-      await assert.rejects(connect(path, { major: 2 }), (e: IpcatError) => e.code === "protocol" && /another major protocol version/.test(e.message));
+      await assert.rejects(
+        connect(path, { major: 2 }),
+        (e: IpcatError) =>
+          e.code === "protocol" && /another major protocol version/.test(e.message),
+      );
       const peer = await rawPeer(path);
       peer.send({ ...hello, major: 9 });
       const answer = await peer.next();
@@ -222,7 +258,10 @@ describe("sock library", () => {
       const client = await connect(path);
       assert.equal(client.server.maxPayload, 4096);
       const channel = client.open("ipcat.echo");
-      await assert.rejects(channel.send(new Uint8Array(5000)), (e: IpcatError) => e.code === "limit");
+      await assert.rejects(
+        channel.send(new Uint8Array(5000)),
+        (e: IpcatError) => e.code === "limit",
+      );
       await channel.send(new Uint8Array(4096 - 25));
       channel.closeWrite();
       assert.equal((await collect(channel)).length, 2);
@@ -230,7 +269,13 @@ describe("sock library", () => {
       const peer = await rawPeer(path);
       peer.send(hello);
       assert.equal((await peer.next())?.kind, "connect");
-      peer.send({ kind: "msg", tag: 1, seq: 0, serviceId: serviceId("ipcat.echo"), data: new Uint8Array(5000) });
+      peer.send({
+        kind: "msg",
+        tag: 1,
+        seq: 0,
+        serviceId: serviceId("ipcat.echo"),
+        data: new Uint8Array(5000),
+      });
       assert.equal(await peer.next(), null, "closed on an oversized frame");
       assert.ok(logs.some((l) => /over the 4096-byte limit/.test(l)), logs.join("\n"));
     });
@@ -255,7 +300,13 @@ describe("sock library", () => {
       const opening = encodeFrame(hello);
       const echo = serviceId("ipcat.echo");
       const frames = [
-        encodeFrame({ kind: "msg", tag: 1, seq: 0, serviceId: echo, data: new TextEncoder().encode("split") }),
+        encodeFrame({
+          kind: "msg",
+          tag: 1,
+          seq: 0,
+          serviceId: echo,
+          data: new TextEncoder().encode("split"),
+        }),
         encodeFrame({ kind: "ping", nonce: 5n }),
         encodeFrame({ kind: "end", tag: 1, keepAlive: true, code: 0, reason: "" }),
       ];
@@ -270,7 +321,11 @@ describe("sock library", () => {
         await new Promise((r) => setTimeout(r, 1));
         peer.conn.write(body.slice(at));
         const got: Frame[] = [];
-        for (let f = await peer.next(); f && got.length < 3; f = got.length < 3 ? await peer.next() : null) got.push(f);
+        for (
+          let f = await peer.next();
+          f && got.length < 3;
+          f = got.length < 3 ? await peer.next() : null
+        ) got.push(f);
         assert.deepEqual(got.map((f) => f.kind).sort(), ["end", "msg", "pong"]);
         peer.conn.close();
       }
@@ -305,14 +360,20 @@ describe("sock library", () => {
       peer.send({ kind: "msg", tag: 9, seq: 4, serviceId: echo, data: new Uint8Array(1) });
       const frames = [await peer.next(), await peer.next(), await peer.next()];
       assert.equal(frames[0]?.kind, "msg");
-      assert.deepEqual(frames.slice(1).map((f) => f?.kind === "end" && [f.tag, f.code]), [[1, 11], [9, 11]]);
+      assert.deepEqual(frames.slice(1).map((f) => f?.kind === "end" && [f.tag, f.code]), [[1, 11], [
+        9,
+        11,
+      ]]);
       peer.conn.close();
     });
   });
 
   it("refuses to take over a live socket", async () => {
     await withServer(async (path) => {
-      await assert.rejects(serve(path, { services: {} }), (e: IpcatError) => e.code === "exists" && e.message.includes(path));
+      await assert.rejects(
+        serve(path, { services: {} }),
+        (e: IpcatError) => e.code === "exists" && e.message.includes(path),
+      );
     });
   });
 
@@ -349,24 +410,37 @@ describe("sock library", () => {
   it("serves raw: each connection is a fresh command, the reply is read to its end after our EOF", async () => {
     const path = socketPath();
     const logs: string[] = [];
-    const server = serveRaw(await runtime.listenUnix(path), ["sh", "-c", "read line; sleep 0.3; echo \"SUCCESS: $line\"; exit 3"], { log: (l) => logs.push(l) });
+    const server = serveRaw(await runtime.listenUnix(path), [
+      "sh",
+      "-c",
+      'read line; sleep 0.3; echo "SUCCESS: $line"; exit 3',
+    ], { log: (l) => logs.push(l) });
     for (const word of ["START", "AGAIN"]) {
       const conn = await runtime.connect({ unix: path });
       const input = [new TextEncoder().encode(`${word}\n`)];
       const output: Uint8Array[] = [];
-      await relay(conn, { read: async () => input.shift() ?? null, cancel() {} }, { write: async (d) => void output.push(d), close: async () => {} });
+      await relay(conn, { read: async () => input.shift() ?? null, cancel() {} }, {
+        write: async (d) => void output.push(d),
+        close: async () => {},
+      });
       assert.equal(output.map(text).join(""), `SUCCESS: ${word}\n`);
     }
     await server.close();
     rmSync(path, { force: true });
     for (let i = 0; i < 100 && logs.length < 2; i++) await new Promise((r) => setTimeout(r, 10));
-    assert.deepEqual(logs, ["connection 1: sh exited with status 3", "connection 2: sh exited with status 3"]);
+    assert.deepEqual(logs, [
+      "connection 1: sh exited with status 3",
+      "connection 2: sh exited with status 3",
+    ]);
   });
 
   it("gives up a handshake that gets no answer (a raw server, say) with a timeout error", async () => {
     const path = socketPath();
     const server = serveRaw(await runtime.listenUnix(path), ["sh", "-c", "read line"]);
-    await assert.rejects(connect(path, { handshakeTimeout: 0.2 }), (e: IpcatError) => e.code === "timeout" && /serve --raw/.test(e.hint ?? ""));
+    await assert.rejects(
+      connect(path, { handshakeTimeout: 0.2 }),
+      (e: IpcatError) => e.code === "timeout" && /serve --raw/.test(e.hint ?? ""),
+    );
     await server.close();
     rmSync(path, { force: true });
   });

@@ -15,7 +15,12 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 
 /** Leaves a socket file nobody listens on, as a server killed with SIGKILL does. */
 async function makeStaleSocket(path: string): Promise<void> {
-  const child = runtime.spawn(["python3", "-c", "import socket,sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])", path]);
+  const child = runtime.spawn([
+    "python3",
+    "-c",
+    "import socket,sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])",
+    path,
+  ]);
   assert.deepEqual(await child.exited, { code: 0, signal: null });
 }
 
@@ -35,7 +40,10 @@ describe("socket files", () => {
   it("never steals a live socket", async () => {
     const path = join(dir, "live.sock");
     const owner = await listenOwned(path, () => {});
-    await assert.rejects(listenOwned(path, () => {}), (e: IpcatError) => e.code === "exists" && e.message.includes(path));
+    await assert.rejects(
+      listenOwned(path, () => {}),
+      (e: IpcatError) => e.code === "exists" && e.message.includes(path),
+    );
     owner.close();
   });
 
@@ -57,16 +65,24 @@ describe("socket files", () => {
   });
 
   it("says whether a socket is missing or refusing", async () => {
-    await assert.rejects(dial({ unix: join(dir, "none.sock") }), (e: IpcatError) => e.code === "not_found");
+    await assert.rejects(
+      dial({ unix: join(dir, "none.sock") }),
+      (e: IpcatError) => e.code === "not_found",
+    );
     const path = join(dir, "refusing.sock");
     await makeStaleSocket(path);
-    await assert.rejects(dial({ unix: path }), (e: IpcatError) => e.code === "unavailable" && /connection refused/.test(e.message));
+    await assert.rejects(
+      dial({ unix: path }),
+      (e: IpcatError) => e.code === "unavailable" && /connection refused/.test(e.message),
+    );
   });
 });
 
 describe("parseEndpoint", () => {
   it("accepts unix paths, abstract names and tcp", () => {
-    assert.deepEqual(parseEndpoint("unix:///var/run/docker.sock"), { unix: "/var/run/docker.sock" });
+    assert.deepEqual(parseEndpoint("unix:///var/run/docker.sock"), {
+      unix: "/var/run/docker.sock",
+    });
     assert.deepEqual(parseEndpoint("@ipcat"), { unix: "@ipcat" });
     assert.deepEqual(parseEndpoint("rel/app.sock"), { unix: "rel/app.sock" });
     assert.deepEqual(parseEndpoint("tcp://[::1]:2375"), { host: "::1", port: 2375 });

@@ -56,10 +56,14 @@ export function dialError(error: unknown, target: DialTarget, what = "socket"): 
         cause: error,
       });
     case "ECONNREFUSED":
-      return new IpcatError("unavailable", `nothing is listening on ${what} ${where} (connection refused)`, {
-        hint: "the server is not running, or it died and left its socket file behind",
-        cause: error,
-      });
+      return new IpcatError(
+        "unavailable",
+        `nothing is listening on ${what} ${where} (connection refused)`,
+        {
+          hint: "the server is not running, or it died and left its socket file behind",
+          cause: error,
+        },
+      );
     case "EACCES":
     case "EPERM":
       return new IpcatError("permission", `permission denied on ${what} ${where}`, {
@@ -67,12 +71,19 @@ export function dialError(error: unknown, target: DialTarget, what = "socket"): 
         cause: error,
       });
     case "ENOTSOCK":
-      return new IpcatError("usage", `${where} is not a socket`, { hint: "give the path of a unix socket", cause: error });
-    default:
-      return new IpcatError("unavailable", `cannot connect to ${what} ${where}: ${(error as Error)?.message ?? error}`, {
-        hint: "check that the server is running and reachable",
+      return new IpcatError("usage", `${where} is not a socket`, {
+        hint: "give the path of a unix socket",
         cause: error,
       });
+    default:
+      return new IpcatError(
+        "unavailable",
+        `cannot connect to ${what} ${where}: ${(error as Error)?.message ?? error}`,
+        {
+          hint: "check that the server is running and reachable",
+          cause: error,
+        },
+      );
   }
 }
 
@@ -129,7 +140,11 @@ export interface ListenOptions {
  * listener.close(); // the file is gone again
  * ```
  */
-export async function listenOwned(path: string, onNote: (line: string) => void, options: ListenOptions = {}): Promise<OwnedListener> {
+export async function listenOwned(
+  path: string,
+  onNote: (line: string) => void,
+  options: ListenOptions = {},
+): Promise<OwnedListener> {
   const state = await probeSocket(path);
   if (state === "live") {
     throw new IpcatError("exists", `another server is already listening on ${path}`, {
@@ -137,7 +152,9 @@ export async function listenOwned(path: string, onNote: (line: string) => void, 
     });
   }
   if (state === "not-a-socket") {
-    throw new IpcatError("exists", `${path} exists and is not a socket`, { hint: "remove it or choose another path" });
+    throw new IpcatError("exists", `${path} exists and is not a socket`, {
+      hint: "remove it or choose another path",
+    });
   }
   if (state === "stale") {
     unlinkSync(path);
@@ -148,12 +165,24 @@ export async function listenOwned(path: string, onNote: (line: string) => void, 
     listener = await listenWithMode(path, options.mode);
   } catch (error) {
     const code = systemCode(error);
-    if (code === "EADDRINUSE") throw new IpcatError("exists", `${path} is in use`, { hint: "choose another path", cause: error });
+    if (code === "EADDRINUSE") {
+      throw new IpcatError("exists", `${path} is in use`, {
+        hint: "choose another path",
+        cause: error,
+      });
+    }
     if (code === "EACCES" || code === "EPERM") {
-      throw new IpcatError("permission", `permission denied creating socket ${path}`, { hint: "choose a directory you can write to", cause: error });
+      throw new IpcatError("permission", `permission denied creating socket ${path}`, {
+        hint: "choose a directory you can write to",
+        cause: error,
+      });
     }
     if (code === "ENOENT") {
-      throw new IpcatError("not_found", `cannot create socket ${path}: its directory does not exist`, { hint: "create the directory first", cause: error });
+      throw new IpcatError(
+        "not_found",
+        `cannot create socket ${path}: its directory does not exist`,
+        { hint: "create the directory first", cause: error },
+      );
     }
     throw error;
   }

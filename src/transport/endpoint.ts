@@ -20,25 +20,39 @@ import { IpcatError } from "../errors.ts";
 export function parseEndpoint(spec: string): DialTarget {
   if (spec.startsWith("unix://")) {
     const path = spec.slice("unix://".length);
-    if (!path) throw new IpcatError("usage", `endpoint '${spec}' has no socket path`, { hint: "write it as unix:///path/to/socket" });
+    if (!path) {
+      throw new IpcatError("usage", `endpoint '${spec}' has no socket path`, {
+        hint: "write it as unix:///path/to/socket",
+      });
+    }
     return { unix: path };
   }
   if (spec.startsWith("tcp://")) {
     const match = /^tcp:\/\/(\[[^\]]+\]|[^:/]+):(\d{1,5})\/?$/.exec(spec);
     const port = match ? Number(match[2]) : NaN;
     if (!match || port < 1 || port > 65535) {
-      throw new IpcatError("usage", `endpoint '${spec}' is not tcp://HOST:PORT`, { hint: "for example tcp://127.0.0.1:2376" });
+      throw new IpcatError("usage", `endpoint '${spec}' is not tcp://HOST:PORT`, {
+        hint: "for example tcp://127.0.0.1:2376",
+      });
     }
     return { host: match[1]!.replace(/^\[|\]$/g, ""), port };
   }
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(spec)) {
-    throw new IpcatError("usage", `unsupported endpoint scheme in '${spec}'`, { hint: "use unix:///path or tcp://host:port" });
+    throw new IpcatError("usage", `unsupported endpoint scheme in '${spec}'`, {
+      hint: "use unix:///path or tcp://host:port",
+    });
   }
-  if (spec === "") throw new IpcatError("usage", "empty socket path", { hint: "give a path such as /tmp/app.sock or @name" });
+  if (spec === "") {
+    throw new IpcatError("usage", "empty socket path", {
+      hint: "give a path such as /tmp/app.sock or @name",
+    });
+  }
   return { unix: spec };
 }
 
 /** How an endpoint is shown to users in messages. */
 export function describeTarget(target: DialTarget): string {
-  return "unix" in target ? target.unix : `${target.tls ? "tls" : "tcp"}://${target.host}:${target.port}`;
+  return "unix" in target
+    ? target.unix
+    : `${target.tls ? "tls" : "tcp"}://${target.host}:${target.port}`;
 }

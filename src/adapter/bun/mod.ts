@@ -7,10 +7,32 @@
 import { dlopen as bunDlopen, FFIType, read as ffiRead } from "bun:ffi";
 import type { Socket, SocketHandler } from "bun";
 import type {
-  ByteReader, ByteWriter, Child, Conn, DialTarget, ExitStatus, FfiLibrary, FfiSymbol, FfiType, HttpFetch, Listener,
-  PeerCredentials, Runtime, SignalName, SpawnOptions, StdioFd, StdioMode,
+  ByteReader,
+  ByteWriter,
+  Child,
+  Conn,
+  DialTarget,
+  ExitStatus,
+  FfiLibrary,
+  FfiSymbol,
+  FfiType,
+  HttpFetch,
+  Listener,
+  PeerCredentials,
+  Runtime,
+  SignalName,
+  SpawnOptions,
+  StdioFd,
+  StdioMode,
 } from "../types.ts";
-import { ChunkQueue, deferred, kernelSocketPath, lazyReader, streamReader, WRITE_HIGH_WATER } from "../shared.ts";
+import {
+  ChunkQueue,
+  deferred,
+  kernelSocketPath,
+  lazyReader,
+  streamReader,
+  WRITE_HIGH_WATER,
+} from "../shared.ts";
 
 /** A Bun socket seen through the {@link Conn} contract. */
 class BunConn implements Conn {
@@ -124,7 +146,9 @@ class BunConn implements Conn {
   onClose(): void {
     this.#incoming.end();
     if (this.#failure === undefined && this.#pendingBytes > 0) {
-      this.onError(Object.assign(new Error("connection closed with unsent data"), { code: "EPIPE" }));
+      this.onError(
+        Object.assign(new Error("connection closed with unsent data"), { code: "EPIPE" }),
+      );
     }
     for (const w of this.#drainWaiters.splice(0)) w.resolve();
     this.socket = null;
@@ -158,7 +182,12 @@ const connHandlers: SocketHandler<BunConn> = {
 async function connect(target: DialTarget): Promise<Conn> {
   const conn = new BunConn();
   const socket = "unix" in target
-    ? await Bun.connect<BunConn>({ unix: kernelSocketPath(target.unix), socket: connHandlers, data: conn, allowHalfOpen: true })
+    ? await Bun.connect<BunConn>({
+      unix: kernelSocketPath(target.unix),
+      socket: connHandlers,
+      data: conn,
+      allowHalfOpen: true,
+    })
     : await Bun.connect<BunConn>({
       hostname: target.host,
       port: target.port,
@@ -166,7 +195,14 @@ async function connect(target: DialTarget): Promise<Conn> {
       data: conn,
       allowHalfOpen: true,
       ...(target.tls
-        ? { tls: { ca: target.tls.ca, cert: target.tls.cert, key: target.tls.key, rejectUnauthorized: target.tls.verify !== false } }
+        ? {
+          tls: {
+            ca: target.tls.ca,
+            cert: target.tls.cert,
+            key: target.tls.key,
+            rejectUnauthorized: target.tls.verify !== false,
+          },
+        }
         : {}),
     });
   conn.socket = socket;
@@ -229,7 +265,12 @@ function httpClient(target: DialTarget): HttpFetch {
     return (url, init) => fetch(url, { ...init, unix } as RequestInit);
   }
   const tls = target.tls
-    ? { ca: target.tls.ca, cert: target.tls.cert, key: target.tls.key, rejectUnauthorized: target.tls.verify !== false }
+    ? {
+      ca: target.tls.ca,
+      cert: target.tls.cert,
+      key: target.tls.key,
+      rejectUnauthorized: target.tls.verify !== false,
+    }
     : undefined;
   return (url, init) => fetch(url, { ...init, ...(tls ? { tls } : {}) } as RequestInit);
 }
@@ -254,7 +295,9 @@ function dlopen<S extends Record<string, FfiSymbol>>(path: string, symbols: S): 
   const bound: Record<string, (...args: unknown[]) => number> = {};
   for (const [name, sym] of Object.entries(symbols)) {
     const fn = lib.symbols[name] as unknown as (...args: unknown[]) => number | bigint;
-    bound[name] = sym.returns === "i64" || sym.returns === "u64" ? (...args) => Number(fn(...args)) : (fn as (...args: unknown[]) => number);
+    bound[name] = sym.returns === "i64" || sym.returns === "u64"
+      ? (...args) => Number(fn(...args))
+      : (fn as (...args: unknown[]) => number);
   }
   const errnoLocation = lib.symbols.__errno_location as unknown as () => number;
   return {
@@ -270,20 +313,29 @@ function bunStdio(mode: StdioMode | StdioFd | undefined): "pipe" | "inherit" | "
 }
 
 /** libc's getsockopt, bound on first use (only servers checking peers need it). */
-let getsockopt: ((fd: number, level: number, name: number, value: Uint8Array, length: Uint8Array) => number) | undefined;
+let getsockopt:
+  | ((fd: number, level: number, name: number, value: Uint8Array, length: Uint8Array) => number)
+  | undefined;
 const SOL_SOCKET = 1;
 const SO_PEERCRED = 17;
 
 /** SO_PEERCRED of a unix socket descriptor: `struct ucred { pid_t pid; uid_t uid; gid_t gid; }`. */
 function readPeerCredentials(fd: number): PeerCredentials | null {
   getsockopt ??= bunDlopen("libc.so.6", {
-    getsockopt: { args: [FFIType.i32, FFIType.i32, FFIType.i32, FFIType.ptr, FFIType.ptr], returns: FFIType.i32 },
+    getsockopt: {
+      args: [FFIType.i32, FFIType.i32, FFIType.i32, FFIType.ptr, FFIType.ptr],
+      returns: FFIType.i32,
+    },
   }).symbols.getsockopt as unknown as typeof getsockopt;
   const ucred = new Uint8Array(12);
   const length = new Uint8Array(new Uint32Array([12]).buffer);
   if (getsockopt!(fd, SOL_SOCKET, SO_PEERCRED, ucred, length) !== 0) return null;
   const view = new DataView(ucred.buffer);
-  return { pid: view.getInt32(0, true), uid: view.getUint32(4, true), gid: view.getUint32(8, true) };
+  return {
+    pid: view.getInt32(0, true),
+    uid: view.getUint32(4, true),
+    gid: view.getUint32(8, true),
+  };
 }
 
 function spawn(argv: readonly string[], options: SpawnOptions = {}): Child {
@@ -294,7 +346,9 @@ function spawn(argv: readonly string[], options: SpawnOptions = {}): Child {
     stdout: bunStdio(options.stdout),
     stderr: bunStdio(options.stderr),
   });
-  const stdin = options.stdin === "pipe" ? fileSinkWriter(proc.stdin as import("bun").FileSink) : null;
+  const stdin = options.stdin === "pipe"
+    ? fileSinkWriter(proc.stdin as import("bun").FileSink)
+    : null;
   const pipeReader = (s: unknown): ByteReader | null =>
     s instanceof ReadableStream ? streamReader(s as ReadableStream<Uint8Array>) : null;
   return {
@@ -347,11 +401,19 @@ export const runtime: Runtime = {
   stderr: fileSinkWriter(stderr),
   isTerminal: (fd) => tty().isatty(fd),
   setRawMode(raw) {
-    if (tty().isatty(0)) (process.stdin as unknown as { setRawMode(r: boolean): void }).setRawMode(raw);
+    if (tty().isatty(0)) {
+      (process.stdin as unknown as { setRawMode(r: boolean): void }).setRawMode(raw);
+    }
   },
   terminalSize() {
-    for (const stream of [process.stdout, process.stderr] as unknown as Array<{ isTTY?: boolean; rows?: number; columns?: number }>) {
-      if (stream.isTTY && stream.rows && stream.columns) return { rows: stream.rows, cols: stream.columns };
+    for (
+      const stream of [process.stdout, process.stderr] as unknown as Array<
+        { isTTY?: boolean; rows?: number; columns?: number }
+      >
+    ) {
+      if (stream.isTTY && stream.rows && stream.columns) {
+        return { rows: stream.rows, cols: stream.columns };
+      }
     }
     return null;
   },

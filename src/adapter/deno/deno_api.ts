@@ -40,9 +40,19 @@ export interface DenoApi {
   consoleSize(): { columns: number; rows: number };
   addSignalListener(signal: string, handler: () => void): void;
   removeSignalListener(signal: string, handler: () => void): void;
-  connect(options: { transport: "unix"; path: string } | { transport: "tcp"; hostname: string; port: number }): Promise<DenoConn>;
-  connectTls(options: { hostname: string; port: number; caCerts?: string[]; cert?: string; key?: string }): Promise<DenoConn>;
-  listen(options: { transport: "unix"; path: string }): { accept(): Promise<DenoConn>; close(): void };
+  connect(
+    options: { transport: "unix"; path: string } | {
+      transport: "tcp";
+      hostname: string;
+      port: number;
+    },
+  ): Promise<DenoConn>;
+  connectTls(
+    options: { hostname: string; port: number; caCerts?: string[]; cert?: string; key?: string },
+  ): Promise<DenoConn>;
+  listen(
+    options: { transport: "unix"; path: string },
+  ): { accept(): Promise<DenoConn>; close(): void };
   createHttpClient(options: {
     proxy?: { transport: "unix"; path: string };
     caCerts?: string[];

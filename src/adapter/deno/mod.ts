@@ -6,10 +6,27 @@
  * @module
  */
 import type {
-  ByteReader, ByteWriter, Child, Conn, DialTarget, FfiLibrary, FfiSymbol, HttpFetch, Listener, Runtime,
-  SpawnOptions, StdioFd, StdioMode,
+  ByteReader,
+  ByteWriter,
+  Child,
+  Conn,
+  DialTarget,
+  FfiLibrary,
+  FfiSymbol,
+  HttpFetch,
+  Listener,
+  Runtime,
+  SpawnOptions,
+  StdioFd,
+  StdioMode,
 } from "../types.ts";
-import { deferred, kernelSocketPath, lazyReader, streamReader, WRITE_HIGH_WATER } from "../shared.ts";
+import {
+  deferred,
+  kernelSocketPath,
+  lazyReader,
+  streamReader,
+  WRITE_HIGH_WATER,
+} from "../shared.ts";
 import type { DenoApi, DenoConn } from "./deno_api.ts";
 
 const Deno = (globalThis as unknown as { Deno: DenoApi }).Deno;
@@ -69,7 +86,9 @@ class DenoConnAdapter implements Conn {
           chunk = chunk.subarray(n);
         }
         this.#queue.shift();
-        if (this.#queuedBytes < WRITE_HIGH_WATER) this.#wake(this.#queue.length === 0 ? 1 : WRITE_HIGH_WATER);
+        if (this.#queuedBytes < WRITE_HIGH_WATER) {
+          this.#wake(this.#queue.length === 0 ? 1 : WRITE_HIGH_WATER);
+        }
       }
     } catch (error) {
       this.#failure = error;
@@ -122,7 +141,9 @@ class DenoConnAdapter implements Conn {
 
 async function connect(target: DialTarget): Promise<Conn> {
   if ("unix" in target) {
-    return new DenoConnAdapter(await Deno.connect({ transport: "unix", path: kernelSocketPath(target.unix) }));
+    return new DenoConnAdapter(
+      await Deno.connect({ transport: "unix", path: kernelSocketPath(target.unix) }),
+    );
   }
   if (target.tls) {
     return new DenoConnAdapter(
@@ -135,7 +156,9 @@ async function connect(target: DialTarget): Promise<Conn> {
       }),
     );
   }
-  return new DenoConnAdapter(await Deno.connect({ transport: "tcp", hostname: target.host, port: target.port }));
+  return new DenoConnAdapter(
+    await Deno.connect({ transport: "tcp", hostname: target.host, port: target.port }),
+  );
 }
 
 async function listenUnix(path: string): Promise<Listener> {
@@ -185,7 +208,9 @@ function dlopen<S extends Record<string, FfiSymbol>>(path: string, symbols: S): 
   const bound: Record<string, (...args: unknown[]) => number> = {};
   for (const [name, sym] of Object.entries(symbols)) {
     const fn = lib.symbols[name] as (...args: unknown[]) => number | bigint;
-    bound[name] = sym.returns === "i64" || sym.returns === "u64" ? (...args) => Number(fn(...args)) : (fn as (...args: unknown[]) => number);
+    bound[name] = sym.returns === "i64" || sym.returns === "u64"
+      ? (...args) => Number(fn(...args))
+      : (fn as (...args: unknown[]) => number);
   }
   const errnoLocation = lib.symbols.__errno_location as () => unknown;
   return {
@@ -224,7 +249,10 @@ function spawn(argv: readonly string[], options: SpawnOptions = {}): Child {
     stdin: options.stdin === "pipe" ? writableWriter(child.stdin) : null,
     stdout: options.stdout === "pipe" ? streamReader(child.stdout) : null,
     stderr: options.stderr === "pipe" ? streamReader(child.stderr) : null,
-    exited: child.status.then((s) => ({ code: s.signal ? null : s.code, signal: s.signal ?? null })),
+    exited: child.status.then((s) => ({
+      code: s.signal ? null : s.code,
+      signal: s.signal ?? null,
+    })),
     kill: (signal = "SIGTERM") => {
       try {
         child.kill(signal);
