@@ -68,7 +68,7 @@ describe("alternate", () => {
       warmup: 1,
       runs: 3,
       a: () => (calls.push("a"), ++tick),
-      b: async () => (calls.push("b"), 100 + ++tick),
+      b: () => Promise.resolve((calls.push("b"), 100 + ++tick)),
     });
     assert.deepEqual(calls, ["a", "b", "a", "b", "b", "a", "a", "b"]);
     // Ticks 1 and 2 were the warm-up; the measured ones are 3..8 in the order above.

@@ -21,6 +21,10 @@ count() { # label passed failed skipped
 echo "== type check (tsc --noEmit)"
 if tsc --noEmit -p tsconfig.json >"$logdir/tsc.log" 2>&1; then count "typecheck" 1 0 0; else cat "$logdir/tsc.log"; count "typecheck" 0 1 0; fi
 
+echo "== lint and format (deno lint, deno fmt --check)"
+if deno lint >"$logdir/lint.log" 2>&1; then count "lint" 1 0 0; else cat "$logdir/lint.log"; count "lint" 0 1 0; fi
+if deno fmt --check >"$logdir/fmt.log" 2>&1; then count "format" 1 0 0; else cat "$logdir/fmt.log"; count "format" 0 1 0; fi
+
 echo "== build dist/ipcat"
 if bun build.ts >"$logdir/build.log" 2>&1; then cat "$logdir/build.log"; count "build" 1 0 0; else cat "$logdir/build.log"; count "build" 0 1 0; fi
 

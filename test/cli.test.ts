@@ -64,7 +64,7 @@ for (const way of waysToTest()) {
       const r = await runCli(way, ["mq", "no-such-command"]);
       assert.equal(r.code, 2);
       assert.match(r.stderr, /^ipcat: unknown command 'ipcat mq no-such-command' \(.*\)\n$/);
-      assert.doesNotMatch(r.stderr, /\n    at /);
+      assert.doesNotMatch(r.stderr, /\n {4}at /);
     });
   });
 }

@@ -45,7 +45,7 @@ for (const way of waysToTest()) {
       const version = await ipcatDocker(way, ["version"]);
       assert.equal(version.code, 0, version.stderr);
       assert.match(version.stdout, /API version:\s+1\.41 \(negotiated\)/);
-      assert.match(version.stdout, /Server:\n Engine:\n  Version:\s+20\./);
+      assert.match(version.stdout, /Server:\n Engine:\n {2}Version:\s+20\./);
     });
 
     dockerIt(
@@ -308,7 +308,7 @@ for (const way of waysToTest()) {
 
       assert.equal((await ipcatDocker(way, ["start", name])).stdout, `${name}\n`);
       const ps = await ipcatDocker(way, ["ps"]);
-      assert.match(ps.stdout, /^CONTAINER ID   IMAGE +COMMAND +CREATED +STATUS +PORTS +NAMES\n/);
+      assert.match(ps.stdout, /^CONTAINER ID {3}IMAGE +COMMAND +CREATED +STATUS +PORTS +NAMES\n/);
       assert.ok(
         ps.stdout.split("\n").some((l) =>
           l.startsWith(id.slice(0, 12)) && l.endsWith(name) && l.includes(" Up ")

@@ -35,7 +35,7 @@ const run = defineCommand({
   positionals: { min: 1 },
   passThroughAfter: 1,
   examples: [["ipcat x run -it img sh", "Runs sh"]],
-  run: async () => 0,
+  run: () => 0,
 });
 
 describe("parseCommandLine", () => {
@@ -96,7 +96,7 @@ describe("parseCommandLine", () => {
     const help = commandHelp(run, "ipcat x run");
     assert.match(help, /^Usage: ipcat x run IMAGE \[CMD\.\.\.\] \[OPTIONS\]/);
     assert.match(help, /-e, --env K=V\s+Set a variable \(repeatable\)/);
-    assert.match(help, /Examples:\n  ipcat x run -it img sh\n      Runs sh/);
+    assert.match(help, /Examples:\n {2}ipcat x run -it img sh\n {6}Runs sh/);
   });
 });
 

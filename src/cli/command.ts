@@ -59,7 +59,7 @@ export interface Command<O = unknown> {
   passThroughAfter?: number;
   /** Each example: the command line, then what it does. */
   examples: ReadonlyArray<readonly [string, string]>;
-  run(input: CommandInput<O>): Promise<number>;
+  run(input: CommandInput<O>): number | Promise<number>;
 }
 
 /**

@@ -150,6 +150,7 @@ export class Docker {
   constructor(readonly api: DockerApi) {}
 
   /** A client for `DOCKER_HOST` (or `host`), honouring `DOCKER_API_VERSION` and the TLS variables. */
+  // deno-lint-ignore require-await -- async, so that a bad DOCKER_HOST rejects instead of throwing
   static async fromEnv(
     env: Record<string, string | undefined> = process.env,
     host?: string,

@@ -87,7 +87,7 @@ const create = defineCommand({
     ["ipcat mq create /jobs", "Creates /jobs with the kernel's default sizes, mode 0600"],
     ["ipcat mq create jobs --maxmsg 10 --msgsize 1024 --mode 0666", "A queue anyone may use"],
   ],
-  async run({ options, args }) {
+  run({ options, args }) {
     openQueue(args[0]!, {
       create: true,
       exclusive: !options["exist-ok"],
@@ -116,7 +116,7 @@ const unlink = defineCommand({
     "ipcat mq unlink -f a b",
     "Removes a and b if they exist",
   ]],
-  async run({ options, args }) {
+  run({ options, args }) {
     for (const name of args) {
       try {
         unlinkQueue(name);

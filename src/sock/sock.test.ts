@@ -419,9 +419,9 @@ describe("sock library", () => {
       const conn = await runtime.connect({ unix: path });
       const input = [new TextEncoder().encode(`${word}\n`)];
       const output: Uint8Array[] = [];
-      await relay(conn, { read: async () => input.shift() ?? null, cancel() {} }, {
-        write: async (d) => void output.push(d),
-        close: async () => {},
+      await relay(conn, { read: () => Promise.resolve(input.shift() ?? null), cancel() {} }, {
+        write: (d) => Promise.resolve(void output.push(d)),
+        close: () => Promise.resolve(),
       });
       assert.equal(output.map(text).join(""), `SUCCESS: ${word}\n`);
     }

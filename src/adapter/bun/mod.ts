@@ -209,6 +209,7 @@ async function connect(target: DialTarget): Promise<Conn> {
   return conn;
 }
 
+// deno-lint-ignore require-await -- async, so that a synchronous throw (EADDRINUSE) rejects
 async function listenUnix(path: string): Promise<Listener> {
   const accepted = new AcceptQueue<Conn>();
   const server = Bun.listen<BunConn>({

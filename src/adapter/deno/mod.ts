@@ -6,7 +6,6 @@
  * @module
  */
 import type {
-  ByteReader,
   ByteWriter,
   Child,
   Conn,
@@ -161,6 +160,7 @@ async function connect(target: DialTarget): Promise<Conn> {
   );
 }
 
+// deno-lint-ignore require-await -- async, so that a synchronous throw (EADDRINUSE) rejects
 async function listenUnix(path: string): Promise<Listener> {
   const listener = Deno.listen({ transport: "unix", path: kernelSocketPath(path) });
   let closed = false;
@@ -268,8 +268,9 @@ function fdWriter(file: { write(p: Uint8Array): Promise<number>; close(): void }
     async write(data) {
       while (data.byteLength > 0) data = data.subarray(await file.write(data));
     },
-    async close() {
+    close() {
       file.close();
+      return Promise.resolve();
     },
   };
 }
