@@ -11,20 +11,13 @@ import { type Conn, type DialTarget, type Listener, runtime } from "../adapter/m
 import { IpcatError } from "../errors.ts";
 import { describeTarget } from "./endpoint.ts";
 
-/** The system error code of a thrown value (`ENOENT`, `ECONNREFUSED`, …), if any. */
+/**
+ * The system error code of a thrown value (`ENOENT`, `ECONNREFUSED`, …), if any. Both
+ * adapters give their errors a `code`, as Node does.
+ */
 export function systemCode(error: unknown): string | undefined {
   const code = (error as { code?: unknown } | null)?.code;
-  if (typeof code === "string") return code;
-  const name = (error as { name?: unknown } | null)?.name;
-  const byName: Record<string, string> = {
-    NotFound: "ENOENT",
-    ConnectionRefused: "ECONNREFUSED",
-    PermissionDenied: "EACCES",
-    AddrInUse: "EADDRINUSE",
-    ConnectionReset: "ECONNRESET",
-    BrokenPipe: "EPIPE",
-  };
-  return typeof name === "string" ? byName[name] : undefined;
+  return typeof code === "string" ? code : undefined;
 }
 
 /**

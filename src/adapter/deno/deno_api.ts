@@ -74,3 +74,29 @@ export interface DenoApi {
     stderr?: "piped" | "inherit" | "null";
   }) => { spawn(): DenoChildProcess };
 }
+
+/** The `Deno` global, typed by {@link DenoApi}. */
+export const Deno = (globalThis as unknown as { Deno: DenoApi }).Deno;
+
+/** Deno's error class names and the system codes the rest of ipcat reads. */
+const SYSTEM_CODES: Record<string, string> = {
+  NotFound: "ENOENT",
+  ConnectionRefused: "ECONNREFUSED",
+  PermissionDenied: "EACCES",
+  AddrInUse: "EADDRINUSE",
+  ConnectionReset: "ECONNRESET",
+  BrokenPipe: "EPIPE",
+  NotConnected: "ENOTCONN",
+};
+
+/**
+ * Gives a Deno error the `code` (`ENOENT`, …) that Node and Bun errors carry, so that
+ * nothing outside the adapter needs to know Deno's error names.
+ */
+export function withSystemCode(error: unknown): unknown {
+  if (error instanceof Error && (error as { code?: unknown }).code === undefined) {
+    const code = SYSTEM_CODES[error.name];
+    if (code) Object.defineProperty(error, "code", { value: code, enumerable: true });
+  }
+  return error;
+}

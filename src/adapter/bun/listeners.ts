@@ -1,0 +1,60 @@
+/**
+ * Bun's unix listeners: accepted connections start paused, so that they can be handed off
+ * to a child before a byte is read.
+ *
+ * @module
+ */
+import type { Conn, Listener } from "../types.ts";
+import { kernelSocketPath } from "../shared.ts";
+import { BunConn, connHandlers } from "./connections.ts";
+
+// deno-lint-ignore require-await -- async, so that a synchronous throw (EADDRINUSE) rejects
+export async function listenUnix(path: string): Promise<Listener> {
+  const accepted = new AcceptQueue<Conn>();
+  const server = Bun.listen<BunConn>({
+    unix: kernelSocketPath(path),
+    allowHalfOpen: true,
+    socket: {
+      ...connHandlers,
+      open(socket) {
+        const conn = new BunConn();
+        conn.socket = socket;
+        socket.pause();
+        conn.awaitingFirstRead = true;
+        socket.data = conn;
+        accepted.push(conn);
+      },
+    },
+  });
+  return {
+    accept: () => accepted.next(),
+    close() {
+      server.stop(false);
+      accepted.end();
+    },
+  };
+}
+
+/** A FIFO of values with one awaiting consumer; `null` after `end()`. */
+class AcceptQueue<T> {
+  #items: T[] = [];
+  #waiter: ((v: T | null) => void) | null = null;
+  #ended = false;
+  push(item: T): void {
+    if (this.#waiter) {
+      const w = this.#waiter;
+      this.#waiter = null;
+      w(item);
+    } else this.#items.push(item);
+  }
+  end(): void {
+    this.#ended = true;
+    this.#waiter?.(null);
+    this.#waiter = null;
+  }
+  next(): Promise<T | null> {
+    if (this.#items.length > 0) return Promise.resolve(this.#items.shift()!);
+    if (this.#ended) return Promise.resolve(null);
+    return new Promise((resolve) => (this.#waiter = resolve));
+  }
+}

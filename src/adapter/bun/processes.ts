@@ -1,0 +1,59 @@
+/**
+ * Child processes, signals and exit on Bun.
+ *
+ * @module
+ */
+import type {
+  ByteReader,
+  Child,
+  ExitStatus,
+  SignalName,
+  SpawnOptions,
+  StdioFd,
+  StdioMode,
+} from "../types.ts";
+import { streamReader } from "../shared.ts";
+import { fileSinkWriter, flushStdio } from "./stdio.ts";
+
+function bunStdio(mode: StdioMode | StdioFd | undefined): "pipe" | "inherit" | "ignore" | number {
+  if (typeof mode === "object") return mode.fd;
+  return mode === "pipe" ? "pipe" : mode === "null" ? "ignore" : "inherit";
+}
+
+export function spawn(argv: readonly string[], options: SpawnOptions = {}): Child {
+  const proc = Bun.spawn([...argv], {
+    env: options.env,
+    cwd: options.cwd,
+    stdin: bunStdio(options.stdin),
+    stdout: bunStdio(options.stdout),
+    stderr: bunStdio(options.stderr),
+  });
+  const stdin = options.stdin === "pipe"
+    ? fileSinkWriter(proc.stdin as import("bun").FileSink)
+    : null;
+  const pipeReader = (s: unknown): ByteReader | null =>
+    s instanceof ReadableStream ? streamReader(s as ReadableStream<Uint8Array>) : null;
+  return {
+    pid: proc.pid,
+    stdin,
+    stdout: pipeReader(proc.stdout),
+    stderr: pipeReader(proc.stderr),
+    exited: proc.exited.then((): ExitStatus => {
+      const signal = proc.signalCode == null ? null : String(proc.signalCode);
+      return { code: signal ? null : proc.exitCode, signal };
+    }),
+    kill: (signal: SignalName = "SIGTERM") => proc.kill(signal),
+  };
+}
+
+/** Calls `handler` on each `signal`; returns the function that stops it. */
+export function onSignal(signal: SignalName, handler: () => void): () => void {
+  process.on(signal, handler);
+  return () => process.off(signal, handler);
+}
+
+/** Exits with `code` once the standard streams are flushed. */
+export function exit(code: number): never {
+  flushStdio();
+  process.exit(code);
+}

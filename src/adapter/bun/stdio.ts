@@ -1,0 +1,37 @@
+/**
+ * The process's own standard streams, and writers over Bun's file sinks.
+ *
+ * @module
+ */
+import type { ByteWriter } from "../types.ts";
+import { lazyReader, streamReader } from "../shared.ts";
+
+export function fileSinkWriter(sink: import("bun").FileSink): ByteWriter {
+  return {
+    async write(data) {
+      sink.write(data);
+      await sink.flush();
+    },
+    async close() {
+      await sink.end();
+    },
+  };
+}
+
+const stdoutSink = Bun.stdout.writer();
+const stderrSink = Bun.stderr.writer();
+
+/** Standard input, opened on first read. */
+export const stdin = lazyReader(() =>
+  streamReader(Bun.stdin.stream() as ReadableStream<Uint8Array>)
+);
+/** Standard output. */
+export const stdout = fileSinkWriter(stdoutSink);
+/** Standard error. */
+export const stderr = fileSinkWriter(stderrSink);
+
+/** Pushes out what the sinks still hold, before the process exits. */
+export function flushStdio(): void {
+  stdoutSink.flush();
+  stderrSink.flush();
+}

@@ -1,0 +1,62 @@
+/**
+ * Child processes, signals and exit on Deno.
+ *
+ * @module
+ */
+import type { ByteWriter, Child, SignalName, SpawnOptions, StdioFd, StdioMode } from "../types.ts";
+import { streamReader } from "../shared.ts";
+import { Deno } from "./deno_api.ts";
+
+function denoStdio(mode: StdioMode | StdioFd | undefined): "piped" | "inherit" | "null" {
+  if (typeof mode === "object") throw new Error("Deno cannot give a child a socket descriptor");
+  return mode === "pipe" ? "piped" : mode === "null" ? "null" : "inherit";
+}
+
+function writableWriter(stream: WritableStream<Uint8Array>): ByteWriter {
+  const writer = stream.getWriter();
+  return {
+    write: (data) => writer.write(data),
+    close: () => writer.close(),
+  };
+}
+
+export function spawn(argv: readonly string[], options: SpawnOptions = {}): Child {
+  const [command, ...args] = argv;
+  const child = new Deno.Command(command!, {
+    args,
+    env: options.env,
+    clearEnv: options.env !== undefined,
+    cwd: options.cwd,
+    stdin: denoStdio(options.stdin),
+    stdout: denoStdio(options.stdout),
+    stderr: denoStdio(options.stderr),
+  }).spawn();
+  return {
+    pid: child.pid,
+    stdin: options.stdin === "pipe" ? writableWriter(child.stdin) : null,
+    stdout: options.stdout === "pipe" ? streamReader(child.stdout) : null,
+    stderr: options.stderr === "pipe" ? streamReader(child.stderr) : null,
+    exited: child.status.then((s) => ({
+      code: s.signal ? null : s.code,
+      signal: s.signal ?? null,
+    })),
+    kill: (signal = "SIGTERM") => {
+      try {
+        child.kill(signal);
+      } catch {
+        // already exited
+      }
+    },
+  };
+}
+
+/** Calls `handler` on each `signal`; returns the function that stops it. */
+export function onSignal(signal: SignalName, handler: () => void): () => void {
+  Deno.addSignalListener(signal, handler);
+  return () => Deno.removeSignalListener(signal, handler);
+}
+
+/** Exits with `code`. */
+export function exit(code: number): never {
+  return Deno.exit(code);
+}
