@@ -8,7 +8,7 @@ import net from "node:net";
 import tls from "node:tls";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { Docker } from "../src/docker/mod.ts";
+import { Docker, DockerError } from "../src/docker/mod.ts";
 import { IpcatError } from "../src/errors.ts";
 import { tempName, waysToTest } from "./harness.ts";
 import {
@@ -177,8 +177,13 @@ describe("Docker library", () => {
         docker.attachSession("ipcat-no-such-container", { tty: false }),
         (error: unknown) => {
           assert.ok(error instanceof IpcatError);
-          assert.equal(error.code, "docker");
-          assert.equal(error.message, "No such container: ipcat-no-such-container");
+          assert.ok(error instanceof DockerError);
+          assert.equal(error.kind, "not_found");
+          assert.equal(error.status, 404);
+          assert.equal(
+            error.message,
+            "Error response from daemon: No such container: ipcat-no-such-container",
+          );
           return true;
         },
       );
@@ -279,7 +284,7 @@ describe("DOCKER_HOST over tcp:// and TLS", () => {
     const untrusted = await ipcatDocker("bun", ["ping"], {
       env: { ...env, DOCKER_CERT_PATH: tempName("ipcat-no-certs") },
     });
-    assert.equal(untrusted.code, 125);
+    assert.equal(untrusted.code, 1);
     assert.match(untrusted.stderr, /^ipcat: cannot read .*ca\.pem/);
   });
 });

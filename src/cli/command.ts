@@ -95,10 +95,18 @@ export interface Family {
   description: string;
   // deno-lint-ignore no-explicit-any
   commands: ReadonlyArray<Command<any>>;
+  /**
+   * Turns an error of one of the family's commands (parsing included) into the one to
+   * report, e.g. to give the exit statuses of the tool the family mirrors.
+   */
+  mapError?(error: unknown, command: string): unknown;
 }
 
-/** The built-in `--help` option every command has. */
-const HELP: OptionSpec = { type: "boolean", short: "h", description: "Show this help" };
+/** The built-in `--help` option every command has; `-h` unless the command claims it. */
+function helpOption(options: OptionSpecs): OptionSpec {
+  const claimed = Object.values(options).some((spec) => spec.short === "h");
+  return { type: "boolean", ...(claimed ? {} : { short: "h" }), description: "Show this help" };
+}
 
 /**
  * Splits argv where pass-through begins: after `count` positionals, or at `--`.
@@ -137,7 +145,8 @@ function splitPassThrough(
 /** True when `--help`/`-h` appears before any pass-through. */
 export function wantsHelp(command: Command, argv: readonly string[]): boolean {
   const [head] = splitPassThrough(argv, command.options, command.passThroughAfter);
-  return head.includes("--help") || head.includes("-h");
+  return head.includes("--help") ||
+    (helpOption(command.options).short === "h" && head.includes("-h"));
 }
 
 /**
@@ -150,7 +159,7 @@ export function parseCommandLine<O>(
   prefix: string,
 ): CommandInput<O> {
   const [head, rest] = splitPassThrough(argv, command.options, command.passThroughAfter);
-  const specs: OptionSpecs = { help: HELP, ...command.options };
+  const specs: OptionSpecs = { help: helpOption(command.options), ...command.options };
   const parseOptions: Record<
     string,
     { type: "string" | "boolean"; short?: string; multiple?: boolean }
@@ -254,7 +263,7 @@ export function commandHelp(command: Command, prefix: string): string {
   ].filter(Boolean).join(" ");
   const lines = [`Usage: ${usage}`, "", command.summary];
   if (command.description) lines.push("", command.description.trim());
-  const specs: OptionSpecs = { ...command.options, help: HELP };
+  const specs: OptionSpecs = { ...command.options, help: helpOption(command.options) };
   const rows = Object.entries(specs).map(([name, spec]) => {
     const flag = `${spec.short ? `-${spec.short}, ` : "    "}--${name}${
       spec.value ? ` ${spec.value}` : ""

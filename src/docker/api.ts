@@ -9,15 +9,10 @@ import * as v from "valibot";
 import { type Conn, type HttpFetch, runtime } from "../adapter/mod.ts";
 import { IpcatError } from "../errors.ts";
 import { concatBytes } from "../framing/bytes.ts";
-import {
-  bodyFraming,
-  decodeChunked,
-  encodeHttpRequest,
-  HttpHeadError,
-  HttpHeadParser,
-} from "../framing/http.ts";
+import { bodyFraming, decodeChunked, encodeHttpRequest, HttpHeadParser } from "../framing/http.ts";
 import { systemCode } from "../transport/dial.ts";
 import type { DockerEndpoint } from "./host.ts";
+import { DockerError, type DockerErrorKind, kindOfAnswer } from "./errors.ts";
 import { ErrorBody, PingHeaders } from "./schemas.ts";
 
 /** The newest API version ipcat speaks; older daemons are met at their own version. */
@@ -98,7 +93,7 @@ export class DockerApi {
   async ping(): Promise<{ apiVersion: string; osType: string; server: string }> {
     const res = await this.#send("GET", `${this.endpoint.baseUrl}/_ping`, {});
     if (!res.ok) throw await this.#errorFrom(res, {});
-    await res.arrayBuffer();
+    await this.drain(res);
     const headers = v.safeParse(PingHeaders, Object.fromEntries(res.headers));
     if (!headers.success) {
       throw new IpcatError(
@@ -153,7 +148,7 @@ export class DockerApi {
     options: RequestOptions = {},
   ): Promise<v.InferOutput<S>> {
     const res = await this.request(method, path, options);
-    return this.parse(schema, await this.#text(res), `${method} ${path}`);
+    return this.parse(schema, await this.text(res), `${method} ${path}`);
   }
 
   /** Validates a JSON text against `schema`, or throws a protocol error naming the call. */
@@ -162,19 +157,21 @@ export class DockerApi {
     try {
       data = JSON.parse(text);
     } catch {
-      throw new IpcatError(
+      throw new DockerError(
         "protocol",
         `the daemon's answer to ${what} is not JSON: ${JSON.stringify(text.slice(0, 80))}`,
+        { kind: "protocol" },
       );
     }
     const result = v.safeParse(schema, data);
     if (!result.success) {
       const issue = result.issues[0];
       const path = issue.path?.map((p) => String(p.key)).join(".") ?? "";
-      throw new IpcatError(
+      throw new DockerError(
         "protocol",
         `unexpected answer to ${what}: ${path ? `${path}: ` : ""}${issue.message}`,
         {
+          kind: "protocol",
           hint: "the daemon may speak a newer API; set DOCKER_API_VERSION to pin one",
         },
       );
@@ -228,10 +225,11 @@ export class DockerApi {
         done = parser.push(chunk);
       } catch (error) {
         conn.close();
-        throw new IpcatError(
+        throw new DockerError(
           "protocol",
-          `${this.endpoint.display} did not answer in HTTP: ${(error as HttpHeadError).message}`,
+          `${this.endpoint.display} did not answer in HTTP: ${(error as Error).message}`,
           {
+            kind: "protocol",
             hint: "is DOCKER_HOST really a Docker daemon?",
           },
         );
@@ -263,14 +261,15 @@ export class DockerApi {
   }
 
   /** The error for a connection the daemon closed or reset in the middle of an exchange. */
-  droppedError(cause?: unknown, when = "midway"): IpcatError {
+  droppedError(cause?: unknown, when = "midway"): DockerError {
     const detail = cause === undefined
       ? ""
       : `: ${systemCode(cause) ?? (cause as Error)?.message ?? cause}`;
-    return new IpcatError(
-      "docker",
+    return new DockerError(
+      "unavailable",
       `the Docker daemon at ${this.endpoint.display} dropped the connection ${when}${detail}`,
       {
+        kind: "connection_dropped",
         hint: "the daemon may have stopped or restarted; check it and try again",
         cause,
       },
@@ -297,74 +296,73 @@ export class DockerApi {
     const path = "unix" in this.endpoint.target ? this.endpoint.target.unix : where;
     switch (code) {
       case "ENOENT":
-        return new IpcatError(
-          "docker",
+        return new DockerError(
+          "unavailable",
           `cannot connect to the Docker daemon at ${where}: the socket ${path} does not exist`,
           {
             hint: "is the docker daemon running? set DOCKER_HOST to its socket",
+            kind: "daemon_unavailable",
             cause: error,
           },
         );
       case "ECONNREFUSED":
-        return new IpcatError(
-          "docker",
+        return new DockerError(
+          "unavailable",
           `cannot connect to the Docker daemon at ${where}: nothing is listening there (connection refused)`,
           {
             hint: "the daemon is not running, or died and left its socket behind; start it",
+            kind: "daemon_unavailable",
             cause: error,
           },
         );
       case "EACCES":
       case "EPERM":
-        return new IpcatError("docker", `permission denied on the Docker daemon socket ${path}`, {
-          hint: "run as root or as a member of the socket's group, usually 'docker'",
-          cause: error,
-        });
+        return new DockerError(
+          "permission",
+          `permission denied on the Docker daemon socket ${path}`,
+          {
+            hint: "run as root or as a member of the socket's group, usually 'docker'",
+            kind: "daemon_unavailable",
+            cause: error,
+          },
+        );
       default:
-        return new IpcatError(
-          "docker",
+        return new DockerError(
+          "unavailable",
           `cannot connect to the Docker daemon at ${where}: ${(error as Error)?.message ?? error}`,
           {
             hint: "check DOCKER_HOST and that the daemon is reachable",
+            kind: "daemon_unavailable",
             cause: error,
           },
         );
     }
   }
 
-  /** The one-line error for a daemon's error answer. */
-  daemonError(status: number, message: string, subject?: string): IpcatError {
+  /** The one-line error for a daemon's error answer, with the docker CLI's prefix. */
+  daemonError(status: number, message: string, subject?: string): DockerError {
     const text = message.trim() || `HTTP ${status}${subject ? ` for ${subject}` : ""}`;
-    if (/client version .* is too (new|old)/i.test(text)) {
-      return new IpcatError("docker", `API version mismatch: ${text}`, {
-        hint: this.#pinned
-          ? "unset DOCKER_API_VERSION or pin a version the daemon supports"
-          : "upgrade ipcat or the Docker engine",
-      });
+    const kind = kindOfAnswer(status, text);
+    const hints: Partial<Record<DockerErrorKind, string>> = {
+      version_mismatch: this.#pinned
+        ? "unset DOCKER_API_VERSION or pin a version the daemon supports"
+        : "upgrade ipcat or the Docker engine",
+      not_running: "start it first with 'ipcat docker start'",
+      paused: "unpause it first with 'ipcat docker unpause'",
+      restarting: "wait until it is running",
+      conflict: "see the container's state with 'ipcat docker ps -a'",
+    };
+    let hint = hints[kind];
+    if (kind === "not_found" && /no such container/i.test(text)) {
+      hint = "list containers with 'ipcat docker ps -a'";
+    } else if (kind === "not_found" && /no such image|pull access denied/i.test(text)) {
+      hint = "no registry is used: build the image with 'ipcat docker import'";
     }
-    if (status === 404 && /no such container/i.test(text)) {
-      return new IpcatError("docker", text, { hint: "list containers with 'ipcat docker ps -a'" });
-    }
-    if (status === 404 && /no such image|not found|pull access denied/i.test(text)) {
-      return new IpcatError("docker", text, {
-        hint: "no registry is used: build the image with 'ipcat docker import'",
-      });
-    }
-    if (/is not running/i.test(text)) {
-      return new IpcatError("docker", text, { hint: "start it first with 'ipcat docker start'" });
-    }
-    if (/is paused/i.test(text)) {
-      return new IpcatError("docker", text, { hint: "unpause it first with 'docker unpause'" });
-    }
-    if (/is restarting/i.test(text)) {
-      return new IpcatError("docker", text, { hint: "wait until it is running" });
-    }
-    if (status === 409) {
-      return new IpcatError("docker", text, {
-        hint: "see the container's state with 'ipcat docker ps -a'",
-      });
-    }
-    return new IpcatError("docker", `Error response from daemon: ${text}`);
+    return new DockerError(
+      kind === "not_found" ? "not_found" : "docker",
+      `Error response from daemon: ${text}`,
+      { kind, status, hint },
+    );
   }
 
   async #send(method: string, url: string, options: RequestOptions): Promise<Response> {
@@ -392,7 +390,8 @@ export class DockerApi {
     }
   }
 
-  async #text(res: Response): Promise<string> {
+  /** Reads a whole answer body; a body cut short or badly chunked is a dropped connection. */
+  async text(res: Response): Promise<string> {
     try {
       return await res.text();
     } catch (error) {
@@ -400,8 +399,17 @@ export class DockerApi {
     }
   }
 
+  /** Reads and discards an answer body, with the errors of {@link DockerApi.text}. */
+  async drain(res: Response): Promise<void> {
+    try {
+      await res.arrayBuffer();
+    } catch (error) {
+      throw this.droppedError(error);
+    }
+  }
+
   async #errorFrom(res: Response, options: RequestOptions): Promise<IpcatError> {
-    return this.daemonError(res.status, messageOf(await this.#text(res)), options.subject);
+    return this.daemonError(res.status, messageOf(await this.text(res)), options.subject);
   }
 }
 

@@ -1,6 +1,6 @@
 /**
  * Output formats shared with the docker CLI: Go's `json.Indent` (what `docker inspect`
- * prints), the `ps` table, and human durations ("5 seconds ago").
+ * prints), the `ps` row, and human durations ("5 seconds ago").
  *
  * @module
  */
@@ -125,30 +125,4 @@ export function psRow(
     State: c.State,
     Status: c.Status,
   };
-}
-
-/**
- * Lays out rows like Go's tabwriter with the docker CLI's settings: each column as wide
- * as its widest cell plus 3 spaces, and at least 10.
- *
- * @example
- * ```ts
- * import { table } from "./format.ts";
- * console.assert(table([["NAMES", "ID"], ["a", "b"]]) === "NAMES      ID\na          b\n");
- * ```
- */
-export function table(rows: string[][]): string {
-  const widths: number[] = [];
-  for (const row of rows) {
-    row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, [...cell].length)));
-  }
-  return rows.map((row) =>
-    row.map((
-      cell,
-      i,
-    ) => (i === row.length - 1
-      ? cell
-      : cell + " ".repeat(Math.max(10, widths[i]! + 3) - [...cell].length))
-    ).join("") + "\n"
-  ).join("");
 }

@@ -8,13 +8,9 @@
 import type { ByteReader, Conn } from "../adapter/mod.ts";
 import { IpcatError } from "../errors.ts";
 import { concatBytes } from "../framing/bytes.ts";
-import {
-  STDCOPY_STDERR,
-  STDCOPY_SYSTEM_ERROR,
-  StdcopyDemuxer,
-  StdcopyError,
-} from "../framing/stdcopy.ts";
+import { STDCOPY_STDERR, STDCOPY_SYSTEM_ERROR, StdcopyDemuxer } from "../framing/stdcopy.ts";
 import type { DockerApi, Hijacked } from "./api.ts";
+import { badStreamError, DockerError } from "./errors.ts";
 
 /** Where a session's output goes. A returned promise is awaited (back-pressure). */
 export interface OutputSinks {
@@ -156,13 +152,7 @@ export class HijackedSession {
         try {
           pieces = demux.push(chunk);
         } catch (error) {
-          throw new IpcatError(
-            "protocol",
-            `bad output stream from the daemon: ${(error as StdcopyError).message}`,
-            {
-              hint: "the container's Tty setting may have changed; inspect it",
-            },
-          );
+          throw badStreamError(error);
         }
         await this.#deliver(pieces, sinks);
       }
@@ -172,7 +162,7 @@ export class HijackedSession {
       try {
         demux.end();
       } catch (error) {
-        throw this.api.droppedError(undefined, `midway (${(error as StdcopyError).message})`);
+        throw this.api.droppedError(undefined, `midway (${(error as Error).message})`);
       }
     }
   }
@@ -191,7 +181,11 @@ export class HijackedSession {
     for (const { stream, data } of pieces) {
       if (stream === STDCOPY_SYSTEM_ERROR) {
         await flush();
-        throw new IpcatError("docker", `daemon error: ${new TextDecoder().decode(data).trim()}`);
+        throw new DockerError(
+          "docker",
+          `Error response from daemon: ${new TextDecoder().decode(data).trim()}`,
+          { kind: "daemon" },
+        );
       }
       const target = stream === STDCOPY_STDERR ? STDCOPY_STDERR : 1;
       if (target !== runStream) {

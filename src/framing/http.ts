@@ -10,6 +10,7 @@
  *
  * @module
  */
+import { IpcatError } from "../errors.ts";
 import { concatBytes } from "./bytes.ts";
 
 /** A parsed response status line and header fields. */
@@ -26,11 +27,6 @@ export interface HttpResponseHead {
 export interface HttpHeadResult {
   head: HttpResponseHead;
   rest: Uint8Array;
-}
-
-/** Thrown when the bytes are not an HTTP/1.x response head (or the head is too large). */
-export class HttpHeadError extends Error {
-  override readonly name = "HttpHeadError";
 }
 
 /** A head larger than this is refused: no daemon sends one, a stream of garbage might. */
@@ -60,7 +56,7 @@ export function encodeHttpRequest(
   let head = `${method} ${path} HTTP/1.1\r\n`;
   for (const [name, value] of Object.entries(headers)) {
     if (/[\r\n]/.test(name) || /[\r\n]/.test(value)) {
-      throw new HttpHeadError(`header ${JSON.stringify(name)} contains a line break`);
+      throw new IpcatError("protocol", `header ${JSON.stringify(name)} contains a line break`);
     }
     head += `${name}: ${value}\r\n`;
   }
@@ -100,7 +96,10 @@ export class HttpHeadParser {
     const end = findHeadEnd(joined, searchFrom);
     if (end < 0) {
       if (joined.byteLength > MAX_HEAD_BYTES) {
-        throw new HttpHeadError(`no end of the response head within ${MAX_HEAD_BYTES} bytes`);
+        throw new IpcatError(
+          "protocol",
+          `no end of the response head within ${MAX_HEAD_BYTES} bytes`,
+        );
       }
       this.#buffered = joined;
       return null;
@@ -131,7 +130,8 @@ function parseHead(text: string): HttpResponseHead {
   const lines = text.split("\r\n");
   const status = /^(HTTP\/1\.[01]) (\d{3})(?: (.*))?$/.exec(lines[0] ?? "");
   if (!status) {
-    throw new HttpHeadError(
+    throw new IpcatError(
+      "protocol",
       `not an HTTP/1.x status line: ${JSON.stringify((lines[0] ?? "").slice(0, 80))}`,
     );
   }
@@ -139,7 +139,10 @@ function parseHead(text: string): HttpResponseHead {
   for (const line of lines.slice(1)) {
     const colon = line.indexOf(":");
     if (colon <= 0) {
-      throw new HttpHeadError(`malformed header line: ${JSON.stringify(line.slice(0, 80))}`);
+      throw new IpcatError(
+        "protocol",
+        `malformed header line: ${JSON.stringify(line.slice(0, 80))}`,
+      );
     }
     const name = line.slice(0, colon).trim().toLowerCase();
     const value = line.slice(colon + 1).trim();
@@ -202,7 +205,7 @@ export function decodeChunked(bytes: Uint8Array): Uint8Array | null {
     if (lineEnd < 0) return null;
     const sizeText = latin1.decode(bytes.subarray(offset, lineEnd)).split(";")[0]!.trim();
     if (!/^[0-9a-fA-F]+$/.test(sizeText)) {
-      throw new HttpHeadError(`bad chunk size ${JSON.stringify(sizeText)}`);
+      throw new IpcatError("protocol", `bad chunk size ${JSON.stringify(sizeText)}`);
     }
     const size = parseInt(sizeText, 16);
     const start = lineEnd + 2;

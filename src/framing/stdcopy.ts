@@ -9,6 +9,7 @@
  *
  * @module
  */
+import { IpcatError } from "../errors.ts";
 import { concatBytes } from "./bytes.ts";
 
 /** Which stream a frame belongs to: 0 stdin (echoed, shown on stdout), 1 stdout, 2 stderr, 3 system error. */
@@ -48,11 +49,6 @@ export function encodeStdcopyFrame(stream: StdcopyStream, payload: Uint8Array): 
   new DataView(frame.buffer).setUint32(4, payload.byteLength);
   frame.set(payload, STDCOPY_HEADER_SIZE);
   return frame;
-}
-
-/** Thrown when the bytes are not stdcopy frames or end in the middle of one. */
-export class StdcopyError extends Error {
-  override readonly name = "StdcopyError";
 }
 
 /**
@@ -98,7 +94,8 @@ export class StdcopyDemuxer {
           stream > STDCOPY_SYSTEM_ERROR || this.#header[1] !== 0 || this.#header[2] !== 0 ||
           this.#header[3] !== 0
         ) {
-          throw new StdcopyError(
+          throw new IpcatError(
+            "protocol",
             `not a stdcopy frame header: ${
               Array.from(this.#header, (b) => b.toString(16).padStart(2, "0")).join(" ")
             }`,
@@ -122,10 +119,11 @@ export class StdcopyDemuxer {
     return this.#headerFill === 0 && this.#remaining === 0;
   }
 
-  /** Declares end of stream; throws {@link StdcopyError} if it cut a frame short. */
+  /** Declares end of stream; throws an {@link IpcatError} with code `protocol` if it cut a frame short. */
   end(): void {
     if (!this.atBoundary) {
-      throw new StdcopyError(
+      throw new IpcatError(
+        "protocol",
         this.#remaining > 0
           ? `stream ended ${this.#remaining} bytes short of the end of a frame`
           : `stream ended inside a frame header (${this.#headerFill} of 8 bytes)`,

@@ -1,0 +1,438 @@
+/**
+ * The library's client: one method per Engine API call ipcat makes, every answer
+ * validated, every failure an {@link IpcatError}.
+ *
+ * @module
+ */
+import process from "node:process";
+import * as v from "valibot";
+import { IpcatError } from "../errors.ts";
+import { StdcopyDemuxer } from "../framing/stdcopy.ts";
+import { DockerApi } from "./api.ts";
+import { badStreamError } from "./errors.ts";
+import { resolveDockerHost } from "./host.ts";
+import {
+  ContainerInspect,
+  ContainerList,
+  type ContainerSummary,
+  CreatedId,
+  ExecBody,
+  ExecInspect,
+  ProgressLine,
+  VersionInfo,
+  WaitResponse,
+} from "./schemas.ts";
+import { HijackedSession, type OutputSinks } from "./session.ts";
+import { type ContainerSpec, createBody } from "./spec.ts";
+import { type ContainerStreams, type ProcessStreams, streamsOf } from "./streams.ts";
+
+/** The kinds of object `inspect` looks up, in the order the docker CLI tries them. */
+export type ObjectType = "container" | "image" | "volume" | "network";
+
+/** When a `wait` returns: the next exit, once not running, or once removed. */
+export type WaitCondition = "next-exit" | "not-running" | "removed";
+
+/** Options of {@link Docker.logs}. */
+export interface LogsOptions {
+  follow?: boolean;
+  /** Lines from the end, or `"all"`. */
+  tail?: number | "all";
+  timestamps?: boolean;
+}
+
+/** Options of {@link Docker.attach}. */
+export interface AttachOptions {
+  /** Attach stdin (default true); the stream object then has a `stdin` writer. */
+  stdin?: boolean;
+  /** Replay what the container printed before the attach. */
+  logs?: boolean;
+  /** Detach keys the daemon watches for (default `ctrl-p,ctrl-q`). */
+  detachKeys?: string;
+}
+
+/** Options of {@link Docker.exec}. */
+export interface ExecOptions {
+  stdin?: boolean;
+  tty?: boolean;
+  env?: string[];
+  workdir?: string;
+  user?: string;
+}
+
+/** A wait registered with the daemon: its headers arrived, the result comes at exit. */
+export interface RegisteredWait {
+  result: Promise<WaitResponse>;
+}
+
+/**
+ * A Docker Engine client. Every answer is validated; every failure is an
+ * {@link IpcatError} with code `docker` (exit status 125) and a one-line message.
+ *
+ * @example
+ * ```ts
+ * import { Docker } from "./mod.ts";
+ * const docker = await Docker.fromEnv();
+ * for (const c of await docker.containers({ all: true })) console.log(c.Id.slice(0, 12), c.State);
+ * ```
+ */
+export class Docker {
+  constructor(readonly api: DockerApi) {}
+
+  /** A client for `DOCKER_HOST` (or `host`), honouring `DOCKER_API_VERSION` and the TLS variables. */
+  // deno-lint-ignore require-await -- async, so that a bad DOCKER_HOST rejects instead of throwing
+  static async fromEnv(
+    env: Record<string, string | undefined> = process.env,
+    host?: string,
+  ): Promise<Docker> {
+    const apiVersion = env.DOCKER_API_VERSION || undefined;
+    return new Docker(new DockerApi(resolveDockerHost(env, host), { apiVersion }));
+  }
+
+  /** `/_ping`: the daemon's API version, OS and server string. */
+  ping(): Promise<{ apiVersion: string; osType: string; server: string }> {
+    return this.api.ping();
+  }
+
+  /** The daemon's version report. */
+  version(): Promise<VersionInfo> {
+    return this.api.requestJson(VersionInfo, "GET", "/version");
+  }
+
+  /** Containers, running only unless `all`. */
+  containers(options: { all?: boolean } = {}): Promise<ContainerSummary[]> {
+    return this.api.requestJson(ContainerList, "GET", "/containers/json", {
+      query: { all: options.all ?? false },
+    });
+  }
+
+  /** The daemon's full JSON for a container, validated but as sent (what `docker inspect` prints). */
+  async inspectRaw(id: string): Promise<string> {
+    return (await this.#inspect(id)).raw;
+  }
+
+  /**
+   * The daemon's JSON for a container, image, volume or network, as sent (what
+   * `docker inspect --type` prints); a missing one is a {@link DockerError} of kind `not_found`.
+   */
+  async inspectObjectRaw(type: ObjectType, name: string): Promise<string> {
+    const path = {
+      container: `/containers/${encodeURIComponent(name)}/json`,
+      image: `/images/${encodeURIComponent(name)}/json`,
+      volume: `/volumes/${encodeURIComponent(name)}`,
+      network: `/networks/${encodeURIComponent(name)}`,
+    }[type];
+    const raw = await this.api.text(
+      await this.api.request("GET", path, { subject: `${type} ${name}` }),
+    );
+    this.api.parse(v.looseObject({}), raw, `inspect ${type} ${name}`);
+    return raw;
+  }
+
+  /** The fields of a container ipcat decides on. */
+  async inspect(id: string): Promise<ContainerInspect> {
+    return (await this.#inspect(id)).info;
+  }
+
+  async #inspect(id: string): Promise<{ raw: string; info: ContainerInspect }> {
+    const res = await this.api.request("GET", `/containers/${encodeURIComponent(id)}/json`, {
+      subject: `container ${id}`,
+    });
+    const raw = await this.api.text(res);
+    return { raw, info: this.api.parse(ContainerInspect, raw, `inspect ${id}`) };
+  }
+
+  /** Creates a container; returns its id and the daemon's warnings. */
+  async create(spec: ContainerSpec): Promise<{ id: string; warnings: string[] }> {
+    const body = createBody(spec);
+    const created = await this.api.requestJson(CreatedId, "POST", "/containers/create", {
+      query: { name: spec.name },
+      json: body,
+      subject: `image ${spec.image}`,
+    });
+    return { id: created.Id, warnings: created.Warnings };
+  }
+
+  /** Starts a container; `false` when it was already running. */
+  async start(id: string): Promise<boolean> {
+    const res = await this.api.request("POST", `/containers/${encodeURIComponent(id)}/start`, {
+      accept: [304],
+      subject: `container ${id}`,
+    });
+    await this.api.drain(res);
+    return res.status !== 304;
+  }
+
+  /** Stops a container (SIGTERM, then SIGKILL after `timeout` seconds); `false` when already stopped. */
+  async stop(id: string, options: { timeout?: number } = {}): Promise<boolean> {
+    const res = await this.api.request("POST", `/containers/${encodeURIComponent(id)}/stop`, {
+      query: { t: options.timeout },
+      accept: [304],
+      subject: `container ${id}`,
+    });
+    await this.api.drain(res);
+    return res.status !== 304;
+  }
+
+  /** Sends a signal (name or number, default SIGKILL) to a container's main process. */
+  async kill(id: string, signal = "SIGKILL"): Promise<void> {
+    const res = await this.api.request("POST", `/containers/${encodeURIComponent(id)}/kill`, {
+      query: { signal },
+      subject: `container ${id}`,
+    });
+    await this.api.drain(res);
+  }
+
+  /** Removes a container (`force`: even a running one). */
+  async remove(id: string, options: { force?: boolean } = {}): Promise<void> {
+    const res = await this.api.request("DELETE", `/containers/${encodeURIComponent(id)}`, {
+      query: { force: options.force ?? false },
+      subject: `container ${id}`,
+    });
+    await this.api.drain(res);
+  }
+
+  /**
+   * Registers a wait and resolves once the daemon has (its headers arrived), so that a
+   * start that follows cannot be missed. The exit arrives in `result`.
+   */
+  async registerWait(
+    id: string,
+    condition: WaitCondition = "not-running",
+  ): Promise<RegisteredWait> {
+    const res = await this.api.request("POST", `/containers/${encodeURIComponent(id)}/wait`, {
+      query: { condition },
+      subject: `container ${id}`,
+    });
+    const result = res.text().then(
+      (text) => this.api.parse(WaitResponse, text, `wait ${id}`),
+      (error) =>
+        Promise.reject(this.api.droppedError(error, "while waiting for the container to exit")),
+    );
+    result.catch(() => {});
+    return { result };
+  }
+
+  /** Waits for a container to stop and returns its exit code. */
+  async wait(id: string, condition: WaitCondition = "not-running"): Promise<number> {
+    const { result } = await this.registerWait(id, condition);
+    const status = await result;
+    if (status.Error?.Message) {
+      throw new IpcatError("docker", `waiting for ${id} failed: ${status.Error.Message}`);
+    }
+    return status.StatusCode;
+  }
+
+  /** Resizes a container's TTY (`exec`: an exec process's). Errors for stopped processes are ignored. */
+  async resize(
+    id: string,
+    size: { rows: number; cols: number },
+    kind: "containers" | "exec" = "containers",
+  ): Promise<void> {
+    try {
+      const res = await this.api.request("POST", `/${kind}/${encodeURIComponent(id)}/resize`, {
+        query: { h: size.rows, w: size.cols },
+      });
+      await this.api.drain(res);
+    } catch (error) {
+      if (
+        !(error instanceof IpcatError) ||
+        !/not running|no such|cannot resize|is not running|ended/i.test(error.message)
+      ) throw error;
+    }
+  }
+
+  /**
+   * Streams a container's logs into `sinks` (stdout and stderr apart unless it has a TTY),
+   * until they end (with `follow`: until the container stops).
+   */
+  async logs(id: string, options: LogsOptions, sinks: OutputSinks): Promise<void> {
+    const { Config } = await this.inspect(id);
+    const res = await this.api.request("GET", `/containers/${encodeURIComponent(id)}/logs`, {
+      query: {
+        stdout: true,
+        stderr: true,
+        follow: options.follow ?? false,
+        timestamps: options.timestamps ?? false,
+        tail: options.tail ?? "all",
+      },
+      subject: `container ${id}`,
+    });
+    if (!res.body) return;
+    const reader = res.body.getReader();
+    const demux = Config.Tty ? null : new StdcopyDemuxer();
+    for (;;) {
+      let step;
+      try {
+        step = await reader.read();
+      } catch (error) {
+        throw this.api.droppedError(error);
+      }
+      if (step.done) break;
+      if (!demux) {
+        await sinks.stdout(step.value);
+        continue;
+      }
+      let pieces;
+      try {
+        pieces = demux.push(step.value);
+      } catch (error) {
+        throw badStreamError(error);
+      }
+      for (const { stream, data } of pieces) {
+        await (stream === 2 ? sinks.stderr(data) : sinks.stdout(data));
+      }
+    }
+    if (demux && !demux.atBoundary) {
+      throw this.api.droppedError(undefined, "midway through the logs");
+    }
+  }
+
+  /** Hijacks a container's attach stream. `tty` decides demultiplexing (from inspect, as the CLI does). */
+  async attachSession(
+    id: string,
+    options: AttachOptions & { tty?: boolean; stdout?: boolean; stderr?: boolean } = {},
+  ): Promise<HijackedSession> {
+    const tty = options.tty ?? (await this.inspect(id)).Config.Tty;
+    const query = new URLSearchParams({
+      stream: "1",
+      stdin: options.stdin === false ? "0" : "1",
+      stdout: options.stdout === false ? "0" : "1",
+      stderr: options.stderr === false ? "0" : "1",
+    });
+    if (options.logs) query.set("logs", "1");
+    if (options.detachKeys) query.set("detachKeys", options.detachKeys);
+    const hijacked = await this.api.hijack(
+      `/containers/${encodeURIComponent(id)}/attach?${query}`,
+      { subject: `container ${id}` },
+    );
+    return new HijackedSession(this.api, hijacked, tty);
+  }
+
+  /**
+   * Attaches to a container, running or about to be started, and returns its streams.
+   * The exit code is that of the next exit when the container is not running yet.
+   */
+  async attach(id: string, options: AttachOptions = {}): Promise<ProcessStreams> {
+    const info = await this.inspect(id);
+    const wait = await this.registerWait(info.Id, info.State.Running ? "not-running" : "next-exit");
+    const session = await this.attachSession(info.Id, { ...options, tty: info.Config.Tty });
+    return streamsOf(
+      session,
+      options.stdin !== false && info.Config.OpenStdin,
+      async () => (await wait.result).StatusCode,
+    );
+  }
+
+  /**
+   * Creates and starts a container with its streams attached first, in the order that
+   * loses no output: create, attach, register the wait, start.
+   */
+  async run(spec: ContainerSpec): Promise<ContainerStreams> {
+    const { id } = await this.create(spec);
+    const session = await this.attachSession(id, {
+      stdin: spec.openStdin ?? false,
+      tty: spec.tty ?? false,
+    });
+    const wait = await this.registerWait(id, spec.autoRemove ? "removed" : "next-exit");
+    await this.start(id);
+    const streams = streamsOf(
+      session,
+      spec.openStdin ?? false,
+      async () => (await wait.result).StatusCode,
+    );
+    return { ...streams, id };
+  }
+
+  /** Creates an exec process; returns its id. */
+  async execCreate(
+    id: string,
+    cmd: string[],
+    options: ExecOptions & { detachKeys?: string } = {},
+  ): Promise<string> {
+    const body = v.parse(ExecBody, {
+      Cmd: cmd,
+      AttachStdin: options.stdin ?? false,
+      AttachStdout: true,
+      AttachStderr: true,
+      Tty: options.tty ?? false,
+      ...(options.env?.length ? { Env: options.env } : {}),
+      ...(options.workdir ? { WorkingDir: options.workdir } : {}),
+      ...(options.user ? { User: options.user } : {}),
+      ...(options.detachKeys ? { DetachKeys: options.detachKeys } : {}),
+    });
+    const created = await this.api.requestJson(
+      CreatedId,
+      "POST",
+      `/containers/${encodeURIComponent(id)}/exec`,
+      { json: body, subject: `container ${id}` },
+    );
+    return created.Id;
+  }
+
+  /** Starts an exec process and hijacks its stream. */
+  async execStart(execId: string, tty: boolean): Promise<HijackedSession> {
+    const hijacked = await this.api.hijack(`/exec/${execId}/start`, {
+      json: { Detach: false, Tty: tty },
+    });
+    return new HijackedSession(this.api, hijacked, tty);
+  }
+
+  /** The exit code of a finished exec process. */
+  async execExitCode(execId: string): Promise<number> {
+    const info = await this.api.requestJson(ExecInspect, "GET", `/exec/${execId}/json`);
+    return info.ExitCode ?? 0;
+  }
+
+  /** Runs `cmd` in a running container and returns its streams and exit code. */
+  async exec(id: string, cmd: string[], options: ExecOptions = {}): Promise<ProcessStreams> {
+    const execId = await this.execCreate(id, cmd, options);
+    const session = await this.execStart(execId, options.tty ?? false);
+    return streamsOf(session, options.stdin ?? false, () => this.execExitCode(execId));
+  }
+
+  /**
+   * Imports a root file system tar as an image (`docker import`); returns the image id.
+   * A stream is sent as it is read, so a large tar never sits in memory whole.
+   *
+   * @example
+   * ```ts
+   * import { readFileSync } from "node:fs";
+   * import { Docker } from "./mod.ts";
+   * const docker = await Docker.fromEnv();
+   * console.log(await docker.importImage(readFileSync("rootfs.tar"), "busybox:local"));
+   * ```
+   */
+  async importImage(
+    tar: Uint8Array | ReadableStream<Uint8Array>,
+    reference?: string,
+  ): Promise<string> {
+    let repo: string | undefined;
+    let tag: string | undefined;
+    if (reference) {
+      const slash = reference.lastIndexOf("/");
+      const colon = reference.lastIndexOf(":");
+      [repo, tag] = colon > slash
+        ? [reference.slice(0, colon), reference.slice(colon + 1)]
+        : [reference, undefined];
+    }
+    const res = await this.api.request("POST", "/images/create", {
+      query: { fromSrc: "-", repo, tag },
+      body: tar,
+      contentType: "application/x-tar",
+    });
+    let imageId = "";
+    for (const line of (await this.api.text(res)).split("\n")) {
+      if (!line.trim()) continue;
+      const progress = this.api.parse(ProgressLine, line, "image import");
+      const failure = progress.errorDetail?.message ?? progress.error;
+      if (failure) {
+        throw new IpcatError("docker", `import failed: ${failure}`, {
+          hint: "give a tar of a root file system (e.g. tar -C rootfs -c .)",
+        });
+      }
+      if (progress.status?.startsWith("sha256:")) imageId = progress.status;
+    }
+    if (!imageId) throw new IpcatError("protocol", "the daemon's import answer named no image id");
+    return imageId;
+  }
+}

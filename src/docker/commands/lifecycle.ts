@@ -1,0 +1,301 @@
+/**
+ * Commands of a container's life: `create`, `run`, `start`, `stop`, `kill`, `rm`, `wait`.
+ *
+ * @module
+ */
+import * as v from "valibot";
+import { writeOut } from "../../cli/io.ts";
+import { IpcatError } from "../../errors.ts";
+import { checkTty, runConsole } from "../console.ts";
+import { Docker } from "../client.ts";
+import { DEFAULT_DETACH_KEYS, parseDetachKeys } from "../session.ts";
+import {
+  client,
+  detachKeysOption,
+  detachKeysSchema,
+  dockerCommand,
+  eachContainer,
+  flag,
+  printWarnings,
+  seconds,
+  startFailureStatus,
+} from "./shared.ts";
+import { containerOptions, containerSchema, specFrom } from "./container_options.ts";
+
+export const create = dockerCommand({
+  name: "create",
+  summary: "Create a container (without starting it) and print its ID",
+  usage: "IMAGE [COMMAND [ARG...]]",
+  options: containerOptions,
+  schema: v.object(containerSchema),
+  args: { min: 1 },
+  passThroughAfter: 1,
+  examples: [[
+    "ipcat docker create --name job --network none busybox:local sh -c 'echo hi'",
+    "Creates 'job'; start it with 'ipcat docker start -a job'",
+  ]],
+  async run({ options, args }) {
+    const { id, warnings } = await (await client()).create(specFrom(options, args, true));
+    await printWarnings(warnings);
+    await writeOut(`${id}\n`);
+    return 0;
+  },
+});
+
+/** Attaches to a created container, starts it, streams, and returns its exit status (the `run`/`start -a` path). */
+export async function startAttached(
+  docker: Docker,
+  id: string,
+  wiring: {
+    tty: boolean;
+    stdin: boolean;
+    detachKeys: string;
+    sigProxy: boolean;
+    autoRemove: boolean;
+  },
+): Promise<number> {
+  const keys = parseDetachKeys(wiring.detachKeys);
+  const session = await docker.attachSession(id, { stdin: wiring.stdin, tty: wiring.tty });
+  const wait = await docker.registerWait(id, wiring.autoRemove ? "removed" : "next-exit");
+  const ended = await runConsole(docker, session, {
+    stdin: wiring.stdin,
+    detachKeys: keys,
+    sigProxyTo: wiring.sigProxy ? id : null,
+    resize: { id, kind: "containers" },
+    async beforeOutput() {
+      try {
+        await docker.start(id);
+      } catch (error) {
+        session.close();
+        if (wiring.autoRemove) await docker.remove(id, { force: true }).catch(() => {});
+        if (error instanceof IpcatError) {
+          const status = startFailureStatus(error.message);
+          if (status === 127) {
+            throw new IpcatError("docker_command_not_found", error.message, {
+              hint: "check the command and the image's PATH",
+              cause: error,
+            });
+          }
+          if (status === 126) {
+            throw new IpcatError("docker_cannot_invoke", error.message, {
+              hint: "the command exists but cannot be run: check that it is an executable file",
+              cause: error,
+            });
+          }
+        }
+        throw error;
+      }
+    },
+  });
+  if (ended === "detached") return -1;
+  const status = await wait.result;
+  if (status.Error?.Message) {
+    throw new IpcatError("docker", `waiting for the container failed: ${status.Error.Message}`);
+  }
+  return status.StatusCode;
+}
+
+export const run = dockerCommand({
+  name: "run",
+  summary: "Create and start a container, streaming its output and exiting with its exit code",
+  usage: "IMAGE [COMMAND [ARG...]]",
+  description:
+    `The order that loses no output: create, attach, register the wait, start, resize, stream,
+exit with the container's code. Without -t, stdout and stderr stay apart and byte-exact,
+and SIGINT/SIGTERM are forwarded to the container (--sig-proxy). With -t the terminal is
+in raw mode until the end, and ${DEFAULT_DETACH_KEYS} detaches (exit 0).`,
+  options: {
+    ...containerOptions,
+    detach: {
+      type: "boolean",
+      short: "d",
+      description: "Run in the background and print the container ID",
+    },
+    ...detachKeysOption,
+    "sig-proxy": {
+      type: "boolean",
+      description: "Forward signals to the container without a TTY (default true)",
+    },
+  },
+  schema: v.object({
+    ...containerSchema,
+    detach: flag,
+    "detach-keys": detachKeysSchema,
+    "sig-proxy": v.optional(v.boolean(), true),
+  }),
+  args: { min: 1 },
+  passThroughAfter: 1,
+  examples: [
+    [
+      "ipcat docker run --rm --network none busybox:local echo hello",
+      "Prints hello, removes the container",
+    ],
+    [
+      "ipcat docker run --rm -it --network none busybox:local sh",
+      "An interactive shell (ctrl-p ctrl-q detaches)",
+    ],
+    [
+      "tar -c . | ipcat docker run --rm -i --network none busybox:local tar -t",
+      "Pipes stdin into the container",
+    ],
+  ],
+  async run({ options, args }) {
+    parseDetachKeys(options["detach-keys"]);
+    if (!options.detach) checkTty(options.interactive, options.tty);
+    const docker = await client();
+    const spec = specFrom(options, args, !options.detach);
+    const { id, warnings } = await docker.create(spec);
+    await printWarnings(warnings);
+    if (options.detach) {
+      await docker.start(id).catch(async (error) => {
+        if (options.rm) await docker.remove(id, { force: true }).catch(() => {});
+        throw error;
+      });
+      await writeOut(`${id}\n`);
+      return 0;
+    }
+    const status = await startAttached(docker, id, {
+      tty: options.tty,
+      stdin: options.interactive,
+      detachKeys: options["detach-keys"],
+      sigProxy: options["sig-proxy"],
+      autoRemove: options.rm,
+    });
+    return status < 0 ? 0 : status;
+  },
+});
+
+export const start = dockerCommand({
+  name: "start",
+  summary: "Start containers (with -a: attached, exiting with the container's code)",
+  usage: "CONTAINER...",
+  options: {
+    attach: {
+      type: "boolean",
+      short: "a",
+      description: "Attach stdout/stderr and exit with the container's code",
+    },
+    interactive: { type: "boolean", short: "i", description: "Attach stdin too" },
+    ...detachKeysOption,
+  },
+  schema: v.object({ attach: flag, interactive: flag, "detach-keys": detachKeysSchema }),
+  args: { min: 1 },
+  examples: [["ipcat docker start web", "Starts 'web' and prints its name"], [
+    "ipcat docker start -ai job",
+    "Starts 'job' attached, with stdin",
+  ]],
+  async run({ options, args }) {
+    const docker = await client();
+    if (!options.attach && !options.interactive) {
+      return await eachContainer(args, async (name) => (await docker.start(name), name));
+    }
+    if (args.length > 1) {
+      throw new IpcatError("usage", "you cannot start and attach multiple containers at once", {
+        hint: "give one container with -a/-i",
+      });
+    }
+    const info = await docker.inspect(args[0]!);
+    const stdin = options.interactive && info.Config.OpenStdin;
+    checkTty(stdin, info.Config.Tty);
+    const status = await startAttached(docker, info.Id, {
+      tty: info.Config.Tty,
+      stdin,
+      detachKeys: options["detach-keys"],
+      sigProxy: true,
+      autoRemove: info.HostConfig.AutoRemove,
+    });
+    return status < 0 ? 0 : status;
+  },
+});
+
+export const stop = dockerCommand({
+  name: "stop",
+  summary: "Stop containers: SIGTERM, then SIGKILL after a grace period",
+  usage: "CONTAINER...",
+  options: {
+    time: {
+      type: "string",
+      short: "t",
+      value: "SECONDS",
+      description: "Seconds to wait before killing (default: the container's, 10)",
+    },
+  },
+  schema: v.object({ time: seconds }),
+  args: { min: 1 },
+  examples: [["ipcat docker stop -t 1 web", "Stops 'web', killing it after 1 s"]],
+  async run({ options, args }) {
+    const docker = await client();
+    return await eachContainer(
+      args,
+      async (name) => (await docker.stop(name, { timeout: options.time }), name),
+    );
+  },
+});
+
+export const kill = dockerCommand({
+  name: "kill",
+  summary: "Send a signal to containers (default SIGKILL)",
+  usage: "CONTAINER...",
+  options: {
+    signal: {
+      type: "string",
+      short: "s",
+      value: "SIGNAL",
+      description: "Signal name or number (default KILL)",
+    },
+  },
+  schema: v.object({
+    signal: v.optional(
+      v.pipe(v.string(), v.regex(/^(SIG)?[A-Z0-9+-]+$|^\d+$/i, "a signal name or number")),
+      "KILL",
+    ),
+  }),
+  args: { min: 1 },
+  examples: [["ipcat docker kill -s HUP web", "Sends SIGHUP to 'web'"]],
+  async run({ options, args }) {
+    const docker = await client();
+    return await eachContainer(
+      args,
+      async (name) => (await docker.kill(name, options.signal), name),
+    );
+  },
+});
+
+export const rm = dockerCommand({
+  name: "rm",
+  summary: "Remove containers",
+  usage: "CONTAINER...",
+  options: {
+    force: {
+      type: "boolean",
+      short: "f",
+      description: "Remove running containers too (killing them)",
+    },
+  },
+  schema: v.object({ force: flag }),
+  args: { min: 1 },
+  examples: [["ipcat docker rm -f web", "Kills and removes 'web'"]],
+  async run({ options, args }) {
+    const docker = await client();
+    return await eachContainer(
+      args,
+      async (name) => (await docker.remove(name, { force: options.force }), name),
+      // The docker CLI's `rm -f` prints a missing container's error but still exits 0.
+      { tolerateMissing: options.force },
+    );
+  },
+});
+
+export const wait = dockerCommand({
+  name: "wait",
+  summary: "Wait for containers to stop and print their exit codes",
+  usage: "CONTAINER...",
+  options: {},
+  schema: v.object({}),
+  args: { min: 1 },
+  examples: [["ipcat docker wait job", "Blocks until 'job' stops, prints its exit code"]],
+  async run({ args }) {
+    const docker = await client();
+    return await eachContainer(args, async (name) => String(await docker.wait(name)));
+  },
+});
