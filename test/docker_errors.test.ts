@@ -317,7 +317,10 @@ for (const way of waysToTest()) {
           "true",
         ]);
         assert.equal(conflict.code, 125, "the docker CLI's status for run's own failures");
-        assert.match(conflict.stderr, /^ipcat: conflicting options: --restart and --rm/);
+        assert.match(
+          conflict.stderr,
+          /^ipcat: conflicting options: cannot specify both --restart and --rm/,
+        );
       },
     );
 

@@ -182,11 +182,11 @@ for (const way of waysToTest()) {
     );
 
     dockerIt(
-      "run -it: Ctrl-C goes to the container as a byte; an outside SIGTERM restores the terminal",
+      "run -it --rm: Ctrl-C goes to the container as a byte; an outside SIGTERM is forwarded to it, as the CLI does",
       async () => {
         const name = track(uniqueName(`ttyint-${way}`));
         const pane = tmux.start(
-          `${ipcat} run -it --name ${name} --network none ${IMAGE} sh -c 'trap "echo got-int" INT; echo ready; while true; do sleep 0.1; done'`,
+          `${ipcat} run -it --rm --name ${name} --network none ${IMAGE} sh -c 'trap "echo got-int" INT; trap "echo got-term; exit 7" TERM; echo ready; while true; do sleep 0.1; done'`,
         );
         await tmux.waitFor(pane, /^ready/m);
         tmux.keys(pane, "C-c");
@@ -196,8 +196,11 @@ for (const way of waysToTest()) {
           "\n",
         )[0]!;
         process.kill(Number(ipcatPid), "SIGTERM");
-        await tmux.waitFor(pane, /EXIT=143/);
+        await tmux.waitFor(pane, /got-term/);
+        await tmux.waitFor(pane, /EXIT=7/);
         assert.equal(tmux.canonical(pane), true);
+        const gone = await ipcatDocker(way, ["inspect", name]);
+        assert.equal(gone.code, 1, "--rm removed the container the signal stopped");
       },
     );
   });

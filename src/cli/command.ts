@@ -211,7 +211,9 @@ export function parseCommandLine<O>(
           { hint: `see '${prefix} --help'` },
         );
       }
-      value = token.value;
+      // `-e=A=1` means `A=1`, as getopt-style parsers (and the docker CLI) read it.
+      const attachedShort = token.inlineValue && !token.rawName.startsWith("--");
+      value = attachedShort && token.value.startsWith("=") ? token.value.slice(1) : token.value;
     }
     if (spec.multiple) {
       const list = (values[token.name] as string[] | undefined) ?? [];

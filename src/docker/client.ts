@@ -26,6 +26,19 @@ import { HijackedSession, type OutputSinks } from "./session.ts";
 import { type ContainerSpec, createBody } from "./spec.ts";
 import { type ContainerStreams, type ProcessStreams, streamsOf } from "./streams.ts";
 
+/** Options of {@link Docker.containers}. */
+export interface ContainerListOptions {
+  all?: boolean;
+  limit?: number;
+  size?: boolean;
+  filters?: Record<string, string[]>;
+}
+
+/** API filters as the `filters` query parameter, or nothing when there are none. */
+export function filtersQuery(filters: Record<string, string[]> | undefined): string | undefined {
+  return filters && Object.keys(filters).length ? JSON.stringify(filters) : undefined;
+}
+
 /** The kinds of object `inspect` looks up, in the order the docker CLI tries them. */
 export type ObjectType = "container" | "image" | "volume" | "network";
 
@@ -98,10 +111,18 @@ export class Docker {
     return this.api.requestJson(VersionInfo, "GET", "/version");
   }
 
-  /** Containers, running only unless `all`. */
-  containers(options: { all?: boolean } = {}): Promise<ContainerSummary[]> {
+  /**
+   * Containers, running only unless `all`; `limit` the newest N (of every state), `size`
+   * with their sizes, `filters` as the API takes them (`{ name: ["web"], status: ["exited"] }`).
+   */
+  containers(options: ContainerListOptions = {}): Promise<ContainerSummary[]> {
     return this.api.requestJson(ContainerList, "GET", "/containers/json", {
-      query: { all: options.all ?? false },
+      query: {
+        all: options.all ?? false,
+        limit: options.limit,
+        size: options.size ? true : undefined,
+        filters: filtersQuery(options.filters),
+      },
     });
   }
 

@@ -22,6 +22,7 @@
 export { Docker } from "./client.ts";
 export type {
   AttachOptions,
+  ContainerListOptions,
   ExecOptions,
   LogsOptions,
   ObjectType,

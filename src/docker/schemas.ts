@@ -37,11 +37,34 @@ export const ContainerSummary = v.looseObject({
   Id: v.string(),
   Names: v.nullish(v.array(v.string()), []),
   Image: v.string(),
+  ImageID: v.optional(v.string(), ""),
   Command: v.string(),
   Created: v.number(),
   State: v.string(),
   Status: v.string(),
   Labels: v.nullish(v.record(v.string(), v.string()), {}),
+  Ports: v.nullish(
+    v.array(v.looseObject({
+      IP: v.optional(v.string()),
+      PrivatePort: v.number(),
+      PublicPort: v.optional(v.number()),
+      Type: v.string(),
+    })),
+    [],
+  ),
+  Mounts: v.nullish(
+    v.array(v.looseObject({
+      Name: v.optional(v.string(), ""),
+      Source: v.optional(v.string(), ""),
+      Driver: v.optional(v.string(), ""),
+    })),
+    [],
+  ),
+  NetworkSettings: v.nullish(
+    v.looseObject({ Networks: v.nullish(v.record(v.string(), v.unknown()), {}) }),
+  ),
+  SizeRw: v.optional(v.number()),
+  SizeRootFs: v.optional(v.number()),
 });
 /** A container as `ps` lists it. */
 export type ContainerSummary = v.InferOutput<typeof ContainerSummary>;
@@ -105,6 +128,7 @@ export const CreateBody = v.object({
   Env: v.optional(v.array(v.string())),
   WorkingDir: v.optional(v.string()),
   User: v.optional(v.string()),
+  Hostname: v.optional(v.string()),
   Tty: v.boolean(),
   OpenStdin: v.boolean(),
   StdinOnce: v.boolean(),

@@ -18,6 +18,8 @@ export interface ContainerSpec {
   workdir?: string;
   user?: string;
   name?: string;
+  /** The container's host name (`-h`); unset: its short ID. */
+  hostname?: string;
   tty?: boolean;
   /** Keep stdin open (`-i`). */
   openStdin?: boolean;
@@ -49,6 +51,7 @@ export function createBody(spec: ContainerSpec): CreateBody {
     ...(spec.env?.length ? { Env: spec.env } : {}),
     ...(spec.workdir ? { WorkingDir: spec.workdir } : {}),
     ...(spec.user ? { User: spec.user } : {}),
+    ...(spec.hostname ? { Hostname: spec.hostname } : {}),
     Tty: spec.tty ?? false,
     OpenStdin: spec.openStdin ?? false,
     StdinOnce: spec.stdinOnce ?? false,

@@ -18,6 +18,7 @@ export const containerOptions = {
     description: "Allocate a pseudo-TTY (raw mode, resizes, detach keys)",
   },
   name: { type: "string", value: "NAME", description: "Name the container" },
+  hostname: { type: "string", short: "h", value: "NAME", description: "The container's host name" },
   env: {
     type: "string",
     short: "e",
@@ -81,6 +82,7 @@ export const containerSchema = {
     ),
   ),
   env: strings,
+  hostname: v.optional(v.string()),
   volume: v.optional(
     v.array(v.pipe(v.string(), v.regex(/^[^:]+:[^:]+(:[a-z,]+)?$/, "SRC:DST or SRC:DST:ro"))),
     [],
@@ -115,6 +117,28 @@ export const containerSchema = {
 
 export type ContainerFlags = v.InferOutput<v.ObjectSchema<typeof containerSchema, undefined>>;
 
+/**
+ * `-e` entries as the docker CLI sends them: `KEY` alone takes this process's value of
+ * KEY, and is sent bare when KEY is unset here (the daemon then unsets it).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import process from "node:process";
+ * import { expandEnv } from "./container_options.ts";
+ * process.env.IPCAT_EXAMPLE = "1";
+ * delete process.env.IPCAT_UNSET;
+ * assert.deepEqual(expandEnv(["A=b", "IPCAT_EXAMPLE", "IPCAT_UNSET"]), ["A=b", "IPCAT_EXAMPLE=1", "IPCAT_UNSET"]);
+ * ```
+ */
+export function expandEnv(entries: readonly string[]): string[] {
+  return entries.flatMap((entry) => {
+    if (entry.includes("=")) return [entry];
+    const value = process.env[entry];
+    return value === undefined ? [entry] : [`${entry}=${value}`];
+  });
+}
+
 /** Turns `run`/`create` flags into a container spec, as the docker CLI builds its config. */
 export function specFrom(
   options: ContainerFlags,
@@ -122,16 +146,12 @@ export function specFrom(
   attached: boolean,
 ): ContainerSpec {
   if (options.rm && options.restart && options.restart !== "no") {
-    throw new IpcatError("usage", "conflicting options: --restart and --rm", {
+    throw new IpcatError("usage", "conflicting options: cannot specify both --restart and --rm", {
       hint: "a container removed at exit cannot be restarted; drop one",
     });
   }
   const [image, ...cmd] = args;
-  const env = options.env.flatMap((entry) => {
-    if (entry.includes("=")) return [entry];
-    const value = process.env[entry];
-    return value === undefined ? [entry] : [`${entry}=${value}`];
-  });
+  const env = expandEnv(options.env);
   return {
     image: image!,
     ...(cmd.length ? { cmd } : {}),
@@ -140,6 +160,7 @@ export function specFrom(
     workdir: options.workdir,
     user: options.user,
     name: options.name,
+    hostname: options.hostname,
     tty: options.tty,
     openStdin: options.interactive,
     stdinOnce: options.interactive && attached,

@@ -3,15 +3,17 @@
  *
  * @module
  */
+import process from "node:process";
 import * as v from "valibot";
 import { runtime } from "../../adapter/mod.ts";
 import { writeErr, writeOut } from "../../cli/io.ts";
-import { table } from "../../cli/table.ts";
 import type { ObjectType } from "../client.ts";
 import { DockerError } from "../errors.ts";
-import { formatError } from "../../errors.ts";
-import { indentJson, psRow } from "../format.ts";
-import { client, dockerCommand, flag } from "./shared.ts";
+import { formatError, IpcatError } from "../../errors.ts";
+import { indentJson, type PsRow, psRow } from "../format.ts";
+import { executeFormat, formatItems, type Listing, parseFormat } from "../output.ts";
+import { goStruct, TemplateExecError } from "../template/mod.ts";
+import { client, dockerCommand, flag, parseFilters, strings } from "./shared.ts";
 
 export const ping = dockerCommand({
   name: "ping",
@@ -37,18 +39,58 @@ export const version = dockerCommand({
   name: "version",
   summary: "Show the client's and the daemon's versions",
   usage: "",
-  options: {},
-  schema: v.object({}),
+  options: {
+    format: {
+      type: "string",
+      short: "f",
+      value: "FORMAT",
+      description: "A Go template over .Client and .Server (e.g. '{{.Server.Version}}'), or json",
+    },
+  },
+  schema: v.object({ format: v.optional(v.string()) }),
   args: { min: 0, max: 0 },
-  examples: [["ipcat docker version", "Client and server versions, as docker version prints them"]],
-  async run() {
+  examples: [
+    ["ipcat docker version", "Client and server versions, as docker version prints them"],
+    ["ipcat docker version -f '{{.Server.Version}}'", "The daemon's version alone"],
+  ],
+  async run({ options }) {
     const docker = await client();
     const [info, api] = [await docker.version(), await docker.api.version()];
+    const { VERSION } = await import("../../version.ts");
+    if (options.format !== undefined) {
+      // The CLI runs the template on its Go structs: Go's field names (APIVersion), not JSON's.
+      const clientInfo = goStruct("command.clientVersion", {
+        Platform: { Name: "ipcat" },
+        Version: VERSION,
+        APIVersion: api,
+        DefaultAPIVersion: api,
+        GoVersion: `${runtime.name} ${runtime.version}`,
+        Os: process.platform,
+        Arch: process.arch === "x64" ? "amd64" : process.arch,
+        Context: "default",
+      });
+      const { ApiVersion, ...server } = info;
+      const serverInfo = goStruct("*types.Version", { ...server, APIVersion: ApiVersion });
+      const text = options.format === "json" ? "{{json .}}" : options.format;
+      const template = parseFormat(text, { prefix: "", name: "version" });
+      try {
+        await writeOut(
+          executeFormat(template, { Client: clientInfo, Server: serverInfo }, { prefix: "" }) +
+            "\n",
+        );
+      } catch (error) {
+        // Go's template writes as it goes: what came before the failure is printed.
+        if (error instanceof IpcatError && error.cause instanceof TemplateExecError) {
+          await writeOut(error.cause.partial + "\n");
+        }
+        throw error;
+      }
+      return 0;
+    }
     const row = (
       label: string,
       value: string | undefined,
     ) => (value ? `  ${`${label}:`.padEnd(18)}${value}\n` : "");
-    const { VERSION } = await import("../../version.ts");
     await writeOut(
       `Client:\n ${"Version:".padEnd(19)}${VERSION} (ipcat, ${runtime.name} ${runtime.version})\n ${
         "API version:".padEnd(19)
@@ -80,6 +122,29 @@ function goAnsiDate(iso: string): string {
   } ${time} ${date.getUTCFullYear()}`;
 }
 
+const PS_LISTING: Listing = {
+  defaultTable:
+    "{{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}",
+  headers: {
+    ID: "CONTAINER ID",
+    Image: "IMAGE",
+    Command: "COMMAND",
+    CreatedAt: "CREATED AT",
+    RunningFor: "CREATED",
+    Ports: "PORTS",
+    State: "STATE",
+    Status: "STATUS",
+    Size: "SIZE",
+    Names: "NAMES",
+    Labels: "LABELS",
+    Label: (key: unknown) => String(key),
+    Mounts: "MOUNTS",
+    LocalVolumes: "LOCAL VOLUMES",
+    Networks: "NETWORKS",
+    Platform: "PLATFORM",
+  },
+};
+
 export const ps = dockerCommand({
   name: "ps",
   summary: "List containers",
@@ -90,46 +155,76 @@ export const ps = dockerCommand({
       short: "a",
       description: "Show all containers (default: running ones)",
     },
-    quiet: { type: "boolean", short: "q", description: "Only show container IDs" },
+    filter: {
+      type: "string",
+      short: "f",
+      multiple: true,
+      value: "KEY=VALUE",
+      description:
+        "Filter as the daemon does: status, name, label, ancestor, exited, id, before, since, health, volume, network",
+    },
     format: {
       type: "string",
-      value: "table|json",
-      description: "Output format: the table (default) or one JSON object per line",
+      value: "FORMAT",
+      description: "table, table TEMPLATE, json, or a Go template (e.g. '{{.Names}}')",
     },
+    last: {
+      type: "string",
+      short: "n",
+      value: "N",
+      description: "Show the N last created containers (of every state)",
+    },
+    latest: { type: "boolean", short: "l", description: "Show the latest created container" },
     "no-trunc": { type: "boolean", description: "Do not truncate IDs and commands" },
+    quiet: { type: "boolean", short: "q", description: "Only show container IDs" },
+    size: { type: "boolean", short: "s", description: "Show the containers' sizes" },
   },
   schema: v.object({
     all: flag,
-    quiet: flag,
-    format: v.optional(
-      v.picklist(["table", "json"], "table or json (Go templates are not supported)"),
-      "table",
+    filter: strings,
+    format: v.optional(v.string(), ""),
+    last: v.optional(
+      v.pipe(v.string(), v.regex(/^-?\d+$/, "a whole number"), v.transform(Number)),
+      "-1",
     ),
+    latest: flag,
     "no-trunc": flag,
+    quiet: flag,
+    size: flag,
   }),
   args: { min: 0, max: 0 },
-  examples: [["ipcat docker ps -a", "All containers, as a table"], [
-    "ipcat docker ps --format json",
-    "One JSON object per running container",
-  ]],
+  examples: [
+    ["ipcat docker ps -a", "All containers, as a table"],
+    ["ipcat docker ps --format json", "One JSON object per running container"],
+    ["ipcat docker ps -a -f status=exited --format '{{.Names}}'", "Names of stopped containers"],
+    ["ipcat docker ps --format 'table {{.Names}}\\t{{.Status}}'", "A table of your own columns"],
+  ],
   async run({ options }) {
-    const containers = await (await client()).containers({ all: options.all });
+    const limit = options.latest ? 1 : options.last > 0 ? options.last : undefined;
+    const containers = await (await client()).containers({
+      all: options.all || limit !== undefined,
+      limit,
+      size: options.size,
+      filters: parseFilters(options.filter),
+    });
     const now = Date.now() / 1000;
-    const rows = containers.map((c) => psRow(c, now, options["no-trunc"]));
-    if (options.quiet) await writeOut(rows.map((r) => `${r.ID}\n`).join(""));
-    else if (options.format === "json") {
-      await writeOut(rows.map((r) => `${JSON.stringify(r)}\n`).join(""));
-    } else {
-      await writeOut(table([
-        ["CONTAINER ID", "IMAGE", "COMMAND", "CREATED", "STATUS", "PORTS", "NAMES"],
-        ...rows.map((
-          r,
-        ) => [r.ID!, r.Image!, r.Command!, r.RunningFor!, r.Status!, r.Ports!, r.Names!]),
-      ]));
+    const rows = containers.map((c) => psContext(psRow(c, now, options["no-trunc"]), c.Labels));
+    let format = options.quiet ? "{{.ID}}" : options.format;
+    if (options.size && (format === "" || format === "table")) {
+      format = `table ${PS_LISTING.defaultTable}\t{{.Size}}`;
     }
+    await writeOut(formatItems(format, rows, PS_LISTING));
     return 0;
   },
 });
+
+/** A ps row as the templates see it: the fields, and the `Label` method. */
+function psContext(row: PsRow, labels: Record<string, string>) {
+  return goStruct("*formatter.ContainerContext", {
+    ...row,
+    Label: (key: unknown) => labels[String(key)] ?? "",
+  });
+}
 
 const INSPECT_ORDER: readonly ObjectType[] = ["container", "image", "network", "volume"];
 
@@ -142,6 +237,12 @@ export const inspect = dockerCommand({
 as --type says). What is found is printed as one JSON array; each name not found is an
 error line after it, and the status is 1, as the docker CLI does.`,
   options: {
+    format: {
+      type: "string",
+      short: "f",
+      value: "FORMAT",
+      description: "A Go template run on each object's JSON (e.g. '{{.State.Status}}'), or json",
+    },
     type: {
       type: "string",
       value: "TYPE",
@@ -149,13 +250,18 @@ error line after it, and the status is 1, as the docker CLI does.`,
     },
   },
   schema: v.object({
+    format: v.optional(v.string()),
     type: v.optional(v.picklist(INSPECT_ORDER, "container, image, network or volume")),
   }),
   args: { min: 1 },
-  examples: [[
-    "ipcat docker inspect web",
-    "The daemon's JSON for 'web', indented as docker inspect prints it",
-  ], ["ipcat docker inspect --type image busybox:local", "An image's JSON"]],
+  examples: [
+    [
+      "ipcat docker inspect web",
+      "The daemon's JSON for 'web', indented as docker inspect prints it",
+    ],
+    ["ipcat docker inspect -f '{{.State.Status}}' web", "One field, through a Go template"],
+    ["ipcat docker inspect --type image busybox:local", "An image's JSON"],
+  ],
   async run({ options, args }) {
     const docker = await client();
     const types = options.type ? [options.type] : INSPECT_ORDER;
@@ -167,7 +273,26 @@ error line after it, and the status is 1, as the docker CLI does.`,
       // With --type the CLI shows the daemon's own answer; without, that nothing matched.
       else missing.push(options.type ? formatError(found) : `ipcat: No such object: ${name}`);
     }
-    await writeOut(indentJson(`[${raws.join(",")}]`, "    ") + "\n");
+    if (options.format === undefined || options.format === "json") {
+      await writeOut(indentJson(`[${raws.join(",")}]`, "    ") + "\n");
+    } else {
+      const template = parseFormat(options.format, { prefix: "template parsing error" });
+      let out = "";
+      try {
+        for (const raw of raws) {
+          const data = JSON.parse(raw);
+          out += executeFormat(template, data, {
+            missingKeyError: true,
+            prefix: "template parsing error",
+          }) + "\n";
+        }
+      } catch (error) {
+        // As the CLI: what was made so far (or an empty line), then the error.
+        await writeOut(out || "\n");
+        throw error;
+      }
+      await writeOut(out || "\n");
+    }
     for (const line of missing) await writeErr(`${line}\n`);
     return missing.length ? 1 : 0;
   },

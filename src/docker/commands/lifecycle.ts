@@ -18,7 +18,7 @@ import {
   flag,
   printWarnings,
   seconds,
-  startFailureStatus,
+  startError,
 } from "./shared.ts";
 import { containerOptions, containerSchema, specFrom } from "./container_options.ts";
 
@@ -55,7 +55,13 @@ export async function startAttached(
   },
 ): Promise<number> {
   const keys = parseDetachKeys(wiring.detachKeys);
-  const session = await docker.attachSession(id, { stdin: wiring.stdin, tty: wiring.tty });
+  // The daemon watches for the same keys: left at its default, it would detach on ctrl-p
+  // ctrl-q behind the user's back (and ctrl-p could not reach the shell's history).
+  const session = await docker.attachSession(id, {
+    stdin: wiring.stdin,
+    tty: wiring.tty,
+    detachKeys: wiring.detachKeys,
+  });
   const wait = await docker.registerWait(id, wiring.autoRemove ? "removed" : "next-exit");
   const ended = await runConsole(docker, session, {
     stdin: wiring.stdin,
@@ -68,22 +74,7 @@ export async function startAttached(
       } catch (error) {
         session.close();
         if (wiring.autoRemove) await docker.remove(id, { force: true }).catch(() => {});
-        if (error instanceof IpcatError) {
-          const status = startFailureStatus(error.message);
-          if (status === 127) {
-            throw new IpcatError("docker_command_not_found", error.message, {
-              hint: "check the command and the image's PATH",
-              cause: error,
-            });
-          }
-          if (status === 126) {
-            throw new IpcatError("docker_cannot_invoke", error.message, {
-              hint: "the command exists but cannot be run: check that it is an executable file",
-              cause: error,
-            });
-          }
-        }
-        throw error;
+        throw startError(error);
       }
     },
   });
@@ -147,11 +138,12 @@ in raw mode until the end, and ${DEFAULT_DETACH_KEYS} detaches (exit 0).`,
     const { id, warnings } = await docker.create(spec);
     await printWarnings(warnings);
     if (options.detach) {
+      // The docker CLI prints the ID even when the start then fails (status 126 or 127).
+      await writeOut(`${id}\n`);
       await docker.start(id).catch(async (error) => {
         if (options.rm) await docker.remove(id, { force: true }).catch(() => {});
-        throw error;
+        throw startError(error);
       });
-      await writeOut(`${id}\n`);
       return 0;
     }
     const status = await startAttached(docker, id, {

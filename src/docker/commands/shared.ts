@@ -39,6 +39,25 @@ export function startFailureStatus(message: string): number {
   return 125;
 }
 
+/** A failed start as the docker CLI reports it: 127 not found, 126 cannot invoke, else as is. */
+export function startError(error: unknown): unknown {
+  if (!(error instanceof IpcatError)) return error;
+  const status = startFailureStatus(error.message);
+  if (status === 127) {
+    return new IpcatError("docker_command_not_found", error.message, {
+      hint: "check the command and the image's PATH",
+      cause: error,
+    });
+  }
+  if (status === 126) {
+    return new IpcatError("docker_cannot_invoke", error.message, {
+      hint: "the command exists but cannot be run: check that it is an executable file",
+      cause: error,
+    });
+  }
+  return error;
+}
+
 /**
  * Runs `action` on each name, printing what it returns; each failure is printed as it
  * happens and the status is 1, as the docker CLI does. With `tolerateMissing` (`rm -f`),
@@ -116,4 +135,32 @@ export function dockerCommand<O>(spec: DockerCommandSpec<O>): Command<O> {
       return run(input);
     },
   });
+}
+
+/**
+ * `--filter KEY=VALUE` options as the API's filters (`{ KEY: [VALUE, …] }`).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseFilters } from "./shared.ts";
+ * assert.deepEqual(parseFilters(["status=exited", "label=a=b", "status=created"]), {
+ *   status: ["exited", "created"],
+ *   label: ["a=b"],
+ * });
+ * ```
+ */
+export function parseFilters(entries: readonly string[]): Record<string, string[]> {
+  const filters: Record<string, string[]> = {};
+  for (const entry of entries) {
+    const equals = entry.indexOf("=");
+    if (equals <= 0) {
+      throw new IpcatError("usage", `bad format of filter (expected name=value): ${entry}`, {
+        hint: "e.g. --filter status=exited",
+      });
+    }
+    const key = entry.slice(0, equals).trim().toLowerCase();
+    (filters[key] ??= []).push(entry.slice(equals + 1));
+  }
+  return filters;
 }

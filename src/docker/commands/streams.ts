@@ -17,6 +17,7 @@ import {
   stdio,
   strings,
 } from "./shared.ts";
+import { expandEnv } from "./container_options.ts";
 
 export const logs = dockerCommand({
   name: "logs",
@@ -100,12 +101,17 @@ as the docker CLI does. Otherwise it exits with the container's exit code.`,
     const stdin = !options["no-stdin"] && info.Config.OpenStdin;
     checkTty(stdin, info.Config.Tty);
     const waited = await docker.registerWait(info.Id, "not-running");
-    const session = await docker.attachSession(info.Id, { stdin, tty: info.Config.Tty });
+    const session = await docker.attachSession(info.Id, {
+      stdin,
+      tty: info.Config.Tty,
+      detachKeys: options["detach-keys"],
+    });
     const ended = await runConsole(docker, session, {
       stdin,
       detachKeys: keys,
       sigProxyTo: options["sig-proxy"] ? info.Id : null,
       resize: { id: info.Id, kind: "containers" },
+      forceRedraw: true,
     });
     if (ended === "detached") {
       await writeErr("read escape sequence\n");
@@ -127,7 +133,7 @@ export const exec = dockerCommand({
       short: "e",
       multiple: true,
       value: "KEY=VALUE",
-      description: "Set an environment variable",
+      description: "Set an environment variable (KEY alone: take it from here)",
     },
     workdir: {
       type: "string",
@@ -160,9 +166,10 @@ export const exec = dockerCommand({
     const execId = await docker.execCreate(container!, cmd, {
       stdin: options.interactive,
       tty: options.tty,
-      env: options.env,
+      env: expandEnv(options.env),
       workdir: options.workdir,
       user: options.user,
+      detachKeys: options["detach-keys"],
     });
     const session = await docker.execStart(execId, options.tty);
     const ended = await runConsole(docker, session, {
