@@ -42,6 +42,13 @@ export const EXIT_CODES = {
   docker_cannot_invoke: 126,
   /** The container command was not found (as the docker CLI's 127). */
   docker_command_not_found: 127,
+  /** Hang-up: SIGHUP (128 + 1), a terminal or ssh session closing. */
+  hangup: 129,
+  /**
+   * Standard output was closed by its reader (`… | head -1`): ends quietly with SIGPIPE's
+   * status (128 + 13), as a pipeline expects.
+   */
+  broken_pipe: 141,
   /** Stopped by SIGINT (128 + 2), as shells report it. */
   interrupted: 130,
   /** Stopped by SIGTERM (128 + 15). */

@@ -19,7 +19,7 @@ import {
 } from "./cli/command.ts";
 import { writeErr, writeOut } from "./cli/io.ts";
 import { didYouMean } from "./cli/suggest.ts";
-import { exitCodeOf, formatError, IpcatError } from "./errors.ts";
+import { EXIT_CODES, exitCodeOf, formatError, IpcatError } from "./errors.ts";
 import { VERSION } from "./version.ts";
 
 /**
@@ -124,6 +124,7 @@ async function main(): Promise<never> {
     code = await dispatch(runtime.args);
   } catch (error) {
     code = exitCodeOf(error);
+    if (code === EXIT_CODES.broken_pipe) return runtime.exit(code);
     await writeErr(formatError(error) + "\n");
     if (process.env.IPCAT_DEBUG === "1" && error instanceof Error && error.stack) {
       await writeErr(error.stack + "\n");

@@ -5,6 +5,24 @@
  * @module
  */
 
+import { IpcatError } from "../errors.ts";
+import type { ByteWriter } from "./types.ts";
+
+/**
+ * Standard output as commands see it: a reader that went away (`… | head -1`) becomes
+ * the quiet `broken_pipe` error, whichever runtime reported EPIPE and however it did.
+ */
+export function stdoutWriter(inner: ByteWriter): ByteWriter {
+  const closed = (error: unknown) =>
+    (error as { code?: unknown } | null)?.code === "EPIPE"
+      ? new IpcatError("broken_pipe", "standard output was closed by its reader", { cause: error })
+      : error;
+  return {
+    write: (data) => inner.write(data).catch((error) => Promise.reject(closed(error))),
+    close: () => inner.close().catch((error) => Promise.reject(closed(error))),
+  };
+}
+
 /** Bytes a connection may buffer unread before it stops reading from the kernel. */
 export const READ_HIGH_WATER = 1 << 20;
 /** Bytes a connection may queue unsent before `write` asks the caller to wait. */
