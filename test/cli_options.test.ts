@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import * as v from "valibot";
 import { commandHelp, describeOption, parseCommandLine } from "../src/cli/command.ts";
-import { FAMILY_LOADERS } from "../src/main.ts";
+import { FAMILY_LOADERS } from "../src/cli/dispatch.ts";
 
 const families = await Promise.all(Object.values(FAMILY_LOADERS).map((load) => load()));
 
