@@ -56,8 +56,9 @@ filters=("$@"); [[ ${#filters[@]} -eq 0 ]] && filters=(src test bench scripts)
 bun test --timeout 180000 --reporter=junit --reporter-outfile="$logdir/bun.xml" "${filters[@]}" 2>&1 | tee "$logdir/bun.log"
 junit "bun test" "$logdir/bun.xml" "${PIPESTATUS[0]}"
 
-echo "== deno test (unit, adapter, bench helpers)"
-deno test -A --no-check --quiet --junit-path="$logdir/deno.xml" src bench scripts 2>&1 | sed 's/\x1b\[[0-9;]*m//g' | tee "$logdir/deno.log"
+# --doc also runs every @example block in src/ (its type check is test/doc_examples.test.ts).
+echo "== deno test (unit, adapter, bench helpers, @example blocks)"
+deno test -A --no-check --doc --quiet --junit-path="$logdir/deno.xml" src bench scripts 2>&1 | sed 's/\x1b\[[0-9;]*m//g' | tee "$logdir/deno.log"
 junit "deno test" "$logdir/deno.xml" "${PIPESTATUS[0]}"
 
 echo

@@ -34,9 +34,10 @@ export const WRITE_HIGH_WATER = 1 << 20;
  *
  * @example
  * ```ts
+ * import assert from "node:assert";
  * import { kernelSocketPath } from "./shared.ts";
- * console.assert(kernelSocketPath("@ipcat") === "\0ipcat");
- * console.assert(kernelSocketPath("/tmp/a.sock") === "/tmp/a.sock");
+ * assert.ok(kernelSocketPath("@ipcat") === "\0ipcat");
+ * assert.ok(kernelSocketPath("/tmp/a.sock") === "/tmp/a.sock");
  * ```
  */
 export function kernelSocketPath(path: string): string {
@@ -50,12 +51,13 @@ export function kernelSocketPath(path: string): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert";
  * import { ChunkQueue } from "./shared.ts";
  * const q = new ChunkQueue(() => {}, () => {});
  * q.push(new Uint8Array([1]));
  * q.end();
- * console.assert((await q.read())?.[0] === 1);
- * console.assert((await q.read()) === null);
+ * assert.ok((await q.read())?.[0] === 1);
+ * assert.ok((await q.read()) === null);
  * ```
  */
 export class ChunkQueue {
