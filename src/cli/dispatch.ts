@@ -20,6 +20,7 @@ export const FAMILY_LOADERS: Readonly<Record<string, () => Promise<Family>>> = {
   docker: async () => (await import("../docker/cli.ts")).dockerFamily,
   mq: async () => (await import("../mq/cli.ts")).mqFamily,
   sock: async () => (await import("../sock/cli.ts")).sockFamily,
+  completion: async () => (await import("./completion_cli.ts")).completionFamily,
 };
 
 /** The text of `ipcat --help`. */
@@ -42,6 +43,7 @@ export async function topHelp(): Promise<string> {
     "  ipcat docker run --rm -it myimage sh",
     "  ipcat mq send /jobs hello && ipcat mq recv /jobs",
     "  ipcat sock serve /ipc/app.sock -- ./server_app.sh",
+    '  eval "$(ipcat completion bash)"',
     "",
     "Environment:",
     "  DOCKER_HOST    Docker engine to use (default unix:///var/run/docker.sock)",
