@@ -26,7 +26,7 @@ if deno lint >"$logdir/lint.log" 2>&1; then count "lint" 1 0 0; else cat "$logdi
 if deno fmt --check >"$logdir/fmt.log" 2>&1; then count "format" 1 0 0; else cat "$logdir/fmt.log"; count "format" 0 1 0; fi
 
 echo "== build dist/ipcat"
-if bun build.ts >"$logdir/build.log" 2>&1; then cat "$logdir/build.log"; count "build" 1 0 0; else cat "$logdir/build.log"; count "build" 0 1 0; fi
+if bun build.ts --release >"$logdir/build.log" 2>&1; then cat "$logdir/build.log"; count "build" 1 0 0; else cat "$logdir/build.log"; count "build" 0 1 0; fi
 
 started_dockerd=""
 # One daemon per checkout, so that two checkouts testing at once never share (or stop) one.
