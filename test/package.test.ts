@@ -116,4 +116,14 @@ describe("the npm package", () => {
     );
     assert.match(r.stdout, /^ipcat \d+\.\d+\.\d+ \(bun /);
   });
+
+  it("deno publish --dry-run passes for JSR, with no slow types", async () => {
+    const r = await runProcess([DENO, "publish", "--dry-run", "--allow-dirty"], {
+      cwd: ROOT,
+      timeoutMs: 300_000,
+      env: { NO_COLOR: "1" },
+    });
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.doesNotMatch(r.stdout + r.stderr, /slow type|missing-explicit-type/);
+  });
 });
