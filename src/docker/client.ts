@@ -51,6 +51,11 @@ export interface LogsOptions {
   /** Lines from the end, or `"all"`. */
   tail?: number | "all";
   timestamps?: boolean;
+  /** Only output since / before these Unix times (seconds). */
+  since?: number;
+  until?: number;
+  /** The extra attributes given to the log driver. */
+  details?: boolean;
 }
 
 /** Options of {@link Docker.attach}. */
@@ -66,6 +71,8 @@ export interface AttachOptions {
 /** Options of {@link Docker.exec}. */
 export interface ExecOptions {
   stdin?: boolean;
+  /** Extended privileges for the process (`exec --privileged`). */
+  privileged?: boolean;
   tty?: boolean;
   env?: string[];
   workdir?: string;
@@ -183,10 +190,13 @@ export class Docker {
     return res.status !== 304;
   }
 
-  /** Stops a container (SIGTERM, then SIGKILL after `timeout` seconds); `false` when already stopped. */
-  async stop(id: string, options: { timeout?: number } = {}): Promise<boolean> {
+  /**
+   * Stops a container (`signal`, default its stop signal, then SIGKILL after `timeout`
+   * seconds); `false` when already stopped.
+   */
+  async stop(id: string, options: { timeout?: number; signal?: string } = {}): Promise<boolean> {
     const res = await this.api.request("POST", `/containers/${encodeURIComponent(id)}/stop`, {
-      query: { t: options.timeout },
+      query: { t: options.timeout, signal: options.signal },
       accept: [304],
       subject: `container ${id}`,
     });
@@ -203,10 +213,10 @@ export class Docker {
     await this.api.drain(res);
   }
 
-  /** Removes a container (`force`: even a running one). */
-  async remove(id: string, options: { force?: boolean } = {}): Promise<void> {
+  /** Removes a container (`force`: even a running one; `volumes`: its anonymous volumes too). */
+  async remove(id: string, options: { force?: boolean; volumes?: boolean } = {}): Promise<void> {
     const res = await this.api.request("DELETE", `/containers/${encodeURIComponent(id)}`, {
-      query: { force: options.force ?? false },
+      query: { force: options.force ?? false, v: options.volumes ? true : undefined },
       subject: `container ${id}`,
     });
     await this.api.drain(res);
@@ -275,6 +285,9 @@ export class Docker {
         follow: options.follow ?? false,
         timestamps: options.timestamps ?? false,
         tail: options.tail ?? "all",
+        since: options.since,
+        until: options.until,
+        details: options.details ? true : undefined,
       },
       subject: `container ${id}`,
     });
@@ -368,13 +381,15 @@ export class Docker {
   async execCreate(
     id: string,
     cmd: string[],
-    options: ExecOptions & { detachKeys?: string } = {},
+    options: ExecOptions & { detachKeys?: string; detach?: boolean } = {},
   ): Promise<string> {
+    const attached = !(options.detach ?? false);
     const body = v.parse(ExecBody, {
       Cmd: cmd,
-      AttachStdin: options.stdin ?? false,
-      AttachStdout: true,
-      AttachStderr: true,
+      AttachStdin: attached && (options.stdin ?? false),
+      AttachStdout: attached,
+      AttachStderr: attached,
+      ...(options.privileged ? { Privileged: true } : {}),
       Tty: options.tty ?? false,
       ...(options.env?.length ? { Env: options.env } : {}),
       ...(options.workdir ? { WorkingDir: options.workdir } : {}),
@@ -396,6 +411,14 @@ export class Docker {
       json: { Detach: false, Tty: tty },
     });
     return new HijackedSession(this.api, hijacked, tty);
+  }
+
+  /** Starts an exec process in the background (`exec -d`). */
+  async execStartDetached(execId: string, tty: boolean): Promise<void> {
+    const res = await this.api.request("POST", `/exec/${execId}/start`, {
+      json: { Detach: true, Tty: tty },
+    });
+    await this.api.drain(res);
   }
 
   /** The exit code of a finished exec process. */

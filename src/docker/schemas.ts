@@ -163,6 +163,7 @@ export const ExecBody = v.object({
   WorkingDir: v.optional(v.string()),
   User: v.optional(v.string()),
   DetachKeys: v.optional(v.string()),
+  Privileged: v.optional(v.boolean()),
 });
 /** The body of `POST /containers/{id}/exec`. */
 export type ExecBody = v.InferOutput<typeof ExecBody>;

@@ -3,95 +3,48 @@
  *
  * @module
  */
+import { readFileSync } from "node:fs";
 import process from "node:process";
 import * as v from "valibot";
-import { type OptionSpecs } from "../../cli/command.ts";
+import type { OptionSpecs } from "../../cli/command.ts";
+import { flag, list, option, type OptionValues, text } from "../../cli/options.ts";
 import { IpcatError } from "../../errors.ts";
 import type { ContainerSpec } from "../spec.ts";
-import { flag, strings } from "./shared.ts";
+
+/** A docker CLI container name: letters, digits, `_ . -`, starting with a letter or digit. */
+const ContainerName = v.pipe(
+  v.string(),
+  v.regex(
+    /^\/?[a-zA-Z0-9][a-zA-Z0-9_.-]*$/,
+    "letters, digits, _ . - (starting with a letter or digit)",
+  ),
+);
 
 export const containerOptions = {
-  interactive: { type: "boolean", short: "i", description: "Keep stdin open and forward it" },
-  tty: {
-    type: "boolean",
-    short: "t",
-    description: "Allocate a pseudo-TTY (raw mode, resizes, detach keys)",
-  },
-  name: { type: "string", value: "NAME", description: "Name the container" },
-  hostname: { type: "string", short: "h", value: "NAME", description: "The container's host name" },
-  env: {
-    type: "string",
+  interactive: flag("Keep stdin open and forward it", { short: "i" }),
+  tty: flag("Allocate a pseudo-TTY (raw mode, resizes, detach keys)", { short: "t" }),
+  name: option("NAME", "Name the container", ContainerName),
+  hostname: text("NAME", "The container's host name", { short: "h" }),
+  env: list("KEY=VALUE", "Set an environment variable (KEY alone: take it from here)", v.string(), {
     short: "e",
-    multiple: true,
-    value: "KEY=VALUE",
-    description: "Set an environment variable (KEY alone: take it from here)",
-  },
-  volume: {
-    type: "string",
-    short: "v",
-    multiple: true,
-    value: "SRC:DST[:ro]",
-    description: "Bind-mount a host path",
-  },
-  workdir: {
-    type: "string",
-    short: "w",
-    value: "DIR",
-    description: "Working directory inside the container",
-  },
-  user: { type: "string", short: "u", value: "USER[:GROUP]", description: "User to run as" },
-  entrypoint: {
-    type: "string",
-    value: "CMD",
-    description: 'Override the image\'s entrypoint ("" clears it)',
-  },
-  network: {
-    type: "string",
-    value: "MODE",
-    description: "Network mode, e.g. none or host (default: the daemon's)",
-  },
-  ipc: {
-    type: "string",
-    value: "MODE",
-    description:
-      "IPC namespace: private, shareable, host, none or container:NAME (default: the daemon's)",
-  },
-  "log-driver": {
-    type: "string",
-    value: "DRIVER",
-    description: "Where the daemon keeps the output, e.g. none (default: the daemon's)",
-  },
-  restart: {
-    type: "string",
-    value: "POLICY",
-    description: "Restart policy: no, always, unless-stopped, on-failure[:N]",
-  },
-  rm: { type: "boolean", description: "Remove the container when it exits" },
-} satisfies OptionSpecs;
-
-export const containerSchema = {
-  interactive: flag,
-  tty: flag,
-  name: v.optional(
-    v.pipe(
-      v.string(),
-      v.regex(
-        /^\/?[a-zA-Z0-9][a-zA-Z0-9_.-]*$/,
-        "letters, digits, _ . - (starting with a letter or digit)",
-      ),
-    ),
+  }),
+  volume: list(
+    "SRC:DST[:ro]",
+    "Bind-mount a host path",
+    v.pipe(v.string(), v.regex(/^[^:]+:[^:]+(:[a-z,]+)?$/, "SRC:DST or SRC:DST:ro")),
+    { short: "v" },
   ),
-  env: strings,
-  hostname: v.optional(v.string()),
-  volume: v.optional(
-    v.array(v.pipe(v.string(), v.regex(/^[^:]+:[^:]+(:[a-z,]+)?$/, "SRC:DST or SRC:DST:ro"))),
-    [],
+  workdir: text("DIR", "Working directory inside the container", { short: "w" }),
+  user: text("USER[:GROUP]", "User to run as", { short: "u" }),
+  entrypoint: text("CMD", 'Override the image\'s entrypoint ("" clears it)'),
+  network: option(
+    "MODE",
+    "Network mode, e.g. none or host (default: the daemon's)",
+    v.pipe(v.string(), v.minLength(1)),
   ),
-  workdir: v.optional(v.string()),
-  user: v.optional(v.string()),
-  entrypoint: v.optional(v.string()),
-  network: v.optional(v.pipe(v.string(), v.minLength(1))),
-  ipc: v.optional(
+  ipc: option(
+    "MODE",
+    "IPC namespace: private, shareable, host, none or container:NAME (default: the daemon's)",
     v.pipe(
       v.string(),
       v.regex(
@@ -100,10 +53,14 @@ export const containerSchema = {
       ),
     ),
   ),
-  "log-driver": v.optional(
+  "log-driver": option(
+    "DRIVER",
+    "Where the daemon keeps the output, e.g. none (default: the daemon's)",
     v.pipe(v.string(), v.regex(/^[a-z0-9_.-]+$/, "a log driver name such as none or json-file")),
   ),
-  restart: v.optional(
+  restart: option(
+    "POLICY",
+    "Restart policy: no, always, unless-stopped, on-failure[:N]",
     v.pipe(
       v.string(),
       v.regex(
@@ -112,10 +69,11 @@ export const containerSchema = {
       ),
     ),
   ),
-  rm: flag,
-};
+  rm: flag("Remove the container when it exits"),
+} satisfies OptionSpecs;
 
-export type ContainerFlags = v.InferOutput<v.ObjectSchema<typeof containerSchema, undefined>>;
+/** The parsed values of {@link containerOptions}. */
+export type ContainerFlags = OptionValues<typeof containerOptions>;
 
 /**
  * `-e` entries as the docker CLI sends them: `KEY` alone takes this process's value of
@@ -124,7 +82,8 @@ export type ContainerFlags = v.InferOutput<v.ObjectSchema<typeof containerSchema
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import process from "node:process";
+ * import { readFileSync } from "node:fs";
+import process from "node:process";
  * import { expandEnv } from "./container_options.ts";
  * process.env.IPCAT_EXAMPLE = "1";
  * delete process.env.IPCAT_UNSET;
@@ -136,6 +95,27 @@ export function expandEnv(entries: readonly string[]): string[] {
     if (entry.includes("=")) return [entry];
     const value = process.env[entry];
     return value === undefined ? [entry] : [`${entry}=${value}`];
+  });
+}
+
+/**
+ * The variables of `--env-file` files, as the docker CLI reads them: `KEY=VALUE` lines,
+ * `KEY` alone taken from here, blank lines and `#` comments skipped.
+ */
+export function readEnvFiles(paths: readonly string[]): string[] {
+  return paths.flatMap((path) => {
+    let text: string;
+    try {
+      text = readFileSync(path, "utf8");
+    } catch (error) {
+      throw new IpcatError("usage", `open ${path}: ${(error as Error).message}`, {
+        hint: "give the path of a file of KEY=VALUE lines",
+      });
+    }
+    const lines = text.split(/\r?\n/).map((line) => line.trimStart()).filter((line) =>
+      line !== "" && !line.startsWith("#")
+    );
+    return expandEnv(lines);
   });
 }
 

@@ -5,7 +5,6 @@
  */
 import { createReadStream, openSync } from "node:fs";
 import { Readable } from "node:stream";
-import * as v from "valibot";
 import { runtime } from "../../adapter/mod.ts";
 import { writeOut } from "../../cli/io.ts";
 import { IpcatError } from "../../errors.ts";
@@ -16,7 +15,6 @@ export const importImage = dockerCommand({
   summary: "Make an image from a root file system tar (no registry needed)",
   usage: "TAR|- [REPOSITORY[:TAG]]",
   options: {},
-  schema: v.object({}),
   args: { min: 1, max: 2 },
   examples: [[
     "tar -C rootfs -c . | ipcat docker import - busybox:local",

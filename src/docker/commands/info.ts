@@ -13,14 +13,14 @@ import { formatError, IpcatError } from "../../errors.ts";
 import { indentJson, type PsRow, psRow } from "../format.ts";
 import { executeFormat, formatItems, type Listing, parseFormat } from "../output.ts";
 import { goStruct, TemplateExecError } from "../template/mod.ts";
-import { client, dockerCommand, flag, parseFilters, strings } from "./shared.ts";
+import { choice, flag, list, option, text } from "../../cli/options.ts";
+import { client, dockerCommand, parseFilters, WholeNumber } from "./shared.ts";
 
 export const ping = dockerCommand({
   name: "ping",
   summary: "Check that the daemon answers, and show its API version",
   usage: "",
   options: {},
-  schema: v.object({}),
   args: { min: 0, max: 0 },
   examples: [["ipcat docker ping", "Prints OK and the daemon's API version"]],
   async run() {
@@ -40,14 +40,14 @@ export const version = dockerCommand({
   summary: "Show the client's and the daemon's versions",
   usage: "",
   options: {
-    format: {
-      type: "string",
-      short: "f",
-      value: "FORMAT",
-      description: "A Go template over .Client and .Server (e.g. '{{.Server.Version}}'), or json",
-    },
+    format: text(
+      "FORMAT",
+      "A Go template over .Client and .Server (e.g. '{{.Server.Version}}'), or json",
+      {
+        short: "f",
+      },
+    ),
   },
-  schema: v.object({ format: v.optional(v.string()) }),
   args: { min: 0, max: 0 },
   examples: [
     ["ipcat docker version", "Client and server versions, as docker version prints them"],
@@ -150,48 +150,25 @@ export const ps = dockerCommand({
   summary: "List containers",
   usage: "",
   options: {
-    all: {
-      type: "boolean",
-      short: "a",
-      description: "Show all containers (default: running ones)",
-    },
-    filter: {
-      type: "string",
-      short: "f",
-      multiple: true,
-      value: "KEY=VALUE",
-      description:
-        "Filter as the daemon does: status, name, label, ancestor, exited, id, before, since, health, volume, network",
-    },
-    format: {
-      type: "string",
-      value: "FORMAT",
-      description: "table, table TEMPLATE, json, or a Go template (e.g. '{{.Names}}')",
-    },
-    last: {
-      type: "string",
-      short: "n",
-      value: "N",
-      description: "Show the N last created containers (of every state)",
-    },
-    latest: { type: "boolean", short: "l", description: "Show the latest created container" },
-    "no-trunc": { type: "boolean", description: "Do not truncate IDs and commands" },
-    quiet: { type: "boolean", short: "q", description: "Only show container IDs" },
-    size: { type: "boolean", short: "s", description: "Show the containers' sizes" },
-  },
-  schema: v.object({
-    all: flag,
-    filter: strings,
-    format: v.optional(v.string(), ""),
-    last: v.optional(
-      v.pipe(v.string(), v.regex(/^-?\d+$/, "a whole number"), v.transform(Number)),
-      "-1",
+    all: flag("Show all containers (default: running ones)", { short: "a" }),
+    filter: list(
+      "KEY=VALUE",
+      "Filter as the daemon does: status, name, label, ancestor, exited, id, before, since, health, volume, network",
+      v.string(),
+      { short: "f" },
     ),
-    latest: flag,
-    "no-trunc": flag,
-    quiet: flag,
-    size: flag,
-  }),
+    format: text("FORMAT", "table, table TEMPLATE, json, or a Go template (e.g. '{{.Names}}')", {
+      default: "",
+    }),
+    last: option("N", "Show the N last created containers (of every state)", WholeNumber, {
+      short: "n",
+      default: "-1",
+    }),
+    latest: flag("Show the latest created container", { short: "l" }),
+    "no-trunc": flag("Do not truncate IDs and commands"),
+    quiet: flag("Only show container IDs", { short: "q" }),
+    size: flag("Show the containers' sizes", { short: "s" }),
+  },
   args: { min: 0, max: 0 },
   examples: [
     ["ipcat docker ps -a", "All containers, as a table"],
@@ -237,22 +214,15 @@ export const inspect = dockerCommand({
 as --type says). What is found is printed as one JSON array; each name not found is an
 error line after it, and the status is 1, as the docker CLI does.`,
   options: {
-    format: {
-      type: "string",
-      short: "f",
-      value: "FORMAT",
-      description: "A Go template run on each object's JSON (e.g. '{{.State.Status}}'), or json",
-    },
-    type: {
-      type: "string",
-      value: "TYPE",
-      description: "Only look up this kind: container, image, network or volume",
-    },
+    format: text(
+      "FORMAT",
+      "A Go template run on each object's JSON (e.g. '{{.State.Status}}'), or json",
+      {
+        short: "f",
+      },
+    ),
+    type: choice(INSPECT_ORDER, "Only look up this kind of object"),
   },
-  schema: v.object({
-    format: v.optional(v.string()),
-    type: v.optional(v.picklist(INSPECT_ORDER, "container, image, network or volume")),
-  }),
   args: { min: 1 },
   examples: [
     [

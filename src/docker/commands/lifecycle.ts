@@ -3,7 +3,7 @@
  *
  * @module
  */
-import * as v from "valibot";
+import { flag, option } from "../../cli/options.ts";
 import { writeOut } from "../../cli/io.ts";
 import { IpcatError } from "../../errors.ts";
 import { checkTty, runConsole } from "../console.ts";
@@ -12,22 +12,20 @@ import { DEFAULT_DETACH_KEYS, parseDetachKeys } from "../session.ts";
 import {
   client,
   detachKeysOption,
-  detachKeysSchema,
   dockerCommand,
   eachContainer,
-  flag,
   printWarnings,
-  seconds,
+  SignalName,
   startError,
+  stopOptions,
 } from "./shared.ts";
-import { containerOptions, containerSchema, specFrom } from "./container_options.ts";
+import { containerOptions, specFrom } from "./container_options.ts";
 
 export const create = dockerCommand({
   name: "create",
   summary: "Create a container (without starting it) and print its ID",
   usage: "IMAGE [COMMAND [ARG...]]",
   options: containerOptions,
-  schema: v.object(containerSchema),
   args: { min: 1 },
   passThroughAfter: 1,
   examples: [[
@@ -97,23 +95,10 @@ and SIGINT/SIGTERM are forwarded to the container (--sig-proxy). With -t the ter
 in raw mode until the end, and ${DEFAULT_DETACH_KEYS} detaches (exit 0).`,
   options: {
     ...containerOptions,
-    detach: {
-      type: "boolean",
-      short: "d",
-      description: "Run in the background and print the container ID",
-    },
+    detach: flag("Run in the background and print the container ID", { short: "d" }),
     ...detachKeysOption,
-    "sig-proxy": {
-      type: "boolean",
-      description: "Forward signals to the container without a TTY (default true)",
-    },
+    "sig-proxy": flag("Forward signals to the container", { default: true }),
   },
-  schema: v.object({
-    ...containerSchema,
-    detach: flag,
-    "detach-keys": detachKeysSchema,
-    "sig-proxy": v.optional(v.boolean(), true),
-  }),
   args: { min: 1 },
   passThroughAfter: 1,
   examples: [
@@ -162,15 +147,10 @@ export const start = dockerCommand({
   summary: "Start containers (with -a: attached, exiting with the container's code)",
   usage: "CONTAINER...",
   options: {
-    attach: {
-      type: "boolean",
-      short: "a",
-      description: "Attach stdout/stderr and exit with the container's code",
-    },
-    interactive: { type: "boolean", short: "i", description: "Attach stdin too" },
+    attach: flag("Attach stdout/stderr and exit with the container's code", { short: "a" }),
+    interactive: flag("Attach stdin too", { short: "i" }),
     ...detachKeysOption,
   },
-  schema: v.object({ attach: flag, interactive: flag, "detach-keys": detachKeysSchema }),
   args: { min: 1 },
   examples: [["ipcat docker start web", "Starts 'web' and prints its name"], [
     "ipcat docker start -ai job",
@@ -204,22 +184,16 @@ export const stop = dockerCommand({
   name: "stop",
   summary: "Stop containers: SIGTERM, then SIGKILL after a grace period",
   usage: "CONTAINER...",
-  options: {
-    time: {
-      type: "string",
-      short: "t",
-      value: "SECONDS",
-      description: "Seconds to wait before killing (default: the container's, 10)",
-    },
-  },
-  schema: v.object({ time: seconds }),
+  options: stopOptions,
   args: { min: 1 },
   examples: [["ipcat docker stop -t 1 web", "Stops 'web', killing it after 1 s"]],
   async run({ options, args }) {
     const docker = await client();
     return await eachContainer(
       args,
-      async (name) => (await docker.stop(name, { timeout: options.time }), name),
+      async (
+        name,
+      ) => (await docker.stop(name, { timeout: options.time, signal: options.signal }), name),
     );
   },
 });
@@ -229,19 +203,8 @@ export const kill = dockerCommand({
   summary: "Send a signal to containers (default SIGKILL)",
   usage: "CONTAINER...",
   options: {
-    signal: {
-      type: "string",
-      short: "s",
-      value: "SIGNAL",
-      description: "Signal name or number (default KILL)",
-    },
+    signal: option("SIGNAL", "Signal name or number", SignalName, { short: "s", default: "KILL" }),
   },
-  schema: v.object({
-    signal: v.optional(
-      v.pipe(v.string(), v.regex(/^(SIG)?[A-Z0-9+-]+$|^\d+$/i, "a signal name or number")),
-      "KILL",
-    ),
-  }),
   args: { min: 1 },
   examples: [["ipcat docker kill -s HUP web", "Sends SIGHUP to 'web'"]],
   async run({ options, args }) {
@@ -258,20 +221,18 @@ export const rm = dockerCommand({
   summary: "Remove containers",
   usage: "CONTAINER...",
   options: {
-    force: {
-      type: "boolean",
-      short: "f",
-      description: "Remove running containers too (killing them)",
-    },
+    force: flag("Remove running containers too (killing them)", { short: "f" }),
+    volumes: flag("Remove the anonymous volumes of the containers too", { short: "v" }),
   },
-  schema: v.object({ force: flag }),
   args: { min: 1 },
   examples: [["ipcat docker rm -f web", "Kills and removes 'web'"]],
   async run({ options, args }) {
     const docker = await client();
     return await eachContainer(
       args,
-      async (name) => (await docker.remove(name, { force: options.force }), name),
+      async (name) => (
+        await docker.remove(name, { force: options.force, volumes: options.volumes }), name
+      ),
       // The docker CLI's `rm -f` prints a missing container's error but still exits 0.
       { tolerateMissing: options.force },
     );
@@ -283,7 +244,6 @@ export const wait = dockerCommand({
   summary: "Wait for containers to stop and print their exit codes",
   usage: "CONTAINER...",
   options: {},
-  schema: v.object({}),
   args: { min: 1 },
   examples: [["ipcat docker wait job", "Blocks until 'job' stops, prints its exit code"]],
   async run({ args }) {

@@ -6,18 +6,54 @@
  */
 import * as v from "valibot";
 import { runtime } from "../../adapter/mod.ts";
-import { type Command, defineCommand, type OptionSpecs } from "../../cli/command.ts";
+import {
+  type Command,
+  type CommandDeclaration,
+  defineCommand,
+  type OptionSpecs,
+  type OptionValues,
+} from "../../cli/command.ts";
+import { option } from "../../cli/options.ts";
 import { writeErr, writeOut } from "../../cli/io.ts";
 import { formatError, IpcatError } from "../../errors.ts";
 import { Docker } from "../client.ts";
 import { DockerError } from "../errors.ts";
-import { DEFAULT_DETACH_KEYS } from "../session.ts";
+import { DEFAULT_DETACH_KEYS, parseDetachKeys } from "../session.ts";
 
-export const flag = v.optional(v.boolean(), false);
-export const strings = v.optional(v.array(v.string()), []);
-export const seconds = v.optional(
-  v.pipe(v.string(), v.regex(/^-?\d+$/, "a whole number of seconds"), v.transform(Number)),
+/** A whole number of seconds, as the docker CLI's `-t`/`--timeout` (negative: wait forever). */
+export const Seconds = v.pipe(
+  v.string(),
+  v.regex(/^-?\d+$/, "a whole number of seconds"),
+  v.transform(Number),
 );
+
+/** A whole number, negative ones included, as Go's strconv.Atoi reads it. */
+export const WholeNumber = v.pipe(
+  v.string(),
+  v.regex(/^-?\d+$/, "a whole number"),
+  v.transform(Number),
+);
+
+/** A signal name or number, as the daemon takes it (`HUP`, `SIGTERM`, `9`). */
+export const SignalName = v.pipe(
+  v.string(),
+  v.regex(/^(SIG)?[A-Z0-9+-]+$|^\d+$/i, "a signal name or number"),
+);
+
+/** `stop` and `restart`: the grace period and the signal. */
+export const stopOptions = {
+  time: option(
+    "SECONDS",
+    "Seconds to wait before killing (default: the container's, 10)",
+    Seconds,
+    {
+      short: "t",
+    },
+  ),
+  signal: option("SIGNAL", "Signal to stop with (default: the container's, SIGTERM)", SignalName, {
+    short: "s",
+  }),
+};
 
 export const client = () => Docker.fromEnv();
 
@@ -93,26 +129,30 @@ export async function printWarnings(warnings: string[]): Promise<void> {
 }
 
 export const detachKeysOption = {
-  "detach-keys": {
-    type: "string",
-    value: "KEYS",
-    description: `Keys that detach from a TTY session (default ${DEFAULT_DETACH_KEYS})`,
-  },
-} satisfies OptionSpecs;
-export const detachKeysSchema = v.optional(v.pipe(v.string(), v.minLength(1)), DEFAULT_DETACH_KEYS);
+  "detach-keys": option(
+    "KEYS",
+    "Keys that detach from a TTY session",
+    v.pipe(v.string(), v.minLength(1), v.check((keys) => parseDetachKeys(keys).length > 0)),
+    { default: DEFAULT_DETACH_KEYS },
+  ),
+};
 
 /** A docker command as declared: positionals are counted here, as the docker CLI counts them. */
-export type DockerCommandSpec<O> = Omit<Command<O>, "positionals"> & {
-  args: { min: number; max?: number };
-};
+export type DockerCommandSpec<S extends OptionSpecs> =
+  & Omit<CommandDeclaration<S>, "positionals">
+  & {
+    args: { min: number; max?: number };
+  };
 
 /**
  * Declares a docker command whose wrong number of arguments fails as the docker CLI's
  * does (status 1, "'docker logs' requires 1 argument"), not as a usage error.
  */
-export function dockerCommand<O>(spec: DockerCommandSpec<O>): Command<O> {
+export function dockerCommand<S extends OptionSpecs>(
+  spec: DockerCommandSpec<S>,
+): Command<OptionValues<S>> {
   const { args: count, run, ...rest } = spec;
-  return defineCommand({
+  return defineCommand<S>({
     ...rest,
     positionals: { min: 0 },
     run(input) {
@@ -163,4 +203,63 @@ export function parseFilters(entries: readonly string[]): Record<string, string[
     (filters[key] ??= []).push(entry.slice(equals + 1));
   }
   return filters;
+}
+
+/**
+ * A `--since`/`--until` value as the docker CLI parses it: RFC 3339 (with or without a
+ * zone), Unix seconds (`1700000000.5`), or a Go duration back from now (`42m`, `1h30m`).
+ * Returns Unix seconds, as the API takes them.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseTimestamp } from "./shared.ts";
+ * const now = Date.UTC(2026, 0, 1, 12, 0, 0);
+ * assert.equal(parseTimestamp("10m", now), now / 1000 - 600);
+ * assert.equal(parseTimestamp("2026-01-01T11:00:00Z", now), now / 1000 - 3600);
+ * assert.equal(parseTimestamp("1700000000", now), 1700000000);
+ * ```
+ */
+export function parseTimestamp(value: string, nowMs: number): number {
+  if (/^\d+(\.\d+)?$/.test(value)) return Number(value);
+  const duration = parseGoDuration(value);
+  if (duration !== undefined) return (nowMs - duration) / 1000;
+  const time = Date.parse(
+    /[zZ]|[+-]\d\d:?\d\d$/.test(value) || !value.includes("T") && value.length <= 10
+      ? value
+      : `${value}Z`,
+  );
+  if (Number.isNaN(time)) {
+    throw new IpcatError("usage", `invalid value for time: ${JSON.stringify(value)}`, {
+      hint: "use RFC 3339 (2026-01-01T10:00:00Z), Unix seconds, or a duration such as 10m",
+    });
+  }
+  return time / 1000;
+}
+
+/**
+ * A Go duration (`1h30m`, `250ms`, `1.5s`) in milliseconds, or undefined when it is not one.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseGoDuration } from "./shared.ts";
+ * assert.equal(parseGoDuration("1h30m"), 5400000);
+ * assert.equal(parseGoDuration("250ms"), 250);
+ * assert.equal(parseGoDuration("soon"), undefined);
+ * ```
+ */
+export function parseGoDuration(value: string): number | undefined {
+  const units: Record<string, number> = {
+    ns: 1e-6,
+    us: 1e-3,
+    "µs": 1e-3,
+    ms: 1,
+    s: 1000,
+    m: 60000,
+    h: 3600000,
+  };
+  const parts = [...value.matchAll(/(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/g)];
+  if (parts.length === 0 || parts.map((p) => p[0]).join("") !== value) return undefined;
+  return parts.reduce((total, [, n, unit]) => total + Number(n) * units[unit!]!, 0);
 }

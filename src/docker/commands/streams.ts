@@ -8,50 +8,40 @@ import { writeErr } from "../../cli/io.ts";
 import { IpcatError } from "../../errors.ts";
 import { checkTty, runConsole } from "../console.ts";
 import { DEFAULT_DETACH_KEYS, parseDetachKeys } from "../session.ts";
-import {
-  client,
-  detachKeysOption,
-  detachKeysSchema,
-  dockerCommand,
-  flag,
-  stdio,
-  strings,
-} from "./shared.ts";
-import { expandEnv } from "./container_options.ts";
+import { flag, list, option, text } from "../../cli/options.ts";
+import { client, detachKeysOption, dockerCommand, parseTimestamp, stdio } from "./shared.ts";
+import { expandEnv, readEnvFiles } from "./container_options.ts";
+
+/** `--tail`: a number of lines, or `all`. */
+const Tail = v.union([
+  v.literal("all"),
+  v.pipe(v.string(), v.regex(/^\d+$/, "a number of lines or 'all'"), v.transform(Number)),
+]);
 
 export const logs = dockerCommand({
   name: "logs",
   summary: "Print a container's output (stdout and stderr kept apart)",
   usage: "CONTAINER",
   options: {
-    follow: { type: "boolean", short: "f", description: "Keep printing until the container stops" },
-    tail: {
-      type: "string",
-      short: "n",
-      value: "N",
-      description: "Only the last N lines (default all)",
-    },
-    timestamps: {
-      type: "boolean",
-      short: "t",
-      description: "Prefix each line with its RFC 3339 timestamp",
-    },
+    details: flag("Show the extra attributes given to the log driver"),
+    follow: flag("Keep printing until the container stops", { short: "f" }),
+    since: text("TIME", "Only output since TIME (RFC 3339, Unix seconds, or relative: 42m)"),
+    tail: option("N", "Only the last N lines", Tail, { short: "n", default: "all" }),
+    timestamps: flag("Prefix each line with its RFC 3339 timestamp", { short: "t" }),
+    until: text("TIME", "Only output before TIME (as --since)"),
   },
-  schema: v.object({
-    follow: flag,
-    tail: v.optional(
-      v.union([
-        v.literal("all"),
-        v.pipe(v.string(), v.regex(/^\d+$/, "a number of lines or 'all'"), v.transform(Number)),
-      ]),
-      "all",
-    ),
-    timestamps: flag,
-  }),
   args: { min: 1, max: 1 },
   examples: [["ipcat docker logs --tail 10 -f web", "The last 10 lines, then everything new"]],
   async run({ options, args }) {
-    await (await client()).logs(args[0]!, options, stdio);
+    const now = Date.now();
+    await (await client()).logs(args[0]!, {
+      follow: options.follow,
+      tail: options.tail,
+      timestamps: options.timestamps,
+      details: options.details,
+      since: options.since === undefined ? undefined : parseTimestamp(options.since, now),
+      until: options.until === undefined ? undefined : parseTimestamp(options.until, now),
+    }, stdio);
     return 0;
   },
 });
@@ -64,18 +54,10 @@ export const attach = dockerCommand({
     `With a TTY, ${DEFAULT_DETACH_KEYS} detaches: ipcat prints "read escape sequence" and exits 1,
 as the docker CLI does. Otherwise it exits with the container's exit code.`,
   options: {
-    "no-stdin": { type: "boolean", description: "Do not forward stdin" },
+    "no-stdin": flag("Do not forward stdin"),
     ...detachKeysOption,
-    "sig-proxy": {
-      type: "boolean",
-      description: "Forward signals to the container without a TTY (default true)",
-    },
+    "sig-proxy": flag("Forward signals to the container", { default: true }),
   },
-  schema: v.object({
-    "no-stdin": flag,
-    "detach-keys": detachKeysSchema,
-    "sig-proxy": v.optional(v.boolean(), true),
-  }),
   args: { min: 1, max: 1 },
   examples: [["ipcat docker attach web", "Attach; ctrl-p ctrl-q detaches when it has a TTY"]],
   async run({ options, args }) {
@@ -126,32 +108,23 @@ export const exec = dockerCommand({
   summary: "Run a command in a running container, exiting with its exit code",
   usage: "CONTAINER COMMAND [ARG...]",
   options: {
-    interactive: { type: "boolean", short: "i", description: "Keep stdin open and forward it" },
-    tty: { type: "boolean", short: "t", description: "Allocate a pseudo-TTY" },
-    env: {
-      type: "string",
-      short: "e",
-      multiple: true,
-      value: "KEY=VALUE",
-      description: "Set an environment variable (KEY alone: take it from here)",
-    },
-    workdir: {
-      type: "string",
-      short: "w",
-      value: "DIR",
-      description: "Working directory inside the container",
-    },
-    user: { type: "string", short: "u", value: "USER[:GROUP]", description: "User to run as" },
+    detach: flag("Run the command in the background", { short: "d" }),
+    env: list(
+      "KEY=VALUE",
+      "Set an environment variable (KEY alone: take it from here)",
+      v.string(),
+      {
+        short: "e",
+      },
+    ),
+    "env-file": list("FILE", "Read environment variables from FILE (KEY=VALUE lines)"),
+    interactive: flag("Keep stdin open and forward it", { short: "i" }),
+    privileged: flag("Give the command extended privileges"),
+    tty: flag("Allocate a pseudo-TTY", { short: "t" }),
+    user: text("USER[:GROUP]", "User to run as", { short: "u" }),
+    workdir: text("DIR", "Working directory inside the container", { short: "w" }),
     ...detachKeysOption,
   },
-  schema: v.object({
-    interactive: flag,
-    tty: flag,
-    env: strings,
-    workdir: v.optional(v.string()),
-    user: v.optional(v.string()),
-    "detach-keys": detachKeysSchema,
-  }),
   args: { min: 2 },
   passThroughAfter: 1,
   examples: [["ipcat docker exec -it web sh", "A shell inside 'web'"], [
@@ -160,17 +133,24 @@ export const exec = dockerCommand({
   ]],
   async run({ options, args }) {
     const keys = parseDetachKeys(options["detach-keys"]);
-    checkTty(options.interactive, options.tty);
+    if (!options.detach) checkTty(options.interactive, options.tty);
     const [container, ...cmd] = args;
     const docker = await client();
+    const env = [...readEnvFiles(options["env-file"]), ...expandEnv(options.env)];
     const execId = await docker.execCreate(container!, cmd, {
-      stdin: options.interactive,
+      stdin: options.interactive && !options.detach,
       tty: options.tty,
-      env: expandEnv(options.env),
+      env,
       workdir: options.workdir,
       user: options.user,
+      privileged: options.privileged,
       detachKeys: options["detach-keys"],
+      detach: options.detach,
     });
+    if (options.detach) {
+      await docker.execStartDetached(execId, options.tty);
+      return 0;
+    }
     const session = await docker.execStart(execId, options.tty);
     const ended = await runConsole(docker, session, {
       stdin: options.interactive,
