@@ -1,43 +1,119 @@
 /**
  * `ipcat docker …`: the Docker Engine API over its unix socket, with the docker CLI's
- * option names, output and exit codes (the container's own; 125 for daemon or client
- * errors; 126 and 127 when the command cannot be invoked or is not found).
+ * commands, option names, output and exit statuses (see `./exit.ts`).
  *
  * @module
  */
 import type { Command, Family } from "../cli/command.ts";
+import { cp, exportContainer } from "./commands/files.ts";
+import { groupCommand } from "./commands/groups.ts";
+import { images, importImage, rmi, tag } from "./commands/images.ts";
 import { inspect, ping, ps, version } from "./commands/info.ts";
 import { create, kill, rm, run, start, stop, wait } from "./commands/lifecycle.ts";
+import { networkCommands, volumeCommands } from "./commands/objects.ts";
+import { pause, port, rename, restart, top, unpause, update } from "./commands/state.ts";
+import { stats } from "./commands/stats.ts";
 import { attach, exec, logs } from "./commands/streams.ts";
-import { importImage } from "./commands/images.ts";
+import { events, info, systemCommands } from "./commands/system.ts";
 import { dockerExitError } from "./exit.ts";
+
+const asCommands = (record: Record<string, unknown>) => record as Record<string, Command<unknown>>;
+
+/** `container …`: every container command, `ls`/`list` being `ps`. */
+const containerCommands = asCommands({
+  attach,
+  cp,
+  create,
+  exec,
+  export: exportContainer,
+  inspect,
+  kill,
+  logs,
+  ls: ps,
+  list: ps,
+  ps,
+  pause,
+  port,
+  rename,
+  restart,
+  rm,
+  remove: rm,
+  run,
+  start,
+  stats,
+  stop,
+  top,
+  unpause,
+  update,
+  wait,
+});
+
+/** `image …`: `ls`/`list` being `images`, `rm`/`remove` being `rmi`. */
+const imageCommands = asCommands({
+  import: importImage,
+  inspect,
+  ls: images,
+  list: images,
+  rm: rmi,
+  remove: rmi,
+  tag,
+});
 
 /** The docker family's commands. */
 export const dockerFamily: Family = {
   name: "docker",
   summary: "Drive the Docker Engine API over its unix socket, with no docker CLI installed",
   description:
-    `Container lifecycle, attach, run and exec with stdin, TTY, detach keys and exit codes,
-as the docker CLI does them. DOCKER_HOST selects the engine (unix:// or tcp://, with TLS
-from DOCKER_TLS_VERIFY and DOCKER_CERT_PATH); DOCKER_API_VERSION pins the API version.
-Exit codes: the container's own; 125 when the daemon or ipcat fails; 126 when the
-command cannot be invoked; 127 when it is not found.`,
+    `Containers, images, volumes and networks, with attach, run and exec streams (stdin, TTY,
+detach keys) and the docker CLI's output and exit statuses. DOCKER_HOST selects the engine
+(unix:// or tcp://, with TLS from DOCKER_TLS_VERIFY and DOCKER_CERT_PATH);
+DOCKER_API_VERSION pins the API version. Exit statuses: the container's own; 125 for a bad
+flag and for run's own failures; 1 for other commands' failures; 126 when the command
+cannot be invoked; 127 when it is not found.`,
   commands: [
-    ping,
-    version,
-    ps,
-    inspect,
-    create,
-    start,
-    run,
     attach,
+    cp,
+    create,
+    events,
     exec,
-    logs,
-    stop,
-    kill,
-    rm,
-    wait,
+    exportContainer,
+    images,
     importImage,
+    info,
+    inspect,
+    kill,
+    logs,
+    pause,
+    ping,
+    port,
+    ps,
+    rename,
+    restart,
+    rm,
+    rmi,
+    run,
+    start,
+    stats,
+    stop,
+    tag,
+    top,
+    unpause,
+    update,
+    version,
+    wait,
+    groupCommand(
+      "container",
+      "Manage containers (container ls, container run, …)",
+      containerCommands,
+    ),
+    groupCommand("image", "Manage images (image ls, image rm, …)", imageCommands),
+    groupCommand("network", "Manage networks", asCommands(networkCommands)),
+    groupCommand(
+      "system",
+      "The daemon as a whole (system df, system info, system events)",
+      asCommands(systemCommands),
+    ),
+    groupCommand("volume", "Manage volumes", asCommands(volumeCommands)),
   ] as Command<unknown>[],
   mapError: dockerExitError,
 };

@@ -9,38 +9,19 @@ import * as v from "valibot";
 import { IpcatError } from "../errors.ts";
 import { StdcopyDemuxer } from "../framing/stdcopy.ts";
 import { DockerApi } from "./api.ts";
+import { DockerObjects, splitReference } from "./client_objects.ts";
+export {
+  type ContainerListOptions,
+  filtersQuery,
+  type ObjectType,
+  splitReference,
+} from "./client_objects.ts";
 import { badStreamError } from "./errors.ts";
 import { resolveDockerHost } from "./host.ts";
-import {
-  ContainerInspect,
-  ContainerList,
-  type ContainerSummary,
-  CreatedId,
-  ExecBody,
-  ExecInspect,
-  ProgressLine,
-  VersionInfo,
-  WaitResponse,
-} from "./schemas.ts";
+import { CreatedId, ExecBody, ExecInspect, ProgressLine, WaitResponse } from "./schemas.ts";
 import { HijackedSession, type OutputSinks } from "./session.ts";
 import { type ContainerSpec, createBody } from "./spec.ts";
 import { type ContainerStreams, type ProcessStreams, streamsOf } from "./streams.ts";
-
-/** Options of {@link Docker.containers}. */
-export interface ContainerListOptions {
-  all?: boolean;
-  limit?: number;
-  size?: boolean;
-  filters?: Record<string, string[]>;
-}
-
-/** API filters as the `filters` query parameter, or nothing when there are none. */
-export function filtersQuery(filters: Record<string, string[]> | undefined): string | undefined {
-  return filters && Object.keys(filters).length ? JSON.stringify(filters) : undefined;
-}
-
-/** The kinds of object `inspect` looks up, in the order the docker CLI tries them. */
-export type ObjectType = "container" | "image" | "volume" | "network";
 
 /** When a `wait` returns: the next exit, once not running, or once removed. */
 export type WaitCondition = "next-exit" | "not-running" | "removed";
@@ -85,8 +66,9 @@ export interface RegisteredWait {
 }
 
 /**
- * A Docker Engine client. Every answer is validated; every failure is an
- * {@link IpcatError} with code `docker` (exit status 125) and a one-line message.
+ * A Docker Engine client. Every answer is validated; every failure is a
+ * {@link DockerError} (an {@link IpcatError}) with a `kind` and, when the daemon answered,
+ * its HTTP `status`.
  *
  * @example
  * ```ts
@@ -95,8 +77,10 @@ export interface RegisteredWait {
  * for (const c of await docker.containers({ all: true })) console.log(c.Id.slice(0, 12), c.State);
  * ```
  */
-export class Docker {
-  constructor(readonly api: DockerApi) {}
+export class Docker extends DockerObjects {
+  constructor(api: DockerApi) {
+    super(api);
+  }
 
   /** A client for `DOCKER_HOST` (or `host`), honouring `DOCKER_API_VERSION` and the TLS variables. */
   // deno-lint-ignore require-await -- async, so that a bad DOCKER_HOST rejects instead of throwing
@@ -106,67 +90,6 @@ export class Docker {
   ): Promise<Docker> {
     const apiVersion = env.DOCKER_API_VERSION || undefined;
     return new Docker(new DockerApi(resolveDockerHost(env, host), { apiVersion }));
-  }
-
-  /** `/_ping`: the daemon's API version, OS and server string. */
-  ping(): Promise<{ apiVersion: string; osType: string; server: string }> {
-    return this.api.ping();
-  }
-
-  /** The daemon's version report. */
-  version(): Promise<VersionInfo> {
-    return this.api.requestJson(VersionInfo, "GET", "/version");
-  }
-
-  /**
-   * Containers, running only unless `all`; `limit` the newest N (of every state), `size`
-   * with their sizes, `filters` as the API takes them (`{ name: ["web"], status: ["exited"] }`).
-   */
-  containers(options: ContainerListOptions = {}): Promise<ContainerSummary[]> {
-    return this.api.requestJson(ContainerList, "GET", "/containers/json", {
-      query: {
-        all: options.all ?? false,
-        limit: options.limit,
-        size: options.size ? true : undefined,
-        filters: filtersQuery(options.filters),
-      },
-    });
-  }
-
-  /** The daemon's full JSON for a container, validated but as sent (what `docker inspect` prints). */
-  async inspectRaw(id: string): Promise<string> {
-    return (await this.#inspect(id)).raw;
-  }
-
-  /**
-   * The daemon's JSON for a container, image, volume or network, as sent (what
-   * `docker inspect --type` prints); a missing one is a {@link DockerError} of kind `not_found`.
-   */
-  async inspectObjectRaw(type: ObjectType, name: string): Promise<string> {
-    const path = {
-      container: `/containers/${encodeURIComponent(name)}/json`,
-      image: `/images/${encodeURIComponent(name)}/json`,
-      volume: `/volumes/${encodeURIComponent(name)}`,
-      network: `/networks/${encodeURIComponent(name)}`,
-    }[type];
-    const raw = await this.api.text(
-      await this.api.request("GET", path, { subject: `${type} ${name}` }),
-    );
-    this.api.parse(v.looseObject({}), raw, `inspect ${type} ${name}`);
-    return raw;
-  }
-
-  /** The fields of a container ipcat decides on. */
-  async inspect(id: string): Promise<ContainerInspect> {
-    return (await this.#inspect(id)).info;
-  }
-
-  async #inspect(id: string): Promise<{ raw: string; info: ContainerInspect }> {
-    const res = await this.api.request("GET", `/containers/${encodeURIComponent(id)}/json`, {
-      subject: `container ${id}`,
-    });
-    const raw = await this.api.text(res);
-    return { raw, info: this.api.parse(ContainerInspect, raw, `inspect ${id}`) };
   }
 
   /** Creates a container; returns its id and the daemon's warnings. */
@@ -450,15 +373,9 @@ export class Docker {
     tar: Uint8Array | ReadableStream<Uint8Array>,
     reference?: string,
   ): Promise<string> {
-    let repo: string | undefined;
-    let tag: string | undefined;
-    if (reference) {
-      const slash = reference.lastIndexOf("/");
-      const colon = reference.lastIndexOf(":");
-      [repo, tag] = colon > slash
-        ? [reference.slice(0, colon), reference.slice(colon + 1)]
-        : [reference, undefined];
-    }
+    const { repo, tag } = reference
+      ? splitReference(reference)
+      : { repo: undefined, tag: undefined };
     const res = await this.api.request("POST", "/images/create", {
       query: { fromSrc: "-", repo, tag },
       body: tar,

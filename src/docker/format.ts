@@ -95,7 +95,8 @@ export function humanDuration(seconds: number): string {
 }
 
 /**
- * A byte count as docker's `units.HumanSizeWithPrecision(n, 3)` writes it (decimal units).
+ * A byte count as docker's `units.HumanSizeWithPrecision(n, precision)` writes it (decimal
+ * units; `units.HumanSize` is precision 4).
  *
  * @example
  * ```ts
@@ -106,7 +107,7 @@ export function humanDuration(seconds: number): string {
  * assert.equal(humanSize(2048), "2.05kB");
  * ```
  */
-export function humanSize(bytes: number): string {
+export function humanSize(bytes: number, precision = 3): string {
   const units = ["B", "kB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB"];
   let size = bytes;
   let unit = 0;
@@ -114,7 +115,7 @@ export function humanSize(bytes: number): string {
     size /= 1000;
     unit++;
   }
-  return `${goFormatG(size, 3)}${units[unit]}`;
+  return `${goFormatG(size, precision)}${units[unit]}`;
 }
 
 /** Go's `%.*g`: `precision` significant digits, trailing zeros dropped. */

@@ -167,3 +167,26 @@ export const ExecBody = v.object({
 });
 /** The body of `POST /containers/{id}/exec`. */
 export type ExecBody = v.InferOutput<typeof ExecBody>;
+
+/** One entry of `GET /images/json`. */
+export const ImageSummary = v.looseObject({
+  Id: v.string(),
+  ParentId: v.optional(v.string(), ""),
+  RepoTags: v.nullish(v.array(v.string()), []),
+  RepoDigests: v.nullish(v.array(v.string()), []),
+  Created: v.number(),
+  Size: v.number(),
+  SharedSize: v.optional(v.number(), -1),
+  VirtualSize: v.optional(v.number()),
+  Labels: v.nullish(v.record(v.string(), v.string()), {}),
+  Containers: v.optional(v.number(), -1),
+});
+/** An image as `images` lists it. */
+export type ImageSummary = v.InferOutput<typeof ImageSummary>;
+/** `GET /images/json`. */
+export const ImageList = v.array(ImageSummary);
+
+/** One line of `DELETE /images/{name}`. */
+export const ImageDeleteList = v.array(
+  v.looseObject({ Untagged: v.optional(v.string()), Deleted: v.optional(v.string()) }),
+);

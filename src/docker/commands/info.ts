@@ -233,40 +233,57 @@ error line after it, and the status is 1, as the docker CLI does.`,
     ["ipcat docker inspect --type image busybox:local", "An image's JSON"],
   ],
   async run({ options, args }) {
-    const docker = await client();
-    const types = options.type ? [options.type] : INSPECT_ORDER;
-    const raws: string[] = [];
-    const missing: string[] = [];
-    for (const name of args) {
-      const found = await firstFound(types, (type) => docker.inspectObjectRaw(type, name));
-      if (typeof found === "string") raws.push(found.trim());
-      // With --type the CLI shows the daemon's own answer; without, that nothing matched.
-      else missing.push(options.type ? formatError(found) : `ipcat: No such object: ${name}`);
-    }
-    if (options.format === undefined || options.format === "json") {
-      await writeOut(indentJson(`[${raws.join(",")}]`, "    ") + "\n");
-    } else {
-      const template = parseFormat(options.format, { prefix: "template parsing error" });
-      let out = "";
-      try {
-        for (const raw of raws) {
-          const data = JSON.parse(raw);
-          out += executeFormat(template, data, {
-            missingKeyError: true,
-            prefix: "template parsing error",
-          }) + "\n";
-        }
-      } catch (error) {
-        // As the CLI: what was made so far (or an empty line), then the error.
-        await writeOut(out || "\n");
-        throw error;
-      }
-      await writeOut(out || "\n");
-    }
-    for (const line of missing) await writeErr(`${line}\n`);
-    return missing.length ? 1 : 0;
+    return await inspectObjects(
+      args,
+      options.type ? [options.type] : INSPECT_ORDER,
+      options.format,
+      options.type !== undefined,
+    );
   },
 });
+
+/**
+ * Prints the JSON (or `format`'s text) of each named object found as one of `types`, then
+ * a line per name not found; the status is 1 when one was missing. `typed`: the missing
+ * are told with the daemon's own answer (as `--type` and `volume inspect` do).
+ */
+export async function inspectObjects(
+  args: readonly string[],
+  types: readonly ObjectType[],
+  format: string | undefined,
+  typed: boolean,
+): Promise<number> {
+  const docker = await client();
+  const raws: string[] = [];
+  const missing: string[] = [];
+  for (const name of args) {
+    const found = await firstFound(types, (type) => docker.inspectObjectRaw(type, name));
+    if (typeof found === "string") raws.push(found.trim());
+    // With a type the CLI shows the daemon's own answer; without, that nothing matched.
+    else missing.push(typed ? formatError(found) : `ipcat: No such object: ${name}`);
+  }
+  if (format === undefined || format === "json") {
+    await writeOut(indentJson(`[${raws.join(",")}]`, "    ") + "\n");
+  } else {
+    const template = parseFormat(format, { prefix: "template parsing error" });
+    let out = "";
+    try {
+      for (const raw of raws) {
+        out += executeFormat(template, JSON.parse(raw), {
+          missingKeyError: true,
+          prefix: "template parsing error",
+        }) + "\n";
+      }
+    } catch (error) {
+      // As the CLI: what was made so far (or an empty line), then the error.
+      await writeOut(out || "\n");
+      throw error;
+    }
+    await writeOut(out || "\n");
+  }
+  for (const line of missing) await writeErr(`${line}\n`);
+  return missing.length ? 1 : 0;
+}
 
 /** The first lookup that does not fail with `not_found`, or the last `not_found` error. */
 async function firstFound(

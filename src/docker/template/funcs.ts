@@ -7,7 +7,7 @@
  * @module
  */
 import { FunctionError, type TemplateFunction } from "./exec.ts";
-import { formatNumber, goTypeName, isTrue, NO_VALUE, printValue } from "./values.ts";
+import { formatNumber, GO_TYPE, goTypeName, isTrue, NO_VALUE, printValue } from "./values.ts";
 
 const utf8 = new TextEncoder();
 const fromUtf8 = new TextDecoder();
@@ -215,9 +215,14 @@ export const BUILTIN_FUNCTIONS: Readonly<Record<string, TemplateFunction>> = {
   },
 };
 
-/** JSON as Go's `json.Encoder` with HTML escaping off writes it, trailing newline trimmed. */
+/**
+ * JSON as the CLI's `json` function writes it: Go's encoder with HTML escaping off, except
+ * for the CLI's own row contexts (ps, images, …), whose MarshalJSON escapes `<`, `>`, `&`.
+ */
 function toJson(value: unknown): string {
-  return JSON.stringify(value === NO_VALUE || value === undefined ? null : value) ?? "null";
+  const text = JSON.stringify(value === NO_VALUE || value === undefined ? null : value) ?? "null";
+  if (!(value && typeof value === "object" && GO_TYPE in value)) return text;
+  return text.replace(/[<>&]/g, (c) => `\\u00${c.charCodeAt(0).toString(16)}`);
 }
 
 /** The docker CLI's template functions (`cli/templates`). */
