@@ -273,6 +273,38 @@ for (const way of waysToTest()) {
       assert.match(names, /^etc\/hostname$/m);
     }, 60_000);
 
+    dockerIt("diff, commit, history, save, load", async () => {
+      const name = await running(way, "snap");
+      await ok(way, ["exec", name, "sh", "-c", "echo x > /tmp/made; rm /etc/group"]);
+      // The daemon lists changes in no fixed order: compare them sorted.
+      const sorted = (text: string) => text.split("\n").sort().join("\n");
+      const changes = await ok(way, ["diff", name]);
+      const reference = (await runBytes([...DOCKER_CLI, "diff", name])).stdout.toString();
+      assert.equal(sorted(changes), sorted(reference));
+      assert.match(changes, /^A \/tmp\/made$/m);
+      assert.match(changes, /^D \/etc\/group$/m);
+      const image = `ipcat-commit-${way}-${process.pid}:v1`;
+      assert.match(
+        await ok(way, ["commit", "-m", "made by ipcat", name, image]),
+        /^sha256:[0-9a-f]{64}\n$/,
+      );
+      for (
+        const args of [
+          ["history", image],
+          ["history", "--no-trunc", image],
+          ["history", "-q", image],
+          ["history", "--format", "json", image],
+          ["image", "history", "--format", "{{.Comment}}", image],
+        ]
+      ) await same(way, args);
+      const tar = join(scratch, `saved-${way}.tar`);
+      await ok(way, ["save", "-o", tar, image]);
+      await ok(way, ["rmi", image]);
+      assert.equal(await ok(way, ["load", "-i", tar]), `Loaded image: ${image}\n`);
+      await same(way, ["inspect", "--type", "image", "-f", "{{.Comment}}", image]);
+      await ok(way, ["rmi", image]);
+    }, 60_000);
+
     dockerIt("management forms: unknown ones fail as the CLI, bare ones show help", async () => {
       await same(way, ["container", "ipcat-bogus"]);
       const help = await ipcatDocker(way, ["volume"]);

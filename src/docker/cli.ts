@@ -12,6 +12,7 @@ import { inspect, ping, ps, version } from "./commands/info.ts";
 import { create, kill, rm, run, start, stop, wait } from "./commands/lifecycle.ts";
 import { networkCommands, volumeCommands } from "./commands/objects.ts";
 import { pause, port, rename, restart, top, unpause, update } from "./commands/state.ts";
+import { commit, diff, history, load, save } from "./commands/snapshots.ts";
 import { stats } from "./commands/stats.ts";
 import { attach, exec, logs } from "./commands/streams.ts";
 import { events, info, systemCommands } from "./commands/system.ts";
@@ -22,8 +23,10 @@ const asCommands = (record: Record<string, unknown>) => record as Record<string,
 /** `container …`: every container command, `ls`/`list` being `ps`. */
 const containerCommands = asCommands({
   attach,
+  commit,
   cp,
   create,
+  diff,
   exec,
   export: exportContainer,
   inspect,
@@ -50,7 +53,10 @@ const containerCommands = asCommands({
 
 /** `image …`: `ls`/`list` being `images`, `rm`/`remove` being `rmi`. */
 const imageCommands = asCommands({
+  history,
   import: importImage,
+  load,
+  save,
   inspect,
   ls: images,
   list: images,
@@ -72,16 +78,20 @@ flag and for run's own failures; 1 for other commands' failures; 126 when the co
 cannot be invoked; 127 when it is not found.`,
   commands: [
     attach,
+    commit,
     cp,
     create,
+    diff,
     events,
     exec,
     exportContainer,
+    history,
     images,
     importImage,
     info,
     inspect,
     kill,
+    load,
     logs,
     pause,
     ping,
@@ -92,6 +102,7 @@ cannot be invoked; 127 when it is not found.`,
     rm,
     rmi,
     run,
+    save,
     start,
     stats,
     stop,
