@@ -96,7 +96,7 @@ export class Docker extends DockerObjects {
   async create(spec: ContainerSpec): Promise<{ id: string; warnings: string[] }> {
     const body = createBody(spec);
     const created = await this.api.requestJson(CreatedId, "POST", "/containers/create", {
-      query: { name: spec.name },
+      query: { name: spec.name, platform: spec.platform },
       json: body,
       subject: `image ${spec.image}`,
     });

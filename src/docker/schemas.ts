@@ -135,7 +135,18 @@ export const CreateBody = v.object({
   AttachStdin: v.boolean(),
   AttachStdout: v.boolean(),
   AttachStderr: v.boolean(),
-  HostConfig: v.object({
+  Labels: v.optional(v.record(v.string(), v.string())),
+  ExposedPorts: v.optional(v.record(v.string(), v.object({}))),
+  StopSignal: v.optional(v.string()),
+  StopTimeout: v.optional(v.number()),
+  Healthcheck: v.optional(v.object({
+    Test: v.array(v.string()),
+    Interval: v.optional(v.number()),
+    Timeout: v.optional(v.number()),
+    StartPeriod: v.optional(v.number()),
+    Retries: v.optional(v.number()),
+  })),
+  HostConfig: v.looseObject({
     AutoRemove: v.boolean(),
     Binds: v.optional(v.array(v.string())),
     NetworkMode: v.optional(v.string()),

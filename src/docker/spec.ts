@@ -6,6 +6,7 @@
  */
 import * as v from "valibot";
 import { IpcatError } from "../errors.ts";
+import type { ApiMount, PortSpec } from "./run_flags.ts";
 import { CreateBody } from "./schemas.ts";
 
 /** What a container is made of (the `docker run` options, camel-cased). */
@@ -39,6 +40,57 @@ export interface ContainerSpec {
   logDriver?: string;
   /** When the daemon restarts the container, as `--restart` writes it: `always`, `on-failure:3`, … */
   restart?: string;
+  /** Labels (`-l`). */
+  labels?: Record<string, string>;
+  /** Ports to expose and publish (`-p`, `--expose`; see `parsePorts`). */
+  ports?: PortSpec;
+  /** Publish every exposed port on a random host port (`-P`). */
+  publishAll?: boolean;
+  /** `HOST:IP` lines added to /etc/hosts (`--add-host`). */
+  extraHosts?: string[];
+  /** Mounts (`--mount`) and tmpfs mounts by path (`--tmpfs`). */
+  mounts?: ApiMount[];
+  tmpfs?: Record<string, string>;
+  /** Resources: bytes of memory and shared memory, nano-CPUs, most processes, rlimits. */
+  resources?: {
+    memory?: number;
+    nanoCpus?: number;
+    pidsLimit?: number;
+    shmSize?: number;
+    ulimits?: Array<{ Name: string; Soft: number; Hard: number }>;
+  };
+  /** Privileges: `--privileged`, `--cap-add`, `--cap-drop`, `--security-opt`, `--group-add`, `--read-only`, `--init`. */
+  privileges?: {
+    privileged?: boolean;
+    capAdd?: string[];
+    capDrop?: string[];
+    securityOpt?: string[];
+    groupAdd?: string[];
+    readOnly?: boolean;
+    init?: boolean;
+  };
+  /** Host devices to pass in (`--device`). */
+  devices?: Array<{ PathOnHost: string; PathInContainer: string; CgroupPermissions: string }>;
+  /** The PID and UTS namespaces (`--pid`, `--uts`: `host`, `container:NAME`). */
+  pidMode?: string;
+  utsMode?: string;
+  /** A health check (times in nanoseconds); `test: ["NONE"]` turns the image's off. */
+  healthcheck?: {
+    test: string[];
+    interval?: number;
+    timeout?: number;
+    startPeriod?: number;
+    retries?: number;
+  };
+  stopSignal?: string;
+  /** Seconds `stop` waits before it kills. */
+  stopTimeout?: number;
+  /** Log driver options (`--log-opt`). */
+  logOptions?: Record<string, string>;
+  /** The image's platform (`--platform linux/amd64`). */
+  platform?: string;
+  /** Which streams an attached run receives (`-a`); default all three (stdin with `-i`). */
+  attachStreams?: Array<"stdin" | "stdout" | "stderr">;
 }
 
 /** The validated body of `POST /containers/create` for `spec`. */
@@ -55,18 +107,79 @@ export function createBody(spec: ContainerSpec): CreateBody {
     Tty: spec.tty ?? false,
     OpenStdin: spec.openStdin ?? false,
     StdinOnce: spec.stdinOnce ?? false,
-    AttachStdin: attached && (spec.openStdin ?? false),
-    AttachStdout: attached,
-    AttachStderr: attached,
+    AttachStdin: attached &&
+      (spec.attachStreams ? spec.attachStreams.includes("stdin") : spec.openStdin ?? false),
+    AttachStdout: attached && (spec.attachStreams?.includes("stdout") ?? true),
+    AttachStderr: attached && (spec.attachStreams?.includes("stderr") ?? true),
+    ...(spec.labels && Object.keys(spec.labels).length ? { Labels: spec.labels } : {}),
+    ...(spec.ports && Object.keys(spec.ports.exposed).length
+      ? { ExposedPorts: spec.ports.exposed }
+      : {}),
+    ...(spec.stopSignal ? { StopSignal: spec.stopSignal } : {}),
+    ...(spec.stopTimeout !== undefined ? { StopTimeout: spec.stopTimeout } : {}),
+    ...(spec.healthcheck ? { Healthcheck: healthcheckBody(spec.healthcheck) } : {}),
     HostConfig: {
       AutoRemove: spec.autoRemove ?? false,
       ...(spec.binds?.length ? { Binds: spec.binds } : {}),
       ...(spec.networkMode ? { NetworkMode: spec.networkMode } : {}),
       ...(spec.ipcMode ? { IpcMode: spec.ipcMode } : {}),
-      ...(spec.logDriver ? { LogConfig: { Type: spec.logDriver, Config: {} } } : {}),
+      ...(spec.logDriver || spec.logOptions
+        ? { LogConfig: { Type: spec.logDriver ?? "", Config: spec.logOptions ?? {} } }
+        : {}),
+      PortBindings: spec.ports?.bindings ?? {},
+      ...(spec.publishAll ? { PublishAllPorts: true } : {}),
+      ...(spec.extraHosts?.length ? { ExtraHosts: spec.extraHosts } : {}),
+      ...(spec.mounts?.length ? { Mounts: spec.mounts } : {}),
+      ...(spec.tmpfs && Object.keys(spec.tmpfs).length ? { Tmpfs: spec.tmpfs } : {}),
+      // As the CLI sends them: empty lists and maps, not absent ones (inspect then shows the same).
+      Dns: [],
+      DnsOptions: [],
+      DnsSearch: [],
+      BlkioWeightDevice: [],
+      BlkioDeviceReadBps: [],
+      BlkioDeviceWriteBps: [],
+      BlkioDeviceReadIOps: [],
+      BlkioDeviceWriteIOps: [],
+      ...resourcesBody(spec.resources ?? {}),
+      ...privilegesBody(spec.privileges ?? {}),
+      Devices: spec.devices ?? [],
+      ...(spec.pidMode ? { PidMode: spec.pidMode } : {}),
+      ...(spec.utsMode ? { UTSMode: spec.utsMode } : {}),
       ...(spec.restart ? { RestartPolicy: restartPolicy(spec.restart) } : {}),
     },
   });
+}
+
+function healthcheckBody(check: NonNullable<ContainerSpec["healthcheck"]>) {
+  return {
+    Test: check.test,
+    ...(check.interval !== undefined ? { Interval: check.interval } : {}),
+    ...(check.timeout !== undefined ? { Timeout: check.timeout } : {}),
+    ...(check.startPeriod !== undefined ? { StartPeriod: check.startPeriod } : {}),
+    ...(check.retries !== undefined ? { Retries: check.retries } : {}),
+  };
+}
+
+function resourcesBody(r: NonNullable<ContainerSpec["resources"]>) {
+  return {
+    ...(r.memory !== undefined ? { Memory: r.memory } : {}),
+    ...(r.nanoCpus !== undefined ? { NanoCpus: r.nanoCpus } : {}),
+    ...(r.pidsLimit !== undefined ? { PidsLimit: r.pidsLimit } : {}),
+    ...(r.shmSize !== undefined ? { ShmSize: r.shmSize } : {}),
+    Ulimits: r.ulimits ?? [],
+  };
+}
+
+function privilegesBody(p: NonNullable<ContainerSpec["privileges"]>) {
+  return {
+    ...(p.privileged ? { Privileged: true } : {}),
+    ...(p.capAdd?.length ? { CapAdd: p.capAdd } : {}),
+    ...(p.capDrop?.length ? { CapDrop: p.capDrop } : {}),
+    ...(p.securityOpt?.length ? { SecurityOpt: p.securityOpt } : {}),
+    ...(p.groupAdd?.length ? { GroupAdd: p.groupAdd } : {}),
+    ...(p.readOnly ? { ReadonlyRootfs: true } : {}),
+    ...(p.init ? { Init: true } : {}),
+  };
 }
 
 /**

@@ -19,7 +19,7 @@ import {
   startError,
   stopOptions,
 } from "./shared.ts";
-import { containerOptions, specFrom } from "./container_options.ts";
+import { claimCidFile, containerOptions, specFrom } from "./container_options.ts";
 
 export const create = dockerCommand({
   name: "create",
@@ -33,7 +33,10 @@ export const create = dockerCommand({
     "Creates 'job'; start it with 'ipcat docker start -a job'",
   ]],
   async run({ options, args }) {
-    const { id, warnings } = await (await client()).create(specFrom(options, args, true));
+    const spec = specFrom(options, args, true);
+    const recordId = claimCidFile(options.cidfile);
+    const { id, warnings } = await (await client()).create(spec);
+    recordId(id);
     await printWarnings(warnings);
     await writeOut(`${id}\n`);
     return 0;
@@ -50,6 +53,9 @@ export async function startAttached(
     detachKeys: string;
     sigProxy: boolean;
     autoRemove: boolean;
+    /** The output streams to attach (`run -a`); default both. */
+    stdout?: boolean;
+    stderr?: boolean;
   },
 ): Promise<number> {
   const keys = parseDetachKeys(wiring.detachKeys);
@@ -59,6 +65,8 @@ export async function startAttached(
     stdin: wiring.stdin,
     tty: wiring.tty,
     detachKeys: wiring.detachKeys,
+    stdout: wiring.stdout ?? true,
+    stderr: wiring.stderr ?? true,
   });
   const wait = await docker.registerWait(id, wiring.autoRemove ? "removed" : "next-exit");
   const ended = await runConsole(docker, session, {
@@ -118,9 +126,20 @@ in raw mode until the end, and ${DEFAULT_DETACH_KEYS} detaches (exit 0).`,
   async run({ options, args }) {
     parseDetachKeys(options["detach-keys"]);
     if (!options.detach) checkTty(options.interactive, options.tty);
-    const docker = await client();
+    if (options.detach && options.attach.length) {
+      throw new IpcatError(
+        "usage",
+        "conflicting options: cannot specify both --attach and --detach",
+        {
+          hint: "drop -a or -d",
+        },
+      );
+    }
     const spec = specFrom(options, args, !options.detach);
+    const recordId = claimCidFile(options.cidfile);
+    const docker = await client();
     const { id, warnings } = await docker.create(spec);
+    recordId(id);
     await printWarnings(warnings);
     if (options.detach) {
       // The docker CLI prints the ID even when the start then fails (status 126 or 127).
@@ -131,12 +150,15 @@ in raw mode until the end, and ${DEFAULT_DETACH_KEYS} detaches (exit 0).`,
       });
       return 0;
     }
+    const streams = options.attach.length ? options.attach : null;
     const status = await startAttached(docker, id, {
       tty: options.tty,
-      stdin: options.interactive,
+      stdin: streams ? streams.includes("stdin") : options.interactive,
       detachKeys: options["detach-keys"],
       sigProxy: options["sig-proxy"],
       autoRemove: options.rm,
+      stdout: streams ? streams.includes("stdout") : true,
+      stderr: streams ? streams.includes("stderr") : true,
     });
     return status < 0 ? 0 : status;
   },
