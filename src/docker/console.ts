@@ -25,6 +25,8 @@ export interface ConsoleOptions {
    * the same size gets no SIGWINCH and would not redraw its prompt (the CLI's `attach` trick).
    */
   forceRedraw?: boolean;
+  /** What the session waits for after its output ends, signals still forwarded (the exit). */
+  until?: Promise<unknown>;
   /** Called once everything is wired, before output is copied (e.g. to start the container). */
   beforeOutput?: () => Promise<void>;
 }
@@ -130,7 +132,11 @@ export async function runConsole(
       stderr: (d) => runtime.stderr.write(d),
     });
     session.close();
-    return detached ? "detached" : "ended";
+    if (detached) return "detached";
+    // As the CLI: the output can end before the container does (stdin at EOF closes the
+    // attach of a container without StdinOnce); signals go on being forwarded until it exits.
+    await options.until?.catch(() => {});
+    return "ended";
   } finally {
     for (const undo of cleanups.reverse()) undo();
     if (options.stdin) runtime.stdin.cancel();

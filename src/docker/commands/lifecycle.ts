@@ -74,6 +74,7 @@ export async function startAttached(
     detachKeys: keys,
     sigProxyTo: wiring.sigProxy ? id : null,
     resize: { id, kind: "containers" },
+    until: wait.result,
     async beforeOutput() {
       try {
         await docker.start(id);

@@ -94,6 +94,7 @@ as the docker CLI does. Otherwise it exits with the container's exit code.`,
       sigProxyTo: options["sig-proxy"] ? info.Id : null,
       resize: { id: info.Id, kind: "containers" },
       forceRedraw: true,
+      until: waited.result,
     });
     if (ended === "detached") {
       await writeErr("read escape sequence\n");
