@@ -201,12 +201,12 @@ describe("Docker library", () => {
     });
     await docker.start(id);
     assert.equal(await docker.wait(id), 0);
-    let out = "";
-    let err = "";
-    await docker.logs(id, {}, {
-      stdout: (d) => void (out += new TextDecoder().decode(d)),
-      stderr: (d) => void (err += new TextDecoder().decode(d)),
-    });
+    const logs = docker.logs(id);
+    const [out, err] = await Promise.all([
+      new Response(logs.stdout).text(),
+      new Response(logs.stderr).text(),
+    ]);
+    await logs.done;
     assert.deepEqual([out, err], ["a\n", "b\n"]);
   });
 });

@@ -72,6 +72,10 @@ const decoder = new TextDecoder();
  */
 export class DockerApi {
   readonly #fetch: HttpFetch;
+  /** Aborts every REST call in flight, streamed bodies included, at {@link DockerApi.close}. */
+  readonly #abort = new AbortController();
+  /** What {@link DockerApi.close} ends besides: hijacked sessions. */
+  readonly #open = new Set<() => void>();
   #version: Promise<string> | null = null;
   #pinned: string | undefined;
 
@@ -87,6 +91,24 @@ export class DockerApi {
       }
       this.#pinned = options.apiVersion;
     }
+  }
+
+  /** Registers something `close()` must end; returns its removal. */
+  track(close: () => void): () => void {
+    this.#open.add(close);
+    return () => void this.#open.delete(close);
+  }
+
+  /** True once {@link DockerApi.close} was called: streams then end instead of failing. */
+  get closed(): boolean {
+    return this.#abort.signal.aborted;
+  }
+
+  /** Ends every call in flight and every hijacked stream of this client. */
+  close(): void {
+    this.#abort.abort(new IpcatError("unavailable", "the Docker client was closed"));
+    for (const close of [...this.#open]) close();
+    this.#open.clear();
   }
 
   /** `GET /_ping`: the daemon's API version and OS, without a version prefix. */
@@ -262,6 +284,12 @@ export class DockerApi {
 
   /** The error for a connection the daemon closed or reset in the middle of an exchange. */
   droppedError(cause?: unknown, when = "midway"): DockerError {
+    if (this.#abort.signal.aborted) {
+      return new DockerError("unavailable", "the Docker client was closed", {
+        kind: "connection_dropped",
+        cause,
+      });
+    }
     const detail = cause === undefined
       ? ""
       : `: ${systemCode(cause) ?? (cause as Error)?.message ?? cause}`;
@@ -382,6 +410,7 @@ export class DockerApi {
           method,
           headers,
           body,
+          signal: this.#abort.signal,
           ...(body instanceof ReadableStream ? { duplex: "half" } : {}),
         } as RequestInit,
       );

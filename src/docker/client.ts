@@ -9,7 +9,7 @@ import * as v from "valibot";
 import { IpcatError } from "../errors.ts";
 import { StdcopyDemuxer } from "../framing/stdcopy.ts";
 import { DockerApi } from "./api.ts";
-import { DockerObjects, splitReference } from "./client_objects.ts";
+import { DockerObjects } from "./client_objects.ts";
 export {
   type ContainerListOptions,
   filtersQuery,
@@ -18,10 +18,17 @@ export {
 } from "./client_objects.ts";
 import { badStreamError } from "./errors.ts";
 import { resolveDockerHost } from "./host.ts";
-import { CreatedId, ExecBody, ExecInspect, ProgressLine, WaitResponse } from "./schemas.ts";
+import { CreatedId, ExecBody, ExecInspect, WaitResponse } from "./schemas.ts";
 import { HijackedSession, type OutputSinks } from "./session.ts";
 import { type ContainerSpec, createBody } from "./spec.ts";
-import { type ContainerStreams, type ProcessStreams, streamsOf } from "./streams.ts";
+import { byteStream, type ContainerStreams, type ProcessStreams, streamsOf } from "./streams.ts";
+import {
+  type DockerEvent,
+  type EventsOptions,
+  eventStream,
+  type LogStreams,
+  statsStream,
+} from "./monitor.ts";
 
 /** When a `wait` returns: the next exit, once not running, or once removed. */
 export type WaitCondition = "next-exit" | "not-running" | "removed";
@@ -195,11 +202,55 @@ export class Docker extends DockerObjects {
     }
   }
 
+  /** Ends every stream and call of this client: attach, exec and logs streams, events, stats. */
+  close(): void {
+    this.api.close();
+  }
+
+  /**
+   * A container's logs as streams (stdout and stderr apart unless it has a TTY), as
+   * `attach` gives them; `done` settles when they end (with `follow`: when it stops).
+   */
+  logs(id: string, options: LogsOptions = {}): LogStreams {
+    const stdout = byteStream();
+    const stderr = byteStream();
+    const stop = new AbortController();
+    const done = this.copyLogs(
+      id,
+      options,
+      { stdout: stdout.push, stderr: stderr.push },
+      stop.signal,
+    );
+    done.then(() => {
+      stdout.end();
+      stderr.end();
+    }, (error) => {
+      stdout.fail(error);
+      stderr.fail(error);
+    });
+    return { stdout: stdout.stream, stderr: stderr.stream, done, close: () => stop.abort() };
+  }
+
+  /** The daemon's events, as they happen (until `until`, when given). */
+  events(options: EventsOptions = {}): AsyncIterable<DockerEvent> {
+    return eventStream(this.api, options);
+  }
+
+  /** A container's resource samples: one with `stream: false`, else one a second until it stops. */
+  stats(id: string, options: { stream?: boolean } = {}): AsyncIterable<Record<string, unknown>> {
+    return statsStream(this.api, id, options.stream ?? true);
+  }
+
   /**
    * Streams a container's logs into `sinks` (stdout and stderr apart unless it has a TTY),
-   * until they end (with `follow`: until the container stops).
+   * until they end (with `follow`: until the container stops), or `signal` aborts.
    */
-  async logs(id: string, options: LogsOptions, sinks: OutputSinks): Promise<void> {
+  async copyLogs(
+    id: string,
+    options: LogsOptions,
+    sinks: OutputSinks,
+    signal?: AbortSignal,
+  ): Promise<void> {
     const { Config } = await this.inspect(id);
     const res = await this.api.request("GET", `/containers/${encodeURIComponent(id)}/logs`, {
       query: {
@@ -216,12 +267,15 @@ export class Docker extends DockerObjects {
     });
     if (!res.body) return;
     const reader = res.body.getReader();
+    const cancel = () => void reader.cancel().catch(() => {});
+    signal?.addEventListener("abort", cancel, { once: true });
     const demux = Config.Tty ? null : new StdcopyDemuxer();
     for (;;) {
       let step;
       try {
         step = await reader.read();
       } catch (error) {
+        if (this.api.closed || signal?.aborted) return;
         throw this.api.droppedError(error);
       }
       if (step.done) break;
@@ -239,6 +293,8 @@ export class Docker extends DockerObjects {
         await (stream === 2 ? sinks.stderr(data) : sinks.stdout(data));
       }
     }
+    signal?.removeEventListener("abort", cancel);
+    if (signal?.aborted || this.api.closed) return;
     if (demux && !demux.atBoundary) {
       throw this.api.droppedError(undefined, "midway through the logs");
     }
@@ -355,45 +411,5 @@ export class Docker extends DockerObjects {
     const execId = await this.execCreate(id, cmd, options);
     const session = await this.execStart(execId, options.tty ?? false);
     return streamsOf(session, options.stdin ?? false, () => this.execExitCode(execId));
-  }
-
-  /**
-   * Imports a root file system tar as an image (`docker import`); returns the image id.
-   * A stream is sent as it is read, so a large tar never sits in memory whole.
-   *
-   * @example
-   * ```ts
-   * import { readFileSync } from "node:fs";
-   * import { Docker } from "./mod.ts";
-   * const docker = await Docker.fromEnv();
-   * console.log(await docker.importImage(readFileSync("rootfs.tar"), "busybox:local"));
-   * ```
-   */
-  async importImage(
-    tar: Uint8Array | ReadableStream<Uint8Array>,
-    reference?: string,
-  ): Promise<string> {
-    const { repo, tag } = reference
-      ? splitReference(reference)
-      : { repo: undefined, tag: undefined };
-    const res = await this.api.request("POST", "/images/create", {
-      query: { fromSrc: "-", repo, tag },
-      body: tar,
-      contentType: "application/x-tar",
-    });
-    let imageId = "";
-    for (const line of (await this.api.text(res)).split("\n")) {
-      if (!line.trim()) continue;
-      const progress = this.api.parse(ProgressLine, line, "image import");
-      const failure = progress.errorDetail?.message ?? progress.error;
-      if (failure) {
-        throw new IpcatError("docker", `import failed: ${failure}`, {
-          hint: "give a tar of a root file system (e.g. tar -C rootfs -c .)",
-        });
-      }
-      if (progress.status?.startsWith("sha256:")) imageId = progress.status;
-    }
-    if (!imageId) throw new IpcatError("protocol", "the daemon's import answer named no image id");
-    return imageId;
   }
 }

@@ -6,6 +6,7 @@
  * @module
  */
 import * as v from "valibot";
+import { IpcatError } from "../errors.ts";
 import type { DockerApi } from "./api.ts";
 import {
   ContainerInspect,
@@ -14,6 +15,7 @@ import {
   ImageDeleteList,
   ImageList,
   type ImageSummary,
+  ProgressLine,
   VersionInfo,
 } from "./schemas.ts";
 
@@ -185,5 +187,45 @@ export class DockerObjects {
     });
     const raw = await this.api.text(res);
     return { raw, info: this.api.parse(ContainerInspect, raw, `inspect ${id}`) };
+  }
+
+  /**
+   * Imports a root file system tar as an image (`docker import`); returns the image id.
+   * A stream is sent as it is read, so a large tar never sits in memory whole.
+   *
+   * @example
+   * ```ts
+   * import { readFileSync } from "node:fs";
+   * import { Docker } from "./mod.ts";
+   * const docker = await Docker.fromEnv();
+   * console.log(await docker.importImage(readFileSync("rootfs.tar"), "busybox:local"));
+   * ```
+   */
+  async importImage(
+    tar: Uint8Array | ReadableStream<Uint8Array>,
+    reference?: string,
+  ): Promise<string> {
+    const { repo, tag } = reference
+      ? splitReference(reference)
+      : { repo: undefined, tag: undefined };
+    const res = await this.api.request("POST", "/images/create", {
+      query: { fromSrc: "-", repo, tag },
+      body: tar,
+      contentType: "application/x-tar",
+    });
+    let imageId = "";
+    for (const line of (await this.api.text(res)).split("\n")) {
+      if (!line.trim()) continue;
+      const progress = this.api.parse(ProgressLine, line, "image import");
+      const failure = progress.errorDetail?.message ?? progress.error;
+      if (failure) {
+        throw new IpcatError("docker", `import failed: ${failure}`, {
+          hint: "give a tar of a root file system (e.g. tar -C rootfs -c .)",
+        });
+      }
+      if (progress.status?.startsWith("sha256:")) imageId = progress.status;
+    }
+    if (!imageId) throw new IpcatError("protocol", "the daemon's import answer named no image id");
+    return imageId;
   }
 }

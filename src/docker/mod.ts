@@ -30,6 +30,9 @@ export type {
   WaitCondition,
 } from "./client.ts";
 export { type ContainerSpec, createBody, restartPolicy } from "./spec.ts";
+export type { DockerEvent, EventsOptions, LogStreams } from "./monitor.ts";
+export type { ImageSummary } from "./schemas.ts";
+export { STREAM_BUFFER_BOUND } from "./streams.ts";
 export type { ContainerStreams, ProcessStreams } from "./streams.ts";
 export { IpcatError } from "../errors.ts";
 export { DockerError, type DockerErrorKind } from "./errors.ts";

@@ -71,6 +71,12 @@ export type ContainerSummary = v.InferOutput<typeof ContainerSummary>;
 /** `GET /containers/json`. */
 export const ContainerList = v.array(ContainerSummary);
 
+/** Where a container port is published on the host. */
+export const PortBinding = v.looseObject({
+  HostIp: v.optional(v.string(), ""),
+  HostPort: v.optional(v.string(), ""),
+});
+
 /** `GET /containers/{id}/json`, the fields ipcat decides on. */
 export const ContainerInspect = v.looseObject({
   Id: v.string(),
@@ -89,6 +95,36 @@ export const ContainerInspect = v.looseObject({
     ExitCode: v.number(),
   }),
   HostConfig: v.looseObject({ AutoRemove: v.optional(v.boolean(), false) }),
+  NetworkSettings: v.optional(
+    v.looseObject({
+      Ports: v.nullish(v.record(v.string(), v.nullish(v.array(PortBinding))), {}),
+      Networks: v.nullish(
+        v.record(
+          v.string(),
+          v.looseObject({
+            NetworkID: v.optional(v.string(), ""),
+            IPAddress: v.optional(v.string(), ""),
+            Gateway: v.optional(v.string(), ""),
+            MacAddress: v.optional(v.string(), ""),
+          }),
+        ),
+        {},
+      ),
+    }),
+    { Ports: {}, Networks: {} },
+  ),
+  Mounts: v.nullish(
+    v.array(v.looseObject({
+      Type: v.string(),
+      Name: v.optional(v.string()),
+      Source: v.optional(v.string(), ""),
+      Destination: v.string(),
+      Driver: v.optional(v.string()),
+      Mode: v.optional(v.string(), ""),
+      RW: v.boolean(),
+    })),
+    [],
+  ),
 });
 /** What ipcat knows about a container. */
 export type ContainerInspect = v.InferOutput<typeof ContainerInspect>;

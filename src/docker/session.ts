@@ -128,9 +128,13 @@ export class HijackedSession {
   #leftover: Uint8Array;
   #closing = false;
 
+  readonly #untrack: () => void;
+
   constructor(private readonly api: DockerApi, hijacked: Hijacked, readonly tty: boolean) {
     this.#conn = hijacked.conn;
     this.#leftover = hijacked.leftover;
+    // The client's close() ends this session too.
+    this.#untrack = api.track(() => this.close());
   }
 
   /**
@@ -243,7 +247,9 @@ export class HijackedSession {
 
   /** Closes the connection: the daemon detaches from the process. */
   close(): void {
+    if (this.#closing) return;
     this.#closing = true;
+    this.#untrack();
     this.#conn.close();
   }
 }

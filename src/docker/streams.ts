@@ -1,6 +1,7 @@
 /**
- * A hijacked session as web streams: stdout and stderr each buffered on their own (so a
- * reader of one is never stalled by the other) up to a bound, stdin as a writable.
+ * A hijacked session as web streams: stdout and stderr each buffered on their own up to
+ * {@link STREAM_BUFFER_BOUND} (so a reader of one is not stalled by the other), stdin as a
+ * writable.
  *
  * @module
  */
@@ -25,6 +26,12 @@ export interface ContainerStreams extends ProcessStreams {
   id: string;
 }
 
+/**
+ * How much of one stream may wait unread before the producer waits: stdout and stderr are
+ * bounded apart, so a reader of one is not stalled by the other until this much piles up.
+ */
+export const STREAM_BUFFER_BOUND = 64 << 20;
+
 /** Wraps a session as web streams; output flows as the consumer reads it. */
 export function streamsOf(
   session: HijackedSession,
@@ -34,6 +41,9 @@ export function streamsOf(
   const stdoutQueue = byteStream();
   const stderrQueue = byteStream();
   const copied = session.copyOutput({ stdout: stdoutQueue.push, stderr: stderrQueue.push });
+  // Once the output ends the connection has nothing more to give: closing it lets a
+  // process that used the streams exit on its own.
+  copied.finally(() => session.close()).catch(() => {});
   copied.then(() => {
     stdoutQueue.end();
     stderrQueue.end();
@@ -59,8 +69,8 @@ export function streamsOf(
   };
 }
 
-/** A readable byte stream fed by a producer that waits while 1 MiB is unread. */
-function byteStream(): {
+/** A readable byte stream fed by a producer that waits while `bound` bytes are unread. */
+export function byteStream(bound = STREAM_BUFFER_BOUND): {
   stream: ReadableStream<Uint8Array>;
   push(data: Uint8Array): Promise<void>;
   end(): void;
@@ -79,7 +89,7 @@ function byteStream(): {
       cancelled = true;
       pulled?.();
     },
-  }, new ByteLengthQueuingStrategy({ highWaterMark: 1 << 20 }));
+  }, new ByteLengthQueuingStrategy({ highWaterMark: bound }));
   return {
     stream,
     async push(data) {

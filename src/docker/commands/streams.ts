@@ -34,7 +34,7 @@ export const logs = dockerCommand({
   examples: [["ipcat docker logs --tail 10 -f web", "The last 10 lines, then everything new"]],
   async run({ options, args }) {
     const now = Date.now();
-    await (await client()).logs(args[0]!, {
+    await (await client()).copyLogs(args[0]!, {
       follow: options.follow,
       tail: options.tail,
       timestamps: options.timestamps,
