@@ -8,12 +8,11 @@
 import * as v from "valibot";
 import { type Conn, type HttpFetch, runtime } from "../adapter/mod.ts";
 import { IpcatError } from "../errors.ts";
-import { concatBytes } from "../framing/bytes.ts";
-import { bodyFraming, decodeChunked, encodeHttpRequest, HttpHeadParser } from "../framing/http.ts";
 import { systemCode } from "../transport/dial.ts";
 import type { DockerEndpoint } from "./host.ts";
 import { DockerError, type DockerErrorKind, kindOfAnswer } from "./errors.ts";
-import { ErrorBody, PingHeaders } from "./schemas.ts";
+import { exchange, messageOf } from "./raw_http.ts";
+import { PingHeaders } from "./schemas.ts";
 
 /** The newest API version ipcat speaks; older daemons are met at their own version. */
 export const CLIENT_MAX_API = "1.43";
@@ -55,8 +54,6 @@ export interface Hijacked {
   /** Stream bytes that arrived together with the response head. */
   leftover: Uint8Array;
 }
-
-const decoder = new TextDecoder();
 
 /**
  * A connection to one daemon. Cheap to create; negotiates the API version on first use.
@@ -210,76 +207,13 @@ export class DockerApi {
     path: string,
     options: { json?: unknown; subject?: string } = {},
   ): Promise<Hijacked> {
-    const version = await this.version();
-    let conn: Conn;
-    try {
-      conn = await runtime.connect(this.endpoint.target);
-    } catch (error) {
-      throw await this.connectionError(error);
-    }
-    const headers: Record<string, string> = {
-      Host: this.endpoint.hostHeader,
-      "User-Agent": "ipcat",
-      Connection: "Upgrade",
-      Upgrade: "tcp",
-    };
-    let body: Uint8Array | undefined;
-    if (options.json !== undefined) {
-      headers["Content-Type"] = "application/json";
-      body = new TextEncoder().encode(JSON.stringify(options.json));
-    }
-    conn.write(encodeHttpRequest("POST", `/v${version}${path}`, headers, body));
-    const parser = new HttpHeadParser();
-    for (;;) {
-      let chunk: Uint8Array | null;
-      try {
-        chunk = await conn.read();
-      } catch (error) {
-        conn.close();
-        throw this.droppedError(error);
-      }
-      if (chunk === null) {
-        conn.close();
-        throw this.droppedError(undefined, "before answering");
-      }
-      let done;
-      try {
-        done = parser.push(chunk);
-      } catch (error) {
-        conn.close();
-        throw new DockerError(
-          "protocol",
-          `${this.endpoint.display} did not answer in HTTP: ${(error as Error).message}`,
-          {
-            kind: "protocol",
-            hint: "is DOCKER_HOST really a Docker daemon?",
-          },
-        );
-      }
-      if (!done) continue;
-      const { head, rest } = done;
-      if (head.status === 101 || head.status === 200) return { conn, leftover: rest };
-      const framing = bodyFraming(head);
-      const parts = [rest];
-      let total = rest.byteLength;
-      const complete = () =>
-        framing.kind === "length"
-          ? total >= framing.length
-          : framing.kind === "chunked"
-          ? decodeChunked(concatBytes(parts)) !== null
-          : false;
-      while (!complete() && total < 1 << 20) {
-        const more = await conn.read().catch(() => null);
-        if (more === null) break;
-        parts.push(more);
-        total += more.byteLength;
-      }
-      conn.close();
-      let bytes = concatBytes(parts);
-      if (framing.kind === "chunked") bytes = decodeChunked(bytes) ?? bytes;
-      if (framing.kind === "length") bytes = bytes.subarray(0, framing.length);
-      throw this.daemonError(head.status, messageOf(decoder.decode(bytes)), options.subject);
-    }
+    const { conn, rest } = await exchange(this, "POST", path, {
+      json: options.json,
+      upgrade: true,
+      subject: options.subject,
+      accept: (status) => status === 101 || status === 200,
+    });
+    return { conn, leftover: rest };
   }
 
   /** The error for a connection the daemon closed or reset in the middle of an exchange. */
@@ -440,17 +374,6 @@ export class DockerApi {
   async #errorFrom(res: Response, options: RequestOptions): Promise<IpcatError> {
     return this.daemonError(res.status, messageOf(await this.text(res)), options.subject);
   }
-}
-
-/** The message of an error body: JSON `{"message"}` from REST, plain text from attach. */
-function messageOf(text: string): string {
-  try {
-    const parsed = v.safeParse(ErrorBody, JSON.parse(text));
-    if (parsed.success) return parsed.output.message;
-  } catch {
-    // plain text, as the attach endpoint answers
-  }
-  return text.trim();
 }
 
 function queryString(query: RequestOptions["query"]): string {

@@ -216,3 +216,70 @@ export function decodeChunked(bytes: Uint8Array): Uint8Array | null {
   }
   return concatBytes(parts);
 }
+
+/**
+ * Decodes a chunked body pushed in pieces of any size, handing out the data as it
+ * arrives (a 256 MiB archive is never held whole).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ChunkedDecoder } from "./http.ts";
+ * const decoder = new ChunkedDecoder();
+ * const bytes = new TextEncoder().encode("5\r\nhello\r\n0\r\n\r\n");
+ * const parts = [...decoder.push(bytes.subarray(0, 4)), ...decoder.push(bytes.subarray(4))];
+ * assert.equal(parts.map((p) => new TextDecoder().decode(p)).join(""), "hello");
+ * assert.ok(decoder.done);
+ * ```
+ */
+export class ChunkedDecoder {
+  #line = "";
+  #remaining = 0;
+  /** What comes next: a size line, chunk data, the CRLF after it, or trailer lines. */
+  #state: "size" | "data" | "crlf" | "trailer" | "done" = "size";
+
+  /** True once the terminating chunk and its trailers have passed. */
+  get done(): boolean {
+    return this.#state === "done";
+  }
+
+  /** The body bytes in `chunk`. */
+  push(chunk: Uint8Array): Uint8Array[] {
+    const out: Uint8Array[] = [];
+    let at = 0;
+    while (at < chunk.byteLength && this.#state !== "done") {
+      if (this.#state === "data") {
+        const take = Math.min(this.#remaining, chunk.byteLength - at);
+        out.push(chunk.subarray(at, at + take));
+        this.#remaining -= take;
+        at += take;
+        if (this.#remaining === 0) this.#state = "crlf";
+        continue;
+      }
+      const newline = chunk.indexOf(10, at);
+      const end = newline < 0 ? chunk.byteLength : newline + 1;
+      this.#line += latin1.decode(chunk.subarray(at, end));
+      at = end;
+      if (newline < 0) {
+        if (this.#line.length > 4096) throw new IpcatError("protocol", "chunk size line too long");
+        continue;
+      }
+      const line = this.#line.replace(/\r?\n$/, "");
+      this.#line = "";
+      if (this.#state === "crlf") {
+        if (line !== "") throw new IpcatError("protocol", "no CRLF after a chunk's data");
+        this.#state = "size";
+      } else if (this.#state === "trailer") {
+        if (line === "") this.#state = "done";
+      } else {
+        const sizeText = line.split(";")[0]!.trim();
+        if (!/^[0-9a-fA-F]{1,12}$/.test(sizeText)) {
+          throw new IpcatError("protocol", `bad chunk size ${JSON.stringify(sizeText)}`);
+        }
+        this.#remaining = parseInt(sizeText, 16);
+        this.#state = this.#remaining === 0 ? "trailer" : "data";
+      }
+    }
+    return out;
+  }
+}

@@ -32,6 +32,7 @@ import {
 } from "../../framing/tar.ts";
 import type { Docker } from "../client.ts";
 import { DockerError } from "../errors.ts";
+import { rawGet } from "../raw_http.ts";
 import { client, dockerCommand } from "./shared.ts";
 
 const CHUNK = 1 << 20;
@@ -281,13 +282,12 @@ export const cp = dockerCommand({
         const stat = await statInContainer(docker, from.container, path);
         if (stat?.linkTarget) path = posix.resolve(posix.dirname(path), stat.linkTarget);
       }
-      const res = await docker.api.request(
-        "GET",
-        `/containers/${encodeURIComponent(from.container)}/archive`,
-        {
-          query: { path },
-          subject: `container ${from.container}`,
-        },
+      const res = await rawGet(
+        docker.api,
+        `/containers/${encodeURIComponent(from.container)}/archive?${new URLSearchParams({
+          path,
+        })}`,
+        `container ${from.container}`,
       );
       if (args[1] === "-") {
         await pump(docker, res.body, (chunk) => runtime.stdout.write(chunk));
@@ -366,12 +366,10 @@ export const exportContainer = dockerCommand({
       );
     }
     const docker = await client();
-    const res = await docker.api.request(
-      "GET",
+    const res = await rawGet(
+      docker.api,
       `/containers/${encodeURIComponent(args[0]!)}/export`,
-      {
-        subject: `container ${args[0]}`,
-      },
+      `container ${args[0]}`,
     );
     if (options.output === undefined) {
       await pump(docker, res.body, (chunk) => runtime.stdout.write(chunk));

@@ -15,6 +15,7 @@ import { splitReference } from "../client.ts";
 import { humanDuration, humanSize, truncateId, truncateWithEllipsis } from "../format.ts";
 import { formatItems } from "../output.ts";
 import { goStruct } from "../template/mod.ts";
+import { rawGet } from "../raw_http.ts";
 import { client, dockerCommand } from "./shared.ts";
 
 const Changes = v.nullish(v.array(v.looseObject({ Path: v.string(), Kind: v.number() })), []);
@@ -148,7 +149,7 @@ export const save = dockerCommand({
     const docker = await client();
     const query = new URLSearchParams();
     for (const name of args) query.append("names", name);
-    const res = await docker.api.request("GET", `/images/get?${query}`);
+    const res = await rawGet(docker.api, `/images/get?${query}`);
     const fd = options.output === undefined ? null : openSync(options.output, "w", 0o644);
     try {
       const reader = res.body?.getReader();
