@@ -24,8 +24,9 @@ export const CLIENT_MIN_API = "1.30";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { compareApiVersions } from "./api.ts";
- * console.assert(compareApiVersions("1.9", "1.41") < 0 && compareApiVersions("1.41", "1.41") === 0);
+ * assert.ok(compareApiVersions("1.9", "1.41") < 0 && compareApiVersions("1.41", "1.41") === 0);
  * ```
  */
 export function compareApiVersions(a: string, b: string): number {
@@ -59,7 +60,7 @@ export interface Hijacked {
  * A connection to one daemon. Cheap to create; negotiates the API version on first use.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * import { DockerApi } from "./api.ts";
  * import { resolveDockerHost } from "./host.ts";
  * const api = new DockerApi(resolveDockerHost({ DOCKER_HOST: "unix:///var/run/docker.sock" }));

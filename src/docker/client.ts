@@ -78,7 +78,7 @@ export interface RegisteredWait {
  * its HTTP `status`.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * import { Docker } from "./mod.ts";
  * const docker = await Docker.fromEnv();
  * for (const c of await docker.containers({ all: true })) console.log(c.Id.slice(0, 12), c.State);

@@ -194,7 +194,7 @@ export class DockerObjects {
    * A stream is sent as it is read, so a large tar never sits in memory whole.
    *
    * @example
-   * ```ts
+   * ```ts ignore
    * import { readFileSync } from "node:fs";
    * import { Docker } from "./mod.ts";
    * const docker = await Docker.fromEnv();

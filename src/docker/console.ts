@@ -64,7 +64,7 @@ export function checkTty(attachStdin: boolean, tty: boolean): void {
  * every path out.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * import { Docker } from "./mod.ts";
  * import { runConsole } from "./console.ts";
  * const docker = await Docker.fromEnv();

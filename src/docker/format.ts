@@ -12,8 +12,9 @@ import type { ContainerSummary } from "./schemas.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { indentJson } from "./format.ts";
- * console.assert(indentJson('[{"a":1,"b":[]}]', "    ") === '[\n    {\n        "a": 1,\n        "b": []\n    }\n]');
+ * assert.ok(indentJson('[{"a":1,"b":[]}]', "    ") === '[\n    {\n        "a": 1,\n        "b": []\n    }\n]');
  * ```
  */
 export function indentJson(text: string, indent: string): string {
@@ -74,8 +75,9 @@ export function indentJson(text: string, indent: string): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { humanDuration } from "./format.ts";
- * console.assert(humanDuration(5) === "5 seconds" && humanDuration(90) === "About a minute");
+ * assert.ok(humanDuration(5) === "5 seconds" && humanDuration(90) === "About a minute");
  * ```
  */
 export function humanDuration(seconds: number): string {

@@ -7,7 +7,7 @@
  * registers the wait, starts, and hands back the streams:
  *
  * @example
- * ```ts
+ * ```ts ignore
  * import { Docker } from "./mod.ts";
  * const docker = await Docker.fromEnv(); // DOCKER_HOST, or /var/run/docker.sock
  * const container = await docker.run({ image: "busybox", cmd: ["sh", "-c", "echo hello; echo oops >&2"] });

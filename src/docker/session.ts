@@ -38,9 +38,10 @@ export const DEFAULT_DETACH_KEYS = "ctrl-p,ctrl-q";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseDetachKeys } from "./session.ts";
- * console.assert(parseDetachKeys("ctrl-p,ctrl-q").join() === "16,17");
- * console.assert(parseDetachKeys("ctrl-a,x").join() === "1,120");
+ * assert.ok(parseDetachKeys("ctrl-p,ctrl-q").join() === "16,17");
+ * assert.ok(parseDetachKeys("ctrl-a,x").join() === "1,120");
  * ```
  */
 export function parseDetachKeys(keys: string): Uint8Array {
@@ -68,11 +69,12 @@ export function parseDetachKeys(keys: string): Uint8Array {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { DetachWatcher } from "./session.ts";
  * const watcher = new DetachWatcher(new Uint8Array([16, 17]));
  * const first = watcher.feed(new Uint8Array([104, 105, 16]));
- * console.assert(first.forward.join() === "104,105" && !first.detached);
- * console.assert(watcher.feed(new Uint8Array([17])).detached);
+ * assert.ok(first.forward.join() === "104,105" && !first.detached);
+ * assert.ok(watcher.feed(new Uint8Array([17])).detached);
  * ```
  */
 export class DetachWatcher {
@@ -116,7 +118,7 @@ export type InputEnd = "eof" | "detached";
  * A hijacked stream of one container or exec process.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * import { Docker } from "./mod.ts";
  * const docker = await Docker.fromEnv();
  * const session = await docker.attachSession("web", { stdin: false });

@@ -40,11 +40,12 @@ const latin1 = new TextDecoder("latin1");
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { encodeHttpRequest } from "./http.ts";
  * const bytes = encodeHttpRequest("POST", "/v1.41/containers/abc/attach?stream=1", {
  *   Host: "docker", Connection: "Upgrade", Upgrade: "tcp",
  * });
- * console.assert(new TextDecoder().decode(bytes).endsWith("Upgrade: tcp\r\n\r\n"));
+ * assert.ok(new TextDecoder().decode(bytes).endsWith("Upgrade: tcp\r\n\r\n"));
  * ```
  */
 export function encodeHttpRequest(
@@ -75,13 +76,14 @@ export function encodeHttpRequest(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { HttpHeadParser } from "./http.ts";
  * const parser = new HttpHeadParser();
  * const wire = new TextEncoder().encode("HTTP/1.1 101 UPGRADED\r\nUpgrade: tcp\r\n\r\n\x01\x00");
- * console.assert(parser.push(wire.subarray(0, 10)) === null);
+ * assert.ok(parser.push(wire.subarray(0, 10)) === null);
  * const done = parser.push(wire.subarray(10))!;
- * console.assert(done.head.status === 101 && done.head.headers.get("upgrade") === "tcp");
- * console.assert(done.rest.length === 2);
+ * assert.ok(done.head.status === 101 && done.head.headers.get("upgrade") === "tcp");
+ * assert.ok(done.rest.length === 2);
  * ```
  */
 export class HttpHeadParser {
@@ -162,9 +164,10 @@ export type HttpBodyFraming = { kind: "length"; length: number } | { kind: "chun
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { bodyFraming } from "./http.ts";
  * const head = { version: "HTTP/1.1", status: 404, reason: "Not Found", headers: new Map([["content-length", "22"]]) };
- * console.assert(JSON.stringify(bodyFraming(head)) === '{"kind":"length","length":22}');
+ * assert.ok(JSON.stringify(bodyFraming(head)) === '{"kind":"length","length":22}');
  * ```
  */
 export function bodyFraming(head: HttpResponseHead): HttpBodyFraming {
@@ -186,9 +189,10 @@ export function bodyFraming(head: HttpResponseHead): HttpBodyFraming {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { decodeChunked } from "./http.ts";
  * const body = decodeChunked(new TextEncoder().encode("5\r\nhello\r\n0\r\n\r\n"));
- * console.assert(new TextDecoder().decode(body!) === "hello");
+ * assert.ok(new TextDecoder().decode(body!) === "hello");
  * ```
  */
 export function decodeChunked(bytes: Uint8Array): Uint8Array | null {

@@ -38,9 +38,10 @@ export interface StdcopyChunk {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { encodeStdcopyFrame } from "./stdcopy.ts";
  * const frame = encodeStdcopyFrame(2, new TextEncoder().encode("oops\n"));
- * console.assert(frame[0] === 2 && frame[7] === 5 && frame.length === 13);
+ * assert.ok(frame[0] === 2 && frame[7] === 5 && frame.length === 13);
  * ```
  */
 export function encodeStdcopyFrame(stream: StdcopyStream, payload: Uint8Array): Uint8Array {
@@ -57,14 +58,15 @@ export function encodeStdcopyFrame(stream: StdcopyStream, payload: Uint8Array): 
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { encodeStdcopyFrame, StdcopyDemuxer } from "./stdcopy.ts";
  * const wire = encodeStdcopyFrame(1, new TextEncoder().encode("hello"));
  * const demux = new StdcopyDemuxer();
  * const first = demux.push(wire.subarray(0, 3)); // half a header: nothing yet
  * const rest = demux.push(wire.subarray(3));
  * demux.end();
- * console.assert(first.length === 0 && rest[0]!.stream === 1);
- * console.assert(new TextDecoder().decode(rest[0]!.data) === "hello");
+ * assert.ok(first.length === 0 && rest[0]!.stream === 1);
+ * assert.ok(new TextDecoder().decode(rest[0]!.data) === "hello");
  * ```
  */
 export class StdcopyDemuxer {
@@ -137,11 +139,12 @@ export class StdcopyDemuxer {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { demultiplexAll, encodeStdcopyFrame } from "./stdcopy.ts";
  * const enc = new TextEncoder();
  * const wire = new Uint8Array([...encodeStdcopyFrame(1, enc.encode("out")), ...encodeStdcopyFrame(2, enc.encode("err"))]);
  * const { stdout, stderr } = demultiplexAll(wire);
- * console.assert(new TextDecoder().decode(stdout) === "out" && new TextDecoder().decode(stderr) === "err");
+ * assert.ok(new TextDecoder().decode(stdout) === "out" && new TextDecoder().decode(stderr) === "err");
  * ```
  */
 export function demultiplexAll(

@@ -62,8 +62,9 @@ export const client = () => Docker.fromEnv();
  *
  * @example
  * ```ts
- * import { startFailureStatus } from "./cli.ts";
- * console.assert(startFailureStatus('exec: "x": executable file not found in $PATH') === 127);
+ * import assert from "node:assert/strict";
+ * import { startFailureStatus } from "./shared.ts";
+ * assert.ok(startFailureStatus('exec: "x": executable file not found in $PATH') === 127);
  * ```
  */
 export function startFailureStatus(message: string): number {
