@@ -144,3 +144,32 @@ for (const way of waysToTest()) {
     );
   });
 }
+
+for (const way of waysToTest()) {
+  describe(`docker: a reader that closes stdout (${way})`, () => {
+    dockerIt("logs -f | head -1 ends quietly with 141, as a pipeline expects", async () => {
+      const name = track(uniqueName(`epipe-${way}`));
+      await ipcatDocker(way, [
+        "run",
+        "-d",
+        "--name",
+        name,
+        "--network",
+        "none",
+        IMAGE,
+        "sh",
+        "-c",
+        "while :; do echo line; sleep 0.05; done",
+      ]);
+      const child = startCli(way, ["docker", "logs", "-f", name], { env: { DOCKER_HOST } });
+      child.stdin!.end();
+      let stderr = "";
+      child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
+      await waitForOutput(child, "line");
+      child.stdout!.destroy();
+      const end = await exited(child);
+      assert.equal(end.code, 141, stderr);
+      assert.equal(stderr, "");
+    }, 30_000);
+  });
+}

@@ -13,8 +13,11 @@ const KEPT = new Set([
   "failed",
   "docker_cannot_invoke",
   "docker_command_not_found",
+  "hangup",
   "interrupted",
   "terminated",
+  // A reader that closed our stdout (`| head -1`): the quiet 141 a pipeline expects.
+  "broken_pipe",
 ]);
 
 /**
