@@ -15,7 +15,7 @@ import {
   waitForOutput,
   waysToTest,
 } from "./harness.ts";
-import { openQueue, statQueue, tryOpenQueue } from "../src/mq/mod.ts";
+import { encodeRequest, openQueue, statQueue, tryOpenQueue } from "../src/mq/mod.ts";
 
 const children: ChildProcess[] = [];
 after(async () => {
@@ -232,6 +232,56 @@ for (const way of waysToTest()) {
       assert.match(r.stderr, /AppView has no snapshot request/);
       r = await runCli(way, ["mq", "status", pid, "--timeout", "0.3"]);
       assert.equal(r.code, 6, "a scope request finds no scope server");
+      await stopServer(server);
+    });
+
+    it("outlives a tiny or hostile Out queue: meta-only 500 where it fits, skipped otherwise", async () => {
+      const asPid = 781000 + (process.pid % 10000);
+      const server = await startServer(way, ["--as-pid", String(asPid)]);
+      const names = { in: `/ScopeIPCIn.${asPid}`, out: `/ScopeIPCOut.${asPid}` };
+      for (const [msgsize, expected] of [[32, null], [36, '{"status":500,"uniq":77,"remain":0}']]) {
+        const inQueue = openQueue(names.in, { create: true, exclusive: true, access: "write" });
+        const outQueue = openQueue(names.out, {
+          create: true,
+          exclusive: true,
+          access: "read",
+          msgsize: msgsize as number,
+        });
+        const logged = expected === null
+          ? waitForOutput(server, "and for a meta-only error: skipped")
+          : null;
+        try {
+          inQueue.trySend(encodeRequest('{"req":0}', 77, inQueue.msgsize)[0]!);
+          const until = Date.now() + 30_000;
+          while (inQueue.attributes().curmsgs > 0) {
+            assert.ok(Date.now() < until, "the server never took the request");
+            await new Promise((resolve) => setTimeout(resolve, 5));
+          }
+          if (expected === null) {
+            await logged;
+            assert.equal(outQueue.tryReceive(), null, "nothing fits a 32-byte queue");
+          } else {
+            const frame = await outQueue.receive({ timeoutMs: 30_000 });
+            assert.equal(new TextDecoder().decode(frame.data), expected);
+          }
+        } finally {
+          for (const queue of [inQueue, outQueue]) {
+            queue.close();
+            queue.unlink();
+          }
+        }
+      }
+      assert.equal(server.exitCode, null, "the server is still running");
+      const r = await runCli(way, [
+        "mq",
+        "request",
+        "--in",
+        names.in,
+        "--out",
+        names.out,
+        '{"req":1}',
+      ]);
+      assert.equal(r.stdout, '{"status":200,"scoped":true}\n', r.stderr);
       await stopServer(server);
     });
 

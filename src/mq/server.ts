@@ -181,6 +181,11 @@ class Server {
       if (!outQueue) return false;
       try {
         await this.#exchange(inQueue, outQueue);
+      } catch (error) {
+        // A client's queues are the client's to break (wrong sizes, removed midway, modes
+        // changed): that exchange is lost, the server is not.
+        if (!(error instanceof IpcatError)) throw error;
+        this.#event({ kind: "unanswered", uniq: -1, status: 0, detail: error.message });
       } finally {
         outQueue.close();
       }
@@ -224,8 +229,33 @@ class Server {
         return;
       }
       const answer = await this.#answer(step.payload, step.uniq);
-      await this.#send(outQueue, encodeResponse(answer, step.uniq, outQueue.msgsize));
+      await this.#send(outQueue, this.#responseFrames(answer, step.uniq, outQueue));
       return;
+    }
+  }
+
+  /**
+   * The frames of `answer` for this Out queue. An Out queue too small for any payload
+   * (a client's mistake, or a hostile one) gets the meta-only 500 when that fits, and
+   * nothing otherwise; either way it is logged and the server goes on.
+   */
+  #responseFrames(answer: string, uniq: number, outQueue: MessageQueue): Uint8Array[] {
+    try {
+      return encodeResponse(answer, uniq, outQueue.msgsize);
+    } catch (error) {
+      if (!(error instanceof IpcatError)) throw error;
+      const refusal = encodeErrorResponse(500, uniq);
+      const fits = refusal.byteLength <= outQueue.msgsize;
+      this.#event({
+        kind: "unanswered",
+        uniq,
+        status: fits ? 500 : 0,
+        detail:
+          `${outQueue.name} has a msgsize of ${outQueue.msgsize} bytes, too small for a response${
+            fits ? "; sent the meta-only 500" : ", and for a meta-only error: skipped"
+          }`,
+      });
+      return fits ? [refusal] : [];
     }
   }
 
