@@ -42,6 +42,8 @@ export const EXIT_CODES = {
   docker_cannot_invoke: 126,
   /** The container command was not found (as the docker CLI's 127). */
   docker_command_not_found: 127,
+  /** Stopped by SIGHUP (128 + 1): the terminal or the session went away. */
+  hangup: 129,
   /** Stopped by SIGINT (128 + 2), as shells report it. */
   interrupted: 130,
   /** Stopped by SIGTERM (128 + 15). */

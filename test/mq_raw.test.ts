@@ -334,6 +334,17 @@ for (const way of waysToTest()) {
       queue.close();
     });
 
+    it("SIGHUP stops a recv --follow like SIGTERM: exit 129, what was received printed", async () => {
+      const name = freshName(way);
+      const queue = openQueue(name, { create: true, maxmsg: 10, msgsize: 64 });
+      queue.trySend(new TextEncoder().encode("before"));
+      const child = startCli(way, ["mq", "recv", name, "--follow"]);
+      await waitForOutput(child, "before\n");
+      child.kill("SIGHUP");
+      assert.deepEqual(await exited(child), { code: 129, signal: null });
+      queue.close();
+    });
+
     it("Ctrl-C stops a recv that is waiting on an empty queue", async () => {
       const name = freshName(way);
       openQueue(name, { create: true, maxmsg: 10, msgsize: 64 }).close();

@@ -38,9 +38,13 @@ async function startServer(
   return child;
 }
 
-async function stopServer(child: ChildProcess): Promise<void> {
-  child.kill("SIGINT");
-  assert.equal((await exited(child)).code, 130, "serve exits 130 on Ctrl-C");
+async function stopServer(
+  child: ChildProcess,
+  signal: "SIGINT" | "SIGHUP" = "SIGINT",
+): Promise<void> {
+  child.kill(signal);
+  const status = signal === "SIGINT" ? 130 : 129;
+  assert.equal((await exited(child)).code, status, `serve exits ${status} on ${signal}`);
 }
 
 const queueExists = (name: string) => {
@@ -232,7 +236,7 @@ for (const way of waysToTest()) {
       assert.match(r.stderr, /AppView has no snapshot request/);
       r = await runCli(way, ["mq", "status", pid, "--timeout", "0.3"]);
       assert.equal(r.code, 6, "a scope request finds no scope server");
-      await stopServer(server);
+      await stopServer(server, "SIGHUP");
     });
 
     it("outlives a tiny or hostile Out queue: meta-only 500 where it fits, skipped otherwise", async () => {
@@ -319,23 +323,25 @@ for (const way of waysToTest()) {
       sleeper.kill("SIGTERM");
     });
 
-    it("Ctrl-C during a request stops it at once and removes its queues", async () => {
-      const sleeper = startProcess(["sleep", "60"]);
-      children.push(sleeper);
-      const client = startCli(way, ["mq", "status", String(sleeper.pid), "--timeout", "60"]);
-      const until = Date.now() + 30_000;
-      while (!queueExists(`/ScopeIPCOut.${sleeper.pid}`)) {
-        assert.ok(Date.now() < until, "the client never created its queues");
-        await new Promise((resolve) => setTimeout(resolve, 10));
-      }
-      client.kill("SIGINT");
-      assert.equal((await exited(client)).code, 130);
-      assert.equal(
-        queueExists(`/ScopeIPCIn.${sleeper.pid}`) || queueExists(`/ScopeIPCOut.${sleeper.pid}`),
-        false,
-      );
-      sleeper.kill("SIGTERM");
-    });
+    for (const [signal, status] of [["SIGINT", 130], ["SIGHUP", 129]] as const) {
+      it(`${signal} during a request stops it at once (exit ${status}) and removes its queues`, async () => {
+        const sleeper = startProcess(["sleep", "60"]);
+        children.push(sleeper);
+        const client = startCli(way, ["mq", "status", String(sleeper.pid), "--timeout", "60"]);
+        const until = Date.now() + 30_000;
+        while (!queueExists(`/ScopeIPCOut.${sleeper.pid}`)) {
+          assert.ok(Date.now() < until, "the client never created its queues");
+          await new Promise((resolve) => setTimeout(resolve, 10));
+        }
+        client.kill(signal);
+        assert.equal((await exited(client)).code, status);
+        assert.equal(
+          queueExists(`/ScopeIPCIn.${sleeper.pid}`) || queueExists(`/ScopeIPCOut.${sleeper.pid}`),
+          false,
+        );
+        sleeper.kill("SIGTERM");
+      });
+    }
 
     it(
       "reaches a server in its own IPC namespace with --pid (setns)",

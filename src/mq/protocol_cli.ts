@@ -50,7 +50,7 @@ const COMMON_SCHEMA = {
   force: v.optional(v.boolean(), false),
 };
 
-/** Runs one request with Ctrl-C/SIGTERM wired to abort it (the queues are removed either way). */
+/** Runs one request with Ctrl-C, SIGTERM and SIGHUP wired to abort it (the queues are removed either way). */
 async function ask(
   payload: string | object,
   target: { pid?: number; inQueue?: string; outQueue?: string },
@@ -271,7 +271,7 @@ const serve = defineCommand({
   summary: "Answer framed requests as libscope (or AppView) does",
   usage: "",
   description:
-    "Plays the library's part: polls for /ScopeIPCIn.PID (PID: this process, as seen in its PID\nnamespace, or --as-pid) and answers on /ScopeIPCOut.PID. Built in: getSupportedCmd,\nstatus, details and transports; get/set cfg keep a configuration in memory; snapshot\nanswers 500. With --handler, every request goes to CMD (run by sh -c): the request JSON\non its stdin, the response JSON expected on its stdout. Malformed requests get 400, a\nrequest broken off midway 500 after --timeout; the server keeps serving. Ctrl-C stops it.",
+    "Plays the library's part: polls for /ScopeIPCIn.PID (PID: this process, as seen in its PID\nnamespace, or --as-pid) and answers on /ScopeIPCOut.PID. Built in: getSupportedCmd,\nstatus, details and transports; get/set cfg keep a configuration in memory; snapshot\nanswers 500. With --handler, every request goes to CMD (run by sh -c): the request JSON\non its stdin, the response JSON expected on its stdout. Malformed requests get 400, a\nrequest broken off midway 500 after --timeout; the server keeps serving.\nCtrl-C, SIGTERM and SIGHUP stop it (exit 130, 143, 129).",
   options: {
     flavor: {
       type: "string",
