@@ -3,15 +3,17 @@
 // timeouts, Ctrl-C, and a server in its own IPC (and PID) namespace reached with --pid.
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { existsSync, readFileSync, readlinkSync } from "node:fs";
+import { existsSync, readFileSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
 import process from "node:process";
 import { after, describe, it } from "node:test";
 import {
   cliCommand,
   exited,
   runCli,
+  runProcess,
   startCli,
   startProcess,
+  tempName,
   waitForOutput,
   waysToTest,
 } from "./harness.ts";
@@ -57,6 +59,12 @@ const queueExists = (name: string) => {
 };
 
 const isRoot = process.getuid?.() === 0;
+const SERVER_UID = 65534;
+const THIRD_UID = 65533;
+/** The argv prefix that runs a command as `uid` (and its own group), without root's groups. */
+const asUid = (uid: number) => ["setpriv", `--reuid=${uid}`, `--regid=${uid}`, "--clear-groups"];
+const canSwitchUid = isRoot && spawnSync("sh", ["-c", "command -v setpriv"]).status === 0 &&
+  existsSync(cliCommand("binary")[0]!);
 const hasUnshare = spawnSync("sh", ["-c", "command -v unshare"]).status === 0;
 // The namespaced servers run as the compiled binary, whichever way the client runs.
 const canNamespace = isRoot && hasUnshare && existsSync(cliCommand("binary")[0]!);
@@ -342,6 +350,71 @@ for (const way of waysToTest()) {
         sleeper.kill("SIGTERM");
       });
     }
+
+    it(
+      "keeps an exchange private: 0600 queues given to the server's uid; a third uid can neither read nor forge",
+      {
+        skip: !canSwitchUid,
+      },
+      async () => {
+        const released = tempName("ipcat-mq-release");
+        const server = startProcess([
+          ...asUid(SERVER_UID),
+          ...cliCommand("binary"),
+          "mq",
+          "serve",
+          "--handler",
+          `cat >/dev/null; while [ ! -e ${released} ]; do sleep 0.01; done; echo '{"status":200,"real":true}'`,
+        ]);
+        children.push(server);
+        await waitForOutput(server, "Ctrl-C stops");
+        const pid = String(server.pid);
+        const names = { in: `/ScopeIPCIn.${pid}`, out: `/ScopeIPCOut.${pid}` };
+        try {
+          const asRoot = runCli(way, ["mq", "request", "--pid", pid, '{"req":1}']);
+          const until = Date.now() + 30_000;
+          while (!queueExists(names.out) || statQueue(names.in).curmsgs !== 0) {
+            assert.ok(Date.now() < until, "the server never took the request");
+            await new Promise((resolve) => setTimeout(resolve, 5));
+          }
+          for (const name of [names.in, names.out]) {
+            const info = statQueue(name);
+            assert.equal(info.mode, "0600", `${name} is private`);
+            assert.equal(info.uid, SERVER_UID, `${name} belongs to the server's uid`);
+          }
+          const third = [...asUid(THIRD_UID), ...cliCommand("binary"), "mq"];
+          const spy = await runProcess([...third, "recv", names.in, "--nonblock"]);
+          assert.equal(spy.code, 5, spy.stderr);
+          assert.match(spy.stderr, /permission denied to open queue/);
+          const forger = await runProcess([...third, "send", names.out, "--split", "none"], {
+            stdin: '{"status":200,"uniq":1,"remain":29}\u0000{"status":200,"forged":true}',
+          });
+          assert.equal(forger.code, 5, forger.stderr);
+          writeFileSync(released, "");
+          const root = await asRoot;
+          assert.equal(root.code, 0, root.stderr);
+          assert.equal(root.stdout, '{"status":200,"real":true}\n');
+          // The server's own uid asking: 0600 as well, no change of owner needed.
+          const own = await runProcess([
+            ...asUid(SERVER_UID),
+            ...cliCommand(way),
+            "mq",
+            "status",
+            pid,
+          ], {
+            env: { HOME: "/tmp", DENO_DIR: tempName("ipcat-deno-dir") },
+          });
+          assert.equal(own.code, 0, own.stderr);
+          assert.deepEqual(JSON.parse(own.stdout), { status: 200, real: true });
+        } finally {
+          // Whatever failed, the handler must finish, or the server never stops.
+          writeFileSync(released, "");
+        }
+        rmSync(released, { force: true });
+        assert.equal(queueExists(names.in) || queueExists(names.out), false);
+        await stopServer(server);
+      },
+    );
 
     it(
       "reaches a server in its own IPC namespace with --pid (setns)",

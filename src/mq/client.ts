@@ -4,6 +4,8 @@
  *
  * @module
  */
+import { readFileSync } from "node:fs";
+import process from "node:process";
 import { IpcatError } from "../errors.ts";
 import {
   DEFAULT_MAXMSG,
@@ -63,9 +65,14 @@ export const DEFAULT_REQUEST_TIMEOUT_MS = 5000;
 
 /**
  * Sends one request and returns the reassembled response. The client creates both queues
- * (`O_EXCL`, mode 0666 under a cleared umask, maxmsg 10, msgsize 8192) and always closes
- * and removes them, on failure and abort too. A server in another IPC namespace is
- * reached by moving this thread into it (`setns`), which needs root.
+ * (`O_EXCL`, maxmsg 10, msgsize 8192, under a cleared umask) and always closes and
+ * removes them, on failure and abort too. A server in another IPC namespace is reached by
+ * moving this thread into it (`setns`), which needs root.
+ *
+ * The queues are private to the exchange wherever that still lets the server in (see
+ * {@link requestQueueAccess}): mode 0600, given to the server's uid when that is another
+ * one. The real CLI makes them 0666, which lets any local user read the request or forge
+ * the answer; ipcat does so only when the server could not open them otherwise.
  *
  * @example
  * ```ts
@@ -79,10 +86,11 @@ export async function request(
   options: RequestOptions,
 ): Promise<RequestResult> {
   const names = resolveQueues(options);
+  const access = requestQueueAccess(options.pid);
   const text = typeof payload === "string" ? payload : JSON.stringify(payload);
   const timeoutMs = options.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
   const uniq = options.uniq ?? Math.floor(Math.random() * 9999);
-  const { inQueue, outQueue } = createPair(names, options);
+  const { inQueue, outQueue } = createPair(names, options, access);
   try {
     inQueue.setNonblocking(false);
     outQueue.setNonblocking(false);
@@ -142,6 +150,51 @@ export async function request(
   }
 }
 
+/** The mode of the request queues, and the uid to give them to (`null`: keep them). */
+export interface RequestQueueAccess {
+  mode: number;
+  owner: number | null;
+}
+
+/** CAP_DAC_OVERRIDE: a process with it opens any queue whatever its mode. */
+const CAP_DAC_OVERRIDE = 1n;
+
+/**
+ * Who must be able to open the request queues of an exchange with process `pid`, and so
+ * their mode: 0600 when the server runs as this uid, or as root with CAP_DAC_OVERRIDE;
+ * 0600 given to the server's uid when this process is root; 0666 (as the real CLI) only
+ * when neither holds (an unprivileged client asking another user's process), or when no
+ * process is named (`--in`/`--out`).
+ *
+ * @example
+ * ```ts
+ * import process from "node:process";
+ * import { requestQueueAccess } from "./client.ts";
+ * console.assert(requestQueueAccess(process.pid).mode === 0o600);
+ * ```
+ */
+export function requestQueueAccess(pid: number | undefined): RequestQueueAccess {
+  const open = { mode: 0o666, owner: null };
+  if (pid === undefined) return open;
+  let status: string;
+  try {
+    status = readFileSync(`/proc/${pid}/status`, "utf8");
+  } catch {
+    return open;
+  }
+  // The effective uid, the second of `Uid:`: the one the kernel checks queue modes against.
+  const serverUid = Number(/^Uid:\s*\d+\s+(\d+)/m.exec(status)?.[1]);
+  if (!Number.isInteger(serverUid)) return open;
+  const me = process.getuid?.() ?? -1;
+  if (serverUid === me) return { mode: 0o600, owner: null };
+  if (me === 0) return { mode: 0o600, owner: serverUid };
+  const capabilities = BigInt(`0x${/^CapEff:\s*([0-9a-f]+)/m.exec(status)?.[1] ?? "0"}`);
+  if (serverUid === 0 && (capabilities >> CAP_DAC_OVERRIDE) & 1n) {
+    return { mode: 0o600, owner: null };
+  }
+  return open;
+}
+
 function resolveQueues(options: RequestOptions): { in: string; out: string } {
   if (options.inQueue !== undefined || options.outQueue !== undefined) {
     if (options.inQueue === undefined || options.outQueue === undefined) {
@@ -165,18 +218,30 @@ function resolveQueues(options: RequestOptions): { in: string; out: string } {
 function createPair(
   names: { in: string; out: string },
   options: RequestOptions,
+  ownership: RequestQueueAccess,
 ): { inQueue: MessageQueue; outQueue: MessageQueue } {
   const create = (name: string, access: "read" | "write"): MessageQueue => {
-    const attempt = () =>
-      openQueue(name, {
+    const attempt = () => {
+      const queue = openQueue(name, {
         access,
         create: true,
         exclusive: true,
         nonblocking: true,
-        mode: 0o666,
+        mode: ownership.mode,
         maxmsg: DEFAULT_MAXMSG,
         msgsize: options.msgsize ?? DEFAULT_MSGSIZE,
       });
+      if (ownership.owner === null) return queue;
+      try {
+        // Before anything is sent: from here on only the server's uid (and root) may open it.
+        queue.chown(ownership.owner);
+        return queue;
+      } catch (error) {
+        queue.close();
+        queue.unlink();
+        throw error;
+      }
+    };
     try {
       return attempt();
     } catch (error) {

@@ -20,6 +20,7 @@ const SYMBOLS = {
   setns: { args: ["i32", "i32"], returns: "i32" },
   open: { args: ["buffer", "i32", "u32"], returns: "i32" },
   close: { args: ["i32"], returns: "i32" },
+  fchown: { args: ["i32", "u32", "u32"], returns: "i32" },
   umask: { args: ["u32"], returns: "u32" },
   usleep: { args: ["u32"], returns: "i32" },
   mount: { args: ["buffer", "buffer", "buffer", "u64", "buffer"], returns: "i32" },

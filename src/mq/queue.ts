@@ -115,7 +115,7 @@ function readKernelLimit(file: string, fallback: number): number {
 }
 
 /** What was being done when the kernel said no, for the error message. */
-type Operation = "open" | "create" | "send" | "receive" | "unlink" | "attributes";
+type Operation = "open" | "create" | "send" | "receive" | "unlink" | "attributes" | "chown";
 
 /**
  * The one-line error for a failed queue call: what happened to which queue, and what to do.
@@ -316,6 +316,8 @@ export function tryOpenQueue(
 }
 
 const EMPTY_ATTR = new Uint8Array(64);
+/** `(uid_t)-1`: leave this id as it is. */
+const KEEP_ID = 0xffffffff;
 
 /**
  * Removes a queue name; processes that have it open keep using it until they close it.
@@ -558,6 +560,16 @@ export class MessageQueue {
     if (this.#closed) return;
     this.#closed = true;
     libc().symbols.mq_close(this.fd);
+  }
+
+  /**
+   * Gives the queue to `uid` (its group unchanged), through this descriptor: no one can
+   * swap the queue between the change and its use.
+   */
+  chown(uid: number): void {
+    if (libc().symbols.fchown(this.fd, uid, KEEP_ID) < 0) {
+      throw queueError(libc().errno(), "chown", this.name);
+    }
   }
 
   /** Removes the queue's name (see {@link unlinkQueue}). */
