@@ -40,6 +40,9 @@ for (const target of targets as Array<keyof typeof TARGETS>) {
     `--target=bun-${target}`,
     `--outfile=${outfile}`,
     "--format=esm",
+    // Each family becomes its own chunk, loaded when a command names it: one bundle
+    // would make every start-up, --version included, load all three (about 3 ms).
+    "--splitting",
     "--minify",
     "--sourcemap",
     ...(values["no-bytecode"] ? [] : ["--bytecode"]),
