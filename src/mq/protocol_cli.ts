@@ -8,12 +8,12 @@ import { readFileSync } from "node:fs";
 import * as v from "valibot";
 import process from "node:process";
 import { type Command, defineCommand } from "../cli/command.ts";
+import { choice, duration, flag, option, text } from "../cli/options.ts";
 import { note, writeOut } from "../cli/io.ts";
 import { IpcatError } from "../errors.ts";
 import { DEFAULT_REQUEST_TIMEOUT_MS, request, type RequestResult } from "./client.ts";
 import { type Flavor, queueNames, requestNames, REQUESTS } from "./protocol.ts";
 import { namespacePid } from "./queue.ts";
-import { DurationSchema } from "./raw_cli.ts";
 import { commandHandler, type ServeEvent, serveRequests } from "./server.ts";
 import { abortOnSignals, abortStatus } from "./signals.ts";
 
@@ -22,39 +22,25 @@ const PidSchema = v.pipe(
   v.regex(/^[1-9]\d*$/, "expected a process id"),
   v.transform(Number),
 );
-const FlavorSchema = v.optional(v.picklist(["scope", "appview"]), "scope");
 
 const COMMON_OPTIONS = {
-  flavor: {
-    type: "string",
-    value: "scope|appview",
-    description: "Speak to libscope (ScopeIPC* queues, default) or AppView (AppViewIPC*)",
-  },
-  timeout: {
-    type: "string",
-    short: "t",
-    value: "S",
-    description: `How long to wait for the process to take the request and answer (default ${
-      DEFAULT_REQUEST_TIMEOUT_MS / 1000
-    })`,
-  },
-  force: {
-    type: "boolean",
-    description: "Remove queues left behind by an earlier request that crashed",
-  },
-} as const;
-
-const COMMON_SCHEMA = {
-  flavor: FlavorSchema,
-  timeout: v.optional(DurationSchema),
-  force: v.optional(v.boolean(), false),
+  flavor: choice(
+    ["scope", "appview"],
+    "Speak to libscope (ScopeIPC* queues) or AppView (AppViewIPC*)",
+    { default: "scope" },
+  ),
+  timeout: duration(
+    "How long to wait for the process to take the request and answer",
+    { short: "t", default: `${DEFAULT_REQUEST_TIMEOUT_MS / 1000}s` },
+  ),
+  force: flag("Remove queues left behind by an earlier request that crashed"),
 };
 
 /** Runs one request with Ctrl-C, SIGTERM and SIGHUP wired to abort it (the queues are removed either way). */
 async function ask(
   payload: string | object,
   target: { pid?: number; inQueue?: string; outQueue?: string },
-  options: { flavor: Flavor; timeout?: number; force: boolean },
+  options: { flavor: Flavor; timeout: number; force: boolean },
 ): Promise<RequestResult> {
   const { signal, dispose } = abortOnSignals();
   try {
@@ -89,21 +75,11 @@ const requestCommand = defineCommand({
   description:
     "Sends JSON (or stdin with '-') to a process running libscope, the AppView library or\n'ipcat mq serve', and prints the reassembled response JSON as received. The process is\nnamed by --pid (queues /ScopeIPCIn.PID and /ScopeIPCOut.PID, entering its IPC namespace\nwhen it runs in a container), or the queue pair is given with --in and --out.",
   options: {
-    pid: { type: "string", short: "p", value: "PID", description: "The process to ask" },
-    in: {
-      type: "string",
-      value: "NAME",
-      description: "The queue the server reads (with --out, instead of --pid)",
-    },
-    out: { type: "string", value: "NAME", description: "The queue the server answers on" },
+    pid: option("PID", "The process to ask", PidSchema, { short: "p" }),
+    in: text("NAME", "The queue the server reads (with --out, instead of --pid)"),
+    out: text("NAME", "The queue the server answers on"),
     ...COMMON_OPTIONS,
   },
-  schema: v.object({
-    pid: v.optional(PidSchema),
-    in: v.optional(v.string()),
-    out: v.optional(v.string()),
-    ...COMMON_SCHEMA,
-  }),
   positionals: { min: 1, max: 1 },
   examples: [
     [`ipcat mq request --pid 4242 '{"req":1}'`, "Asks process 4242 for its scope status"],
@@ -182,9 +158,8 @@ function verbCommand(verb: (typeof VERBS)[number]): Command {
       }`,
     options: {
       ...COMMON_OPTIONS,
-      json: { type: "boolean", description: "Print the response as received, on one line" },
+      json: flag("Print the response as received, on one line"),
     },
-    schema: v.object({ ...COMMON_SCHEMA, json: v.optional(v.boolean(), false) }),
     positionals: takesConfig ? { min: 2, max: 2 } : { min: 1, max: 1 },
     examples: takesConfig
       ? [[`ipcat mq set-cfg 4242 scope.json`, "Sends the configuration in scope.json"], [
@@ -273,41 +248,23 @@ const serve = defineCommand({
   description:
     "Plays the library's part: polls for /ScopeIPCIn.PID (PID: this process, as seen in its PID\nnamespace, or --as-pid) and answers on /ScopeIPCOut.PID. Built in: getSupportedCmd,\nstatus, details and transports; get/set cfg keep a configuration in memory; snapshot\nanswers 500. With --handler, every request goes to CMD (run by sh -c): the request JSON\non its stdin, the response JSON expected on its stdout. Malformed requests get 400, a\nrequest broken off midway 500 after --timeout; the server keeps serving.\nCtrl-C, SIGTERM and SIGHUP stop it (exit 130, 143, 129).",
   options: {
-    flavor: {
-      type: "string",
-      value: "scope|appview",
-      description: "Play libscope (ScopeIPC* queues, default) or the AppView library (AppViewIPC*)",
-    },
-    handler: {
-      type: "string",
-      value: "CMD",
-      description: "Answer every request with this command's output",
-    },
-    "as-pid": {
-      type: "string",
-      value: "PID",
-      description: "Use PID in the queue names instead of this process's",
-    },
-    timeout: {
-      type: "string",
+    flavor: choice(
+      ["scope", "appview"],
+      "Play libscope (ScopeIPC* queues) or the AppView library (AppViewIPC*)",
+      { default: "scope" },
+    ),
+    handler: option(
+      "CMD",
+      "Answer every request with this command's output",
+      v.pipe(v.string(), v.minLength(1, "expected a command")),
+    ),
+    "as-pid": option("PID", "Use PID in the queue names instead of this process's", PidSchema),
+    timeout: duration("How long to wait for the rest of a request, and for the client to read", {
       short: "t",
-      value: "S",
-      description:
-        "How long to wait for the rest of a request, and for the client to read (default 1)",
-    },
-    quiet: {
-      type: "boolean",
-      short: "q",
-      description: "Do not log refused requests and handler failures",
-    },
+      default: "1s",
+    }),
+    quiet: flag("Do not log refused requests and handler failures", { short: "q" }),
   },
-  schema: v.object({
-    flavor: FlavorSchema,
-    handler: v.optional(v.pipe(v.string(), v.minLength(1, "expected a command"))),
-    "as-pid": v.optional(PidSchema),
-    timeout: v.optional(DurationSchema, "1"),
-    quiet: v.optional(v.boolean(), false),
-  }),
   positionals: { min: 0, max: 0 },
   examples: [
     ["ipcat mq serve", "Answers 'ipcat mq status <its pid>' and the real scope CLI"],

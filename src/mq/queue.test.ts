@@ -3,7 +3,6 @@
 import assert from "node:assert/strict";
 import process from "node:process";
 import { after, describe, it } from "node:test";
-import * as v from "valibot";
 import { IpcatError } from "../errors.ts";
 import { runtime } from "../adapter/mod.ts";
 import {
@@ -16,7 +15,7 @@ import {
   unlinkQueue,
 } from "./queue.ts";
 import { request, serveRequests } from "./mod.ts";
-import { DurationSchema, messageJson } from "./raw_cli.ts";
+import { messageJson } from "./raw_cli.ts";
 import { Errno } from "./libc.ts";
 
 const prefix = `/ipcat-unit-${runtime.name}-${process.pid}`;
@@ -209,13 +208,6 @@ describe(`mq library on ${runtime.name}: a server that breaks the protocol`, () 
 });
 
 describe("mq CLI helpers", () => {
-  it("reads durations in seconds or milliseconds", () => {
-    assert.equal(v.parse(DurationSchema, "2"), 2000);
-    assert.equal(v.parse(DurationSchema, "0.5s"), 500);
-    assert.equal(v.parse(DurationSchema, "250ms"), 250);
-    assert.equal(v.safeParse(DurationSchema, "soon").success, false);
-  });
-
   it("prints text as JSON strings and anything else losslessly in base64", () => {
     assert.equal(messageJson(new TextEncoder().encode("é\n"), 2), '{"priority":2,"data":"é\\n"}');
     assert.equal(

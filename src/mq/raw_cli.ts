@@ -3,9 +3,10 @@
  *
  * @module
  */
-import * as v from "valibot";
 import { runtime } from "../adapter/mod.ts";
 import { defineCommand } from "../cli/command.ts";
+import { choice, duration, flag, mode, option } from "../cli/options.ts";
+import { countBetween } from "../cli/values.ts";
 import { note, readStdin, writeOut } from "../cli/io.ts";
 import { IpcatError } from "../errors.ts";
 import { ensureMqueueMounted, listQueues, type QueueInfo, statQueue } from "./admin.ts";
@@ -19,35 +20,10 @@ import {
 import { abortOnSignals, abortStatus } from "./signals.ts";
 import { Errno } from "./libc.ts";
 
-/**
- * `5`, `0.5`, `2s`, `250ms` → milliseconds.
- *
- * @example
- * ```ts
- * import * as v from "valibot";
- * import { DurationSchema } from "./raw_cli.ts";
- * console.assert(v.parse(DurationSchema, "250ms") === 250);
- * ```
- */
-export const DurationSchema = v.pipe(
-  v.string(),
-  v.regex(/^\d+(\.\d+)?(ms|s)?$/, "expected seconds, like 5, 0.5, 2s or 250ms"),
-  v.transform((
-    text,
-  ) => (text.endsWith("ms") ? Number(text.slice(0, -2)) : Number(text.replace(/s$/, "")) * 1000)),
-);
-
-const wholeNumber = (min: number, max: number) =>
-  v.pipe(
-    v.string(),
-    v.regex(/^\d+$/, "expected a whole number"),
-    v.transform(Number),
-    v.minValue(min, `expected at least ${min}`),
-    v.maxValue(max, `expected at most ${max}`),
-  );
-
 /** The kernel's bound on priorities (`MQ_PRIO_MAX` is 32768). */
-const PRIORITY = wholeNumber(0, 32767);
+const PRIORITY = countBetween(0, 32767);
+/** Queue sizes: at least 1, and far over any kernel's limits at the top. */
+const QUEUE_SIZE = countBetween(1, 1 << 30);
 
 const create = defineCommand({
   name: "create",
@@ -56,32 +32,19 @@ const create = defineCommand({
   description:
     "Creates the queue NAME (with or without the leading '/'). The mode is applied exactly,\nwhatever the umask. Unprivileged users are capped by /proc/sys/fs/mqueue/msg_max and msgsize_max.",
   options: {
-    maxmsg: {
-      type: "string",
-      value: "N",
-      description: "Most messages the queue holds (default: the kernel's msg_default, usually 10)",
-    },
-    msgsize: {
-      type: "string",
-      value: "N",
-      description: "Largest message in bytes (default: the kernel's msgsize_default, usually 8192)",
-    },
-    mode: { type: "string", value: "MODE", description: "Permissions, octal (default 0600)" },
-    "exist-ok": { type: "boolean", description: "Succeed when the queue already exists" },
-  },
-  schema: v.object({
-    maxmsg: v.optional(wholeNumber(1, 1 << 30)),
-    msgsize: v.optional(wholeNumber(1, 1 << 30)),
-    mode: v.optional(
-      v.pipe(
-        v.string(),
-        v.regex(/^0?[0-7]{1,3}$/, "expected an octal mode like 0600"),
-        v.transform((m) => parseInt(m, 8)),
-      ),
-      "0600",
+    maxmsg: option(
+      "N",
+      "Most messages the queue holds (default: the kernel's msg_default, usually 10)",
+      QUEUE_SIZE,
     ),
-    "exist-ok": v.optional(v.boolean(), false),
-  }),
+    msgsize: option(
+      "N",
+      "Largest message in bytes (default: the kernel's msgsize_default, usually 8192)",
+      QUEUE_SIZE,
+    ),
+    mode: mode("Permissions, octal", { default: "0600" }),
+    "exist-ok": flag("Succeed when the queue already exists"),
+  },
   positionals: { min: 1, max: 1 },
   examples: [
     ["ipcat mq create /jobs", "Creates /jobs with the kernel's default sizes, mode 0600"],
@@ -108,9 +71,8 @@ const unlink = defineCommand({
   description:
     "Removes the queue names; processes that have a queue open keep it until they close it.",
   options: {
-    force: { type: "boolean", short: "f", description: "Ignore queues that do not exist" },
+    force: flag("Ignore queues that do not exist", { short: "f" }),
   },
-  schema: v.object({ force: v.optional(v.boolean(), false) }),
   positionals: { min: 1 },
   examples: [["ipcat mq unlink /jobs", "Removes /jobs"], [
     "ipcat mq unlink -f a b",
@@ -136,8 +98,7 @@ const stat = defineCommand({
   name: "stat",
   summary: "Show a queue's attributes and message count",
   usage: "NAME",
-  options: { json: { type: "boolean", description: "Print one JSON object" } },
-  schema: v.object({ json: v.optional(v.boolean(), false) }),
+  options: { json: flag("Print one JSON object") },
   positionals: { min: 1, max: 1 },
   examples: [["ipcat mq stat /jobs", "maxmsg, msgsize, messages waiting, bytes, mode, owner"], [
     "ipcat mq stat jobs --json",
@@ -188,8 +149,7 @@ const ls = defineCommand({
   usage: "",
   description:
     "Lists the queues of this IPC namespace from the mqueue filesystem, mounting it at\n/dev/mqueue first when it is absent and you are allowed to (root).",
-  options: { json: { type: "boolean", description: "Print a JSON array" } },
-  schema: v.object({ json: v.optional(v.boolean(), false) }),
+  options: { json: flag("Print a JSON array") },
   positionals: { min: 0, max: 0 },
   examples: [["ipcat mq ls", "NAME, MSGS, MAXMSG, MSGSIZE, BYTES, MODE, OWNER per queue"], [
     "ipcat mq ls --json",
@@ -210,37 +170,19 @@ const send = defineCommand({
   description:
     "Sends MESSAGE to the queue NAME. With '-' (or no MESSAGE), each line of stdin is one\nmessage, newline removed; --split none sends the whole of stdin as one message.\nWaits while the queue is full, unless --nonblock or --timeout says otherwise.",
   options: {
-    priority: {
-      type: "string",
+    priority: option("P", "Priority 0-32767, higher is received first", PRIORITY, {
       short: "p",
-      value: "P",
-      description: "Priority 0-32767, higher is received first (default 0)",
-    },
-    timeout: {
-      type: "string",
+      default: "0",
+    }),
+    timeout: duration("Give up when the queue stays full this long (e.g. 5, 0.5, 250ms)", {
       short: "t",
-      value: "S",
-      description: "Give up when the queue stays full this long (e.g. 5, 0.5, 250ms)",
-    },
-    nonblock: { type: "boolean", short: "n", description: "Fail at once when the queue is full" },
-    create: {
-      type: "boolean",
+    }),
+    nonblock: flag("Fail at once when the queue is full", { short: "n" }),
+    create: flag("Create the queue (default sizes, mode 0600) when it does not exist", {
       short: "c",
-      description: "Create the queue (default sizes, mode 0600) when it does not exist",
-    },
-    split: {
-      type: "string",
-      value: "line|none",
-      description: "How stdin is cut into messages (default line)",
-    },
+    }),
+    split: choice(["line", "none"], "How stdin is cut into messages", { default: "line" }),
   },
-  schema: v.object({
-    priority: v.optional(PRIORITY, "0"),
-    timeout: v.optional(DurationSchema),
-    nonblock: v.optional(v.boolean(), false),
-    create: v.optional(v.boolean(), false),
-    split: v.optional(v.picklist(["line", "none"]), "line"),
-  }),
   positionals: { min: 1, max: 2 },
   examples: [
     ["ipcat mq send /jobs hello", "Sends one message"],
@@ -325,36 +267,17 @@ const recv = defineCommand({
   description:
     'Receives one message (or --count N, or every message with --follow) and prints each on its\nown line; --json prints {"priority":P,"data":"..."} per line, with data that is not UTF-8\nin base64 and "encoding":"base64" added. Waits for messages unless --nonblock.\nCtrl-C stops at once; every message received is printed first.',
   options: {
-    count: {
-      type: "string",
+    count: option("N", "Receive N messages (default 1)", countBetween(1, Number.MAX_SAFE_INTEGER), {
       short: "n",
-      value: "N",
-      description: "Receive N messages (default 1)",
-    },
-    follow: {
-      type: "boolean",
-      short: "f",
-      description: "Keep receiving until Ctrl-C (or --timeout of silence)",
-    },
-    timeout: {
-      type: "string",
-      short: "t",
-      value: "S",
-      description: "Wait at most S for each message; with --follow, stop after S of silence",
-    },
-    nonblock: {
-      type: "boolean",
-      description: "Do not wait: fail when the queue is empty (with --follow: stop)",
-    },
-    json: { type: "boolean", description: "One JSON object per message" },
+    }),
+    follow: flag("Keep receiving until Ctrl-C (or --timeout of silence)", { short: "f" }),
+    timeout: duration(
+      "Wait at most DURATION for each message; with --follow, stop after that much silence",
+      { short: "t" },
+    ),
+    nonblock: flag("Do not wait: fail when the queue is empty (with --follow: stop)"),
+    json: flag("One JSON object per message"),
   },
-  schema: v.object({
-    count: v.optional(wholeNumber(1, Number.MAX_SAFE_INTEGER)),
-    follow: v.optional(v.boolean(), false),
-    timeout: v.optional(DurationSchema),
-    nonblock: v.optional(v.boolean(), false),
-    json: v.optional(v.boolean(), false),
-  }),
   positionals: { min: 1, max: 1 },
   examples: [
     ["ipcat mq recv /jobs", "Waits for one message and prints it"],
