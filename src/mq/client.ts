@@ -15,16 +15,9 @@ import {
 } from "../framing/mq.ts";
 import * as v from "valibot";
 import { type Flavor, queueNames, ResponsePayloadSchema } from "./protocol.ts";
-import {
-  enterIpcNamespaceOf,
-  formatSeconds,
-  type MessageQueue,
-  namespacePid,
-  openQueue,
-  queueName,
-  unlinkQueue,
-  yieldToEventLoop,
-} from "./queue.ts";
+import { type MessageQueue, openQueue, queueName, unlinkQueue, yieldToEventLoop } from "./queue.ts";
+import { enterIpcNamespaceOf, namespacePid } from "./namespaces.ts";
+import { formatSeconds } from "./queue_errors.ts";
 
 /** Where and how to send a request. Give `pid`, or both `inQueue` and `outQueue`. */
 export interface RequestOptions {
@@ -76,9 +69,16 @@ export const DEFAULT_REQUEST_TIMEOUT_MS = 5000;
  *
  * @example
  * ```ts
+ * import assert from "node:assert";
+ * import process from "node:process";
  * import { request } from "./client.ts";
- * const answer = await request({ req: 1 }, { pid: 4242 });
- * console.log(answer.json); // { status: 200, scoped: true }
+ * import { serveRequests } from "./server.ts";
+ * const stop = new AbortController();
+ * const serving = serveRequests({ signal: stop.signal }); // this process plays libscope
+ * const answer = await request({ req: 1 }, { pid: process.pid });
+ * assert.deepEqual(answer.json, { status: 200, scoped: true });
+ * stop.abort();
+ * await serving;
  * ```
  */
 export async function request(

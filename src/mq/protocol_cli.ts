@@ -13,7 +13,7 @@ import { note, writeOut } from "../cli/io.ts";
 import { IpcatError } from "../errors.ts";
 import { DEFAULT_REQUEST_TIMEOUT_MS, request, type RequestResult } from "./client.ts";
 import { type Flavor, queueNames, requestNames, REQUESTS } from "./protocol.ts";
-import { namespacePid } from "./queue.ts";
+import { namespacePid } from "./namespaces.ts";
 import { commandHandler, type ServeEvent, serveRequests } from "./server.ts";
 import { abortOnSignals, abortStatus } from "./signals.ts";
 

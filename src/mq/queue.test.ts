@@ -5,15 +5,9 @@ import process from "node:process";
 import { after, describe, it } from "node:test";
 import { IpcatError } from "../errors.ts";
 import { runtime } from "../adapter/mod.ts";
-import {
-  enterIpcNamespaceOf,
-  namespacePid,
-  openQueue,
-  queueError,
-  queueName,
-  tryOpenQueue,
-  unlinkQueue,
-} from "./queue.ts";
+import { openQueue, queueName, tryOpenQueue, unlinkQueue } from "./queue.ts";
+import { enterIpcNamespaceOf, namespacePid } from "./namespaces.ts";
+import { queueError } from "./queue_errors.ts";
 import { request, serveRequests } from "./mod.ts";
 import { messageJson } from "./raw_cli.ts";
 import { Errno } from "./libc.ts";

@@ -1,7 +1,7 @@
 /**
  * POSIX message queues through libc: {@link openQueue} and the {@link MessageQueue} it
- * returns, queue names, kernel errors turned into one-line {@link IpcatError}s, and the
- * IPC namespace switch used to reach a process in a container.
+ * returns, and queue names. Kernel errors become messages in `./queue_errors.ts`; IPC
+ * namespaces are in `./namespaces.ts`.
  *
  * Waiting is done with timed sends and receives in short slices, giving the event loop a
  * turn between slices: Ctrl-C and deadlines are honoured within a slice, and a message is
@@ -9,13 +9,10 @@
  *
  * @module
  */
-import { readFileSync, readlinkSync } from "node:fs";
 import { IpcatError } from "../errors.ts";
 import {
-  CLONE_NEWIPC,
   cString,
   Errno,
-  errnoName,
   libc,
   O_CLOEXEC,
   O_CREAT,
@@ -25,12 +22,12 @@ import {
   O_RDWR,
   O_WRONLY,
 } from "./libc.ts";
+import { formatSeconds, queueError, readKernelLimit } from "./queue_errors.ts";
 
 /** How long one blocking kernel wait may last before the event loop gets a turn. */
 export const WAIT_SLICE_MS = 50;
 /** The kernel's limit on a queue name after the leading slash (NAME_MAX). */
 const NAME_MAX = 255;
-const MQUEUE_PROC = "/proc/sys/fs/mqueue";
 
 /** A queue's attributes as `mq_getattr` reports them. */
 export interface QueueAttributes {
@@ -104,142 +101,6 @@ export function queueName(name: string): string {
     });
   }
   return `/${bare}`;
-}
-
-function readKernelLimit(file: string, fallback: number): number {
-  try {
-    return Number(readFileSync(`${MQUEUE_PROC}/${file}`, "utf8").trim());
-  } catch {
-    return fallback;
-  }
-}
-
-/** What was being done when the kernel said no, for the error message. */
-type Operation = "open" | "create" | "send" | "receive" | "unlink" | "attributes" | "chown";
-
-/**
- * The one-line error for a failed queue call: what happened to which queue, and what to do.
- *
- * @example
- * ```ts
- * import { queueError } from "./queue.ts";
- * console.assert(queueError(2, "open", "/jobs").code === "not_found");
- * ```
- */
-export function queueError(
-  errno: number,
-  operation: Operation,
-  name: string,
-  context: { size?: number; msgsize?: number; maxmsg?: number } = {},
-): IpcatError {
-  switch (errno) {
-    case Errno.EEXIST:
-      return new IpcatError("exists", `queue ${name} already exists`, {
-        hint: `use it as it is, or remove it first with 'ipcat mq unlink ${name}'`,
-      });
-    case Errno.ENOENT:
-      return new IpcatError("not_found", `no queue named ${name}`, {
-        hint: operation === "unlink"
-          ? "see 'ipcat mq ls' for the queues there are"
-          : `create it with 'ipcat mq create ${name}' (or pass --create)`,
-      });
-    case Errno.EACCES:
-      return new IpcatError(
-        "permission",
-        `permission denied to ${
-          operation === "receive" ? "read" : operation === "send" ? "write" : operation
-        } queue ${name}`,
-        {
-          hint:
-            "its mode does not let you in: see 'ipcat mq ls', run as its owner, or recreate it with --mode",
-        },
-      );
-    case Errno.EMSGSIZE:
-      return operation === "receive"
-        ? new IpcatError(
-          "limit",
-          `queue ${name} holds messages of up to ${context.msgsize} bytes, more than the ${context.size}-byte buffer`,
-          {
-            hint: "receive with a buffer of at least the queue's msgsize",
-          },
-        )
-        : new IpcatError(
-          "limit",
-          `message of ${context.size} bytes is bigger than the msgsize of queue ${name} (${context.msgsize} bytes)`,
-          {
-            hint: "send smaller messages, or recreate the queue with a larger --msgsize",
-          },
-        );
-    case Errno.EAGAIN:
-      return operation === "receive"
-        ? new IpcatError("would_block", `queue ${name} is empty`, {
-          hint: "drop --nonblock to wait for a message",
-        })
-        : new IpcatError(
-          "would_block",
-          `queue ${name} is full (${context.maxmsg ?? "maxmsg"} messages)`,
-          {
-            hint: "drop --nonblock to wait for room, or receive some messages first",
-          },
-        );
-    case Errno.EINVAL:
-      return new IpcatError(
-        "limit",
-        `queue attributes maxmsg ${context.maxmsg}, msgsize ${context.msgsize} for ${name} are over the kernel limits (msg_max ${
-          readKernelLimit("msg_max", 10)
-        } in ${MQUEUE_PROC}/msg_max, msgsize_max ${
-          readKernelLimit("msgsize_max", 8192)
-        } in ${MQUEUE_PROC}/msgsize_max)`,
-        {
-          hint:
-            `ask for less, or raise the limits as root (e.g. 'echo 100 > ${MQUEUE_PROC}/msg_max')`,
-        },
-      );
-    case Errno.EMFILE:
-      return new IpcatError(
-        "limit",
-        `cannot ${operation} queue ${name}: too many open descriptors, or your queues' bytes exceed RLIMIT_MSGQUEUE`,
-        {
-          hint:
-            "close or unlink queues you no longer need ('ipcat mq ls'), or raise 'ulimit -n' / 'ulimit -q'",
-        },
-      );
-    case Errno.ENFILE:
-      return new IpcatError(
-        "limit",
-        `cannot ${operation} queue ${name}: the system's open-file table is full`,
-        { hint: "close files or raise fs.file-max" },
-      );
-    case Errno.ENOSPC:
-      return new IpcatError(
-        "limit",
-        `cannot create queue ${name}: the limit of ${
-          readKernelLimit("queues_max", 256)
-        } queues (${MQUEUE_PROC}/queues_max) is reached`,
-        {
-          hint:
-            `unlink queues you no longer need ('ipcat mq ls'), or raise ${MQUEUE_PROC}/queues_max as root`,
-        },
-      );
-    case Errno.ENOMEM:
-      return new IpcatError("limit", `cannot ${operation} queue ${name}: out of memory`, {
-        hint: "ask for a smaller --maxmsg or --msgsize",
-      });
-    case Errno.ENAMETOOLONG:
-      return new IpcatError("usage", `queue name ${name} is too long`, {
-        hint: "use a shorter name",
-      });
-    case Errno.EBADF:
-      return new IpcatError(
-        "permission",
-        `queue ${name} is not open for ${
-          operation === "send" ? "writing" : operation === "receive" ? "reading" : operation
-        }`,
-        { hint: "open it with the access you need" },
-      );
-    default:
-      return new IpcatError("failed", `cannot ${operation} queue ${name}: ${errnoName(errno)}`);
-  }
 }
 
 /**
@@ -576,93 +437,4 @@ export class MessageQueue {
   unlink(): void {
     unlinkQueue(this.name);
   }
-}
-
-/**
- * `2 s`, `0.5 s`: a duration in milliseconds as people write it.
- *
- * @example
- * ```ts
- * import { formatSeconds } from "./queue.ts";
- * console.assert(formatSeconds(1500) === "1.5 s");
- * ```
- */
-export function formatSeconds(ms: number): string {
-  return `${Number((ms / 1000).toFixed(3))} s`;
-}
-
-/**
- * The PID of `pid` as seen inside its own PID namespace (the last `NSpid:` entry), which
- * is what the server names its queues after.
- *
- * @example
- * ```ts
- * import process from "node:process";
- * import { namespacePid } from "./queue.ts";
- * console.assert(namespacePid(process.pid) > 0);
- * ```
- */
-export function namespacePid(pid: number): number {
-  let status: string;
-  try {
-    status = readFileSync(`/proc/${pid}/status`, "utf8");
-  } catch {
-    throw new IpcatError("not_found", `no process with PID ${pid}`, {
-      hint: "check the PID with 'ps'; it may have exited",
-    });
-  }
-  const line = status.split("\n").find((l) => l.startsWith("NSpid:"));
-  const last = line?.trim().split(/\s+/).at(-1);
-  return last && /^\d+$/.test(last) ? Number(last) : pid;
-}
-
-/**
- * Moves the calling thread into the IPC namespace of `pid` when it is not already there
- * (`setns(2)`, as the real CLI does for a process in a container). Returns whether it moved.
- *
- * @example
- * ```ts
- * import process from "node:process";
- * import { enterIpcNamespaceOf } from "./queue.ts";
- * console.assert(enterIpcNamespaceOf(process.pid) === false);
- * ```
- */
-export function enterIpcNamespaceOf(pid: number): boolean {
-  let target: string;
-  try {
-    target = readlinkSync(`/proc/${pid}/ns/ipc`);
-  } catch (error) {
-    const code = (error as { code?: string }).code;
-    if (code === "EACCES" || code === "EPERM") {
-      throw new IpcatError("permission", `cannot see the IPC namespace of process ${pid}`, {
-        hint: "run as root or as the process's owner",
-      });
-    }
-    throw new IpcatError("not_found", `no process with PID ${pid}`, {
-      hint: "check the PID with 'ps'; it may have exited",
-    });
-  }
-  if (readlinkSync("/proc/thread-self/ns/ipc") === target) return false;
-  const { symbols } = libc();
-  const fd = symbols.open(cString(`/proc/${pid}/ns/ipc`), O_RDONLY | O_CLOEXEC, 0);
-  if (fd < 0) {
-    throw new IpcatError(
-      "permission",
-      `cannot open the IPC namespace of process ${pid} (${errnoName(libc().errno())})`,
-      { hint: "run as root" },
-    );
-  }
-  const result = symbols.setns(fd, CLONE_NEWIPC);
-  const errno = result < 0 ? libc().errno() : 0;
-  symbols.close(fd);
-  if (result < 0) {
-    throw new IpcatError(
-      "permission",
-      `cannot enter the IPC namespace of process ${pid} (${errnoName(errno)})`,
-      {
-        hint: "entering another namespace needs CAP_SYS_ADMIN: run as root",
-      },
-    );
-  }
-  return true;
 }

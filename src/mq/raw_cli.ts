@@ -10,13 +10,8 @@ import { countBetween } from "../cli/values.ts";
 import { note, readStdin, writeOut } from "../cli/io.ts";
 import { IpcatError } from "../errors.ts";
 import { ensureMqueueMounted, listQueues, type QueueInfo, statQueue } from "./admin.ts";
-import {
-  type MessageQueue,
-  openQueue,
-  queueError,
-  unlinkQueue,
-  yieldToEventLoop,
-} from "./queue.ts";
+import { type MessageQueue, openQueue, unlinkQueue, yieldToEventLoop } from "./queue.ts";
+import { queueError } from "./queue_errors.ts";
 import { abortOnSignals, abortStatus } from "./signals.ts";
 import { Errno } from "./libc.ts";
 

@@ -31,7 +31,8 @@ import {
   supportedCommandsPayload,
   UNKNOWN_REQUEST_RESPONSE,
 } from "./protocol.ts";
-import { type MessageQueue, namespacePid, tryOpenQueue, yieldToEventLoop } from "./queue.ts";
+import { type MessageQueue, tryOpenQueue, yieldToEventLoop } from "./queue.ts";
+import { namespacePid } from "./namespaces.ts";
 
 /** What a handler returns: a response payload (object or JSON text), or `undefined` for the built-in answer. */
 export type HandlerResult = object | string | undefined;
