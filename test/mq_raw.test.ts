@@ -100,26 +100,6 @@ for (const way of waysToTest()) {
       );
     });
 
-    it("mounts the mqueue filesystem for ls when it is absent (private mount namespace)", {
-      skip: !isRoot || !has("unshare"),
-    }, async () => {
-      const r = await runProcess([
-        "unshare",
-        "--mount",
-        "--propagation",
-        "private",
-        "--ipc",
-        "sh",
-        "-c",
-        `umount /dev/mqueue 2>/dev/null; "$@" mq create /only-here && "$@" mq ls`,
-        "sh",
-        ...cliCommand(way),
-      ]);
-      assert.equal(r.code, 0, r.stderr);
-      assert.match(r.stderr, /mounted the mqueue filesystem at \/dev\/mqueue/);
-      assert.match(r.stdout, /^\/only-here\s+0\s/m);
-    });
-
     it("sends each stdin line as a message, and the whole of stdin with --split none", async () => {
       const name = freshName(way);
       openQueue(name, { create: true, maxmsg: 10, msgsize: 64 }).close();

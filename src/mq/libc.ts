@@ -18,6 +18,7 @@ const SYMBOLS = {
   mq_close: { args: ["i32"], returns: "i32" },
   mq_unlink: { args: ["buffer"], returns: "i32" },
   setns: { args: ["i32", "i32"], returns: "i32" },
+  unshare: { args: ["i32"], returns: "i32" },
   open: { args: ["buffer", "i32", "u32"], returns: "i32" },
   close: { args: ["i32"], returns: "i32" },
   fchown: { args: ["i32", "u32", "u32"], returns: "i32" },
@@ -55,6 +56,11 @@ export const O_NONBLOCK = 0o4000;
 export const O_CLOEXEC = 0o2000000;
 /** `setns(2)`: join an IPC namespace. */
 export const CLONE_NEWIPC = 0x08000000;
+/** `unshare(2)`: a mount namespace of the calling thread's own. */
+export const CLONE_NEWNS = 0x00020000;
+/** `mount(2)` flags: make a mount (recursively) private, so that nothing propagates. */
+export const MS_REC = 0x4000;
+export const MS_PRIVATE = 0x40000;
 
 /** The errno values ipcat tells apart. */
 export const Errno = {

@@ -14,14 +14,9 @@ import { IpcatError } from "../errors.ts";
 import { DEFAULT_REQUEST_TIMEOUT_MS, request, type RequestResult } from "./client.ts";
 import { type Flavor, queueNames, requestNames, REQUESTS } from "./protocol.ts";
 import { namespacePid } from "./namespaces.ts";
+import { PidSchema } from "./target_cli.ts";
 import { commandHandler, type ServeEvent, serveRequests } from "./server.ts";
 import { abortOnSignals, abortStatus } from "./signals.ts";
-
-const PidSchema = v.pipe(
-  v.string(),
-  v.regex(/^[1-9]\d*$/, "expected a process id"),
-  v.transform(Number),
-);
 
 const COMMON_OPTIONS = {
   flavor: choice(

@@ -9,7 +9,9 @@ import { choice, duration, flag, mode, option } from "../cli/options.ts";
 import { countBetween } from "../cli/values.ts";
 import { note, readStdin, writeOut } from "../cli/io.ts";
 import { IpcatError } from "../errors.ts";
-import { ensureMqueueMounted, listQueues, type QueueInfo, statQueue } from "./admin.ts";
+import { listQueues, type QueueInfo, statQueue } from "./admin.ts";
+import { ownMqueueView } from "./mqueue_fs.ts";
+import { enterNamedNamespace, NAMESPACE_OPTIONS } from "./target_cli.ts";
 import { type MessageQueue, openQueue, unlinkQueue, yieldToEventLoop } from "./queue.ts";
 import { queueError } from "./queue_errors.ts";
 import { abortOnSignals, abortStatus } from "./signals.ts";
@@ -39,13 +41,15 @@ const create = defineCommand({
     ),
     mode: mode("Permissions, octal", { default: "0600" }),
     "exist-ok": flag("Succeed when the queue already exists"),
+    ...NAMESPACE_OPTIONS,
   },
   positionals: { min: 1, max: 1 },
   examples: [
     ["ipcat mq create /jobs", "Creates /jobs with the kernel's default sizes, mode 0600"],
     ["ipcat mq create jobs --maxmsg 10 --msgsize 1024 --mode 0666", "A queue anyone may use"],
   ],
-  run({ options, args }) {
+  async run({ options, args }) {
+    await enterNamedNamespace(options);
     openQueue(args[0]!, {
       create: true,
       exclusive: !options["exist-ok"],
@@ -67,13 +71,15 @@ const unlink = defineCommand({
     "Removes the queue names; processes that have a queue open keep it until they close it.",
   options: {
     force: flag("Ignore queues that do not exist", { short: "f" }),
+    ...NAMESPACE_OPTIONS,
   },
   positionals: { min: 1 },
   examples: [["ipcat mq unlink /jobs", "Removes /jobs"], [
     "ipcat mq unlink -f a b",
     "Removes a and b if they exist",
   ]],
-  run({ options, args }) {
+  async run({ options, args }) {
+    await enterNamedNamespace(options);
     for (const name of args) {
       try {
         unlinkQueue(name);
@@ -93,13 +99,14 @@ const stat = defineCommand({
   name: "stat",
   summary: "Show a queue's attributes and message count",
   usage: "NAME",
-  options: { json: flag("Print one JSON object") },
+  options: { json: flag("Print one JSON object"), ...NAMESPACE_OPTIONS },
   positionals: { min: 1, max: 1 },
   examples: [["ipcat mq stat /jobs", "maxmsg, msgsize, messages waiting, bytes, mode, owner"], [
     "ipcat mq stat jobs --json",
     "The same for scripts",
   ]],
   async run({ options, args }) {
+    await enterNamedNamespace(options);
     const info = statQueue(args[0]!);
     if (options.json) {
       await writeOut(JSON.stringify(info) + "\n");
@@ -143,15 +150,20 @@ const ls = defineCommand({
   summary: "List the queues",
   usage: "",
   description:
-    "Lists the queues of this IPC namespace from the mqueue filesystem, mounting it at\n/dev/mqueue first when it is absent and you are allowed to (root).",
-  options: { json: flag("Print a JSON array") },
+    "Lists the queues of this IPC namespace (or that of --pid/--container) from the mqueue\nfilesystem. When /dev/mqueue is absent or shows another namespace (after unshare --ipc,\nnsenter --ipc or --pid), ipcat mounts the right one for itself alone, in a private mount\nnamespace (root).",
+  options: { json: flag("Print a JSON array"), ...NAMESPACE_OPTIONS },
   positionals: { min: 0, max: 0 },
   examples: [["ipcat mq ls", "NAME, MSGS, MAXMSG, MSGSIZE, BYTES, MODE, OWNER per queue"], [
     "ipcat mq ls --json",
     "The same for scripts",
   ]],
   async run({ options }) {
-    if (ensureMqueueMounted()) await note("mounted the mqueue filesystem at /dev/mqueue");
+    await enterNamedNamespace(options);
+    if (ownMqueueView()) {
+      await note(
+        "mounted this IPC namespace's mqueue filesystem at /dev/mqueue, for ipcat alone (a private mount namespace)",
+      );
+    }
     const infos = listQueues();
     await writeOut(options.json ? JSON.stringify(infos) + "\n" : table(infos));
     return 0;
@@ -177,6 +189,7 @@ const send = defineCommand({
       short: "c",
     }),
     split: choice(["line", "none"], "How stdin is cut into messages", { default: "line" }),
+    ...NAMESPACE_OPTIONS,
   },
   positionals: { min: 1, max: 2 },
   examples: [
@@ -186,6 +199,7 @@ const send = defineCommand({
     ["ipcat mq send /jobs --split none - < blob.bin", "Sends a file as one message"],
   ],
   async run({ options, args }) {
+    await enterNamedNamespace(options);
     // Signals first: once the queue is open (visible in /proc), Ctrl-C must be ours to handle.
     const { signal, dispose } = abortOnSignals();
     let queue: MessageQueue;
@@ -272,6 +286,7 @@ const recv = defineCommand({
     ),
     nonblock: flag("Do not wait: fail when the queue is empty (with --follow: stop)"),
     json: flag("One JSON object per message"),
+    ...NAMESPACE_OPTIONS,
   },
   positionals: { min: 1, max: 1 },
   examples: [
@@ -286,6 +301,7 @@ const recv = defineCommand({
         hint: "use --count N for N messages, --follow for all",
       });
     }
+    await enterNamedNamespace(options);
     const { signal, dispose } = abortOnSignals();
     let queue: MessageQueue;
     try {
