@@ -116,9 +116,10 @@ export async function request(
     }
     let deadline = Date.now() + timeoutMs;
     while (!response) {
-      const length = outQueue.receiveSliceInto(buffer, deadline);
+      // The answer is often there already: the thread wait is only for when it is not.
+      let length = outQueue.tryReceiveInto(buffer);
+      if (length < 0) length = await outQueue.waitReceiveInto(buffer, deadline);
       if (length < 0) {
-        await yieldToEventLoop();
         if (options.signal?.aborted) throw options.signal.reason;
         if (Date.now() >= deadline) throw noAnswer(inQueue, names, options.pid, timeoutMs);
         continue;

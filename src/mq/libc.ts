@@ -30,7 +30,34 @@ const SYMBOLS = {
 /** The bound libc functions. */
 export type Libc = FfiLibrary<typeof SYMBOLS>;
 
+/**
+ * The waiting calls again, run off the event loop (see `FfiSymbol.nonblocking`): a timed
+ * send or receive then blocks another thread, never timers, I/O or signal handlers.
+ */
+const WAITING_SYMBOLS = {
+  mq_timedsend: { ...SYMBOLS.mq_timedsend, nonblocking: true },
+  mq_timedreceive: { ...SYMBOLS.mq_timedreceive, nonblocking: true },
+} as const;
+
+/** The waiting libc functions. */
+export type WaitingLibc = FfiLibrary<typeof WAITING_SYMBOLS>;
+
 let loaded: Libc | null = null;
+let loadedWaiting: WaitingLibc | null = null;
+
+/**
+ * The timed send and receive that wait on another thread, loaded on first use.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert";
+ * import { waitingLibc } from "./libc.ts";
+ * assert.equal(await waitingLibc().symbols.mq_timedreceive(-1, new Uint8Array(1), 1, new Uint8Array(4), new Uint8Array(16)), -1);
+ * ```
+ */
+export function waitingLibc(): WaitingLibc {
+  return (loadedWaiting ??= runtime.dlopen("libc.so.6", WAITING_SYMBOLS));
+}
 
 /**
  * libc, loaded on first use (so commands that never touch a queue never load it).

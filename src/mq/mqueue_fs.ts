@@ -62,6 +62,20 @@ function showsOwnNamespace(): boolean | null {
 }
 
 /**
+ * Whether `/dev/mqueue` is mounted and shows the calling thread's IPC namespace (when that
+ * cannot be told, as when no probe queue can be made, it is assumed to).
+ *
+ * @example
+ * ```ts
+ * import { mqueueShowsOwnNamespace } from "./mqueue_fs.ts";
+ * console.log(mqueueShowsOwnNamespace());
+ * ```
+ */
+export function mqueueShowsOwnNamespace(): boolean {
+  return mqueueMounted() && showsOwnNamespace() !== false;
+}
+
+/**
  * Makes `/dev/mqueue` show the queues of the calling thread's IPC namespace. When it is
  * absent, or shows another namespace, this thread gets a private mount namespace
  * (`unshare(CLONE_NEWNS)`, nothing propagates out) with a fresh mqueue mount there: the
@@ -75,8 +89,8 @@ function showsOwnNamespace(): boolean | null {
  * ```
  */
 export function ownMqueueView(): boolean {
+  if (mqueueShowsOwnNamespace()) return false;
   const mounted = mqueueMounted();
-  if (mounted && showsOwnNamespace() !== false) return false;
   const { symbols } = libc();
   const problem = mounted
     ? `${MQUEUE_MOUNT} shows the queues of another IPC namespace`

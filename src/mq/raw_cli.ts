@@ -12,7 +12,7 @@ import { IpcatError } from "../errors.ts";
 import { listQueues, type QueueInfo, statQueue } from "./admin.ts";
 import { ownMqueueView } from "./mqueue_fs.ts";
 import { enterNamedNamespace, NAMESPACE_OPTIONS } from "./target_cli.ts";
-import { type MessageQueue, openQueue, unlinkQueue, yieldToEventLoop } from "./queue.ts";
+import { type MessageQueue, openQueue, STREAM_INLINE_WAIT_MS, unlinkQueue } from "./queue.ts";
 import { queueError } from "./queue_errors.ts";
 import { abortOnSignals, abortStatus } from "./signals.ts";
 import { Errno } from "./libc.ts";
@@ -213,7 +213,7 @@ const send = defineCommand({
       dispose();
       throw error;
     }
-    const wait = { timeoutMs: options.timeout, signal };
+    const wait = { timeoutMs: options.timeout, signal, inlineWaitMs: STREAM_INLINE_WAIT_MS };
     try {
       const message = args[1] ?? "-";
       if (message !== "-") {
@@ -240,7 +240,7 @@ const send = defineCommand({
 async function sendLines(
   queue: MessageQueue,
   priority: number,
-  wait: { timeoutMs?: number; signal: AbortSignal },
+  wait: { timeoutMs?: number; signal: AbortSignal; inlineWaitMs: number },
 ): Promise<void> {
   let carry: Uint8Array | null = null;
   const join = (head: Uint8Array, tail: Uint8Array): Uint8Array => {
@@ -416,11 +416,8 @@ async function receiveLoop(
             },
           );
         }
-        n = queue.receiveSliceInto(buffer, deadline);
-        if (n < 0) {
-          await yieldToEventLoop();
-          continue;
-        }
+        n = await queue.waitReceiveInto(buffer, deadline, STREAM_INLINE_WAIT_MS);
+        if (n < 0) continue;
       }
       const message = buffer.subarray(0, n);
       if (options.json) out.add(encoder.encode(messageJson(message, queue.lastPriority)));

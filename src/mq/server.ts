@@ -33,6 +33,7 @@ import {
 } from "./protocol.ts";
 import { type MessageQueue, tryOpenQueue, yieldToEventLoop } from "./queue.ts";
 import { namespacePid } from "./namespaces.ts";
+import { watchQueue } from "./queue_watch.ts";
 
 /** What a handler returns: a response payload (object or JSON text), or `undefined` for the built-in answer. */
 export type HandlerResult = object | string | undefined;
@@ -78,12 +79,18 @@ export interface ServeOptions {
 }
 
 /**
- * Idle polling step, in microseconds. The real CLI gives up when its request is not taken
- * within about 50 retries of 50 µs, so a request must be noticed within a couple of
- * milliseconds; a failed `mq_open` every millisecond costs about 2 % of a core.
+ * Idle polling step, in microseconds, where the queue cannot be watched (see
+ * `./queue_watch.ts`). The real CLI gives up when its request is not taken within about
+ * 50 retries of 50 µs, so a request must be noticed within a couple of milliseconds; a
+ * failed `mq_open` every millisecond costs about 2 % of a core.
  */
 const IDLE_POLL_US = 1000;
-/** After a request, poll tightly this long: clients often ask again at once. */
+/**
+ * With a watch, the idle server still looks this often, in case a creation was not reported
+ * (the In queue was there before the watch began, say).
+ */
+const WATCHED_POLL_MS = 100;
+/** After a request (or the In queue's creation), poll tightly this long: clients often ask again at once. */
 const HOT_MS = 250;
 /** The step between tight polls, in microseconds (the real library uses 50). */
 const HOT_POLL_US = 50;
@@ -129,27 +136,37 @@ class Server {
 
   async run(): Promise<void> {
     const signal = this.options.signal;
+    const watch = watchQueue([this.names.in, this.names.out]);
     let hotUntil = 0;
     let falseAlarm = false;
-    while (!signal?.aborted) {
-      if (await this.#pollOnce()) {
-        hotUntil = Date.now() + HOT_MS;
-        falseAlarm = false;
-        continue;
+    try {
+      while (!signal?.aborted) {
+        if (await this.#pollOnce()) {
+          hotUntil = Date.now() + HOT_MS;
+          falseAlarm = false;
+          continue;
+        }
+        const hot = Date.now() < hotUntil;
+        if (watch && (!hot || !this.options.ownsEventLoop)) {
+          // Sleep until a client creates its queues, or the next poll is due.
+          if (await watch.next(hot ? 1 : WATCHED_POLL_MS)) hotUntil = Date.now() + HOT_MS;
+          continue;
+        }
+        if (!this.options.ownsEventLoop) {
+          await new Promise((resolve) => setTimeout(resolve, hot ? 0 : 1));
+          continue;
+        }
+        if (falseAlarm) {
+          // A request waiting without its Out queue yet: give the loop a turn, then look again.
+          falseAlarm = false;
+          await yieldToEventLoop();
+          continue;
+        }
+        falseAlarm = this.#pollBurst(hot ? HOT_POLL_US : IDLE_POLL_US);
+        if (!falseAlarm) await yieldToEventLoop();
       }
-      const hot = Date.now() < hotUntil;
-      if (!this.options.ownsEventLoop) {
-        await new Promise((resolve) => setTimeout(resolve, hot ? 0 : 1));
-        continue;
-      }
-      if (falseAlarm) {
-        // A request waiting without its Out queue yet: give the loop a turn, then look again.
-        falseAlarm = false;
-        await yieldToEventLoop();
-        continue;
-      }
-      falseAlarm = this.#pollBurst(hot ? HOT_POLL_US : IDLE_POLL_US);
-      if (!falseAlarm) await yieldToEventLoop();
+    } finally {
+      watch?.close();
     }
   }
 
@@ -201,9 +218,12 @@ class Server {
     const buffer = new Uint8Array(inQueue.msgsize);
     let deadline = Date.now() + this.frameTimeoutMs;
     for (;;) {
-      const n = inQueue.receiveSliceInto(buffer, deadline);
+      let n = inQueue.tryReceiveInto(buffer);
       if (n < 0) {
         if (!assembler.started && inQueue.attributes().curmsgs === 0) return;
+        n = await inQueue.waitReceiveInto(buffer, deadline);
+      }
+      if (n < 0) {
         if (Date.now() >= deadline) {
           this.#event({
             kind: "broken_off",
@@ -214,7 +234,6 @@ class Server {
           await this.#send(outQueue, [encodeErrorResponse(500, assembler.uniq)]);
           return;
         }
-        await yieldToEventLoop();
         continue;
       }
       const step = assembler.push(buffer.subarray(0, n));
