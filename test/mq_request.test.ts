@@ -95,15 +95,41 @@ for (const way of waysToTest()) {
       assert.equal(details.pid, server.pid);
       assert.match(details.uuid, /^[0-9a-f-]{36}$/);
       r = await runCli(way, ["mq", "transports", pid, "--json"]);
-      assert.equal(JSON.parse(r.stdout).interfaces[0].config, `mqueue:///ScopeIPCIn.${pid}`);
-      r = await runCli(way, ["mq", "cfg", pid]);
+      assert.deepEqual(JSON.parse(r.stdout), {
+        status: 200,
+        interfaces: [
+          { name: "log", config: "file:///tmp/scope.log", connected: false, attempts: 0 },
+          { name: "cribl", config: "edge", connected: false, attempts: 0 },
+        ],
+      });
+      // libscope's default configuration from the start, as 'scope inspect' needs.
+      r = await runCli(way, ["mq", "cfg", pid, "--json"]);
+      assert.equal(r.code, 0, r.stderr);
+      const current = JSON.parse(r.stdout).cfg.current;
+      assert.deepEqual(Object.keys(current), [
+        "metric",
+        "libscope",
+        "event",
+        "payload",
+        "tags",
+        "protocol",
+        "cribl",
+      ]);
+      assert.equal(current.libscope.log.level, "warning");
+      assert.deepEqual(current.metric.transport, {
+        type: "udp",
+        host: "127.0.0.1",
+        port: "8125",
+        tls: { enable: "false", validateserver: "true", cacertpath: "" },
+      });
+      // A non-200 answer: the body is printed all the same, the status says it failed.
+      r = await runCli(way, ["mq", "snapshot", pid, "--json"]);
       assert.equal(r.code, 1);
+      assert.equal(r.stdout, '{"status":500}\n');
       assert.equal(
         r.stderr,
-        `ipcat: process ${pid} answered getScopeCfg with status 500 (it could not carry it out) (see the process's own log)\n`,
+        `ipcat: process ${pid} answered initiateSnapshot with status 500 (it could not carry it out) (see the process's own log)\n`,
       );
-      r = await runCli(way, ["mq", "snapshot", pid]);
-      assert.equal(r.code, 1);
       r = await runCli(way, ["mq", "request", "--pid", pid, '{"req":42}']);
       assert.equal(r.stdout, '{"status":501}\n');
       r = await runCli(way, ["mq", "request", "--pid", pid, '{"no":"req"}']);
@@ -195,6 +221,50 @@ for (const way of waysToTest()) {
       r = await runCli(way, ["mq", "cfg", pid, "--json"]);
       assert.equal(r.code, 0, r.stderr);
       assert.deepEqual(JSON.parse(r.stdout), { cfg: { current: cfg }, status: 200 });
+      await stopServer(server);
+    });
+
+    it("set-cfg reads YAML as 'scope update' does; transports follow the configuration", async () => {
+      const server = await startServer(way);
+      const pid = String(server.pid);
+      const yaml = [
+        "# scope.yml, as 'scope update' takes it",
+        "metric:",
+        "  enable: true",
+        "  transport: { type: udp, host: 10.0.0.1, port: '8125' }",
+        "event:",
+        "  enable: true",
+        "  transport:",
+        "    type: unix",
+        "    path: /run/events.sock",
+        "cribl:",
+        "  enable: false",
+        "libscope:",
+        "  log: { level: debug, transport: { type: file, path: /var/log/scope.log } }",
+        "",
+      ].join("\n");
+      let r = await runCli(way, ["mq", "set-cfg", pid, "-"], { stdin: yaml });
+      assert.equal(r.code, 0, r.stderr);
+      r = await runCli(way, ["mq", "cfg", pid, "--json"]);
+      assert.equal(JSON.parse(r.stdout).cfg.current.libscope.log.level, "debug");
+      r = await runCli(way, ["mq", "transports", pid, "--json"]);
+      assert.deepEqual(
+        JSON.parse(r.stdout).interfaces.map((t: { name: string; config: string }) => [
+          t.name,
+          t.config,
+        ]),
+        [
+          ["log", "file:///var/log/scope.log"],
+          ["events", "unix:///run/events.sock"],
+          ["metrics", "udp://10.0.0.1:8125"],
+        ],
+      );
+      r = await runCli(way, ["mq", "set-cfg", pid, "-"], { stdin: "metric: [unclosed" });
+      assert.equal(r.code, 2);
+      assert.match(r.stderr, /^ipcat: the configuration in stdin is neither YAML nor JSON/);
+      r = await runCli(way, ["mq", "set-cfg", pid, "-"], { stdin: "- a list\n" });
+      assert.equal(r.code, 2);
+      assert.match(r.stderr, /is not a mapping/);
       await stopServer(server);
     });
 

@@ -5,6 +5,7 @@
  * @module
  */
 import { readFileSync } from "node:fs";
+import { parse as parseYaml } from "yaml";
 import * as v from "valibot";
 import process from "node:process";
 import { type Command, defineCommand } from "../cli/command.ts";
@@ -146,9 +147,9 @@ function verbCommand(verb: (typeof VERBS)[number]): Command {
     summary: verb.summary,
     usage: takesConfig ? "PID FILE|-" : "PID",
     description:
-      `Sends request ${verb.req} to process PID and prints the response JSON, indented (--json: as received).\nFails (exit 1) when the process answers with a status other than 200. The queues are\n/ScopeIPCIn.PID and /ScopeIPCOut.PID (AppView: /AppViewIPC*), removed afterwards; a process\nin a container is reached by its host PID (ipcat enters its IPC namespace: needs root).${
+      `Sends request ${verb.req} to process PID and prints the response JSON, indented (--json: as received).\nFails (exit 1) when the process answers with a status other than 200, after printing the\nresponse all the same. The queues are\n/ScopeIPCIn.PID and /ScopeIPCOut.PID (AppView: /AppViewIPC*), removed afterwards; a process\nin a container is reached by its host PID (ipcat enters its IPC namespace: needs root).${
         takesConfig
-          ? "\nThe configuration is a JSON object read from FILE, or from stdin with '-'."
+          ? "\nThe configuration is read from FILE, or from stdin with '-': YAML as in scope.yml\n(what 'scope update' reads), or JSON."
           : ""
       }`,
     options: {
@@ -157,7 +158,7 @@ function verbCommand(verb: (typeof VERBS)[number]): Command {
     },
     positionals: takesConfig ? { min: 2, max: 2 } : { min: 1, max: 1 },
     examples: takesConfig
-      ? [[`ipcat mq set-cfg 4242 scope.json`, "Sends the configuration in scope.json"], [
+      ? [[`ipcat mq set-cfg 4242 scope.yml`, "Sends the configuration in scope.yml"], [
         `echo '{"metric":{"enable":false}}' | ipcat mq set-cfg 4242 -`,
         "From stdin",
       ]]
@@ -182,6 +183,8 @@ function verbCommand(verb: (typeof VERBS)[number]): Command {
       const payload: Record<string, unknown> = { req: verb.req };
       if (takesConfig) payload.cfg = readConfig(args[1]!);
       const result = await ask(payload, { pid }, options);
+      // The body first, whatever the status: a script needs it most when something failed.
+      await writeOut((options.json ? result.text : JSON.stringify(result.json, null, 2)) + "\n");
       if (result.status !== 200) {
         throw new IpcatError(
           "failed",
@@ -195,7 +198,6 @@ function verbCommand(verb: (typeof VERBS)[number]): Command {
           },
         );
       }
-      await writeOut((options.json ? result.text : JSON.stringify(result.json, null, 2)) + "\n");
       return 0;
     },
   });
@@ -207,31 +209,35 @@ const STATUS_MEANING: Record<number, string> = {
   501: " (not supported)",
 };
 
+/**
+ * The configuration in FILE (or stdin with `-`): YAML, as `scope update` reads scope.yml
+ * (JSON is YAML too), and it must be one mapping.
+ */
 function readConfig(source: string): object {
+  const where = source === "-" ? "stdin" : source;
   let text: string;
   try {
     text = readFileSync(source === "-" ? 0 : source, "utf8");
   } catch {
     throw new IpcatError("not_found", `cannot read the configuration file ${source}`, {
-      hint: "give a readable JSON file, or '-' for stdin",
+      hint: "give a readable YAML or JSON file, or '-' for stdin",
     });
   }
   let parsed: unknown;
   try {
-    parsed = JSON.parse(text);
-  } catch {
+    parsed = parseYaml(text);
+  } catch (error) {
+    const line = (error as { linePos?: Array<{ line: number }> }).linePos?.[0]?.line;
     throw new IpcatError(
       "usage",
-      `the configuration in ${source === "-" ? "stdin" : source} is not JSON`,
-      { hint: "it must be one JSON object" },
+      `the configuration in ${where} is neither YAML nor JSON${line ? ` (line ${line})` : ""}`,
+      { hint: "write it as scope.yml is written, or as one JSON object" },
     );
   }
   if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
-    throw new IpcatError(
-      "usage",
-      `the configuration in ${source === "-" ? "stdin" : source} is not a JSON object`,
-      { hint: "it must be one JSON object" },
-    );
+    throw new IpcatError("usage", `the configuration in ${where} is not a mapping`, {
+      hint: "it must be one YAML mapping (or JSON object), as scope.yml is",
+    });
   }
   return parsed;
 }

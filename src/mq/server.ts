@@ -34,6 +34,7 @@ import {
 import { type MessageQueue, tryOpenQueue, yieldToEventLoop } from "./queue.ts";
 import { namespacePid } from "./namespaces.ts";
 import { watchQueue } from "./queue_watch.ts";
+import { defaultScopeConfig, scopeTransports } from "./scope_config.ts";
 
 /** What a handler returns: a response payload (object or JSON text), or `undefined` for the built-in answer. */
 export type HandlerResult = object | string | undefined;
@@ -60,8 +61,9 @@ export interface ServeOptions {
   pid?: number;
   /**
    * Answers requests. Return a payload, or `undefined` to fall back to the built-in
-   * answer (getSupportedCmd, status, details, transports; an in-memory configuration for
-   * get/set cfg; 500 for snapshot; 501 for unknown numbers). A throw answers `{"status":500}`.
+   * answer (getSupportedCmd, status, details, transports; a configuration in memory for
+   * get/set cfg, libscope's default at first; 500 for snapshot; 501 for unknown numbers).
+   * A throw answers `{"status":500}`.
    */
   handler?: RequestHandler;
   /** How long to wait for the rest of a multi-frame request, and for the client to read (default 1000 ms). */
@@ -125,7 +127,7 @@ class Server {
   readonly names: { in: string; out: string };
   readonly frameTimeoutMs: number;
   readonly uuid = crypto.randomUUID();
-  #config: unknown = undefined;
+  #config: object = defaultScopeConfig();
 
   constructor(readonly options: ServeOptions) {
     this.flavor = options.flavor ?? "scope";
@@ -353,9 +355,7 @@ class Server {
       case REQUESTS.getStatus:
         return statusPayload(this.flavor, true);
       case REQUESTS.getCfg:
-        return this.#config === undefined
-          ? FAILED_RESPONSE
-          : JSON.stringify({ cfg: { current: this.#config }, status: 200 });
+        return JSON.stringify({ cfg: { current: this.#config }, status: 200 });
       case REQUESTS.setCfg: {
         const cfg = (request as { cfg?: unknown }).cfg;
         if (cfg === null || typeof cfg !== "object" || Array.isArray(cfg)) return FAILED_RESPONSE;
@@ -363,10 +363,7 @@ class Server {
         return OK_RESPONSE;
       }
       case REQUESTS.getTransportStatus:
-        return JSON.stringify({
-          status: 200,
-          interfaces: [{ name: "ipc", config: `mqueue://${this.names.in}`, connected: true }],
-        });
+        return JSON.stringify({ status: 200, interfaces: scopeTransports(this.#config) });
       case REQUESTS.getProcessDetails:
         return JSON.stringify({
           status: 200,
