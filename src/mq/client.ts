@@ -11,12 +11,14 @@ import {
   DEFAULT_MAXMSG,
   DEFAULT_MSGSIZE,
   encodeRequest,
+  MAX_REQUEST_BYTES,
   ResponseAssembler,
 } from "../framing/mq.ts";
 import * as v from "valibot";
 import { type Flavor, queueNames, ResponsePayloadSchema } from "./protocol.ts";
 import { type MessageQueue, openQueue, queueName, unlinkQueue, yieldToEventLoop } from "./queue.ts";
 import { enterIpcNamespaceOf, namespacePid } from "./namespaces.ts";
+import { responderKind } from "./discovery.ts";
 import { formatSeconds } from "./queue_errors.ts";
 
 /** Where and how to send a request. Give `pid`, or both `inQueue` and `outQueue`. */
@@ -88,12 +90,22 @@ export async function request(
   const names = resolveQueues(options);
   const access = requestQueueAccess(options.pid);
   const text = typeof payload === "string" ? payload : JSON.stringify(payload);
+  const size = new TextEncoder().encode(text).byteLength;
+  if (size > MAX_REQUEST_BYTES) {
+    throw new IpcatError(
+      "limit",
+      `the request is ${size} bytes, over libscope's limit of 1 MiB (${MAX_REQUEST_BYTES} bytes) for one request: it would answer 400`,
+      { hint: "send less: a configuration that large can be cut down, or set in parts" },
+    );
+  }
   const timeoutMs = options.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
   const uniq = options.uniq ?? Math.floor(Math.random() * 9999);
   const { inQueue, outQueue } = createPair(names, options, access);
   try {
     inQueue.setNonblocking(false);
     outQueue.setNonblocking(false);
+    const timedOut = () =>
+      noAnswer(inQueue, names, options.pid, timeoutMs, options.flavor ?? "scope");
     const frames = encodeRequest(text, uniq, inQueue.msgsize);
     const assembler = new ResponseAssembler(uniq);
     const buffer = new Uint8Array(outQueue.msgsize);
@@ -109,8 +121,7 @@ export async function request(
         buffer,
         timeoutMs,
         options.signal,
-        names,
-        options.pid,
+        timedOut,
       );
       if (response) break;
     }
@@ -121,7 +132,7 @@ export async function request(
       if (length < 0) length = await outQueue.waitReceiveInto(buffer, deadline);
       if (length < 0) {
         if (options.signal?.aborted) throw options.signal.reason;
-        if (Date.now() >= deadline) throw noAnswer(inQueue, names, options.pid, timeoutMs);
+        if (Date.now() >= deadline) throw timedOut();
         continue;
       }
       response = assembler.push(buffer.subarray(0, length));
@@ -278,8 +289,7 @@ async function sendOrHearBack(
   buffer: Uint8Array,
   timeoutMs: number,
   signal: AbortSignal | undefined,
-  names: { in: string; out: string },
-  pid: number | undefined,
+  timedOut: () => IpcatError,
 ): Promise<Uint8Array | null> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -291,7 +301,7 @@ async function sendOrHearBack(
     if (inQueue.trySend(frame)) return null;
     await yieldToEventLoop();
     if (signal?.aborted) throw signal.reason;
-    if (Date.now() >= deadline) throw noAnswer(inQueue, names, pid, timeoutMs);
+    if (Date.now() >= deadline) throw timedOut();
     await new Promise((resolve) => setTimeout(resolve, 1));
   }
 }
@@ -301,8 +311,19 @@ function noAnswer(
   names: { in: string; out: string },
   pid: number | undefined,
   timeoutMs: number,
+  flavor: Flavor,
 ): IpcatError {
   const who = pid === undefined ? `the server of ${names.in}` : `process ${pid}`;
+  const kind = pid === undefined ? null : responderKind(pid);
+  if (kind && kind.flavor !== flavor) {
+    return new IpcatError(
+      "timeout",
+      `${who} did not answer on ${names.in} within ${formatSeconds(timeoutMs)}: it runs ${
+        kind.via === "ipcat" ? `'ipcat mq serve --flavor ${kind.flavor}'` : kind.via
+      }, which listens on the ${kind.flavor === "appview" ? "AppViewIPC*" : "ScopeIPC*"} queues`,
+      { hint: `ask it with --flavor ${kind.flavor}` },
+    );
+  }
   if (inQueue.attributes().curmsgs > 0) {
     return new IpcatError(
       "timeout",

@@ -12,6 +12,19 @@ import { Errno, errnoName } from "./libc.ts";
 export const MQUEUE_PROC = "/proc/sys/fs/mqueue";
 
 /**
+ * Removing another user's queue: the kernel says EPERM or EACCES depending on the
+ * namespace's mqueue root, but either way the queue's own mode has nothing to do with it.
+ */
+function notYoursToRemove(operation: Operation, name: string): IpcatError | null {
+  if (operation !== "unlink") return null;
+  return new IpcatError(
+    "permission",
+    `queue ${name} belongs to another user: only its owner or root may remove it, whatever its mode`,
+    { hint: `ask its owner ('ipcat mq stat ${name}' names it), or run as root` },
+  );
+}
+
+/**
  * One of the kernel's queue limits (`msg_max`, `msgsize_max`, `queues_max`, the defaults),
  * or `fallback` when it cannot be read.
  *
@@ -59,8 +72,13 @@ export function queueError(
           ? "see 'ipcat mq ls' for the queues there are"
           : `create it with 'ipcat mq create ${name}' (or pass --create)`,
       });
+    case Errno.EPERM:
+      return notYoursToRemove(operation, name) ??
+        new IpcatError("permission", `not permitted to ${operation} queue ${name} (EPERM)`, {
+          hint: "run as the queue's owner or root",
+        });
     case Errno.EACCES:
-      return new IpcatError(
+      return notYoursToRemove(operation, name) ?? new IpcatError(
         "permission",
         `permission denied to ${
           operation === "receive" ? "read" : operation === "send" ? "write" : operation
