@@ -126,7 +126,7 @@ export function queueError(
         } in ${MQUEUE_PROC}/msgsize_max)`,
         {
           hint:
-            `ask for less, or raise the limits as root (e.g. 'echo 100 > ${MQUEUE_PROC}/msg_max')`,
+            `see 'ipcat mq limits'; ask for less, or raise the limits as root (e.g. 'echo 100 > ${MQUEUE_PROC}/msg_max')`,
         },
       );
     case Errno.EMFILE:
@@ -135,7 +135,7 @@ export function queueError(
         `cannot ${operation} queue ${name}: too many open descriptors, or your queues' bytes exceed RLIMIT_MSGQUEUE`,
         {
           hint:
-            "close or unlink queues you no longer need ('ipcat mq ls'), or raise 'ulimit -n' / 'ulimit -q'",
+            "see 'ipcat mq limits' for the bytes left; close or unlink queues you no longer need ('ipcat mq ls'), or raise 'ulimit -n' / 'ulimit -q'",
         },
       );
     case Errno.ENFILE:
@@ -152,7 +152,7 @@ export function queueError(
         } queues (${MQUEUE_PROC}/queues_max) is reached`,
         {
           hint:
-            `unlink queues you no longer need ('ipcat mq ls'), or raise ${MQUEUE_PROC}/queues_max as root`,
+            `see 'ipcat mq limits'; unlink queues you no longer need ('ipcat mq ls'), or raise ${MQUEUE_PROC}/queues_max as root`,
         },
       );
     case Errno.ENOMEM:
