@@ -10,7 +10,7 @@ import { openQueue, queueName, tryOpenQueue, unlinkQueue } from "./queue.ts";
 import { enterIpcNamespaceOf, namespacePid } from "./namespaces.ts";
 import { queueError } from "./queue_errors.ts";
 import { request, serveRequests } from "./mod.ts";
-import { messageJson } from "./raw_cli.ts";
+import { messageJson } from "./message_output.ts";
 import { Errno } from "./libc.ts";
 
 const prefix = `/ipcat-unit-${runtime.name}-${process.pid}`;
