@@ -1,6 +1,7 @@
 // The mq library on whichever runtime runs this file (`bun test` and `deno test`): real
 // kernel queues through libc, the request client against the server in the same process.
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import process from "node:process";
 import { setImmediate } from "node:timers";
 import { after, describe, it } from "node:test";
@@ -10,7 +11,7 @@ import { openQueue, queueName, tryOpenQueue, unlinkQueue } from "./queue.ts";
 import { enterIpcNamespaceOf, namespacePid } from "./namespaces.ts";
 import { queueError } from "./queue_errors.ts";
 import { request, serveRequests } from "./mod.ts";
-import { messageJson } from "./message_output.ts";
+import { hexDump, messageJson } from "./message_output.ts";
 import { Errno } from "./libc.ts";
 
 const prefix = `/ipcat-unit-${runtime.name}-${process.pid}`;
@@ -228,11 +229,30 @@ describe(`mq library on ${runtime.name}: a server that breaks the protocol`, () 
 });
 
 describe("mq CLI helpers", () => {
-  it("prints text as JSON strings and anything else losslessly in base64", () => {
-    assert.equal(messageJson(new TextEncoder().encode("é\n"), 2), '{"priority":2,"data":"é\\n"}');
+  it("prints text as JSON strings and anything else losslessly in base64, with the time", () => {
+    const at = Date.UTC(2026, 11, 1, 7, 30, 0, 123);
     assert.equal(
-      messageJson(new Uint8Array([0xc3]), 0),
-      '{"priority":0,"data":"ww==","encoding":"base64"}',
+      messageJson(new TextEncoder().encode("é\n"), 2, at),
+      '{"priority":2,"data":"é\\n","received":"2026-12-01T07:30:00.123Z"}',
     );
+    assert.equal(
+      messageJson(new Uint8Array([0xc3]), 0, at),
+      '{"priority":0,"data":"ww==","encoding":"base64","received":"2026-12-01T07:30:00.123Z"}',
+    );
+  });
+
+  it("dumps bytes exactly as hexdump -C does", () => {
+    const cases = [
+      new Uint8Array(0),
+      new TextEncoder().encode("abc"),
+      Uint8Array.from({ length: 300 }, (_, i) => (i * 37) % 256),
+      new Uint8Array(64),
+      Uint8Array.from([...new Uint8Array(40), 1, 2, 3]),
+    ];
+    for (const bytes of cases) {
+      const real = spawnSync("hexdump", ["-C"], { input: bytes });
+      if (real.error) return; // no hexdump here: the other checks still stand
+      assert.equal(hexDump(bytes), real.stdout.toString("latin1"), `${bytes.byteLength} bytes`);
+    }
   });
 });

@@ -8,6 +8,7 @@ import { defineCommand } from "../cli/command.ts";
 import { choice, duration, flag, option } from "../cli/options.ts";
 import { countBetween } from "../cli/values.ts";
 import { readStdin } from "../cli/io.ts";
+import { IpcatError } from "../errors.ts";
 import { enterNamedNamespace, NAMESPACE_OPTIONS } from "./target_cli.ts";
 import { type MessageQueue, openQueue, STREAM_INLINE_WAIT_MS } from "./queue.ts";
 import { abortOnSignals, abortStatus } from "./signals.ts";
@@ -20,7 +21,7 @@ export const send = defineCommand({
   summary: "Send a message, or each line of stdin",
   usage: "NAME [MESSAGE | -]",
   description:
-    "Sends MESSAGE to the queue NAME. With '-' (or no MESSAGE), each line of stdin is one\nmessage, newline removed; --split none sends the whole of stdin as one message.\nWaits while the queue is full, unless --nonblock or --timeout says otherwise.",
+    "Sends MESSAGE to the queue NAME. With '-' (or no MESSAGE), each line of stdin is one\nmessage, newline removed (-0: each NUL-terminated piece); --split none sends the whole of\nstdin as one message.\nWaits while the queue is full, unless --nonblock or --timeout says otherwise.",
   options: {
     priority: option("P", "Priority 0-32767, higher is received first", PRIORITY, {
       short: "p",
@@ -34,6 +35,9 @@ export const send = defineCommand({
       short: "c",
     }),
     split: choice(["line", "none"], "How stdin is cut into messages", { default: "line" }),
+    null: flag("Stdin messages end with a NUL, not a newline (as find -print0 writes)", {
+      short: "0",
+    }),
     ...NAMESPACE_OPTIONS,
   },
   positionals: { min: 1, max: 2 },
@@ -42,6 +46,7 @@ export const send = defineCommand({
     ["printf 'a\\nb\\n' | ipcat mq send /jobs -", "Sends two messages, a and b"],
     ["ipcat mq send /jobs -p 9 urgent", "Sends with priority 9"],
     ["ipcat mq send /jobs --split none - < blob.bin", "Sends a file as one message"],
+    ["find . -print0 | ipcat mq send /jobs -0 -", "One message per file name, newlines and all"],
   ],
   async run({ options, args }) {
     await enterNamedNamespace(options);
@@ -66,10 +71,15 @@ export const send = defineCommand({
         return 0;
       }
       if (options.split === "none") {
+        if (options.null) {
+          throw new IpcatError("usage", "--split none and --null do not go together", {
+            hint: "--null cuts stdin at each NUL; --split none sends it whole",
+          });
+        }
         await queue.send(await readStdin(signal), options.priority, wait);
         return 0;
       }
-      await sendLines(queue, options.priority, wait);
+      await sendLines(queue, options.priority, wait, options.null ? 0 : 10);
       return 0;
     } catch (error) {
       if (signal.aborted && error === signal.reason) return abortStatus(signal);
@@ -81,11 +91,15 @@ export const send = defineCommand({
   },
 });
 
-/** Sends each stdin line as a message; the final line needs no newline. */
+/**
+ * Sends each piece of stdin up to the byte `end` (newline, or NUL for `-0`) as a message,
+ * without it; the final piece needs no terminator.
+ */
 async function sendLines(
   queue: MessageQueue,
   priority: number,
   wait: { timeoutMs?: number; signal: AbortSignal; inlineWaitMs: number },
+  end: number,
 ): Promise<void> {
   let carry: Uint8Array | null = null;
   const join = (head: Uint8Array, tail: Uint8Array): Uint8Array => {
@@ -97,7 +111,7 @@ async function sendLines(
   for (let chunk = await runtime.stdin.read(); chunk !== null; chunk = await runtime.stdin.read()) {
     if (wait.signal.aborted) throw wait.signal.reason;
     let start = 0;
-    for (let nl = chunk.indexOf(10); nl >= 0; nl = chunk.indexOf(10, start)) {
+    for (let nl = chunk.indexOf(end); nl >= 0; nl = chunk.indexOf(end, start)) {
       let line = chunk.subarray(start, nl);
       if (carry) {
         line = join(carry, line);
