@@ -68,8 +68,8 @@ export {
   type WaitOptions,
 } from "./queue.ts";
 export { enterIpcNamespaceOf, namespacePid } from "./namespaces.ts";
+export { commandHandler } from "./command_handler.ts";
 export {
-  commandHandler,
   type HandlerResult,
   type RequestHandler,
   type ServeEvent,

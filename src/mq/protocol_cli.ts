@@ -16,7 +16,8 @@ import { DEFAULT_REQUEST_TIMEOUT_MS, request, type RequestResult } from "./clien
 import { type Flavor, queueNames, requestNames, REQUESTS } from "./protocol.ts";
 import { namespacePid } from "./namespaces.ts";
 import { PidSchema } from "./target_cli.ts";
-import { commandHandler, type ServeEvent, serveRequests } from "./server.ts";
+import { type ServeEvent, serveRequests } from "./server.ts";
+import { commandHandler } from "./command_handler.ts";
 import { abortOnSignals, abortStatus } from "./signals.ts";
 
 const COMMON_OPTIONS = {

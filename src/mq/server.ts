@@ -14,7 +14,6 @@ import { hostname } from "node:os";
 import process from "node:process";
 import * as v from "valibot";
 import { encodeErrorResponse, encodeResponse, RequestAssembler } from "../framing/mq.ts";
-import { type ByteReader, runtime } from "../adapter/mod.ts";
 import { IpcatError } from "../errors.ts";
 import { libc } from "./libc.ts";
 import {
@@ -408,74 +407,4 @@ function machineId(): string {
   } catch {
     return "";
   }
-}
-
-/**
- * A handler that runs `command` (through `sh -c`) for each request: the request JSON on
- * its stdin (and its number in `IPCAT_MQ_REQ`), the response JSON expected on its stdout.
- * A failing command, or output that is not a JSON object with a numeric `status`, answers
- * `{"status":500}`.
- *
- * @example
- * ```ts
- * import { commandHandler } from "./server.ts";
- * const handler = commandHandler(`echo '{"status":200}'`);
- * console.log(await handler({ req: 2 }));
- * ```
- */
-export function commandHandler(command: string): RequestHandler {
-  return async (request) => {
-    const env = { ...(process.env as Record<string, string>), IPCAT_MQ_REQ: String(request.req) };
-    const child = runtime.spawn(["sh", "-c", command], {
-      env,
-      stdin: "pipe",
-      stdout: "pipe",
-      stderr: "pipe",
-    });
-    const feeding = child.stdin!.write(new TextEncoder().encode(JSON.stringify(request))).then(() =>
-      child.stdin!.close()
-    ).catch(() => {});
-    const [stdout, stderr, status] = await Promise.all([
-      readText(child.stdout!),
-      readText(child.stderr!),
-      child.exited,
-      feeding,
-    ]);
-    if (status.code !== 0) {
-      const why = status.signal ? `was killed by ${status.signal}` : `exited with ${status.code}`;
-      throw new IpcatError(
-        "failed",
-        `handler ${why}${stderr.trim() ? `: ${stderr.trim().split("\n")[0]}` : ""}`,
-      );
-    }
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(stdout);
-    } catch {
-      throw new IpcatError(
-        "failed",
-        `handler printed no JSON: ${JSON.stringify(stdout.slice(0, 80))}`,
-      );
-    }
-    const checked = v.safeParse(ResponsePayloadSchema, parsed);
-    if (!checked.success) {
-      throw new IpcatError(
-        "failed",
-        `handler printed JSON that is not a response object with a numeric status: ${
-          JSON.stringify(stdout.slice(0, 80))
-        }`,
-      );
-    }
-    // The handler's own key order is kept: clients may read the payload as text.
-    return JSON.stringify(parsed);
-  };
-}
-
-async function readText(reader: ByteReader): Promise<string> {
-  const decoder = new TextDecoder();
-  let text = "";
-  for (let chunk = await reader.read(); chunk !== null; chunk = await reader.read()) {
-    text += decoder.decode(chunk, { stream: true });
-  }
-  return text + decoder.decode();
 }
