@@ -3,16 +3,22 @@
  *
  * @module
  */
+import { existsSync } from "node:fs";
 import process from "node:process";
 import * as v from "valibot";
 import { type ByteReader, runtime } from "../adapter/mod.ts";
 import { IpcatError } from "../errors.ts";
 import { ResponsePayloadSchema } from "./protocol.ts";
 import type { RequestHandler } from "./server.ts";
+import { libc, SIGTERM } from "./libc.ts";
+
+/** util-linux's setsid, where there is one: the command then leads its own process group. */
+const SESSION = ["/usr/bin/setsid", "/bin/setsid"].filter((path) => existsSync(path)).slice(0, 1);
 
 /**
  * A handler that runs `command` (through `sh -c`) for each request: the request JSON on
  * its stdin (and its number in `IPCAT_MQ_REQ`), the response JSON expected on its stdout.
+ * When the server stops (its signal aborts), the command's whole process group gets SIGTERM.
  * A failing command, or output that is not a JSON object with a numeric `status`, answers
  * `{"status":500}`.
  *
@@ -20,18 +26,26 @@ import type { RequestHandler } from "./server.ts";
  * ```ts
  * import { commandHandler } from "./command_handler.ts";
  * const handler = commandHandler(`echo '{"status":200}'`);
- * console.log(await handler({ req: 2 }));
+ * console.log(await handler({ req: 2 }, {}));
  * ```
  */
 export function commandHandler(command: string): RequestHandler {
-  return async (request) => {
+  return async (request, { signal }) => {
     const env = { ...(process.env as Record<string, string>), IPCAT_MQ_REQ: String(request.req) };
-    const child = runtime.spawn(["sh", "-c", command], {
+    // A session of its own (setsid), so that stopping the server ends the command and
+    // everything it started, not only the shell.
+    const child = runtime.spawn([...SESSION, "sh", "-c", command], {
       env,
       stdin: "pipe",
       stdout: "pipe",
       stderr: "pipe",
     });
+    const stop = () => {
+      if (SESSION.length) libc().symbols.kill(-child.pid, SIGTERM);
+      else child.kill("SIGTERM");
+    };
+    signal?.addEventListener("abort", stop, { once: true });
+    void child.exited.then(() => signal?.removeEventListener("abort", stop));
     const feeding = child.stdin!.write(new TextEncoder().encode(JSON.stringify(request))).then(() =>
       child.stdin!.close()
     ).catch(() => {});

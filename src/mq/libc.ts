@@ -24,6 +24,7 @@ const SYMBOLS = {
   fchown: { args: ["i32", "u32", "u32"], returns: "i32" },
   umask: { args: ["u32"], returns: "u32" },
   usleep: { args: ["u32"], returns: "i32" },
+  kill: { args: ["i32", "i32"], returns: "i32" },
   mount: { args: ["buffer", "buffer", "buffer", "u64", "buffer"], returns: "i32" },
 } as const;
 
@@ -88,6 +89,9 @@ export const CLONE_NEWNS = 0x00020000;
 /** `mount(2)` flags: make a mount (recursively) private, so that nothing propagates. */
 export const MS_REC = 0x4000;
 export const MS_PRIVATE = 0x40000;
+
+/** `kill(2)`: the signal that asks a process (group) to end. */
+export const SIGTERM = 15;
 
 /** The errno values ipcat tells apart. */
 export const Errno = {

@@ -39,7 +39,10 @@ import { defaultScopeConfig, scopeTransports } from "./scope_config.ts";
 export type HandlerResult = object | string | undefined;
 
 /** Answers one request; see {@link ServeOptions.handler}. */
-export type RequestHandler = (request: RequestPayload) => HandlerResult | Promise<HandlerResult>;
+export type RequestHandler = (
+  request: RequestPayload,
+  context: { signal?: AbortSignal },
+) => HandlerResult | Promise<HandlerResult>;
 
 /** Something worth a log line: a request answered or refused. */
 export interface ServeEvent {
@@ -326,7 +329,9 @@ class Server {
     let status: number;
     try {
       // The request as sent, key order included (valibot's output puts `req` first).
-      const result = await this.options.handler?.(parsed as RequestPayload);
+      const result = await this.options.handler?.(parsed as RequestPayload, {
+        signal: this.options.signal,
+      });
       answer = result === undefined
         ? this.#builtIn(request.output)
         : typeof result === "string"
