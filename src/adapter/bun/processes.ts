@@ -28,9 +28,7 @@ export function spawn(argv: readonly string[], options: SpawnOptions = {}): Chil
     stdout: bunStdio(options.stdout),
     stderr: bunStdio(options.stderr),
   });
-  const stdin = options.stdin === "pipe"
-    ? fileSinkWriter(proc.stdin as import("bun").FileSink)
-    : null;
+  const stdin = options.stdin === "pipe" ? fileSinkWriter(proc.stdin as Bun.FileSink) : null;
   const pipeReader = (s: unknown): ByteReader | null =>
     s instanceof ReadableStream ? streamReader(s as ReadableStream<Uint8Array>) : null;
   return {
