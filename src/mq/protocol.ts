@@ -101,11 +101,16 @@ export function statusPayload(flavor: Flavor, active: boolean): string {
     : JSON.stringify({ status: 200, viewed: active });
 }
 
-/** A request payload as the server reads it: a numeric `req`, anything else kept. */
-export const RequestPayloadSchema = v.looseObject({ req: v.pipe(v.number(), v.integer()) });
+/** A request payload after validation: a numeric `req`, anything else kept. */
+export interface RequestPayload {
+  req: number;
+  [field: string]: unknown;
+}
 
-/** A request payload after validation. */
-export type RequestPayload = v.InferOutput<typeof RequestPayloadSchema>;
+/** A request payload as the server reads it (typed out, as JSR wants public types). */
+export const RequestPayloadSchema: v.GenericSchema<unknown, RequestPayload> = v.looseObject({
+  req: v.pipe(v.number(), v.integer()),
+});
 
 /** A response payload: a JSON object with a numeric `status`. */
 export const ResponsePayloadSchema = v.looseObject({ status: v.pipe(v.number(), v.integer()) });
