@@ -10,7 +10,8 @@ import { type ByteReader, runtime } from "../adapter/mod.ts";
 import { IpcatError } from "../errors.ts";
 import { ResponsePayloadSchema } from "./protocol.ts";
 import type { RequestHandler } from "./server.ts";
-import { libc, SIGTERM } from "./libc.ts";
+import { SIGTERM } from "../libc/mod.ts";
+import { libc } from "./libc.ts";
 
 /** util-linux's setsid, where there is one: the command then leads its own process group. */
 const SESSION = ["/usr/bin/setsid", "/bin/setsid"].filter((path) => existsSync(path)).slice(0, 1);

@@ -1,6 +1,7 @@
 /**
- * The slice of libc that POSIX message queues and IPC namespaces need, bound once
- * through the runtime adapter's FFI, with the Linux x86-64/arm64 constants.
+ * The libc symbols that POSIX message queues and IPC namespaces need, bound once through
+ * the runtime adapter's FFI. Errno names, C strings and flags are the shared libc layer's
+ * (`src/libc/`).
  *
  * `ssize_t` results are declared `i32`: every size ipcat handles fits, and the result
  * register's low half carries the same value, which saves a BigInt per call.
@@ -72,74 +73,4 @@ export function waitingLibc(): WaitingLibc {
  */
 export function libc(): Libc {
   return (loaded ??= runtime.dlopen("libc.so.6", SYMBOLS));
-}
-
-/** `open(2)`/`mq_open(3)` flags. */
-export const O_RDONLY = 0;
-export const O_WRONLY = 1;
-export const O_RDWR = 2;
-export const O_CREAT = 0o100;
-export const O_EXCL = 0o200;
-export const O_NONBLOCK = 0o4000;
-export const O_CLOEXEC = 0o2000000;
-/** `setns(2)`: join an IPC namespace. */
-export const CLONE_NEWIPC = 0x08000000;
-/** `unshare(2)`: a mount namespace of the calling thread's own. */
-export const CLONE_NEWNS = 0x00020000;
-/** `mount(2)` flags: make a mount (recursively) private, so that nothing propagates. */
-export const MS_REC = 0x4000;
-export const MS_PRIVATE = 0x40000;
-
-/** `kill(2)`: the signal that asks a process (group) to end. */
-export const SIGTERM = 15;
-
-/** The errno values ipcat tells apart. */
-export const Errno = {
-  EPERM: 1,
-  ENOENT: 2,
-  EINTR: 4,
-  EBADF: 9,
-  EAGAIN: 11,
-  ENOMEM: 12,
-  EACCES: 13,
-  EEXIST: 17,
-  ENOTDIR: 20,
-  EINVAL: 22,
-  ENFILE: 23,
-  EMFILE: 24,
-  ENOSPC: 28,
-  ENAMETOOLONG: 36,
-  EMSGSIZE: 90,
-  ETIMEDOUT: 110,
-} as const;
-
-const encoder = new TextEncoder();
-
-/**
- * A NUL-terminated copy of `text`, for C string arguments.
- *
- * @example
- * ```ts
- * import { cString } from "./libc.ts";
- * console.assert(cString("/q").byteLength === 3);
- * ```
- */
-export function cString(text: string): Uint8Array {
-  const bytes = encoder.encode(text);
-  const out = new Uint8Array(bytes.byteLength + 1);
-  out.set(bytes);
-  return out;
-}
-
-/**
- * The name of an errno value, for messages (`errno 90` → `EMSGSIZE`).
- *
- * @example
- * ```ts
- * import { errnoName } from "./libc.ts";
- * console.assert(errnoName(90) === "EMSGSIZE");
- * ```
- */
-export function errnoName(errno: number): string {
-  return Object.entries(Errno).find(([, n]) => n === errno)?.[0] ?? `errno ${errno}`;
 }

@@ -10,7 +10,8 @@
  * @module
  */
 import { IpcatError } from "../errors.ts";
-import { Errno, libc, O_NONBLOCK, waitingLibc } from "./libc.ts";
+import { Errno, O_NONBLOCK } from "../libc/mod.ts";
+import { libc, waitingLibc } from "./libc.ts";
 import { formatSeconds, queueError } from "./queue_errors.ts";
 import { unlinkQueue } from "./queue_names.ts";
 

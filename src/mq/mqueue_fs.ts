@@ -9,7 +9,8 @@
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import process from "node:process";
 import { IpcatError } from "../errors.ts";
-import { CLONE_NEWNS, cString, Errno, errnoName, libc, MS_PRIVATE, MS_REC } from "./libc.ts";
+import { CLONE_NEWNS, cString, Errno, errnoName, MS_PRIVATE, MS_REC } from "../libc/mod.ts";
+import { libc } from "./libc.ts";
 import { openQueue, unlinkQueue } from "./queue.ts";
 
 /** Where the mqueue filesystem is mounted by convention. */

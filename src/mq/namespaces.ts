@@ -7,7 +7,8 @@
  */
 import { readFileSync, readlinkSync } from "node:fs";
 import { IpcatError } from "../errors.ts";
-import { CLONE_NEWIPC, cString, errnoName, libc, O_CLOEXEC, O_RDONLY } from "./libc.ts";
+import { CLONE_NEWIPC, cString, errnoName, O_CLOEXEC, O_RDONLY } from "../libc/mod.ts";
+import { libc } from "./libc.ts";
 
 /**
  * The PID of `pid` as seen inside its own PID namespace (the last `NSpid:` entry), which

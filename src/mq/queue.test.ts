@@ -12,7 +12,7 @@ import { enterIpcNamespaceOf, namespacePid } from "./namespaces.ts";
 import { queueError } from "./queue_errors.ts";
 import { request, serveRequests } from "./mod.ts";
 import { hexDump, messageJson } from "./message_output.ts";
-import { Errno } from "./libc.ts";
+import { Errno } from "../libc/mod.ts";
 
 const prefix = `/ipcat-unit-${runtime.name}-${process.pid}`;
 const made: string[] = [];

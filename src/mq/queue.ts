@@ -8,7 +8,6 @@
  */
 import {
   cString,
-  libc,
   O_CLOEXEC,
   O_CREAT,
   O_EXCL,
@@ -16,7 +15,8 @@ import {
   O_RDONLY,
   O_RDWR,
   O_WRONLY,
-} from "./libc.ts";
+} from "../libc/mod.ts";
+import { libc } from "./libc.ts";
 import { MessageQueue } from "./message_queue.ts";
 import { queueError, readKernelLimit } from "./queue_errors.ts";
 import { queueName } from "./queue_names.ts";

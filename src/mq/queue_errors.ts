@@ -6,7 +6,7 @@
  */
 import { readFileSync } from "node:fs";
 import { IpcatError } from "../errors.ts";
-import { Errno, errnoName } from "./libc.ts";
+import { Errno, errnoName } from "../libc/mod.ts";
 
 /** Where the kernel publishes the queue limits of this IPC namespace. */
 export const MQUEUE_PROC = "/proc/sys/fs/mqueue";

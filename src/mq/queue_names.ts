@@ -4,7 +4,8 @@
  * @module
  */
 import { IpcatError } from "../errors.ts";
-import { cString, libc } from "./libc.ts";
+import { cString } from "../libc/mod.ts";
+import { libc } from "./libc.ts";
 import { queueError } from "./queue_errors.ts";
 
 /** The kernel's limit on a queue name after the leading slash (NAME_MAX). */

@@ -11,7 +11,7 @@ import { enterNamedNamespace, NAMESPACE_OPTIONS } from "./target_cli.ts";
 import { type MessageQueue, openQueue, STREAM_INLINE_WAIT_MS } from "./queue.ts";
 import { queueError } from "./queue_errors.ts";
 import { abortOnSignals, abortStatus } from "./signals.ts";
-import { Errno } from "./libc.ts";
+import { Errno } from "../libc/mod.ts";
 import { hexDump, messageJson, OutputBuffer } from "./message_output.ts";
 
 export const recv = defineCommand({
