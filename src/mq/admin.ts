@@ -48,10 +48,11 @@ function attributesOf(name: string): QueueAttributes | null {
  *
  * @example
  * ```ts
+ * import assert from "node:assert";
  * import { statQueue } from "./admin.ts";
  * import { openQueue, unlinkQueue } from "./queue.ts";
  * openQueue("/ipcat-doc-stat", { create: true }).close();
- * console.assert(statQueue("/ipcat-doc-stat").curmsgs === 0);
+ * assert.ok(statQueue("/ipcat-doc-stat").curmsgs === 0);
  * unlinkQueue("/ipcat-doc-stat");
  * ```
  */

@@ -180,9 +180,10 @@ const CAP_DAC_OVERRIDE = 1n;
  *
  * @example
  * ```ts
+ * import assert from "node:assert";
  * import process from "node:process";
  * import { requestQueueAccess } from "./client.ts";
- * console.assert(requestQueueAccess(process.pid).mode === 0o600);
+ * assert.ok(requestQueueAccess(process.pid).mode === 0o600);
  * ```
  */
 export function requestQueueAccess(pid: number | undefined): RequestQueueAccess {

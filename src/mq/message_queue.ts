@@ -66,11 +66,12 @@ const KEEP_ID = 0xffffffff;
  *
  * @example
  * ```ts
+ * import assert from "node:assert";
  * import { openQueue } from "./queue.ts";
  * const q = openQueue("/ipcat-doc-class", { create: true, maxmsg: 2, msgsize: 16 });
  * await q.send(new TextEncoder().encode("a"), 1, { timeoutMs: 100 });
  * const buffer = new Uint8Array(q.msgsize);
- * console.assert(q.tryReceiveInto(buffer) === 1 && q.lastPriority === 1);
+ * assert.ok(q.tryReceiveInto(buffer) === 1 && q.lastPriority === 1);
  * q.close();
  * q.unlink();
  * ```

@@ -16,9 +16,10 @@ import { libc } from "./libc.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert";
  * import process from "node:process";
  * import { namespacePid } from "./namespaces.ts";
- * console.assert(namespacePid(process.pid) > 0);
+ * assert.ok(namespacePid(process.pid) > 0);
  * ```
  */
 export function namespacePid(pid: number): number {
@@ -41,9 +42,10 @@ export function namespacePid(pid: number): number {
  *
  * @example
  * ```ts
+ * import assert from "node:assert";
  * import process from "node:process";
  * import { enterIpcNamespaceOf } from "./namespaces.ts";
- * console.assert(enterIpcNamespaceOf(process.pid) === false);
+ * assert.ok(enterIpcNamespaceOf(process.pid) === false);
  * ```
  */
 export function enterIpcNamespaceOf(pid: number): boolean {

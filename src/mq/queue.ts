@@ -69,10 +69,11 @@ const ACCESS_FLAGS = { read: O_RDONLY, write: O_WRONLY, readwrite: O_RDWR } as c
  *
  * @example
  * ```ts
+ * import assert from "node:assert";
  * import { openQueue } from "./queue.ts";
  * const q = openQueue("/ipcat-doc", { create: true, maxmsg: 4, msgsize: 64 });
  * q.trySend(new TextEncoder().encode("hi"), 3);
- * console.assert(new TextDecoder().decode(q.tryReceive()!.data) === "hi");
+ * assert.ok(new TextDecoder().decode(q.tryReceive()!.data) === "hi");
  * q.close();
  * q.unlink();
  * ```
@@ -110,8 +111,9 @@ export function openQueue(name: string, options: OpenQueueOptions = {}): Message
  *
  * @example
  * ```ts
+ * import assert from "node:assert";
  * import { tryOpenQueue } from "./queue.ts";
- * console.assert(tryOpenQueue("/ipcat-doc-missing", "read") === null);
+ * assert.ok(tryOpenQueue("/ipcat-doc-missing", "read") === null);
  * ```
  */
 export function tryOpenQueue(

@@ -51,8 +51,9 @@ export type Operation = "open" | "create" | "send" | "receive" | "unlink" | "att
  *
  * @example
  * ```ts
+ * import assert from "node:assert";
  * import { queueError } from "./queue_errors.ts";
- * console.assert(queueError(2, "open", "/jobs").code === "not_found");
+ * assert.ok(queueError(2, "open", "/jobs").code === "not_found");
  * ```
  */
 export function queueError(
@@ -181,8 +182,9 @@ export function queueError(
  *
  * @example
  * ```ts
+ * import assert from "node:assert";
  * import { formatSeconds } from "./queue_errors.ts";
- * console.assert(formatSeconds(1500) === "1.5 s");
+ * assert.ok(formatSeconds(1500) === "1.5 s");
  * ```
  */
 export function formatSeconds(ms: number): string {

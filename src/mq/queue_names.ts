@@ -17,8 +17,9 @@ const NAME_MAX = 255;
  *
  * @example
  * ```ts
+ * import assert from "node:assert";
  * import { queueName } from "./queue_names.ts";
- * console.assert(queueName("jobs") === "/jobs" && queueName("/jobs") === "/jobs");
+ * assert.ok(queueName("jobs") === "/jobs" && queueName("/jobs") === "/jobs");
  * ```
  */
 export function queueName(name: string): string {

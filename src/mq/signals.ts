@@ -15,9 +15,10 @@ import { IpcatError } from "../errors.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert";
  * import { abortOnSignals } from "./signals.ts";
  * const { signal, dispose } = abortOnSignals();
- * console.assert(!signal.aborted);
+ * assert.ok(!signal.aborted);
  * dispose();
  * ```
  */
@@ -50,9 +51,10 @@ export function abortOnSignals(): { signal: AbortSignal; dispose: () => void } {
  *
  * @example
  * ```ts
+ * import assert from "node:assert";
  * import { IpcatError } from "../errors.ts";
  * import { abortStatus } from "./signals.ts";
- * console.assert(abortStatus(AbortSignal.abort(new IpcatError("terminated", "terminated"))) === 143);
+ * assert.ok(abortStatus(AbortSignal.abort(new IpcatError("terminated", "terminated"))) === 143);
  * ```
  */
 export function abortStatus(signal: AbortSignal): number {
