@@ -53,7 +53,10 @@ function sourceFiles(dir: string): string[] {
 
 const docs = ["README.md", ...readdirSync(join(ROOT, "docs")).map((f) => `docs/${f}`)]
   .filter((f) => f.endsWith(".md"));
-const all = [...docs.flatMap(markdownBlocks), ...sourceFiles("src").flatMap(exampleBlocks)];
+const all = [
+  ...docs.flatMap(markdownBlocks),
+  ...["src", "bench"].flatMap(sourceFiles).flatMap(exampleBlocks),
+];
 const dir = join(ROOT, "test", ".doc-examples");
 
 describe("documentation examples", () => {
