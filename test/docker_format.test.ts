@@ -57,7 +57,8 @@ for (const way of waysToTest()) {
         const format of [
           "{{.Names}} {{.State}} {{.Image}} {{.Command}}",
           "table {{.Names}}\\t{{.State}}\\t{{.Networks}}",
-          "table",
+          // The default table's CREATED column moves with the clock: a table of other columns.
+          "table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}",
           "{{json .Names}} {{upper .Names}} {{truncate .ID 5}} {{pad .State 1 2}}|",
           '{{.Label "none"}}|{{if eq .State "created"}}new{{else}}old{{end}}',
           '{{range split .Names "-"}}[{{.}}]{{end}}',

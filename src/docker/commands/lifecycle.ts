@@ -99,9 +99,10 @@ export const run = dockerCommand({
   usage: "IMAGE [COMMAND [ARG...]]",
   description:
     `The order that loses no output: create, attach, register the wait, start, resize, stream,
-exit with the container's code. Without -t, stdout and stderr stay apart and byte-exact,
-and SIGINT/SIGTERM are forwarded to the container (--sig-proxy). With -t the terminal is
-in raw mode until the end, and ${DEFAULT_DETACH_KEYS} detaches (exit 0).`,
+exit with the container's code. Without -t, stdout and stderr stay apart and byte-exact.
+SIGINT, SIGTERM, SIGHUP, SIGUSR1 and SIGUSR2 go to the container (--sig-proxy), with -t or
+without, until it exits. With -t the terminal is in raw mode until the end, and
+${DEFAULT_DETACH_KEYS} detaches (exit 0).`,
   options: {
     ...containerOptions,
     detach: flag("Run in the background and print the container ID", { short: "d" }),
