@@ -14,6 +14,9 @@ export interface TableLayout {
   padding: number;
 }
 
+/** ipcat mq's tables: each column as wide as its widest cell, then two spaces. */
+export const MQ_TABLE: TableLayout = { minWidth: 0, padding: 2 };
+
 /** The docker CLI's table layout: `tabwriter.NewWriter(out, 10, 1, 3, ' ', 0)`. */
 export const DOCKER_TABLE: TableLayout = { minWidth: 10, padding: 3 };
 

@@ -7,6 +7,7 @@ import { defineCommand } from "../cli/command.ts";
 import { flag, mode, option } from "../cli/options.ts";
 import { countBetween } from "../cli/values.ts";
 import { note, writeOut } from "../cli/io.ts";
+import { MQ_TABLE, table } from "../cli/table.ts";
 import { IpcatError } from "../errors.ts";
 import { listQueues, type QueueInfo, statQueue } from "./admin.ts";
 import { ownMqueueView } from "./mqueue_fs.ts";
@@ -120,7 +121,7 @@ const stat = defineCommand({
   },
 });
 
-function table(infos: QueueInfo[]): string {
+function queueTable(infos: QueueInfo[]): string {
   const rows = [["NAME", "MSGS", "MAXMSG", "MSGSIZE", "BYTES", "MODE", "OWNER"]];
   for (const q of infos) {
     rows.push([
@@ -133,10 +134,7 @@ function table(infos: QueueInfo[]): string {
       q.uid === null ? "-" : `${q.uid}:${q.gid}`,
     ]);
   }
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  return rows.map((r) =>
-    r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]!))).join("  ")
-  ).join("\n") + "\n";
+  return table(rows, MQ_TABLE);
 }
 
 const ls = defineCommand({
@@ -159,7 +157,7 @@ const ls = defineCommand({
       );
     }
     const infos = listQueues();
-    await writeOut(options.json ? JSON.stringify(infos) + "\n" : table(infos));
+    await writeOut(options.json ? JSON.stringify(infos) + "\n" : queueTable(infos));
     return 0;
   },
 });

@@ -9,6 +9,7 @@ import * as v from "valibot";
 import { choice, duration, flag, option } from "../cli/options.ts";
 import { countBetween } from "../cli/values.ts";
 import { note, writeOut } from "../cli/io.ts";
+import { MQ_TABLE, table } from "../cli/table.ts";
 import { IpcatError } from "../errors.ts";
 import { listResponders, type Responder, responderKind } from "./discovery.ts";
 import { inspectProcess } from "./inspect.ts";
@@ -90,10 +91,7 @@ function responderTable(found: Responder[]): string {
   for (const r of found) {
     rows.push([String(r.pid), String(r.nspid), r.ipcNamespace, r.flavor, r.via, r.command]);
   }
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
-  return rows.map((row) =>
-    row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]!))).join("  ")
-  ).join("\n") + "\n";
+  return table(rows, MQ_TABLE);
 }
 
 const ps = defineCommand({
