@@ -40,6 +40,17 @@ export type FrameKind = keyof typeof KIND_CODES;
 const BODY_SIZE = { connect: 12, msg: 24, end: 13, ping: 8, pong: 8 } as const;
 /** Bytes of a MSG payload before its data: kind, tag, seq, service id. */
 export const MSG_OVERHEAD = 1 + BODY_SIZE.msg;
+/** Bytes of an END payload before its reason: kind, tag, keep_alive, code. */
+export const END_OVERHEAD = 1 + BODY_SIZE.end;
+/** Bytes of a CONNECT payload: kind and its fixed body. */
+export const CONNECT_PAYLOAD_SIZE = 1 + BODY_SIZE.connect;
+/**
+ * The smallest `max_payload` a peer may announce in CONNECT (`docs/sock-protocol.md`):
+ * room for every frame kind with a useful payload (an `ipcat.exec` exit status, an
+ * `ipcat.services` listing, an END with a short reason). A CONNECT announcing less is
+ * refused with code `invalid_argument`.
+ */
+export const MIN_MAX_PAYLOAD = 256;
 
 /** The status codes carried by CONNECT and END, as in the spec. */
 export const STATUS_CODES = {
@@ -212,7 +223,7 @@ export function payloadSize(frame: Frame): number {
     case "msg":
       return MSG_OVERHEAD + frame.data.byteLength;
     case "end":
-      return 1 + BODY_SIZE.end + (frame.reason ? textEncoder.encode(frame.reason).byteLength : 0);
+      return END_OVERHEAD + (frame.reason ? textEncoder.encode(frame.reason).byteLength : 0);
     default:
       return 1 + BODY_SIZE[frame.kind];
   }
@@ -235,7 +246,7 @@ export function writeFrame(frame: Frame, target: Uint8Array, offset: number): nu
   const size = frame.kind === "msg"
     ? MSG_OVERHEAD + frame.data.byteLength
     : frame.kind === "end"
-    ? 1 + BODY_SIZE.end + reason.byteLength
+    ? END_OVERHEAD + reason.byteLength
     : 1 + BODY_SIZE[frame.kind];
   let p = offset;
   target[p] = 0x49;
@@ -338,7 +349,9 @@ export function decodePayload(payload: Uint8Array): Frame {
         tag: counter(payload, 1, "tag"),
         keepAlive: payload[9] !== 0,
         code: u32(payload, 10),
-        reason: payload.byteLength > 14 ? textDecoder.decode(payload.subarray(14)) : "",
+        reason: payload.byteLength > END_OVERHEAD
+          ? textDecoder.decode(payload.subarray(END_OVERHEAD))
+          : "",
       };
     case "connect":
       return {

@@ -8,7 +8,12 @@ import { runtime } from "../adapter/mod.ts";
 import { defineCommand, type Family } from "../cli/command.ts";
 import { note, readStdin, writeOut } from "../cli/io.ts";
 import { IpcatError } from "../errors.ts";
-import { DEFAULT_MAX_PAYLOAD, STATUS_CODES } from "../framing/sock.ts";
+import {
+  DEFAULT_MAX_PAYLOAD,
+  MIN_MAX_PAYLOAD,
+  MSG_OVERHEAD,
+  STATUS_CODES,
+} from "../framing/sock.ts";
 import { listenOwned } from "../transport/dial.ts";
 import { parseEndpoint } from "../transport/endpoint.ts";
 import { connect, dialWithWait, retryWhileStarting, waitForSocket } from "./client.ts";
@@ -42,7 +47,7 @@ const Mode = v.pipe(
 );
 const PayloadBytes = v.pipe(
   Count,
-  v.minValue(64, "at least 64 bytes"),
+  v.minValue(MIN_MAX_PAYLOAD, `at least ${MIN_MAX_PAYLOAD} bytes (the protocol's minimum)`),
   v.maxValue(0xffffffff, "at most 4294967295 bytes"),
 );
 const EnvPair = v.pipe(v.string(), v.regex(/^[^=]+=/, "expected KEY=VALUE"));
@@ -389,7 +394,7 @@ const call = defineCommand({
     const path = socketPath(spec);
     const opening = data === "-" ? await readStdin() : new TextEncoder().encode(data ?? "");
     const client = await connect(path, { wait: options.wait });
-    if (opening.byteLength > client.server.maxPayload - 25) {
+    if (opening.byteLength > client.server.maxPayload - MSG_OVERHEAD) {
       client.close();
       throw new IpcatError(
         "limit",

@@ -6,7 +6,12 @@
  */
 import { type Conn, runtime } from "../adapter/mod.ts";
 import { IpcatError } from "../errors.ts";
-import { DEFAULT_MAX_PAYLOAD, PROTOCOL_VERSION, serviceId } from "../framing/sock.ts";
+import {
+  DEFAULT_MAX_PAYLOAD,
+  MIN_MAX_PAYLOAD,
+  PROTOCOL_VERSION,
+  serviceId,
+} from "../framing/sock.ts";
 import { dialError, probeSocket, systemCode } from "../transport/dial.ts";
 import { refusalError } from "./server.ts";
 import { Channel, FramedConn, readFirstFrame, Session } from "./session.ts";
@@ -140,6 +145,13 @@ export function dialWithWait(path: string, wait = 0): Promise<Conn> {
  */
 export async function connect(path: string, options: ConnectOptions = {}): Promise<SockClient> {
   const maxPayload = options.maxPayload ?? DEFAULT_MAX_PAYLOAD;
+  if (maxPayload < MIN_MAX_PAYLOAD) {
+    throw new IpcatError(
+      "usage",
+      `a max payload of ${maxPayload} bytes is below the protocol's minimum of ${MIN_MAX_PAYLOAD}`,
+      { hint: `give at least ${MIN_MAX_PAYLOAD} bytes` },
+    );
+  }
   const conn = await dialWithWait(path, options.wait ?? 0);
   const framed = new FramedConn(conn, maxPayload);
   framed.send({
@@ -216,6 +228,13 @@ export async function connect(path: string, options: ConnectOptions = {}): Promi
   if (answer.major !== (options.major ?? PROTOCOL_VERSION.major)) {
     conn.close();
     throw refusalError(13, path);
+  }
+  if (answer.maxPayload < MIN_MAX_PAYLOAD) {
+    conn.close();
+    throw new IpcatError(
+      "protocol",
+      `the server on ${path} announced a max payload of ${answer.maxPayload} bytes, below the protocol's minimum of ${MIN_MAX_PAYLOAD}`,
+    );
   }
   framed.peerMaxPayload = answer.maxPayload;
   const session = new Session(framed, { unknownTag() {} });

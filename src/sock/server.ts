@@ -12,6 +12,7 @@ import {
   DEFAULT_MAX_PAYLOAD,
   formatServiceId,
   type FrameError,
+  MIN_MAX_PAYLOAD,
   type MsgFrame,
   PROTOCOL_VERSION,
   serviceId,
@@ -130,6 +131,13 @@ export async function serve(path: string, options: ServePathOptions): Promise<So
  */
 export function serveListener(listener: Listener, options: ServeOptions): SockServer {
   const maxPayload = options.maxPayload ?? DEFAULT_MAX_PAYLOAD;
+  if (maxPayload < MIN_MAX_PAYLOAD) {
+    throw new IpcatError(
+      "usage",
+      `a max payload of ${maxPayload} bytes is below the protocol's minimum of ${MIN_MAX_PAYLOAD}`,
+      { hint: `give at least ${MIN_MAX_PAYLOAD} bytes` },
+    );
+  }
   const maxChannels = options.maxChannels ?? 1024;
   const log = options.log ?? (() => {});
   const routes = new Map<bigint, { name: string; service: Service }>();
@@ -173,6 +181,15 @@ export function serveListener(listener: Listener, options: ServeOptions): SockSe
         `client ${id}: refused: protocol version ${first.major}.${first.minor}, this server speaks ${PROTOCOL_VERSION.major}.${PROTOCOL_VERSION.minor}`,
       );
       await refuse(STATUS_CODES.unsupported_version);
+      return;
+    }
+    if (first.maxPayload < MIN_MAX_PAYLOAD) {
+      // Below the minimum not every frame fits (this refusal is sent all the same: the
+      // client must learn why), and chunking could not make progress.
+      log(
+        `client ${id}: refused: it announced a max payload of ${first.maxPayload} bytes, below the minimum of ${MIN_MAX_PAYLOAD}`,
+      );
+      await refuse(STATUS_CODES.invalid_argument);
       return;
     }
     const refusal = peerRefusal(conn, options.allowUids);
@@ -322,6 +339,13 @@ export function refusalError(code: number, path: string): IpcatError {
       "unavailable",
       `the server on ${path} is serving its maximum number of clients`,
       { hint: "try again later, or raise its --max-clients" },
+    );
+  }
+  if (code === STATUS_CODES.invalid_argument) {
+    return new IpcatError(
+      "usage",
+      `the server on ${path} refused this client's max payload (the protocol's minimum is ${MIN_MAX_PAYLOAD} bytes)`,
+      { hint: `announce at least ${MIN_MAX_PAYLOAD} bytes` },
     );
   }
   if (code === STATUS_CODES.permission_denied) {

@@ -9,6 +9,7 @@ import type { Conn } from "../adapter/mod.ts";
 import { IpcatError } from "../errors.ts";
 import {
   DEFAULT_MAX_PAYLOAD,
+  END_OVERHEAD,
   type EndFrame,
   type Frame,
   FrameDecoder,
@@ -282,7 +283,7 @@ export class Channel implements AsyncIterable<Uint8Array> {
 
   #sendEnd(keepAlive: boolean, code: number, reason: string): void {
     // An over-long reason must not turn ending a channel into an error.
-    const limit = this.#link.framed.peerMaxPayload - 14;
+    const limit = this.#link.framed.peerMaxPayload - END_OVERHEAD;
     const frame: EndFrame = { kind: "end", tag: this.tag, keepAlive, code, reason };
     if (encoder.encode(reason).byteLength > limit) {
       frame.reason = reason.slice(0, Math.max(0, limit >> 2));
