@@ -106,6 +106,11 @@ export interface SpawnOptions {
   stdin?: StdioMode | StdioFd;
   stdout?: StdioMode | StdioFd;
   stderr?: StdioMode;
+  /**
+   * Start the child in a new session (setsid(2)): it leads its own process group, which
+   * {@link Child.signalGroup} signals as a whole, descendants included.
+   */
+  newSession?: boolean;
 }
 
 /** How a child ended: its exit code, or the signal that killed it. */
@@ -122,6 +127,12 @@ export interface Child {
   readonly stderr: ByteReader | null;
   readonly exited: Promise<ExitStatus>;
   kill(signal?: SignalName): void;
+  /**
+   * Sends `signal` to the child's whole process group (a child started with
+   * {@link SpawnOptions.newSession}), even after the child itself exited. Returns `false`
+   * when no process of the group is left to signal.
+   */
+  signalGroup(signal: SignalName): boolean;
 }
 
 /** The signals ipcat listens for or sends. */

@@ -18,6 +18,7 @@ import { listenOwned } from "../transport/dial.ts";
 import { parseEndpoint } from "../transport/endpoint.ts";
 import { connect, dialWithWait, retryWhileStarting, waitForSocket } from "./client.ts";
 import { connectFd, relayFds } from "./fdrelay.ts";
+import { DEFAULT_KILL_AFTER_MS, Jobs } from "./jobs.ts";
 import { relay, serveRaw } from "./raw.ts";
 import { serveListener } from "./server.ts";
 import { type ChannelEnd } from "./session.ts";
@@ -63,16 +64,19 @@ function socketPath(spec: string): string {
   return target.unix;
 }
 
-/** Exits with `status` after `cleanup` on SIGINT (130) and SIGTERM (143). */
-function onStopSignals(cleanup: () => Promise<void>): void {
-  let stopping = false;
+/**
+ * Runs `cleanup` on SIGINT and SIGTERM, then exits with 128+N (130, 143). `stopped`
+ * settles with that status once cleanup is over, for a caller whose main loop ends first.
+ */
+function onStopSignals(cleanup: () => Promise<void>): { stopped: Promise<number> | null } {
+  const state: { stopped: Promise<number> | null } = { stopped: null };
   for (const [signal, status] of [["SIGINT", 130], ["SIGTERM", 143]] as const) {
     runtime.onSignal(signal, () => {
-      if (stopping) return;
-      stopping = true;
-      void cleanup().finally(() => runtime.exit(status));
+      if (state.stopped) return;
+      state.stopped = cleanup().catch(() => {}).then(() => runtime.exit(status));
     });
   }
+  return state;
 }
 
 const serve = defineCommand({
@@ -85,6 +89,10 @@ const serve = defineCommand({
     "each with many channels. --raw serves no protocol: each connection is the stdin and",
     "stdout of a fresh CMD (as 'socat UNIX-LISTEN:PATH,fork SYSTEM:CMD'), the reply is never",
     "cut off, and each exit status is logged on stderr.",
+    "",
+    "Each command runs in its own session (process group). A client's Ctrl-C, disconnect or",
+    "early END, the command's own exit, and the server's SIGTERM, SIGINT or SIGHUP end the",
+    "whole group: SIGTERM, then SIGKILL after --kill-after; the log says which.",
     "",
     "The socket file gets --mode at creation (through the umask, never chmod after bind).",
     "A stale socket file is reused with a note; a live one is never taken over. The file is",
@@ -107,6 +115,12 @@ const serve = defineCommand({
       value: "BYTES",
       description: `Largest frame payload accepted (default ${DEFAULT_MAX_PAYLOAD})`,
     },
+    "kill-after": {
+      type: "string",
+      value: "S",
+      description:
+        "Seconds between SIGTERM and SIGKILL when ending a command's process group (default 5)",
+    },
     "allow-args": { type: "boolean", description: "Let clients append arguments to CMD" },
     "allow-env": { type: "boolean", description: "Let clients set environment variables for CMD" },
     mode: {
@@ -125,6 +139,7 @@ const serve = defineCommand({
   schema: v.object({
     raw: v.optional(v.boolean(), false),
     "max-clients": v.optional(Count),
+    "kill-after": v.optional(Seconds, String(DEFAULT_KILL_AFTER_MS / 1000)),
     "max-payload": v.optional(PayloadBytes, String(DEFAULT_MAX_PAYLOAD)),
     "allow-args": v.optional(v.boolean(), false),
     "allow-env": v.optional(v.boolean(), false),
@@ -173,6 +188,7 @@ const serve = defineCommand({
       });
     }
     const log = (line: string) => void note(line);
+    const jobs = new Jobs(options["kill-after"] * 1000, log);
     const listener = await listenOwned(path, log, { mode: options.mode });
     let close: () => Promise<void>;
     let closed: Promise<void>;
@@ -181,6 +197,7 @@ const serve = defineCommand({
         maxClients: options["max-clients"],
         log,
         allowUids,
+        jobs,
       });
       close = () => server.close();
       closed = server.closed;
@@ -198,6 +215,7 @@ const serve = defineCommand({
                 allowArgs: options["allow-args"],
                 allowEnv: options["allow-env"],
                 log,
+                jobs,
               }),
             }
             : {}),
@@ -207,7 +225,10 @@ const serve = defineCommand({
         log,
         allowUids,
       });
-      close = () => server.close();
+      close = async () => {
+        await server.close();
+        await jobs.endAll("the server is shutting down");
+      };
       closed = server.closed;
       log(
         `serving ${names.join(", ")} on ${path}${
@@ -215,9 +236,10 @@ const serve = defineCommand({
         }`,
       );
     }
-    onStopSignals(close);
+    const stop = onStopSignals(close);
     await closed;
-    return 0;
+    // Closed by a stop signal: its handler exits with 128+N once the cleanup is over.
+    return stop.stopped ? await stop.stopped : 0;
   },
 });
 

@@ -6,13 +6,8 @@
  *
  * @module
  */
-import {
-  type ByteReader,
-  type ByteWriter,
-  type Conn,
-  type Listener,
-  runtime,
-} from "../adapter/mod.ts";
+import { type ByteReader, type ByteWriter, type Conn, type Listener } from "../adapter/mod.ts";
+import { DEFAULT_KILL_AFTER_MS, Jobs } from "./jobs.ts";
 import { peerRefusal } from "./server.ts";
 
 /** Options of {@link serveRaw}. */
@@ -23,11 +18,13 @@ export interface RawServeOptions {
   log?: (line: string) => void;
   /** Peer uids allowed besides the server's own and root (see `ServeOptions.allowUids`). */
   allowUids?: readonly number[];
+  /** Where runs are tracked (default: this server's own, SIGKILL grace 5 s). */
+  jobs?: Jobs;
 }
 
 /** A running raw server. */
 export interface RawServer {
-  /** Stops accepting and terminates running commands (SIGTERM). */
+  /** Stops accepting and ends running commands' process groups; resolves once they are gone. */
   close(): Promise<void>;
   /** Settles once the accept loop has stopped. */
   readonly closed: Promise<void>;
@@ -52,37 +49,39 @@ export function serveRaw(
   options: RawServeOptions = {},
 ): RawServer {
   const log = options.log ?? (() => {});
-  const running = new Set<{ kill(): void }>();
+  const jobs = options.jobs ?? new Jobs(DEFAULT_KILL_AFTER_MS, log);
+  let running = 0;
   let nextId = 1;
 
   async function handle(conn: Conn, id: number): Promise<void> {
     // Where the runtime allows it, the socket itself becomes the command's stdin and
     // stdout (as inetd does): no relay, no copy. Otherwise we relay through pipes.
     const fd = conn.handOff?.() ?? null;
-    let child;
+    const label = `connection ${id}: ${argv[0]}`;
+    let job;
     try {
-      child = fd === null
-        ? runtime.spawn(argv, { stdin: "pipe", stdout: "pipe", stderr: "inherit" })
-        : runtime.spawn(argv, { stdin: { fd }, stdout: { fd }, stderr: "inherit" });
+      job = fd === null
+        ? jobs.spawn(argv, { stdin: "pipe", stdout: "pipe", stderr: "inherit" }, label)
+        : jobs.spawn(argv, { stdin: { fd }, stdout: { fd }, stderr: "inherit" }, label);
     } catch (error) {
       log(`connection ${id}: cannot run ${argv[0]}: ${(error as Error)?.message ?? error}`);
       conn.close();
       return;
     }
-    const entry = { kill: () => child.kill("SIGTERM") };
-    running.add(entry);
+    const child = job.child;
+    running++;
     if (fd === null) void copyIntoWriter(conn, child.stdin!);
-    const [status] = await Promise.all([
-      child.exited,
-      fd === null ? copyIntoConn(child.stdout!, conn) : undefined,
-    ]);
-    running.delete(entry);
-    conn.close();
+    const output = fd === null ? copyIntoConn(child.stdout!, conn) : undefined;
+    const status = await child.exited;
     log(
-      `connection ${id}: ${argv[0]} exited with ${
-        status.signal ? `signal ${status.signal}` : `status ${status.code}`
-      }`,
+      `${label} exited with ${status.signal ? `signal ${status.signal}` : `status ${status.code}`}`,
     );
+    // What the command left running in its group (holding the socket, say) is ended, so
+    // that the client sees the connection close.
+    await job.endLeftovers();
+    await output;
+    running--;
+    conn.close();
   }
 
   const closed = (async () => {
@@ -96,7 +95,7 @@ export function serveRaw(
         conn.close();
         continue;
       }
-      if (options.maxClients !== undefined && running.size >= options.maxClients) {
+      if (options.maxClients !== undefined && running >= options.maxClients) {
         log(`connection ${id}: refused, already serving --max-clients ${options.maxClients}`);
         conn.close();
         continue;
@@ -110,7 +109,7 @@ export function serveRaw(
   return {
     async close() {
       listener.close();
-      for (const entry of running) entry.kill();
+      await jobs.endAll("the server is shutting down");
       await closed;
     },
     closed,

@@ -7,8 +7,9 @@
 import { constants as osConstants } from "node:os";
 import process from "node:process";
 import * as v from "valibot";
-import { type ByteReader, type Child, runtime } from "../adapter/mod.ts";
+import type { ByteReader, Child } from "../adapter/mod.ts";
 import { STATUS_CODES } from "../framing/sock.ts";
+import { DEFAULT_KILL_AFTER_MS, type Job, Jobs } from "./jobs.ts";
 import type { Service } from "./server.ts";
 import type { Channel } from "./session.ts";
 
@@ -140,12 +141,19 @@ export interface ExecOptions {
   allowEnv?: boolean;
   /** Where one-line reports go (each run's exit status). */
   log?: (line: string) => void;
+  /**
+   * Where runs are tracked, so that a shutdown can end them all (`Jobs.endAll`).
+   * Default: a set of this service's own, with the default SIGKILL grace of 5 s.
+   */
+  jobs?: Jobs;
 }
 
 /**
  * `ipcat.exec`: runs `argv` once per channel, streams stdin in and stdout/stderr out,
- * then sends the exit status and END 0. A client that disconnects, or ends the channel
- * before the exit status arrives, gets its command terminated (SIGTERM).
+ * then sends the exit status and END 0. Each run has its own session (process group). A
+ * client that disconnects, or ends the channel before the exit status arrives, gets the
+ * whole group ended (SIGTERM, then SIGKILL after the grace); so does whatever the command
+ * leaves running when it exits.
  *
  * @example
  * ```ts
@@ -157,6 +165,7 @@ export interface ExecOptions {
  */
 export function execService(argv: readonly string[], options: ExecOptions = {}): Service {
   const log = options.log ?? (() => {});
+  const jobs = options.jobs ?? new Jobs(DEFAULT_KILL_AFTER_MS, log);
   return async (channel, client) => {
     let request: ExecRequest;
     try {
@@ -195,14 +204,15 @@ export function execService(argv: readonly string[], options: ExecOptions = {}):
       return;
     }
     const command = [...argv, ...request.args];
-    let child: Child;
+    const label = `client ${client.id}: ${command[0]}`;
+    let job: Job;
     try {
-      child = runtime.spawn(command, {
+      job = jobs.spawn(command, {
         env: { ...(process.env as Record<string, string>), ...request.env },
         stdin: "pipe",
         stdout: "pipe",
         stderr: "pipe",
-      });
+      }, label);
     } catch (error) {
       log(`client ${client.id}: cannot run ${command[0]}: ${(error as Error)?.message ?? error}`);
       await channel.send(
@@ -222,23 +232,33 @@ export function execService(argv: readonly string[], options: ExecOptions = {}):
       channel.end(0);
       return;
     }
+    const child = job.child;
     // A client that goes away, or ends the channel before the exit status, cancels the run.
     let exited = false;
-    void channel.done.then(() => {
-      if (!exited) child.kill("SIGTERM");
+    void channel.done.then((end) => {
+      if (!exited) {
+        void job.end(
+          end.name === "disconnected"
+            ? `the client's connection ended (${end.reason})`
+            : `the client ended the channel (${end.name})`,
+        );
+      }
     });
     void feedStdin(channel, child);
-    const [status] = await Promise.all([
-      child.exited,
+    const output = Promise.all([
       pump(child.stdout!, channel, EXEC_STREAMS.stdout),
       pump(child.stderr!, channel, EXEC_STREAMS.stderr),
     ]);
+    const status = await child.exited;
     exited = true;
+    // Logged now: an orphan holding the pipes must not delay it.
     log(
-      `client ${client.id}: ${command[0]} exited with ${
-        status.signal ? `signal ${status.signal}` : `status ${status.code}`
-      }`,
+      `${label} exited with ${status.signal ? `signal ${status.signal}` : `status ${status.code}`}`,
     );
+    await job.endLeftovers();
+    // With the group gone the pipes reach EOF (unless a process left the group with a
+    // setsid(2) of its own: that one is no longer the run's, and its pipes are waited for).
+    await output;
     if (channel.writeEnded) return;
     await channel.send(streamMessage(EXEC_STREAMS.exit, encoder.encode(JSON.stringify(status))))
       .catch(() => {});
