@@ -28,16 +28,27 @@ export const MAGIC: readonly number[] = [0x49, 0x50, 0x43, 0x54];
 export const HEADER_SIZE = 8;
 /** The default largest payload a peer accepts (1 MiB). */
 export const DEFAULT_MAX_PAYLOAD = 1 << 20;
-/** The protocol version this code speaks. */
-export const PROTOCOL_VERSION = { major: 1, minor: 0 } as const;
+/** The protocol version this code speaks (1.1: per-channel credit, see the spec). */
+export const PROTOCOL_VERSION = { major: 1, minor: 1 } as const;
+/**
+ * CONNECT feature bit: per-channel credit-based flow control (protocol 1.1). It is in
+ * force when both sides' CONNECT carry it; otherwise version 1.0's connection-level
+ * back-pressure applies.
+ */
+export const FEATURE_CHANNEL_CREDIT = 1;
+/**
+ * The receive window each side grants each channel at its opening under
+ * {@link FEATURE_CHANNEL_CREDIT}: data bytes of MSGs after the opening one.
+ */
+export const INITIAL_WINDOW = 256 * 1024;
 
 /** The byte that opens each payload. */
-export const KIND_CODES = { connect: 1, msg: 2, end: 3, ping: 4, pong: 5 } as const;
+export const KIND_CODES = { connect: 1, msg: 2, end: 3, ping: 4, pong: 5, credit: 6 } as const;
 /** A frame kind by name. */
 export type FrameKind = keyof typeof KIND_CODES;
 
 /** Bytes of each kind's fixed body, after the kind byte. */
-const BODY_SIZE = { connect: 12, msg: 24, end: 13, ping: 8, pong: 8 } as const;
+const BODY_SIZE = { connect: 12, msg: 24, end: 13, ping: 8, pong: 8, credit: 12 } as const;
 /** Bytes of a MSG payload before its data: kind, tag, seq, service id. */
 export const MSG_OVERHEAD = 1 + BODY_SIZE.msg;
 /** Bytes of an END payload before its reason: kind, tag, keep_alive, code. */
@@ -126,8 +137,16 @@ export interface PingFrame {
   nonce: bigint;
 }
 
+/** More receive window for one channel (protocol 1.1, {@link FEATURE_CHANNEL_CREDIT}). */
+export interface CreditFrame {
+  kind: "credit";
+  tag: number;
+  /** Data bytes the sender of this frame may now receive on top of what it granted before. */
+  bytes: number;
+}
+
 /** Any frame of protocol version 1. */
-export type Frame = ConnectFrame | MsgFrame | EndFrame | PingFrame;
+export type Frame = ConnectFrame | MsgFrame | EndFrame | PingFrame | CreditFrame;
 
 /** Why a byte stream is not a valid frame sequence. */
 export type FrameProblem =
@@ -277,6 +296,10 @@ export function writeFrame(frame: Frame, target: Uint8Array, offset: number): nu
       putU32(target, p + 9, frame.code);
       target.set(reason, p + 13);
       break;
+    case "credit":
+      putCounter(target, p, frame.tag);
+      putU32(target, p + 8, frame.bytes);
+      break;
     default:
       putU64(target, p, frame.nonce);
   }
@@ -322,6 +345,8 @@ export function decodePayload(payload: Uint8Array): Frame {
     ? "ping"
     : kindCode === 5
     ? "pong"
+    : kindCode === 6
+    ? "credit"
     : undefined;
   if (kind === undefined) {
     throw new FrameError("unknown_kind", `unknown frame kind ${kindCode ?? "(none)"}`);
@@ -353,6 +378,8 @@ export function decodePayload(payload: Uint8Array): Frame {
           ? textDecoder.decode(payload.subarray(END_OVERHEAD))
           : "",
       };
+    case "credit":
+      return { kind, tag: counter(payload, 1, "tag"), bytes: u32(payload, 9) };
     case "connect":
       return {
         kind,
@@ -463,7 +490,7 @@ export class FrameDecoder {
     }
     if (available === HEADER_SIZE) return null;
     const kind = buf[pos + HEADER_SIZE]!;
-    if (kind < 1 || kind > 5) {
+    if (kind < 1 || kind > 6) {
       throw this.#fail(new FrameError("unknown_kind", `unknown frame kind ${kind}`));
     }
     if (available < HEADER_SIZE + size) return null;

@@ -21,7 +21,7 @@ import { connectFd, relayFds } from "./fdrelay.ts";
 import { DEFAULT_KILL_AFTER_MS, Jobs } from "./jobs.ts";
 import { relay, serveRaw } from "./raw.ts";
 import { serveListener } from "./server.ts";
-import { type ChannelEnd } from "./session.ts";
+import type { ChannelEnd } from "./channel.ts";
 import {
   echoService,
   EXEC_STREAMS,

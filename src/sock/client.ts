@@ -8,13 +8,16 @@ import { type Conn, runtime } from "../adapter/mod.ts";
 import { IpcatError } from "../errors.ts";
 import {
   DEFAULT_MAX_PAYLOAD,
+  FEATURE_CHANNEL_CREDIT,
   MIN_MAX_PAYLOAD,
   PROTOCOL_VERSION,
   serviceId,
 } from "../framing/sock.ts";
 import { dialError, probeSocket, systemCode } from "../transport/dial.ts";
 import { refusalError } from "./server.ts";
-import { Channel, FramedConn, readFirstFrame, Session } from "./session.ts";
+import { Channel } from "./channel.ts";
+import { FramedConn, readFirstFrame } from "./framed.ts";
+import { Session } from "./session.ts";
 
 /** Options of {@link connect}. */
 export interface ConnectOptions {
@@ -41,12 +44,17 @@ export interface ConnectOptions {
 export interface SockClient {
   /** The server's protocol version and payload limit from its CONNECT. */
   readonly server: { major: number; minor: number; maxPayload: number };
+  /** True when per-channel flow control (protocol 1.1) was negotiated. */
+  readonly channelCredit: boolean;
   /** Opens a channel to `service`, sending `data` as the opening message. */
   open(service: string, data?: Uint8Array | string): Channel;
   /** Sends PING and resolves on its PONG. */
   ping(): Promise<void>;
-  /** Closes the connection; open channels complete with `disconnected`. */
-  close(): void;
+  /**
+   * Closes the connection after sending what is queued (an END just before, say); open
+   * channels complete with `disconnected`. Resolves once the connection is closed.
+   */
+  close(): Promise<void>;
   /** Settles once the connection is over (closed by either side). */
   readonly closed: Promise<void>;
 }
@@ -158,7 +166,7 @@ export async function connect(path: string, options: ConnectOptions = {}): Promi
     kind: "connect",
     major: options.major ?? PROTOCOL_VERSION.major,
     minor: PROTOCOL_VERSION.minor,
-    features: 0,
+    features: FEATURE_CHANNEL_CREDIT,
     maxPayload,
     code: 0,
   });
@@ -237,13 +245,16 @@ export async function connect(path: string, options: ConnectOptions = {}): Promi
     );
   }
   framed.peerMaxPayload = answer.maxPayload;
-  const session = new Session(framed, { unknownTag() {} });
+  // A 1.0 server answers without the feature bit: its connection-level back-pressure applies.
+  const channelCredit = (answer.features & FEATURE_CHANNEL_CREDIT) !== 0;
+  const session = new Session(framed, { unknownTag() {} }, channelCredit);
   const closed = session.run();
   let nextTag = 1;
   let nextNonce = 1n;
   if (options.idleTimeout) watchIdle(session, options.idleTimeout, () => nextNonce++, closed);
   return {
     server: { major: answer.major, minor: answer.minor, maxPayload: answer.maxPayload },
+    channelCredit,
     open(service, data = new Uint8Array(0)) {
       const bytes = typeof data === "string" ? encoder.encode(data) : data;
       const id = serviceId(service);
@@ -254,7 +265,7 @@ export async function connect(path: string, options: ConnectOptions = {}): Promi
       return channel;
     },
     ping: () => session.ping(nextNonce++),
-    close: () => session.close("the client closed the connection"),
+    close: () => session.close("the client closed the connection", true),
     closed,
   };
 }

@@ -38,7 +38,7 @@ export {
   type Service,
   type SockServer,
 } from "./server.ts";
-export { Channel, type ChannelEnd } from "./session.ts";
+export { Channel, type ChannelEnd } from "./channel.ts";
 export {
   echoService,
   EXEC_STREAMS,

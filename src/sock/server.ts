@@ -10,6 +10,7 @@ import type { Conn, Listener } from "../adapter/mod.ts";
 import { IpcatError } from "../errors.ts";
 import {
   DEFAULT_MAX_PAYLOAD,
+  FEATURE_CHANNEL_CREDIT,
   formatServiceId,
   type FrameError,
   MIN_MAX_PAYLOAD,
@@ -19,7 +20,9 @@ import {
   STATUS_CODES,
 } from "../framing/sock.ts";
 import { listenOwned } from "../transport/dial.ts";
-import { Channel, FramedConn, readFirstFrame, Session } from "./session.ts";
+import { Channel } from "./channel.ts";
+import { FramedConn, readFirstFrame } from "./framed.ts";
+import { Session } from "./session.ts";
 
 /**
  * A service: called once per channel opened to it, with the channel (its opening message
@@ -37,6 +40,11 @@ export interface ServeOptions {
   maxPayload?: number;
   /** Channels one client may have open at once; more are answered END `busy` (default 1024). */
   maxChannels?: number;
+  /**
+   * The highest protocol minor version to speak: 1 (default) negotiates per-channel
+   * credit with clients that offer it; 0 serves as a version 1.0 server does.
+   */
+  protocolMinor?: 0 | 1;
   /** Where one-line reports go (protocol errors, refused clients). Default: nowhere. */
   log?: (line: string) => void;
   /**
@@ -150,7 +158,15 @@ export function serveListener(listener: Listener, options: ServeOptions): SockSe
 
   async function handle(conn: Conn, id: number): Promise<void> {
     const framed = new FramedConn(conn, maxPayload);
-    const hello = { kind: "connect" as const, ...PROTOCOL_VERSION, features: 0, maxPayload };
+    const minor = options.protocolMinor ?? PROTOCOL_VERSION.minor;
+    const offered = minor >= 1 ? FEATURE_CHANNEL_CREDIT : 0;
+    const hello = {
+      kind: "connect" as const,
+      major: PROTOCOL_VERSION.major,
+      minor,
+      features: offered,
+      maxPayload,
+    };
     const refuse = async (code: number) => {
       framed.send({ ...hello, code });
       framed.flush();
@@ -205,13 +221,30 @@ export function serveListener(listener: Listener, options: ServeOptions): SockSe
     }
     framed.peerMaxPayload = first.maxPayload;
     const context: ClientContext = { id, version: { major: first.major, minor: first.minor } };
+    // Per-channel credit when both offer it; the answer tells the client which applies.
+    const features = first.features & offered;
+    let highestTag = 0;
     const session = new Session(framed, {
-      unknownTag: (s, frame) => route(s, frame, context),
+      unknownTag: (s, frame) => {
+        // Tags are never reused: a channel opens only on a tag above every earlier one.
+        if (frame.seq === 0 && frame.tag <= highestTag) {
+          s.framed.send({
+            kind: "end",
+            tag: frame.tag,
+            keepAlive: false,
+            code: STATUS_CODES.invalid_argument,
+            reason: `tag ${frame.tag} was already used on this connection`,
+          });
+          return;
+        }
+        if (frame.seq === 0) highestTag = frame.tag;
+        route(s, frame, context);
+      },
       ended(_s, error: FrameError | null) {
         if (error) log(`client ${id}: closed: ${error.message}`);
       },
-    });
-    framed.send({ ...hello, code: STATUS_CODES.ok });
+    }, (features & FEATURE_CHANNEL_CREDIT) !== 0);
+    framed.send({ ...hello, features, code: STATUS_CODES.ok });
     sessions.add(session);
     log(
       `client ${id}: connected (protocol ${first.major}.${first.minor}, ${sessions.size} client${
@@ -277,9 +310,15 @@ export function serveListener(listener: Listener, options: ServeOptions): SockSe
         `service ${target.name} failed: ${(error as Error)?.message ?? error}`,
       );
     };
+    // A service that returned without taking a reader will never read: what the client
+    // sends is discarded and credited back, so that it cannot wedge the connection.
+    const returned = () => {
+      if (!channel.hasReader) channel.discardIncoming();
+    };
     try {
       const result = target.service(channel, client);
-      if (result instanceof Promise) result.catch(fail);
+      if (result instanceof Promise) result.then(returned, fail);
+      else returned();
     } catch (error) {
       fail(error);
     }
@@ -310,8 +349,8 @@ export function serveListener(listener: Listener, options: ServeOptions): SockSe
     async close() {
       stopping = true;
       listener.close();
-      for (const session of sessions) session.close("the server is shutting down");
-      await closed;
+      const closing = [...sessions].map((s) => s.close("the server is shutting down", true));
+      await Promise.all([closed, ...closing]);
     },
     closed,
   };

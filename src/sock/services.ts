@@ -11,7 +11,7 @@ import type { ByteReader, Child } from "../adapter/mod.ts";
 import { STATUS_CODES } from "../framing/sock.ts";
 import { DEFAULT_KILL_AFTER_MS, type Job, Jobs } from "./jobs.ts";
 import type { Service } from "./server.ts";
-import type { Channel } from "./session.ts";
+import type { Channel } from "./channel.ts";
 
 /**
  * The streams of an `ipcat.exec` channel: the first byte of every MSG after the opening.
@@ -109,7 +109,17 @@ export const echoService: Service = (channel) => {
   const tooLarge = (error: unknown) =>
     channel.end(STATUS_CODES.too_large, (error as Error)?.message ?? String(error));
   channel.send(channel.opening).catch(tooLarge);
-  channel.onMessage = (data) => void channel.send(data).catch(tooLarge);
+  // Sent at once when the channel's credit allows; otherwise the returned promise holds
+  // back the client's credit until the echo went out (back-pressure per channel).
+  channel.onMessage = (data) => {
+    try {
+      if (channel.trySend(data)) return;
+    } catch (error) {
+      tooLarge(error);
+      return;
+    }
+    return channel.send(data).catch(tooLarge);
+  };
   void channel.peerEnded.then((end) => {
     if (end.name !== "disconnected") channel.end(0);
   });

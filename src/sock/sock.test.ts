@@ -85,9 +85,11 @@ async function rawPeer(path: string) {
   };
 }
 
+/** A version 1.0 CONNECT: these peers speak 1.0's frames, without per-channel credit. */
 const hello = {
   kind: "connect",
   ...PROTOCOL_VERSION,
+  minor: 0,
   features: 0,
   maxPayload: 1 << 20,
   code: 0,
