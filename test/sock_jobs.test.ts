@@ -34,7 +34,7 @@ async function grandchildOf(client: ChildProcess): Promise<number> {
 
 for (const way of waysToTest()) {
   describe(`sock process groups (${way})`, () => {
-    for (const signal of ["SIGINT", "SIGKILL"] as const) {
+    for (const [signal, status] of [["SIGINT", 130], ["SIGKILL", null]] as const) {
       it(`a client ended by ${signal}: the server ends the run's whole group`, async () => {
         const path = sockPath();
         const server = await startServer(way, [path, "--", ...WAITING_JOB]);
@@ -42,7 +42,8 @@ for (const way of waysToTest()) {
         const grandchild = await grandchildOf(client);
         assert.ok(alive(grandchild));
         client.kill(signal);
-        await exited(client);
+        const end = await exited(client);
+        if (status !== null) assert.equal(end.code, status, "run cancels and exits 128+N");
         await until(() => !alive(grandchild), `grandchild ${grandchild} to end`);
         await until(() => /SIGTERM to process group \d+/.test(server.log()), "the log line");
         assert.equal((await server.stop()).code, 143);

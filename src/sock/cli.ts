@@ -19,6 +19,7 @@ import { parseEndpoint } from "../transport/endpoint.ts";
 import { connect, dialWithWait, retryWhileStarting, waitForSocket } from "./client.ts";
 import { connectFd, relayFds } from "./fdrelay.ts";
 import { DEFAULT_KILL_AFTER_MS, Jobs } from "./jobs.ts";
+import { onStopSignals } from "./signals.ts";
 import { relay, serveRaw } from "./raw.ts";
 import { serveListener } from "./server.ts";
 import type { ChannelEnd } from "./channel.ts";
@@ -64,21 +65,6 @@ function socketPath(spec: string): string {
   return target.unix;
 }
 
-/**
- * Runs `cleanup` on SIGINT and SIGTERM, then exits with 128+N (130, 143). `stopped`
- * settles with that status once cleanup is over, for a caller whose main loop ends first.
- */
-function onStopSignals(cleanup: () => Promise<void>): { stopped: Promise<number> | null } {
-  const state: { stopped: Promise<number> | null } = { stopped: null };
-  for (const [signal, status] of [["SIGINT", 130], ["SIGTERM", 143]] as const) {
-    runtime.onSignal(signal, () => {
-      if (state.stopped) return;
-      state.stopped = cleanup().catch(() => {}).then(() => runtime.exit(status));
-    });
-  }
-  return state;
-}
-
 const serve = defineCommand({
   name: "serve",
   summary: "Serve a command (and echo, services) over the routed protocol, or raw with --raw",
@@ -96,7 +82,8 @@ const serve = defineCommand({
     "",
     "The socket file gets --mode at creation (through the umask, never chmod after bind).",
     "A stale socket file is reused with a note; a live one is never taken over. The file is",
-    "removed on exit, SIGINT and SIGTERM. PATH may be @name (abstract namespace, no file).",
+    "removed on exit, SIGINT, SIGTERM and SIGHUP (exit 130, 143, 129). PATH may be @name",
+    "(abstract namespace, no file).",
     "Peers are checked with SO_PEERCRED (binary and Bun; Deno cannot): only the server's",
     "own uid, root and each --allow-uid get in.",
   ].join("\n"),
@@ -303,7 +290,8 @@ const run = defineCommand({
     "Streams stdin to the remote command and half-closes it at EOF; the command's stdout and",
     "stderr arrive on local stdout and stderr as they are written. The exit status is the",
     "remote command's (128+N when it died of signal N). If the server goes away mid-call,",
-    "run fails at once with exit status 8.",
+    "run fails at once with exit status 8. SIGINT, SIGTERM and SIGHUP cancel the remote run",
+    "(the server ends its whole process group) and exit 130, 143 and 129.",
   ].join("\n"),
   options: {
     wait: {
@@ -348,6 +336,11 @@ const run = defineCommand({
     );
     const client = await connect(path, { wait: options.wait });
     const channel = client.open("ipcat.exec", JSON.stringify({ args: rest, env, tty: false }));
+    // Interrupted: a final END cancels the remote run (the server ends its process group).
+    const stop = onStopSignals(async () => {
+      channel.end(STATUS_CODES.canceled, "the client was interrupted");
+      await client.close();
+    });
     void (async () => {
       for (
         let chunk = await runtime.stdin.read();
@@ -375,7 +368,8 @@ const run = defineCommand({
       }
     }
     const end = await channel.done;
-    client.close();
+    if (stop.stopped) return await stop.stopped;
+    await client.close();
     if (exitStatus !== null) return exitStatus;
     if (end.code === 0) {
       throw new IpcatError(
