@@ -26,7 +26,7 @@ if deno lint >"$logdir/lint.log" 2>&1; then count "lint" 1 0 0; else cat "$logdi
 if deno fmt --check >"$logdir/fmt.log" 2>&1; then count "format" 1 0 0; else cat "$logdir/fmt.log"; count "format" 0 1 0; fi
 
 echo "== build dist/ipcat"
-if bun build.ts >"$logdir/build.log" 2>&1; then cat "$logdir/build.log"; count "build" 1 0 0; else cat "$logdir/build.log"; count "build" 0 1 0; fi
+if bun build.ts --release >"$logdir/build.log" 2>&1; then cat "$logdir/build.log"; count "build" 1 0 0; else cat "$logdir/build.log"; count "build" 0 1 0; fi
 
 started_dockerd=""
 # One daemon per checkout, so that two checkouts testing at once never share (or stop) one.
@@ -39,33 +39,27 @@ if [[ -n "${DOCKER_HOST:-}" ]]; then export IPCAT_TEST_DOCKER_HOST="$DOCKER_HOST
 cleanup() { [[ -n "$started_dockerd" ]] && scripts/dockerd.sh stop; rm -rf "$logdir"; }
 trap cleanup EXIT
 
-echo "== bun test (unit, adapter, end-to-end)"
-filters=("$@"); [[ ${#filters[@]} -eq 0 ]] && filters=(src test bench)
-bun test --timeout 180000 "${filters[@]}" 2>&1 | tee "$logdir/bun.log"
-bun_pass=$(grep -Eo '^ *[0-9]+ pass$' "$logdir/bun.log" | grep -Eo '[0-9]+' | tail -1)
-bun_fail=$(grep -Eo '^ *[0-9]+ fail$' "$logdir/bun.log" | grep -Eo '[0-9]+' | tail -1)
-bun_skip=$(grep -Eo '^ *[0-9]+ skip$' "$logdir/bun.log" | grep -Eo '[0-9]+' | tail -1)
-if [[ -z "$bun_pass$bun_fail" ]]; then bun_fail=1; echo "bun test printed no summary"; fi
-count "bun test" "${bun_pass:-0}" "${bun_fail:-0}" "${bun_skip:-0}"
+# Counts come from the runners' JUnit reports, not from their human output.
+junit() { # label xml-file runner-status
+  local counts
+  if [[ ! -s "$2" ]] || ! counts=$(bun scripts/junit_count.ts "$2"); then
+    echo "$1 wrote no JUnit report"; count "$1" 0 1 0; return
+  fi
+  read -r p f s <<<"$counts"
+  # A runner that failed with every case passing (a file that did not load) still failed.
+  if [[ "$3" -ne 0 && "$f" -eq 0 ]]; then f=1; fi
+  count "$1" "$p" "$f" "$s"
+}
 
-echo "== deno test (unit, adapter, bench helpers)"
-deno test -A --no-check --quiet src bench 2>&1 | sed 's/\x1b\[[0-9;]*m//g' | tee "$logdir/deno.log"
-# Deno runs node:test `it` blocks as steps of their `describe`. Count leaf results: a
-# result line whose name did not open a group ("name ..." alone on a line) earlier.
-read -r deno_pass deno_fail deno_skip < <(
-  declare -A open=(); p=0; f=0; s=0
-  while IFS= read -r line; do
-    if [[ "$line" =~ ^(.*)\ \.\.\.$ ]]; then open["${BASH_REMATCH[1]}"]=1; continue; fi
-    if [[ "$line" =~ ^(.*)\ \.\.\.\ (ok|FAILED|ignored) ]]; then
-      name="${BASH_REMATCH[1]}"
-      if [[ -n "${open[$name]:-}" ]]; then unset "open[$name]"; continue; fi
-      case "${BASH_REMATCH[2]}" in ok) p=$((p + 1));; FAILED) f=$((f + 1));; *) s=$((s + 1));; esac
-    fi
-  done <"$logdir/deno.log"
-  echo "$p $f $s")
-if ! grep -qE '^(ok|FAILED) \| ' "$logdir/deno.log"; then deno_fail=$((deno_fail + 1)); echo "deno test printed no summary"; fi
-if grep -qE '^FAILED \| ' "$logdir/deno.log" && [[ $deno_fail -eq 0 ]]; then deno_fail=1; fi
-count "deno test" "$deno_pass" "$deno_fail" "$deno_skip"
+echo "== bun test (unit, adapter, end-to-end)"
+filters=("$@"); [[ ${#filters[@]} -eq 0 ]] && filters=(src test bench scripts)
+bun test --timeout 180000 --reporter=junit --reporter-outfile="$logdir/bun.xml" "${filters[@]}" 2>&1 | tee "$logdir/bun.log"
+junit "bun test" "$logdir/bun.xml" "${PIPESTATUS[0]}"
+
+# --doc also runs every @example block in src/ (its type check is test/doc_examples.test.ts).
+echo "== deno test (unit, adapter, bench helpers, @example blocks)"
+deno test -A --no-check --doc --quiet --junit-path="$logdir/deno.xml" src bench scripts 2>&1 | sed 's/\x1b\[[0-9;]*m//g' | tee "$logdir/deno.log"
+junit "deno test" "$logdir/deno.xml" "${PIPESTATUS[0]}"
 
 echo
 echo "$passed passed, $failed failed, $skipped skipped"

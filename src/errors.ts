@@ -42,6 +42,13 @@ export const EXIT_CODES = {
   docker_cannot_invoke: 126,
   /** The container command was not found (as the docker CLI's 127). */
   docker_command_not_found: 127,
+  /** Hang-up: SIGHUP (128 + 1), a terminal or ssh session closing. */
+  hangup: 129,
+  /**
+   * Standard output was closed by its reader (`… | head -1`): ends quietly with SIGPIPE's
+   * status (128 + 13), as a pipeline expects.
+   */
+  broken_pipe: 141,
   /** Stopped by SIGINT (128 + 2), as shells report it. */
   interrupted: 130,
   /** Stopped by SIGTERM (128 + 15). */
@@ -64,11 +71,12 @@ export interface IpcatErrorOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert";
  * import { IpcatError } from "./errors.ts";
  * const err = new IpcatError("not_found", "no queue named /jobs", {
  *   hint: "create it with 'ipcat mq create /jobs'",
  * });
- * console.assert(err.exitCode === 3);
+ * assert.ok(err.exitCode === 3);
  * ```
  */
 export class IpcatError extends Error {
@@ -93,9 +101,10 @@ export class IpcatError extends Error {
  *
  * @example
  * ```ts
+ * import assert from "node:assert";
  * import { exitCodeOf, IpcatError } from "./errors.ts";
- * console.assert(exitCodeOf(new IpcatError("usage", "bad")) === 2);
- * console.assert(exitCodeOf(new TypeError("bug")) === 70);
+ * assert.ok(exitCodeOf(new IpcatError("usage", "bad")) === 2);
+ * assert.ok(exitCodeOf(new TypeError("bug")) === 70);
  * ```
  */
 export function exitCodeOf(error: unknown): number {
@@ -108,9 +117,10 @@ export function exitCodeOf(error: unknown): number {
  *
  * @example
  * ```ts
+ * import assert from "node:assert";
  * import { formatError, IpcatError } from "./errors.ts";
  * const line = formatError(new IpcatError("usage", "unknown option --fo", { hint: "did you mean --foo?" }));
- * console.assert(line === "ipcat: unknown option --fo (did you mean --foo?)");
+ * assert.ok(line === "ipcat: unknown option --fo (did you mean --foo?)");
  * ```
  */
 export function formatError(error: unknown): string {

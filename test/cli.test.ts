@@ -1,7 +1,7 @@
 // The dispatcher, end to end, in each way ipcat runs: compiled binary, Bun, Deno.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { runCli, waysToTest } from "./harness.ts";
+import { cliCommand, eventually, runCli, startProcess, waysToTest } from "./harness.ts";
 
 const helps = new Map<string, string>();
 
@@ -31,6 +31,32 @@ for (const way of waysToTest()) {
           }, linux-`,
         ),
       );
+    });
+
+    it("a closed stdout (| head -1) ends a command quietly with status 141", async () => {
+      const queue = `/ipcat-epipe-${way}-${process.pid}`;
+      assert.equal((await runCli(way, ["mq", "create", queue])).code, 0);
+      try {
+        const cmd = cliCommand(way).map((word) => `'${word}'`).join(" ");
+        const pipeline = startProcess([
+          "bash",
+          "-c",
+          `${cmd} mq recv --follow ${queue} 2>/tmp/ipcat-epipe-${way}.err | head -1 >/dev/null; ` +
+          `echo "status=\${PIPESTATUS[0]}"; cat /tmp/ipcat-epipe-${way}.err`,
+        ]);
+        let output = "";
+        pipeline.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()));
+        let exited = false;
+        pipeline.on("close", () => (exited = true));
+        // Keep sending until the pipeline is over: the second line meets the closed pipe.
+        await eventually(async () => {
+          await runCli(way, ["mq", "send", queue, "line"]);
+          return exited;
+        }, "the pipeline to end");
+        assert.equal(output, "status=141\n");
+      } finally {
+        await runCli(way, ["mq", "unlink", "-f", queue]);
+      }
     });
 
     it("no arguments prints help and exits 2", async () => {

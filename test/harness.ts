@@ -176,3 +176,21 @@ export function tempName(prefix: string): string {
     `${prefix}-${process.pid}-${Math.random().toString(36).slice(2, 10)}`,
   );
 }
+
+/**
+ * Polls `predicate` until it holds, and fails with `what` once `timeoutMs` has passed:
+ * tests wait for a condition, never for a fixed time.
+ */
+export async function eventually(
+  predicate: () => boolean | Promise<boolean>,
+  what: string,
+  timeoutMs = 20_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (let pause = 5; !(await predicate()); pause = Math.min(pause * 2, 100)) {
+    if (Date.now() > deadline) {
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, pause));
+  }
+}

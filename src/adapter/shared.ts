@@ -5,6 +5,24 @@
  * @module
  */
 
+import { IpcatError } from "../errors.ts";
+import type { ByteWriter } from "./types.ts";
+
+/**
+ * Standard output as commands see it: a reader that went away (`… | head -1`) becomes
+ * the quiet `broken_pipe` error, whichever runtime reported EPIPE and however it did.
+ */
+export function stdoutWriter(inner: ByteWriter): ByteWriter {
+  const closed = (error: unknown) =>
+    (error as { code?: unknown } | null)?.code === "EPIPE"
+      ? new IpcatError("broken_pipe", "standard output was closed by its reader", { cause: error })
+      : error;
+  return {
+    write: (data) => inner.write(data).catch((error) => Promise.reject(closed(error))),
+    close: () => inner.close().catch((error) => Promise.reject(closed(error))),
+  };
+}
+
 /** Bytes a connection may buffer unread before it stops reading from the kernel. */
 export const READ_HIGH_WATER = 1 << 20;
 /** Bytes a connection may queue unsent before `write` asks the caller to wait. */
@@ -16,9 +34,10 @@ export const WRITE_HIGH_WATER = 1 << 20;
  *
  * @example
  * ```ts
+ * import assert from "node:assert";
  * import { kernelSocketPath } from "./shared.ts";
- * console.assert(kernelSocketPath("@ipcat") === "\0ipcat");
- * console.assert(kernelSocketPath("/tmp/a.sock") === "/tmp/a.sock");
+ * assert.ok(kernelSocketPath("@ipcat") === "\0ipcat");
+ * assert.ok(kernelSocketPath("/tmp/a.sock") === "/tmp/a.sock");
  * ```
  */
 export function kernelSocketPath(path: string): string {
@@ -32,12 +51,13 @@ export function kernelSocketPath(path: string): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert";
  * import { ChunkQueue } from "./shared.ts";
  * const q = new ChunkQueue(() => {}, () => {});
  * q.push(new Uint8Array([1]));
  * q.end();
- * console.assert((await q.read())?.[0] === 1);
- * console.assert((await q.read()) === null);
+ * assert.ok((await q.read())?.[0] === 1);
+ * assert.ok((await q.read()) === null);
  * ```
  */
 export class ChunkQueue {

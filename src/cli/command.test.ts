@@ -4,6 +4,7 @@ import { describe, it } from "node:test";
 import * as v from "valibot";
 import { IpcatError } from "../errors.ts";
 import { commandHelp, defineCommand, parseCommandLine } from "./command.ts";
+import { count, flag, list } from "./options.ts";
 import { closest, editDistance } from "./suggest.ts";
 
 const run = defineCommand({
@@ -11,27 +12,12 @@ const run = defineCommand({
   summary: "Run a thing",
   usage: "IMAGE [CMD...]",
   options: {
-    interactive: { type: "boolean", short: "i", description: "Keep stdin open" },
-    tty: { type: "boolean", short: "t", description: "Allocate a TTY" },
-    env: {
-      type: "string",
-      short: "e",
-      multiple: true,
-      value: "K=V",
-      description: "Set a variable",
-    },
-    count: { type: "string", value: "N", description: "How many" },
-    "sig-proxy": { type: "boolean", description: "Forward signals" },
+    interactive: flag("Keep stdin open", { short: "i" }),
+    tty: flag("Allocate a TTY", { short: "t" }),
+    env: list("K=V", "Set a variable", v.string(), { short: "e" }),
+    count: count("N", "How many"),
+    "sig-proxy": flag("Forward signals", { default: true }),
   },
-  schema: v.object({
-    interactive: v.optional(v.boolean(), false),
-    tty: v.optional(v.boolean(), false),
-    env: v.optional(v.array(v.string()), []),
-    count: v.optional(
-      v.pipe(v.string(), v.regex(/^\d+$/, "expected a whole number"), v.transform(Number)),
-    ),
-    "sig-proxy": v.optional(v.boolean(), true),
-  }),
   positionals: { min: 1 },
   passThroughAfter: 1,
   examples: [["ipcat x run -it img sh", "Runs sh"]],
@@ -76,7 +62,10 @@ describe("parseCommandLine", () => {
 
   it("names the option and the bad value when the schema refuses it", () => {
     assert.throws(() => parseCommandLine(run, ["--count", "many", "img"], "p"), (e: IpcatError) => {
-      assert.equal(e.message, "invalid --count N: 'many' (expected a whole number)");
+      assert.equal(
+        e.message,
+        "invalid --count N: 'many' (expected a whole number such as 0, 1 or 10)",
+      );
       return true;
     });
     assert.equal(parseCommandLine(run, ["--count", "12", "img"], "p").options.count, 12);

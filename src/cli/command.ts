@@ -3,27 +3,24 @@
  *
  * Parsing uses `node:util`'s `parseArgs` (the same in Bun and Deno) in its token mode,
  * so that every unknown option gets the same "did you mean" error on both runtimes.
- * Option values are then checked and converted by the command's valibot schema.
+ * Option values are then checked and converted by the schemas of the option
+ * declarations (`./options.ts`), which also give the defaults and the help lines.
  *
  * @module
  */
 import { parseArgs } from "node:util";
 import * as v from "valibot";
 import { IpcatError } from "../errors.ts";
+import {
+  flag,
+  type OptionSpec,
+  type OptionSpecs,
+  optionsSchema,
+  type OptionValues,
+} from "./options.ts";
 import { didYouMean } from "./suggest.ts";
 
-/** One command-line option. */
-export interface OptionSpec {
-  type: "string" | "boolean";
-  short?: string;
-  multiple?: boolean;
-  /** Placeholder shown in help, e.g. `N` for `--count N`. */
-  value?: string;
-  description: string;
-}
-
-/** The options of a command, by long name. */
-export type OptionSpecs = Record<string, OptionSpec>;
+export type { OptionSpec, OptionSpecs, OptionValues } from "./options.ts";
 
 /** The raw values `parseArgs` produced, keyed by long option name. */
 export type RawValues = Record<string, string | boolean | string[] | undefined>;
@@ -48,8 +45,10 @@ export interface Command<O = unknown> {
   /** Paragraphs shown in the command's help below the usage line. */
   description?: string;
   options: OptionSpecs;
-  /** Validates and converts the raw option values. */
+  /** Validates and converts the raw option values (derived from `options`). */
   schema: v.GenericSchema<RawValues, O>;
+  /** Checks that need several options at once; throws a `usage` error. */
+  check?(options: O): void;
   /** Smallest and largest number of positionals (`max` undefined: unbounded). */
   positionals: { min: number; max?: number };
   /**
@@ -62,30 +61,47 @@ export interface Command<O = unknown> {
   run(input: CommandInput<O>): number | Promise<number>;
 }
 
+/** What {@link defineCommand} takes: a command whose options are declared once. */
+export type CommandDeclaration<S extends OptionSpecs> =
+  & Omit<Command<OptionValues<S>>, "schema" | "options">
+  & { options: S; schema?: never };
+
+/** What {@link defineCommand} also takes while a family still has its own schema. */
+export type CommandWithSchema<O> = Command<O>;
+
 /**
- * Declares a command with its types inferred from the schema.
+ * Declares a command. The type of `options` in `run` and `check` is inferred from the
+ * option declarations (see `./options.ts` for a full example).
  *
  * @example
  * ```ts
- * import * as v from "valibot";
- * import { defineCommand } from "./command.ts";
+ * import assert from "node:assert";
+ * import { defineCommand, parseCommandLine } from "./command.ts";
+ * import { flag } from "./options.ts";
  * const hello = defineCommand({
  *   name: "hello",
  *   summary: "Say hello",
  *   usage: "[NAME]",
- *   options: { loud: { type: "boolean", description: "Shout" } },
- *   schema: v.object({ loud: v.optional(v.boolean(), false) }),
+ *   options: { loud: flag("Shout") },
  *   positionals: { min: 0, max: 1 },
  *   examples: [["ipcat demo hello world", "Greets the world"]],
- *   async run({ options, args }) {
- *     console.log(options.loud ? `HELLO ${args[0]}` : `hello ${args[0]}`);
- *     return 0;
- *   },
+ *   run: ({ options, args }) => (options.loud ? args.length : 0),
  * });
+ * assert.equal(parseCommandLine(hello, ["--loud", "you"], "ipcat demo hello").options.loud, true);
  * ```
  */
-export function defineCommand<O>(command: Command<O>): Command<O> {
-  return command;
+export function defineCommand<S extends OptionSpecs>(
+  command: CommandDeclaration<S>,
+): Command<OptionValues<S>>;
+export function defineCommand<O>(command: CommandWithSchema<O>): Command<O>;
+export function defineCommand(
+  command: CommandDeclaration<OptionSpecs> | CommandWithSchema<unknown>,
+): Command<unknown> {
+  if ("schema" in command && command.schema) return command;
+  return {
+    ...command,
+    schema: optionsSchema(command.options) as unknown as v.GenericSchema<RawValues, unknown>,
+  };
 }
 
 /** A group of commands: `docker`, `mq` or `sock`. */
@@ -98,7 +114,16 @@ export interface Family {
 }
 
 /** The built-in `--help` option every command has. */
-const HELP: OptionSpec = { type: "boolean", short: "h", description: "Show this help" };
+const HELP: OptionSpec<boolean> = flag("Show this help", { short: "h" });
+
+/**
+ * `--help`, with `-h` unless the command claims `-h` itself (docker's `run -h` sets the
+ * hostname, as in the docker CLI).
+ */
+function helpOption(command: { options: OptionSpecs }): OptionSpec<boolean> {
+  const claimed = Object.values(command.options).some((spec) => spec.short === "h");
+  return claimed ? flag("Show this help") : HELP;
+}
 
 /**
  * Splits argv where pass-through begins: after `count` positionals, or at `--`.
@@ -137,7 +162,7 @@ function splitPassThrough(
 /** True when `--help`/`-h` appears before any pass-through. */
 export function wantsHelp(command: Command, argv: readonly string[]): boolean {
   const [head] = splitPassThrough(argv, command.options, command.passThroughAfter);
-  return head.includes("--help") || head.includes("-h");
+  return head.includes("--help") || (helpOption(command).short === "h" && head.includes("-h"));
 }
 
 /**
@@ -150,7 +175,7 @@ export function parseCommandLine<O>(
   prefix: string,
 ): CommandInput<O> {
   const [head, rest] = splitPassThrough(argv, command.options, command.passThroughAfter);
-  const specs: OptionSpecs = { help: HELP, ...command.options };
+  const specs: OptionSpecs = { help: helpOption(command), ...command.options };
   const parseOptions: Record<
     string,
     { type: "string" | "boolean"; short?: string; multiple?: boolean }
@@ -242,6 +267,7 @@ export function parseCommandLine<O>(
       hint: `see '${prefix} --help'`,
     });
   }
+  command.check?.(result.output);
   return { options: result.output, args: allPositionals, rest };
 }
 
@@ -254,12 +280,12 @@ export function commandHelp(command: Command, prefix: string): string {
   ].filter(Boolean).join(" ");
   const lines = [`Usage: ${usage}`, "", command.summary];
   if (command.description) lines.push("", command.description.trim());
-  const specs: OptionSpecs = { ...command.options, help: HELP };
-  const rows = Object.entries(specs).map(([name, spec]) => {
+  const specs: OptionSpecs = { ...command.options, help: helpOption(command) };
+  const rows = Object.entries(specs).filter(([, spec]) => !spec.hidden).map(([name, spec]) => {
     const flag = `${spec.short ? `-${spec.short}, ` : "    "}--${name}${
       spec.value ? ` ${spec.value}` : ""
     }`;
-    return [flag, spec.description + (spec.multiple ? " (repeatable)" : "")] as const;
+    return [flag, describeOption(spec)] as const;
   });
   const width = Math.max(...rows.map(([f]) => f.length));
   lines.push("", "Options:", ...rows.map(([f, d]) => `  ${f.padEnd(width)}  ${d}`));
@@ -268,6 +294,15 @@ export function commandHelp(command: Command, prefix: string): string {
     for (const [cmd, what] of command.examples) lines.push(`  ${cmd}`, `      ${what}`);
   }
   return lines.join("\n") + "\n";
+}
+
+/** An option's help line: its description, then its default and whether it repeats. */
+export function describeOption(spec: OptionSpec): string {
+  const notes = [
+    spec.default !== undefined ? `default ${spec.default}` : "",
+    spec.multiple ? "repeatable" : "",
+  ].filter(Boolean);
+  return notes.length ? `${spec.description} (${notes.join("; ")})` : spec.description;
 }
 
 /** The help text of a family: its commands, one line each. */

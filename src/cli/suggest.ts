@@ -10,8 +10,9 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert";
  * import { editDistance } from "./suggest.ts";
- * console.assert(editDistance("sned", "send") === 1);
+ * assert.ok(editDistance("sned", "send") === 1);
  * ```
  */
 export function editDistance(a: string, b: string): number {
@@ -40,9 +41,10 @@ export function editDistance(a: string, b: string): number {
  *
  * @example
  * ```ts
+ * import assert from "node:assert";
  * import { closest } from "./suggest.ts";
- * console.assert(closest("recieve", ["send", "recv", "receive"]) === "receive");
- * console.assert(closest("zzz", ["send", "recv"]) === undefined);
+ * assert.ok(closest("recieve", ["send", "recv", "receive"]) === "receive");
+ * assert.ok(closest("zzz", ["send", "recv"]) === undefined);
  * ```
  */
 export function closest(input: string, candidates: readonly string[]): string | undefined {

@@ -12,9 +12,10 @@ import { IpcatError } from "../errors.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert";
  * import { parseEndpoint } from "./endpoint.ts";
- * console.assert(JSON.stringify(parseEndpoint("unix:///var/run/docker.sock")) === '{"unix":"/var/run/docker.sock"}');
- * console.assert(JSON.stringify(parseEndpoint("tcp://127.0.0.1:2375")) === '{"host":"127.0.0.1","port":2375}');
+ * assert.ok(JSON.stringify(parseEndpoint("unix:///var/run/docker.sock")) === '{"unix":"/var/run/docker.sock"}');
+ * assert.ok(JSON.stringify(parseEndpoint("tcp://127.0.0.1:2375")) === '{"host":"127.0.0.1","port":2375}');
  * ```
  */
 export function parseEndpoint(spec: string): DialTarget {

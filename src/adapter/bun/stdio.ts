@@ -4,7 +4,7 @@
  * @module
  */
 import type { ByteWriter } from "../types.ts";
-import { lazyReader, streamReader } from "../shared.ts";
+import { lazyReader, stdoutWriter, streamReader } from "../shared.ts";
 
 export function fileSinkWriter(sink: import("bun").FileSink): ByteWriter {
   return {
@@ -26,7 +26,7 @@ export const stdin = lazyReader(() =>
   streamReader(Bun.stdin.stream() as ReadableStream<Uint8Array>)
 );
 /** Standard output. */
-export const stdout = fileSinkWriter(stdoutSink);
+export const stdout = stdoutWriter(fileSinkWriter(stdoutSink));
 /** Standard error. */
 export const stderr = fileSinkWriter(stderrSink);
 

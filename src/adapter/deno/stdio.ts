@@ -4,7 +4,7 @@
  * @module
  */
 import type { ByteWriter } from "../types.ts";
-import { lazyReader, streamReader } from "../shared.ts";
+import { lazyReader, stdoutWriter, streamReader } from "../shared.ts";
 import { Deno } from "./deno_api.ts";
 
 function fdWriter(file: { write(p: Uint8Array): Promise<number>; close(): void }): ByteWriter {
@@ -22,6 +22,6 @@ function fdWriter(file: { write(p: Uint8Array): Promise<number>; close(): void }
 /** Standard input, opened on first read. */
 export const stdin = lazyReader(() => streamReader(Deno.stdin.readable));
 /** Standard output. */
-export const stdout = fdWriter(Deno.stdout);
+export const stdout = stdoutWriter(fdWriter(Deno.stdout));
 /** Standard error. */
 export const stderr = fdWriter(Deno.stderr);
