@@ -1,234 +1,27 @@
 /**
- * `ipcat sock …`: unix-socket script servers and the routed multi-client protocol.
+ * `ipcat sock …`: unix-socket script servers and the routed multi-client protocol. The
+ * clients are here; `serve` is in `cli_serve.ts`.
  *
  * @module
  */
 import * as v from "valibot";
 import { runtime } from "../adapter/mod.ts";
 import { defineCommand, type Family } from "../cli/command.ts";
-import { note, readStdin, writeOut } from "../cli/io.ts";
+import { readStdin, writeOut } from "../cli/io.ts";
+import { duration, flag, list } from "../cli/options.ts";
 import { IpcatError } from "../errors.ts";
-import {
-  DEFAULT_MAX_PAYLOAD,
-  MIN_MAX_PAYLOAD,
-  MSG_OVERHEAD,
-  STATUS_CODES,
-} from "../framing/sock.ts";
-import { listenOwned } from "../transport/dial.ts";
-import { parseEndpoint } from "../transport/endpoint.ts";
+import { MSG_OVERHEAD, STATUS_CODES } from "../framing/sock.ts";
+import type { ChannelEnd } from "./channel.ts";
+import { serve } from "./cli_serve.ts";
 import { connect, dialWithWait, retryWhileStarting, waitForSocket } from "./client.ts";
 import { connectFd, relayFds } from "./fdrelay.ts";
-import { DEFAULT_KILL_AFTER_MS, Jobs } from "./jobs.ts";
+import { socketPath } from "./paths.ts";
+import { relay } from "./raw.ts";
+import { EXEC_STREAMS, ExecExitSchema, exitStatusOf } from "./services.ts";
 import { onStopSignals } from "./signals.ts";
-import { relay, serveRaw } from "./raw.ts";
-import { serveListener } from "./server.ts";
-import type { ChannelEnd } from "./channel.ts";
-import {
-  echoService,
-  EXEC_STREAMS,
-  ExecExitSchema,
-  execService,
-  exitStatusOf,
-  servicesService,
-} from "./services.ts";
 
-const Seconds = v.pipe(
-  v.string(),
-  v.regex(/^\d+(\.\d+)?$/, "expected seconds, e.g. 5 or 0.5"),
-  v.transform(Number),
-);
-const Count = v.pipe(
-  v.string(),
-  v.regex(/^[1-9]\d*$/, "expected a positive whole number"),
-  v.transform(Number),
-);
-const Mode = v.pipe(
-  v.string(),
-  v.regex(/^0?[0-7]{3}$/, "expected an octal mode such as 0600"),
-  v.transform((s) => parseInt(s, 8)),
-);
-const PayloadBytes = v.pipe(
-  Count,
-  v.minValue(MIN_MAX_PAYLOAD, `at least ${MIN_MAX_PAYLOAD} bytes (the protocol's minimum)`),
-  v.maxValue(0xffffffff, "at most 4294967295 bytes"),
-);
 const EnvPair = v.pipe(v.string(), v.regex(/^[^=]+=/, "expected KEY=VALUE"));
-
-/** The socket path of a PATH argument (`unix://` prefixes allowed; TCP refused). */
-function socketPath(spec: string): string {
-  const target = parseEndpoint(spec);
-  if (!("unix" in target)) {
-    throw new IpcatError("usage", `'${spec}' is not a unix socket`, {
-      hint: "give a path such as /ipc/app.sock or @name",
-    });
-  }
-  return target.unix;
-}
-
-const serve = defineCommand({
-  name: "serve",
-  summary: "Serve a command (and echo, services) over the routed protocol, or raw with --raw",
-  usage: "PATH [-- CMD [ARGS...]]",
-  description: [
-    "Routed mode (default) serves the ipcat protocol v1 with the services ipcat.exec (runs",
-    "CMD once per channel: 'ipcat sock run'), ipcat.echo and ipcat.services; many clients,",
-    "each with many channels. --raw serves no protocol: each connection is the stdin and",
-    "stdout of a fresh CMD (as 'socat UNIX-LISTEN:PATH,fork SYSTEM:CMD'), the reply is never",
-    "cut off, and each exit status is logged on stderr.",
-    "",
-    "Each command runs in its own session (process group). A client's Ctrl-C, disconnect or",
-    "early END, the command's own exit, and the server's SIGTERM, SIGINT or SIGHUP end the",
-    "whole group: SIGTERM, then SIGKILL after --kill-after; the log says which.",
-    "",
-    "The socket file gets --mode at creation (through the umask, never chmod after bind).",
-    "A stale socket file is reused with a note; a live one is never taken over. The file is",
-    "removed on exit, SIGINT, SIGTERM and SIGHUP (exit 130, 143, 129). PATH may be @name",
-    "(abstract namespace, no file).",
-    "Peers are checked with SO_PEERCRED (binary and Bun; Deno cannot): only the server's",
-    "own uid, root and each --allow-uid get in.",
-  ].join("\n"),
-  options: {
-    raw: {
-      type: "boolean",
-      description: "No protocol: each connection is stdin/stdout of a fresh CMD",
-    },
-    "max-clients": {
-      type: "string",
-      value: "N",
-      description: "Clients served at once (default unlimited)",
-    },
-    "max-payload": {
-      type: "string",
-      value: "BYTES",
-      description: `Largest frame payload accepted (default ${DEFAULT_MAX_PAYLOAD})`,
-    },
-    "kill-after": {
-      type: "string",
-      value: "S",
-      description:
-        "Seconds between SIGTERM and SIGKILL when ending a command's process group (default 5)",
-    },
-    "allow-args": { type: "boolean", description: "Let clients append arguments to CMD" },
-    "allow-env": { type: "boolean", description: "Let clients set environment variables for CMD" },
-    mode: {
-      type: "string",
-      value: "MODE",
-      description: "Socket file mode, octal (default 0600: owner and root only)",
-    },
-    "allow-uid": {
-      type: "string",
-      value: "UID",
-      multiple: true,
-      description:
-        "Also allow peers with this uid (own uid and root always are; SO_PEERCRED: binary and Bun, not Deno)",
-    },
-  },
-  schema: v.object({
-    raw: v.optional(v.boolean(), false),
-    "max-clients": v.optional(Count),
-    "kill-after": v.optional(Seconds, String(DEFAULT_KILL_AFTER_MS / 1000)),
-    "max-payload": v.optional(PayloadBytes, String(DEFAULT_MAX_PAYLOAD)),
-    "allow-args": v.optional(v.boolean(), false),
-    "allow-env": v.optional(v.boolean(), false),
-    mode: v.optional(Mode, "0600"),
-    "allow-uid": v.optional(
-      v.array(v.pipe(v.string(), v.regex(/^\d+$/, "expected a numeric uid"))),
-    ),
-  }),
-  positionals: { min: 1 },
-  examples: [
-    [
-      "ipcat sock serve /ipc/app.sock -- ./server_app.sh",
-      "Serve a script; clients run it with 'ipcat sock run /ipc/app.sock'",
-    ],
-    [
-      "ipcat sock serve --raw /ipc/app.sock -- ./server_app.sh",
-      "Serve seed-001 style line scripts (START -> SUCCESS) to socat or 'ipcat sock connect'",
-    ],
-    [
-      "ipcat sock serve --allow-args @jobs -- ./job.sh",
-      "Abstract socket; clients may pass arguments: 'ipcat sock run @jobs -- --fast'",
-    ],
-  ],
-  async run({ options, args, rest }) {
-    if (args.length - rest.length > 1) {
-      throw new IpcatError("usage", `unexpected '${args[1]}' before --`, {
-        hint: "write the command after --: ipcat sock serve PATH -- CMD ARGS",
-      });
-    }
-    const allowUids = options["allow-uid"]?.map(Number);
-    if (allowUids && !runtime.socketDescriptors) {
-      throw new IpcatError(
-        "usage",
-        `--allow-uid needs SO_PEERCRED, which ${runtime.name} does not expose, so it cannot be enforced`,
-        {
-          hint:
-            "use the compiled binary or Bun, or restrict access with --mode and the socket directory's permissions",
-        },
-      );
-    }
-    const path = socketPath(args[0]!);
-    const command = rest;
-    if (options.raw && command.length === 0) {
-      throw new IpcatError("usage", "serve --raw needs a command", {
-        hint: "ipcat sock serve --raw PATH -- CMD [ARGS...]",
-      });
-    }
-    const log = (line: string) => void note(line);
-    const jobs = new Jobs(options["kill-after"] * 1000, log);
-    const listener = await listenOwned(path, log, { mode: options.mode });
-    let close: () => Promise<void>;
-    let closed: Promise<void>;
-    if (options.raw) {
-      const server = serveRaw(listener, command, {
-        maxClients: options["max-clients"],
-        log,
-        allowUids,
-        jobs,
-      });
-      close = () => server.close();
-      closed = server.closed;
-      log(`serving ${command.join(" ")} raw on ${path}`);
-    } else {
-      const names = ["ipcat.echo", "ipcat.services", ...(command.length ? ["ipcat.exec"] : [])]
-        .sort();
-      const server = serveListener(listener, {
-        services: {
-          "ipcat.echo": echoService,
-          "ipcat.services": servicesService(names),
-          ...(command.length
-            ? {
-              "ipcat.exec": execService(command, {
-                allowArgs: options["allow-args"],
-                allowEnv: options["allow-env"],
-                log,
-                jobs,
-              }),
-            }
-            : {}),
-        },
-        maxClients: options["max-clients"],
-        maxPayload: options["max-payload"],
-        log,
-        allowUids,
-      });
-      close = async () => {
-        await server.close();
-        await jobs.endAll("the server is shutting down");
-      };
-      closed = server.closed;
-      log(
-        `serving ${names.join(", ")} on ${path}${
-          command.length ? ` (ipcat.exec runs ${command.join(" ")})` : ""
-        }`,
-      );
-    }
-    const stop = onStopSignals(close);
-    await closed;
-    // Closed by a stop signal: its handler exits with 128+N once the cleanup is over.
-    return stop.stopped ? await stop.stopped : 0;
-  },
-});
+const WAIT_HELP = "Wait up to DURATION for the server to appear and accept";
 
 /** The user-facing error for a channel that ended with a non-zero code. */
 function channelError(end: ChannelEnd, path: string, service: string): IpcatError {
@@ -294,23 +87,11 @@ const run = defineCommand({
     "(the server ends its whole process group) and exit 130, 143 and 129.",
   ].join("\n"),
   options: {
-    wait: {
-      type: "string",
-      value: "S",
-      description: "Wait up to S seconds for the server to appear and accept",
-    },
-    env: {
-      type: "string",
+    wait: duration(WAIT_HELP, { default: "0" }),
+    env: list("KEY=VALUE", "Set a variable for the command (server needs --allow-env)", EnvPair, {
       short: "e",
-      value: "KEY=VALUE",
-      multiple: true,
-      description: "Set a variable for the command (server needs --allow-env)",
-    },
+    }),
   },
-  schema: v.object({
-    wait: v.optional(Seconds, "0"),
-    env: v.optional(v.array(EnvPair), []),
-  }),
   positionals: { min: 1 },
   examples: [
     [
@@ -334,7 +115,7 @@ const run = defineCommand({
         pair,
       ) => [pair.slice(0, pair.indexOf("=")), pair.slice(pair.indexOf("=") + 1)]),
     );
-    const client = await connect(path, { wait: options.wait });
+    const client = await connect(path, { wait: options.wait / 1000 });
     const channel = client.open("ipcat.exec", JSON.stringify({ args: rest, env, tty: false }));
     // Interrupted: a final END cancels the remote run (the server ends its process group).
     const stop = onStopSignals(async () => {
@@ -392,14 +173,9 @@ const call = defineCommand({
     "an error (no_entry: exit 3, permission_denied: 5, disconnected: 8, other: 1).",
   ].join("\n"),
   options: {
-    json: { type: "boolean", description: "Print one JSON object per reply" },
-    wait: {
-      type: "string",
-      value: "S",
-      description: "Wait up to S seconds for the server to appear and accept",
-    },
+    json: flag("Print one JSON object per reply"),
+    wait: duration(WAIT_HELP, { default: "0" }),
   },
-  schema: v.object({ json: v.optional(v.boolean(), false), wait: v.optional(Seconds, "0") }),
   positionals: { min: 2, max: 3 },
   examples: [
     ["ipcat sock call /ipc/app.sock ipcat.services --json", "List the server's services"],
@@ -409,7 +185,7 @@ const call = defineCommand({
     const [spec, service, data] = args as [string, string, string | undefined];
     const path = socketPath(spec);
     const opening = data === "-" ? await readStdin() : new TextEncoder().encode(data ?? "");
-    const client = await connect(path, { wait: options.wait });
+    const client = await connect(path, { wait: options.wait / 1000 });
     if (opening.byteLength > client.server.maxPayload - MSG_OVERHEAD) {
       client.close();
       throw new IpcatError(
@@ -452,13 +228,8 @@ const connectCommand = defineCommand({
     "socat, nothing is cut off 0.5 s later. Exits 0 when the server closes the connection.",
   ].join("\n"),
   options: {
-    wait: {
-      type: "string",
-      value: "S",
-      description: "Wait up to S seconds for the server to appear and accept",
-    },
+    wait: duration(WAIT_HELP, { default: "0" }),
   },
-  schema: v.object({ wait: v.optional(Seconds, "0") }),
   positionals: { min: 1, max: 1 },
   examples: [
     [
@@ -468,12 +239,12 @@ const connectCommand = defineCommand({
   ],
   async run({ options, args }) {
     const path = socketPath(args[0]!);
-    const socket = await retryWhileStarting(path, options.wait, () => connectFd(path));
+    const socket = await retryWhileStarting(path, options.wait / 1000, () => connectFd(path));
     if (socket) {
       relayFds(socket);
       return 0;
     }
-    const conn = await dialWithWait(path, options.wait);
+    const conn = await dialWithWait(path, options.wait / 1000);
     await relay(conn, runtime.stdin, runtime.stdout);
     return 0;
   },
@@ -485,9 +256,8 @@ const wait = defineCommand({
   usage: "PATH",
   description: "Works across containers sharing the socket's volume, where 'ss' sees nothing.",
   options: {
-    timeout: { type: "string", value: "S", description: "Give up after S seconds (default 30)" },
+    timeout: duration("Give up after DURATION", { default: "30s" }),
   },
-  schema: v.object({ timeout: v.optional(Seconds, "30") }),
   positionals: { min: 1, max: 1 },
   examples: [[
     "ipcat sock wait --timeout 60 /ipc/app.sock && ./client_app.sh",
@@ -495,10 +265,10 @@ const wait = defineCommand({
   ]],
   async run({ options, args }) {
     const path = socketPath(args[0]!);
-    if (await waitForSocket(path, options.timeout)) return 0;
+    if (await waitForSocket(path, options.timeout / 1000)) return 0;
     throw new IpcatError(
       "failed",
-      `nothing accepted connections on ${path} within ${options.timeout} s`,
+      `nothing accepted connections on ${path} within ${options.timeout / 1000} s`,
       {
         hint: "start the server, or wait longer with --timeout",
       },
