@@ -62,6 +62,12 @@ export const CONNECT_PAYLOAD_SIZE = 1 + BODY_SIZE.connect;
  * refused with code `invalid_argument`.
  */
 export const MIN_MAX_PAYLOAD = 256;
+/**
+ * The largest CONNECT payload a server takes before the handshake: CONNECT's 13 bytes
+ * and room for fields a later minor version may append. It bounds what a connection that
+ * has not completed its handshake can make a server buffer.
+ */
+export const MAX_CONNECT_PAYLOAD = 64;
 
 /** The status codes carried by CONNECT and END, as in the spec. */
 export const STATUS_CODES = {
@@ -413,7 +419,8 @@ export function decodePayload(payload: Uint8Array): Frame {
  * ```
  */
 export class FrameDecoder {
-  readonly maxPayload: number;
+  /** The largest payload accepted; a server raises it once the handshake is done. */
+  maxPayload: number;
   #buf: Uint8Array = EMPTY;
   #pos = 0;
   #end = 0;

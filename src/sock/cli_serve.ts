@@ -7,11 +7,12 @@ import * as v from "valibot";
 import { runtime } from "../adapter/mod.ts";
 import { defineCommand } from "../cli/command.ts";
 import { note } from "../cli/io.ts";
-import { duration, flag, list, mode, option } from "../cli/options.ts";
+import { count, duration, flag, list, mode, option } from "../cli/options.ts";
 import { Bytes } from "../cli/values.ts";
 import { IpcatError } from "../errors.ts";
 import { MIN_MAX_PAYLOAD } from "../framing/sock.ts";
 import { listenOwned } from "../transport/dial.ts";
+import { DEFAULT_MAX_PER_UID } from "./admission.ts";
 import { Jobs } from "./jobs.ts";
 import { serveRaw } from "./raw.ts";
 import { serveListener } from "./server.ts";
@@ -63,6 +64,13 @@ export const serve = defineCommand({
       PayloadBytes,
       { default: "1MiB" },
     ),
+    "handshake-timeout": duration("Close a client that has not sent its CONNECT by then", {
+      default: "5s",
+    }),
+    "max-per-uid": count(
+      "N",
+      `Connections one uid may hold at once, handshake or not (default ${DEFAULT_MAX_PER_UID}; 0: no cap; needs SO_PEERCRED: binary and Bun)`,
+    ),
     "kill-after": duration("Grace between SIGTERM and SIGKILL when ending a command's group", {
       default: "5s",
     }),
@@ -97,15 +105,22 @@ export const serve = defineCommand({
       });
     }
     const allowUids = options["allow-uid"].length > 0 ? options["allow-uid"] : undefined;
-    if (allowUids && !runtime.socketDescriptors) {
-      throw new IpcatError(
-        "usage",
-        `--allow-uid needs SO_PEERCRED, which ${runtime.name} does not expose, so it cannot be enforced`,
-        {
-          hint:
-            "use the compiled binary or Bun, or restrict access with --mode and the socket directory's permissions",
-        },
-      );
+    for (
+      const [name, given] of [["--allow-uid", allowUids], [
+        "--max-per-uid",
+        options["max-per-uid"],
+      ]] as const
+    ) {
+      if (given !== undefined && !runtime.socketDescriptors) {
+        throw new IpcatError(
+          "usage",
+          `${name} needs SO_PEERCRED, which ${runtime.name} does not expose, so it cannot be enforced`,
+          {
+            hint:
+              "use the compiled binary or Bun, or restrict access with --mode and the socket directory's permissions",
+          },
+        );
+      }
     }
     const path = socketPath(args[0]!);
     const command = rest;
@@ -149,6 +164,8 @@ export const serve = defineCommand({
         },
         maxClients: options["max-clients"],
         maxPayload: options["max-payload"],
+        maxPerUid: options["max-per-uid"],
+        handshakeTimeoutMs: options["handshake-timeout"],
         log,
         allowUids,
       });

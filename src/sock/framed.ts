@@ -8,6 +8,7 @@
 import type { Conn } from "../adapter/mod.ts";
 import { IpcatError } from "../errors.ts";
 import {
+  type ConnectFrame,
   DEFAULT_MAX_PAYLOAD,
   type Frame,
   FrameDecoder,
@@ -178,5 +179,40 @@ export async function readFirstFrame(framed: FramedConn): Promise<Frame | null> 
       return null;
     }
     framed.decoder.push(chunk);
+  }
+}
+
+/**
+ * Answers a refused client with `answer` (a CONNECT with a non-zero code) and closes.
+ * The answer goes out whatever the client announced, before or without its CONNECT, so
+ * that it learns why; its bytes are read and dropped (never kept) until it closes, for at
+ * most `timeoutMs`, so that the answer is not lost to a reset.
+ *
+ * @example
+ * ```ts
+ * import { runtime } from "../adapter/mod.ts";
+ * import { FramedConn, refuseConnection } from "./framed.ts";
+ * const listener = await runtime.listenUnix("@refuse-example");
+ * const framed = new FramedConn((await listener.accept())!, 64);
+ * await refuseConnection(framed, { kind: "connect", major: 1, minor: 1, features: 0, maxPayload: 1 << 20, code: 2 }, 5000);
+ * ```
+ */
+export async function refuseConnection(
+  framed: FramedConn,
+  answer: ConnectFrame,
+  timeoutMs: number,
+): Promise<void> {
+  const conn = framed.conn;
+  framed.send(answer);
+  framed.flush();
+  const timer = setTimeout(() => conn.close(), timeoutMs);
+  try {
+    await conn.closeWrite();
+    while (await conn.read() !== null);
+  } catch {
+    // gone already
+  } finally {
+    clearTimeout(timer);
+    conn.close();
   }
 }

@@ -8,7 +8,7 @@
  */
 import { type ByteReader, type ByteWriter, type Conn, type Listener } from "../adapter/mod.ts";
 import { DEFAULT_KILL_AFTER_MS, Jobs } from "./jobs.ts";
-import { peerRefusal } from "./server.ts";
+import { peerRefusal } from "./admission.ts";
 
 /** Options of {@link serveRaw}. */
 export interface RawServeOptions {

@@ -5,14 +5,15 @@
  *
  * @module
  */
-import process from "node:process";
 import type { Conn, Listener } from "../adapter/mod.ts";
 import { IpcatError } from "../errors.ts";
 import {
+  type ConnectFrame,
   DEFAULT_MAX_PAYLOAD,
   FEATURE_CHANNEL_CREDIT,
   formatServiceId,
   type FrameError,
+  MAX_CONNECT_PAYLOAD,
   MIN_MAX_PAYLOAD,
   type MsgFrame,
   PROTOCOL_VERSION,
@@ -20,8 +21,9 @@ import {
   STATUS_CODES,
 } from "../framing/sock.ts";
 import { listenOwned } from "../transport/dial.ts";
+import { Admission } from "./admission.ts";
 import { Channel } from "./channel.ts";
-import { FramedConn, readFirstFrame } from "./framed.ts";
+import { FramedConn, readFirstFrame, refuseConnection } from "./framed.ts";
 import { Session } from "./session.ts";
 
 /**
@@ -30,11 +32,17 @@ import { Session } from "./session.ts";
  */
 export type Service = (channel: Channel, client: ClientContext) => void | Promise<void>;
 
+/** How long a client has from accept to complete its CONNECT (`--handshake-timeout`). */
+export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 5000;
+
 /** Options of {@link serve} and {@link serveListener}. */
 export interface ServeOptions {
   /** Services by name; a client reaches one by the CRC-64/WE of its name. */
   services: Record<string, Service>;
-  /** Clients served at once; more are answered CONNECT `busy` and closed (default unlimited). */
+  /**
+   * Connections at once, counted from accept (a client still in its handshake counts);
+   * more are answered CONNECT `busy` and closed (default unlimited).
+   */
   maxClients?: number;
   /** The largest payload accepted from clients (default 1 MiB). */
   maxPayload?: number;
@@ -53,6 +61,10 @@ export interface ServeOptions {
    * is set, and then every peer is refused (nothing unverified gets in).
    */
   allowUids?: readonly number[];
+  /** Connections one uid may hold at once, handshake or not (default 256; 0: no cap; Bun only). */
+  maxPerUid?: number;
+  /** Milliseconds a connection has from accept to complete its CONNECT (default 5000). */
+  handshakeTimeoutMs?: number;
 }
 
 /** Options of {@link serve}: where to listen, and how. */
@@ -61,30 +73,6 @@ export interface ServePathOptions extends ServeOptions {
   mode?: number;
   /** Called with the note when a stale socket file was reused. */
   onNote?: (line: string) => void;
-}
-
-/**
- * Why a peer may not connect, or `null` when it may: its uid (SO_PEERCRED) must be the
- * server's own, root's, or in `allowUids`.
- *
- * @example
- * ```ts
- * import { runtime } from "../adapter/mod.ts";
- * import { peerRefusal } from "./server.ts";
- * const listener = await runtime.listenUnix("@peer-example");
- * const conn = (await listener.accept())!;
- * console.log(peerRefusal(conn, [1000]) ?? "allowed");
- * ```
- */
-export function peerRefusal(conn: Conn, allowUids: readonly number[] | undefined): string | null {
-  const credentials = conn.peerCredentials?.();
-  if (credentials === undefined) {
-    return allowUids ? "this runtime cannot read the peer's uid (SO_PEERCRED)" : null;
-  }
-  if (credentials === null) return "SO_PEERCRED failed";
-  const { uid, pid } = credentials;
-  if (uid === 0 || uid === process.getuid?.() || allowUids?.includes(uid)) return null;
-  return `uid ${uid} (pid ${pid}) is not allowed`;
 }
 
 /** One connected client, as services see it. */
@@ -153,11 +141,14 @@ export function serveListener(listener: Listener, options: ServeOptions): SockSe
     routes.set(serviceId(name), { name, service });
   }
   const sessions = new Set<Session>();
+  const admission = new Admission(options);
+  const handshakeTimeoutMs = options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
   let nextId = 1;
   let stopping = false;
 
   async function handle(conn: Conn, id: number): Promise<void> {
-    const framed = new FramedConn(conn, maxPayload);
+    // Before the handshake a client can make us hold one CONNECT frame, no more.
+    const framed = new FramedConn(conn, MAX_CONNECT_PAYLOAD);
     const minor = options.protocolMinor ?? PROTOCOL_VERSION.minor;
     const offered = minor >= 1 ? FEATURE_CHANNEL_CREDIT : 0;
     const hello = {
@@ -167,19 +158,48 @@ export function serveListener(listener: Listener, options: ServeOptions): SockSe
       features: offered,
       maxPayload,
     };
-    const refuse = async (code: number) => {
-      framed.send({ ...hello, code });
-      framed.flush();
-      await conn.closeWrite().catch(() => {});
-      // Let the client read the answer before the connection goes: wait for its close.
-      while (await conn.read().catch(() => null) !== null);
-      conn.close();
-    };
-    let first;
+    const refuse = (code: number) =>
+      refuseConnection(framed, { ...hello, code }, handshakeTimeoutMs);
+    const verdict = admission.admit(conn);
+    if (!("release" in verdict)) {
+      log(`client ${id}: refused: ${verdict.reason}`);
+      await refuse(STATUS_CODES[verdict.code]);
+      return;
+    }
     try {
-      first = await readFirstFrame(framed);
+      await serveAdmitted(framed, id, hello, refuse);
+    } finally {
+      verdict.release();
+    }
+  }
+
+  async function serveAdmitted(
+    framed: FramedConn,
+    id: number,
+    hello: Omit<ConnectFrame, "code">,
+    refuse: (code: number) => Promise<void>,
+  ): Promise<void> {
+    const conn = framed.conn;
+    let first;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const deadline = new Promise<"timeout">((resolve) => {
+      timer = setTimeout(() => resolve("timeout"), handshakeTimeoutMs);
+    });
+    try {
+      first = await Promise.race([readFirstFrame(framed), deadline]);
     } catch (error) {
       log(`client ${id}: closed: ${(error as FrameError).message}`);
+      conn.close();
+      return;
+    } finally {
+      clearTimeout(timer);
+    }
+    if (first === "timeout") {
+      log(
+        `client ${id}: closed: no CONNECT within ${
+          handshakeTimeoutMs / 1000
+        } s (--handshake-timeout)`,
+      );
       conn.close();
       return;
     }
@@ -208,21 +228,11 @@ export function serveListener(listener: Listener, options: ServeOptions): SockSe
       await refuse(STATUS_CODES.invalid_argument);
       return;
     }
-    const refusal = peerRefusal(conn, options.allowUids);
-    if (refusal) {
-      log(`client ${id}: refused: ${refusal}`);
-      await refuse(STATUS_CODES.permission_denied);
-      return;
-    }
-    if (options.maxClients !== undefined && sessions.size >= options.maxClients) {
-      log(`client ${id}: refused, already serving --max-clients ${options.maxClients}`);
-      await refuse(STATUS_CODES.busy);
-      return;
-    }
     framed.peerMaxPayload = first.maxPayload;
+    framed.decoder.maxPayload = hello.maxPayload;
     const context: ClientContext = { id, version: { major: first.major, minor: first.minor } };
     // Per-channel credit when both offer it; the answer tells the client which applies.
-    const features = first.features & offered;
+    const features = first.features & hello.features;
     let highestTag = 0;
     const session = new Session(framed, {
       unknownTag: (s, frame) => {
