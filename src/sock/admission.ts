@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { readdirSync, readFileSync } from "node:fs";
 import process from "node:process";
 import type { Conn } from "../adapter/mod.ts";
 
@@ -24,10 +25,40 @@ export interface AdmissionLimits {
   allowUids?: readonly number[];
 }
 
+/**
+ * Descriptors kept free below the open-file limit: for children's pipes, log files and
+ * the accept itself. A connection that would eat into them is closed at once, so that
+ * accept(2) never fails with EMFILE (in Bun it would then spin inside the runtime).
+ */
+export const FD_HEADROOM = 64;
+
+/** The soft RLIMIT_NOFILE of this process (Infinity when /proc does not tell). */
+function openFileLimit(): number {
+  try {
+    const line = /^Max open files\s+(\d+|unlimited)/m.exec(
+      readFileSync("/proc/self/limits", "utf8"),
+    );
+    return line && line[1] !== "unlimited" ? Number(line[1]) : Infinity;
+  } catch {
+    return Infinity;
+  }
+}
+
+/** Descriptors open now (Infinity limits make this unnecessary; 0 when /proc is absent). */
+function openDescriptors(): number {
+  try {
+    return readdirSync("/proc/self/fd").length;
+  } catch {
+    return 0;
+  }
+}
+
 /** Why a connection was refused: the CONNECT code a routed client gets, and the log text. */
 export interface Refusal {
   code: "permission_denied" | "busy";
   reason: string;
+  /** Close at once, without waiting for the client to read the answer (descriptors are short). */
+  urgent?: boolean;
 }
 
 /** An admitted connection's place; `release` when the connection is over. */
@@ -78,9 +109,13 @@ export class Admission {
   readonly #limits: AdmissionLimits;
   #count = 0;
   readonly #perUid = new Map<number, number>();
+  readonly #fileLimit = openFileLimit();
+  /** Connections admitted without counting descriptors: far below the limit. */
+  readonly #uncheckedBelow: number;
 
   constructor(limits: AdmissionLimits) {
     this.#limits = limits;
+    this.#uncheckedBelow = Math.max(0, (this.#fileLimit - openDescriptors()) / 2 - FD_HEADROOM);
   }
 
   /** Connections admitted and not yet released. */
@@ -95,6 +130,14 @@ export class Admission {
     const { maxClients } = this.#limits;
     if (maxClients !== undefined && this.#count >= maxClients) {
       return { code: "busy", reason: `already serving --max-clients ${maxClients}` };
+    }
+    // Near the open-file limit, count what is really open (pipes of runs count too).
+    if (this.#count >= this.#uncheckedBelow && openDescriptors() > this.#fileLimit - FD_HEADROOM) {
+      return {
+        code: "busy",
+        reason: `near the open-file limit (${this.#fileLimit} descriptors)`,
+        urgent: true,
+      };
     }
     const uid = conn.peerCredentials?.()?.uid;
     const maxPerUid = this.#limits.maxPerUid ?? DEFAULT_MAX_PER_UID;

@@ -137,6 +137,7 @@ export const serve = defineCommand({
     if (options.raw) {
       const server = serveRaw(listener, command, {
         maxClients: options["max-clients"],
+        maxPerUid: options["max-per-uid"],
         log,
         allowUids,
         jobs,

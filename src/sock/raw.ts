@@ -8,7 +8,8 @@
  */
 import { type ByteReader, type ByteWriter, type Conn, type Listener } from "../adapter/mod.ts";
 import { DEFAULT_KILL_AFTER_MS, Jobs } from "./jobs.ts";
-import { peerRefusal } from "./admission.ts";
+import { acceptLoop } from "./accept.ts";
+import { Admission } from "./admission.ts";
 
 /** Options of {@link serveRaw}. */
 export interface RawServeOptions {
@@ -18,6 +19,8 @@ export interface RawServeOptions {
   log?: (line: string) => void;
   /** Peer uids allowed besides the server's own and root (see `ServeOptions.allowUids`). */
   allowUids?: readonly number[];
+  /** Connections one uid may hold at once (default 256; 0: no cap; Bun only). */
+  maxPerUid?: number;
   /** Where runs are tracked (default: this server's own, SIGKILL grace 5 s). */
   jobs?: Jobs;
 }
@@ -50,8 +53,6 @@ export function serveRaw(
 ): RawServer {
   const log = options.log ?? (() => {});
   const jobs = options.jobs ?? new Jobs(DEFAULT_KILL_AFTER_MS, log);
-  let running = 0;
-  let nextId = 1;
 
   async function handle(conn: Conn, id: number): Promise<void> {
     // Where the runtime allows it, the socket itself becomes the command's stdin and
@@ -69,7 +70,6 @@ export function serveRaw(
       return;
     }
     const child = job.child;
-    running++;
     if (fd === null) void copyIntoWriter(conn, child.stdin!);
     const output = fd === null ? copyIntoConn(child.stdout!, conn) : undefined;
     const status = await child.exited;
@@ -80,31 +80,21 @@ export function serveRaw(
     // that the client sees the connection close.
     await job.endLeftovers();
     await output;
-    running--;
     conn.close();
   }
 
-  const closed = (async () => {
-    for (;;) {
-      const conn = await listener.accept().catch(() => null);
-      if (conn === null) break;
-      const id = nextId++;
-      const refusal = peerRefusal(conn, options.allowUids);
-      if (refusal) {
-        log(`connection ${id}: refused: ${refusal}`);
-        conn.close();
-        continue;
-      }
-      if (options.maxClients !== undefined && running >= options.maxClients) {
-        log(`connection ${id}: refused, already serving --max-clients ${options.maxClients}`);
-        conn.close();
-        continue;
-      }
-      void handle(conn, id).catch((error) =>
-        log(`connection ${id}: ${(error as Error)?.message ?? error}`)
-      );
+  const admission = new Admission(options);
+  const closed = acceptLoop(listener, (conn, id) => {
+    const verdict = admission.admit(conn);
+    if (!("release" in verdict)) {
+      log(`connection ${id}: refused: ${verdict.reason}`);
+      conn.close();
+      return;
     }
-  })();
+    void handle(conn, id).catch((error) =>
+      log(`connection ${id}: ${(error as Error)?.message ?? error}`)
+    ).finally(verdict.release);
+  }, log);
 
   return {
     async close() {

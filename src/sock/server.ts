@@ -21,6 +21,7 @@ import {
   STATUS_CODES,
 } from "../framing/sock.ts";
 import { listenOwned } from "../transport/dial.ts";
+import { acceptLoop } from "./accept.ts";
 import { Admission } from "./admission.ts";
 import { Channel } from "./channel.ts";
 import { FramedConn, readFirstFrame, refuseConnection } from "./framed.ts";
@@ -143,8 +144,6 @@ export function serveListener(listener: Listener, options: ServeOptions): SockSe
   const sessions = new Set<Session>();
   const admission = new Admission(options);
   const handshakeTimeoutMs = options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
-  let nextId = 1;
-  let stopping = false;
 
   async function handle(conn: Conn, id: number): Promise<void> {
     // Before the handshake a client can make us hold one CONNECT frame, no more.
@@ -163,7 +162,11 @@ export function serveListener(listener: Listener, options: ServeOptions): SockSe
     const verdict = admission.admit(conn);
     if (!("release" in verdict)) {
       log(`client ${id}: refused: ${verdict.reason}`);
-      await refuse(STATUS_CODES[verdict.code]);
+      if (verdict.urgent) {
+        framed.send({ ...hello, code: STATUS_CODES[verdict.code] });
+        framed.flush();
+        conn.close();
+      } else await refuse(STATUS_CODES[verdict.code]);
       return;
     }
     try {
@@ -334,30 +337,17 @@ export function serveListener(listener: Listener, options: ServeOptions): SockSe
     }
   }
 
-  const closed = (async () => {
-    for (;;) {
-      let conn;
-      try {
-        conn = await listener.accept();
-      } catch (error) {
-        if (stopping) break;
-        log(`accept failed: ${(error as Error)?.message ?? error}`);
-        continue;
-      }
-      if (conn === null) break;
-      const id = nextId++;
-      void handle(conn, id).catch((error) =>
-        log(`client ${id}: ${(error as Error)?.message ?? error}`)
-      );
-    }
-  })();
+  const closed = acceptLoop(listener, (conn, id) => {
+    void handle(conn, id).catch((error) =>
+      log(`client ${id}: ${(error as Error)?.message ?? error}`)
+    );
+  }, log);
 
   return {
     get clientCount() {
       return sessions.size;
     },
     async close() {
-      stopping = true;
       listener.close();
       const closing = [...sessions].map((s) => s.close("the server is shutting down", true));
       await Promise.all([closed, ...closing]);
