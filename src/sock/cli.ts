@@ -225,7 +225,8 @@ const connectCommand = defineCommand({
   usage: "PATH",
   description: [
     "At stdin's EOF the socket is half-closed and the reply is still read to its end: unlike",
-    "socat, nothing is cut off 0.5 s later. Exits 0 when the server closes the connection.",
+    "socat, nothing is cut off 0.5 s later. Exits 0 when the server closes the connection;",
+    "8 when an 'ipcat sock serve --raw' refused it (--max-clients), 5 when it refused its uid.",
   ].join("\n"),
   options: {
     wait: duration(WAIT_HELP, { default: "0" }),
@@ -240,13 +241,27 @@ const connectCommand = defineCommand({
   async run({ options, args }) {
     const path = socketPath(args[0]!);
     const socket = await retryWhileStarting(path, options.wait / 1000, () => connectFd(path));
-    if (socket) {
-      relayFds(socket);
-      return 0;
+    const refusal = socket
+      ? relayFds(socket)
+      : await relay(await dialWithWait(path, options.wait / 1000), runtime.stdin, runtime.stdout);
+    if (refusal === null) return 0;
+    if (refusal.cause === "permission") {
+      throw new IpcatError(
+        "permission",
+        `the server on ${path} refused this user: ${refusal.reason}`,
+        {
+          hint: "ask for your uid to be allowed (serve --allow-uid)",
+        },
+      );
     }
-    const conn = await dialWithWait(path, options.wait / 1000);
-    await relay(conn, runtime.stdin, runtime.stdout);
-    return 0;
+    throw new IpcatError(
+      "unavailable",
+      `the server on ${path} refused the connection: ${refusal.reason}`,
+      {
+        hint:
+          "it serves its --max-clients already: retry later, or start it with --queue to make clients wait",
+      },
+    );
   },
 });
 

@@ -57,6 +57,9 @@ export const serve = defineCommand({
   ].join("\n"),
   options: {
     raw: flag("No protocol: each connection is stdin/stdout of a fresh CMD"),
+    queue: flag(
+      "With --raw --max-clients: extra clients wait for a free run (socat's max-children)",
+    ),
     "max-clients": option("N", "Clients served at once (default unlimited)", Positive),
     "max-payload": option(
       "SIZE",
@@ -124,6 +127,11 @@ export const serve = defineCommand({
     }
     const path = socketPath(args[0]!);
     const command = rest;
+    if (options.queue && (!options.raw || options["max-clients"] === undefined)) {
+      throw new IpcatError("usage", "--queue needs --raw and --max-clients", {
+        hint: "ipcat sock serve --raw --max-clients 1 --queue PATH -- CMD",
+      });
+    }
     if (options.raw && command.length === 0) {
       throw new IpcatError("usage", "serve --raw needs a command", {
         hint: "ipcat sock serve --raw PATH -- CMD [ARGS...]",
@@ -138,6 +146,7 @@ export const serve = defineCommand({
       const server = serveRaw(listener, command, {
         maxClients: options["max-clients"],
         maxPerUid: options["max-per-uid"],
+        queue: options.queue,
         log,
         allowUids,
         jobs,

@@ -8,8 +8,9 @@
  */
 import { type ByteReader, type ByteWriter, type Conn, type Listener } from "../adapter/mod.ts";
 import { DEFAULT_KILL_AFTER_MS, Jobs } from "./jobs.ts";
+import { decodeRawRefusal, encodeRawRefusal, type RawRefusal } from "../framing/raw_refusal.ts";
 import { acceptLoop } from "./accept.ts";
-import { Admission } from "./admission.ts";
+import { Admission, type Refusal } from "./admission.ts";
 
 /** Options of {@link serveRaw}. */
 export interface RawServeOptions {
@@ -21,6 +22,11 @@ export interface RawServeOptions {
   allowUids?: readonly number[];
   /** Connections one uid may hold at once (default 256; 0: no cap; Bun only). */
   maxPerUid?: number;
+  /**
+   * With `maxClients`: connections beyond it wait, unread, until a run ends (socat's
+   * `max-children`), instead of being refused.
+   */
+  queue?: boolean;
   /** Where runs are tracked (default: this server's own, SIGKILL grace 5 s). */
   jobs?: Jobs;
 }
@@ -54,7 +60,27 @@ export function serveRaw(
   const log = options.log ?? (() => {});
   const jobs = options.jobs ?? new Jobs(DEFAULT_KILL_AFTER_MS, log);
 
+  // With --queue the admission does not cap runs: the queue below does.
+  const queued = options.queue === true && options.maxClients !== undefined;
+  let running = 0;
+  const waiting: Array<() => void> = [];
+
   async function handle(conn: Conn, id: number): Promise<void> {
+    if (queued) {
+      if (running >= options.maxClients!) await new Promise<void>((r) => waiting.push(r));
+      running++;
+    }
+    try {
+      await run(conn, id);
+    } finally {
+      if (queued) {
+        running--;
+        waiting.shift()?.();
+      }
+    }
+  }
+
+  async function run(conn: Conn, id: number): Promise<void> {
     // Where the runtime allows it, the socket itself becomes the command's stdin and
     // stdout (as inetd does): no relay, no copy. Otherwise we relay through pipes.
     const fd = conn.handOff?.() ?? null;
@@ -83,12 +109,15 @@ export function serveRaw(
     conn.close();
   }
 
-  const admission = new Admission(options);
+  const admission = new Admission({
+    ...options,
+    maxClients: queued ? undefined : options.maxClients,
+  });
   const closed = acceptLoop(listener, (conn, id) => {
     const verdict = admission.admit(conn);
     if (!("release" in verdict)) {
       log(`connection ${id}: refused: ${verdict.reason}`);
-      conn.close();
+      void refuseRaw(conn, verdict);
       return;
     }
     void handle(conn, id).catch((error) =>
@@ -104,6 +133,34 @@ export function serveRaw(
     },
     closed,
   };
+}
+
+/** How long a refused client gets to read the notice before its connection is closed. */
+const REFUSAL_LINGER_MS = 1000;
+
+/**
+ * Tells a refused client why (a notice it can tell from any command's output, see
+ * `framing/raw_refusal.ts`), then closes; its bytes are read and dropped meanwhile so
+ * that the notice is not lost to a reset. Near the descriptor limit it closes at once.
+ */
+async function refuseRaw(conn: Conn, refusal: Refusal): Promise<void> {
+  conn.write(
+    encodeRawRefusal(refusal.code === "busy" ? "busy" : "permission", refusal.reason),
+  );
+  if (refusal.urgent) {
+    conn.close(); // Bun has written the notice already; Deno may lose it here
+    return;
+  }
+  const timer = setTimeout(() => conn.close(), REFUSAL_LINGER_MS);
+  try {
+    await conn.closeWrite();
+    while (await conn.read() !== null);
+  } catch {
+    // gone already
+  } finally {
+    clearTimeout(timer);
+    conn.close();
+  }
 }
 
 /** Copies a connection's incoming bytes to a writer, closing the writer at EOF. */
@@ -135,7 +192,8 @@ async function copyIntoConn(reader: ByteReader, conn: Conn): Promise<void> {
 /**
  * Pipes `input` into `conn` and `conn` into `output` until the connection's peer closes
  * its side; `input` reaching EOF half-closes the connection (the peer reads EOF and
- * may still answer). Resolves once everything the peer sent was written to `output`.
+ * may still answer). Resolves once everything the peer sent was written to `output`,
+ * with `null`, or with the refusal notice of a raw server that refused us.
  *
  * @example
  * ```ts
@@ -145,7 +203,11 @@ async function copyIntoConn(reader: ByteReader, conn: Conn): Promise<void> {
  * await relay(conn, runtime.stdin, runtime.stdout);
  * ```
  */
-export async function relay(conn: Conn, input: ByteReader, output: ByteWriter): Promise<void> {
+export async function relay(
+  conn: Conn,
+  input: ByteReader,
+  output: ByteWriter,
+): Promise<RawRefusal | null> {
   void (async () => {
     try {
       for (let chunk = await input.read(); chunk !== null; chunk = await input.read()) {
@@ -156,8 +218,18 @@ export async function relay(conn: Conn, input: ByteReader, output: ByteWriter): 
       // the server closed first: what it sent is still read below
     }
   })();
+  let first = true;
   for (let chunk = await conn.read(); chunk !== null; chunk = await conn.read()) {
+    if (first) {
+      first = false;
+      const refusal = decodeRawRefusal(chunk);
+      if (refusal) {
+        conn.close();
+        return refusal;
+      }
+    }
     await output.write(chunk);
   }
   conn.close();
+  return null;
 }
