@@ -69,8 +69,9 @@ export interface Listener {
   /** The next accepted connection, or `null` once the listener is closed. */
   accept(): Promise<Conn | null>;
   /**
-   * Stops listening. Bun also removes the socket file and Deno does not, so owners of a
-   * path remove it themselves (see `listenOwned` in `src/transport/dial.ts`).
+   * Stops listening. Both Bun and Deno (2.9) also remove the socket file by the name it
+   * was bound to, whatever is there now; owners of a path that must not lose a newer
+   * server's file bind elsewhere and rename (see `listenLocked` in `src/sock/ownership.ts`).
    */
   close(): void;
 }

@@ -11,9 +11,9 @@ import { count, duration, flag, list, mode, option } from "../cli/options.ts";
 import { Bytes } from "../cli/values.ts";
 import { IpcatError } from "../errors.ts";
 import { MIN_MAX_PAYLOAD } from "../framing/sock.ts";
-import { listenOwned } from "../transport/dial.ts";
 import { DEFAULT_MAX_PER_UID } from "./admission.ts";
 import { Jobs } from "./jobs.ts";
+import { listenLocked } from "./ownership.ts";
 import { serveRaw } from "./raw.ts";
 import { serveListener } from "./server.ts";
 import { echoService, execService, servicesService } from "./services.ts";
@@ -139,7 +139,7 @@ export const serve = defineCommand({
     }
     const log = (line: string) => void note(line);
     const jobs = new Jobs(options["kill-after"], log);
-    const listener = await listenOwned(path, log, { mode: options.mode });
+    const listener = await listenLocked(path, log, { mode: options.mode });
     let close: () => Promise<void>;
     let closed: Promise<void>;
     if (options.raw) {

@@ -13,10 +13,11 @@ import {
   PROTOCOL_VERSION,
   serviceId,
 } from "../framing/sock.ts";
-import { dialError, probeSocket, systemCode } from "../transport/dial.ts";
+import { dialError, systemCode } from "../transport/dial.ts";
 import { refusalError } from "./server.ts";
 import { Channel } from "./channel.ts";
 import { FramedConn, readFirstFrame } from "./framed.ts";
+import { answers, notASocketError, pathState } from "./ownership.ts";
 import { Session } from "./session.ts";
 
 /** Options of {@link connect}. */
@@ -62,8 +63,11 @@ export interface SockClient {
 const encoder = new TextEncoder();
 
 /**
- * Waits until something accepts connections on the unix socket `path`, for up to
- * `seconds`. Resolves `true` when it does, `false` on timeout.
+ * Waits until a server is live on the unix socket `path` (symlinks followed), for up to
+ * `seconds`. Resolves `true` when it is, `false` on timeout; a regular file or directory
+ * at the path is an error at once. An ipcat server is known live by its lock, without a
+ * connection (which would run a `--raw` server's command); only a socket without a lock
+ * file (another program's server) is probed by connecting.
  *
  * @example
  * ```ts
@@ -74,11 +78,9 @@ const encoder = new TextEncoder();
 export async function waitForSocket(path: string, seconds: number): Promise<boolean> {
   const deadline = Date.now() + seconds * 1000;
   for (;;) {
-    try {
-      if ((await probeSocket(path)) === "live") return true;
-    } catch (error) {
-      if (!(error instanceof IpcatError) || error.code !== "unavailable") throw error;
-    }
+    const state = pathState(path);
+    if (state === "not-a-socket") throw notASocketError(path);
+    if (state === "live" || (state === "unknown" && (await answers(path)))) return true;
     const left = deadline - Date.now();
     if (left <= 0) return false;
     await new Promise((r) => setTimeout(r, Math.min(50, left)));
@@ -105,6 +107,7 @@ export async function retryWhileStarting<T>(
 ): Promise<T> {
   const deadline = Date.now() + wait * 1000;
   for (;;) {
+    if (pathState(path) === "not-a-socket") throw notASocketError(path);
     try {
       return await attempt();
     } catch (error) {

@@ -22,5 +22,18 @@ export function socketPath(spec: string): string {
       hint: "give a path such as /ipc/app.sock or @name",
     });
   }
-  return target.unix;
+  const path = target.unix;
+  // sun_path holds 108 bytes: a path and its NUL, or an abstract name after its NUL.
+  const bytes = new TextEncoder().encode(path.startsWith("@") ? path.slice(1) : path).byteLength;
+  if (bytes > MAX_SOCKET_PATH) {
+    throw new IpcatError(
+      "usage",
+      `the socket path ${path} is ${bytes} bytes long, over the kernel's limit of ${MAX_SOCKET_PATH} bytes (sun_path)`,
+      { hint: "use a shorter path (a directory nearer the root, or @name)" },
+    );
+  }
+  return path;
 }
+
+/** The longest socket path (or abstract name, without its `@`) the kernel takes. */
+export const MAX_SOCKET_PATH = 107;

@@ -20,11 +20,11 @@ import {
   serviceId,
   STATUS_CODES,
 } from "../framing/sock.ts";
-import { listenOwned } from "../transport/dial.ts";
 import { acceptLoop } from "./accept.ts";
 import { Admission } from "./admission.ts";
 import { Channel } from "./channel.ts";
 import { FramedConn, readFirstFrame, refuseConnection } from "./framed.ts";
+import { listenLocked } from "./ownership.ts";
 import { Session } from "./session.ts";
 
 /**
@@ -109,7 +109,7 @@ export interface SockServer {
  * ```
  */
 export async function serve(path: string, options: ServePathOptions): Promise<SockServer> {
-  const listener = await listenOwned(path, options.onNote ?? (() => {}), {
+  const listener = await listenLocked(path, options.onNote ?? (() => {}), {
     mode: options.mode ?? 0o600,
   });
   return serveListener(listener, options);
