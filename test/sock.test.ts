@@ -109,6 +109,7 @@ for (const way of waysToTest()) {
       await server.stop();
       const envServer = await startServer(way, [
         "--allow-env",
+        "KILLME",
         path,
         "--",
         "sh",

@@ -12,6 +12,7 @@ import { Bytes } from "../cli/values.ts";
 import { IpcatError } from "../errors.ts";
 import { MIN_MAX_PAYLOAD } from "../framing/sock.ts";
 import { DEFAULT_MAX_PER_UID } from "./admission.ts";
+import { changesWhatRuns, environmentPolicy, SAFE_PATH } from "./environment.ts";
 import { Jobs } from "./jobs.ts";
 import { listenLocked } from "./ownership.ts";
 import { serveRaw } from "./raw.ts";
@@ -30,6 +31,11 @@ const PayloadBytes = v.pipe(
   v.minValue(MIN_MAX_PAYLOAD, `at least ${MIN_MAX_PAYLOAD} bytes (the protocol's minimum)`),
   v.maxValue(0xffffffff, "at most 4294967295 bytes"),
 );
+const EnvName = v.pipe(
+  v.string(),
+  v.regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "expected a variable name such as JOB_ID (no patterns)"),
+);
+const EnvPair = v.pipe(v.string(), v.regex(/^[A-Za-z_][A-Za-z0-9_]*=/, "expected KEY=VALUE"));
 const Uid = v.pipe(v.string(), v.regex(/^\d+$/, "expected a numeric uid"), v.transform(Number));
 
 /** `ipcat sock serve`. */
@@ -78,7 +84,15 @@ export const serve = defineCommand({
       default: "5s",
     }),
     "allow-args": flag("Let clients append arguments to CMD"),
-    "allow-env": flag("Let clients set environment variables for CMD"),
+    "allow-env": list(
+      "NAME",
+      "Let clients set this variable for CMD (repeatable; names only: PATH and LD_* too, with a warning)",
+      EnvName,
+    ),
+    env: list("KEY=VALUE", "Set a variable for CMD (repeatable)", EnvPair, { short: "e" }),
+    "clear-env": flag(
+      `Start CMD with an empty environment (and PATH=${SAFE_PATH}), not the server's`,
+    ),
     mode: mode("Socket file mode, octal (0600: owner and root only)", { default: "0600" }),
     "allow-uid": list(
       "UID",
@@ -139,6 +153,16 @@ export const serve = defineCommand({
     }
     const log = (line: string) => void note(line);
     const jobs = new Jobs(options["kill-after"], log);
+    const environment = environmentPolicy({
+      clear: options["clear-env"],
+      set: options.env,
+      allow: options["allow-env"],
+    });
+    for (const name of options["allow-env"].filter(changesWhatRuns)) {
+      log(
+        `warning: --allow-env ${name} lets every client choose which programs or libraries CMD runs, as this server's user`,
+      );
+    }
     const listener = await listenLocked(path, log, { mode: options.mode });
     let close: () => Promise<void>;
     let closed: Promise<void>;
@@ -147,6 +171,7 @@ export const serve = defineCommand({
         maxClients: options["max-clients"],
         maxPerUid: options["max-per-uid"],
         queue: options.queue,
+        env: environment.base,
         log,
         allowUids,
         jobs,
@@ -165,7 +190,7 @@ export const serve = defineCommand({
             ? {
               "ipcat.exec": execService(command, {
                 allowArgs: options["allow-args"],
-                allowEnv: options["allow-env"],
+                environment,
                 log,
                 jobs,
               }),

@@ -27,6 +27,8 @@ export interface RawServeOptions {
    * `max-children`), instead of being refused.
    */
   queue?: boolean;
+  /** The commands' environment (default: the server's own). */
+  env?: Readonly<Record<string, string>>;
   /** Where runs are tracked (default: this server's own, SIGKILL grace 5 s). */
   jobs?: Jobs;
 }
@@ -59,6 +61,7 @@ export function serveRaw(
 ): RawServer {
   const log = options.log ?? (() => {});
   const jobs = options.jobs ?? new Jobs(DEFAULT_KILL_AFTER_MS, log);
+  const env = options.env ? { ...options.env } : undefined;
 
   // With --queue the admission does not cap runs: the queue below does.
   const queued = options.queue === true && options.maxClients !== undefined;
@@ -88,8 +91,8 @@ export function serveRaw(
     let job;
     try {
       job = fd === null
-        ? jobs.spawn(argv, { stdin: "pipe", stdout: "pipe", stderr: "inherit" }, label)
-        : jobs.spawn(argv, { stdin: { fd }, stdout: { fd }, stderr: "inherit" }, label);
+        ? jobs.spawn(argv, { env, stdin: "pipe", stdout: "pipe", stderr: "inherit" }, label)
+        : jobs.spawn(argv, { env, stdin: { fd }, stdout: { fd }, stderr: "inherit" }, label);
     } catch (error) {
       log(`connection ${id}: cannot run ${argv[0]}: ${(error as Error)?.message ?? error}`);
       conn.close();

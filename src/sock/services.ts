@@ -5,10 +5,10 @@
  * @module
  */
 import { constants as osConstants } from "node:os";
-import process from "node:process";
 import * as v from "valibot";
 import type { ByteReader, Child } from "../adapter/mod.ts";
 import { STATUS_CODES } from "../framing/sock.ts";
+import { type EnvironmentPolicy, environmentPolicy, runEnvironment } from "./environment.ts";
 import { DEFAULT_KILL_AFTER_MS, type Job, Jobs } from "./jobs.ts";
 import type { Service } from "./server.ts";
 import type { Channel } from "./channel.ts";
@@ -147,8 +147,11 @@ export function servicesService(names: readonly string[]): Service {
 export interface ExecOptions {
   /** Let clients append arguments to the command. */
   allowArgs?: boolean;
-  /** Let clients add environment variables. */
-  allowEnv?: boolean;
+  /**
+   * The commands' environment and the variables a client may set (default: the server's
+   * environment, and none).
+   */
+  environment?: EnvironmentPolicy;
   /** Where one-line reports go (each run's exit status). */
   log?: (line: string) => void;
   /**
@@ -176,6 +179,7 @@ export interface ExecOptions {
 export function execService(argv: readonly string[], options: ExecOptions = {}): Service {
   const log = options.log ?? (() => {});
   const jobs = options.jobs ?? new Jobs(DEFAULT_KILL_AFTER_MS, log);
+  const policy = options.environment ?? environmentPolicy({});
   return async (channel, client) => {
     let request: ExecRequest;
     try {
@@ -199,10 +203,11 @@ export function execService(argv: readonly string[], options: ExecOptions = {}):
       );
       return;
     }
-    if (Object.keys(request.env).length > 0 && !options.allowEnv) {
+    const environment = runEnvironment(policy, request.env);
+    if ("refused" in environment) {
       channel.end(
         STATUS_CODES.permission_denied,
-        "this server does not accept environment variables (start it with --allow-env)",
+        `this server does not let clients set ${environment.refused} (start it with --allow-env ${environment.refused})`,
       );
       return;
     }
@@ -218,7 +223,7 @@ export function execService(argv: readonly string[], options: ExecOptions = {}):
     let job: Job;
     try {
       job = jobs.spawn(command, {
-        env: { ...(process.env as Record<string, string>), ...request.env },
+        env: environment.env,
         stdin: "pipe",
         stdout: "pipe",
         stderr: "pipe",
