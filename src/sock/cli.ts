@@ -9,11 +9,18 @@ import { runtime } from "../adapter/mod.ts";
 import { defineCommand, type Family } from "../cli/command.ts";
 import { readStdin, writeOut } from "../cli/io.ts";
 import { duration, flag, list } from "../cli/options.ts";
-import { IpcatError } from "../errors.ts";
+import { EXIT_CODES, IpcatError } from "../errors.ts";
+import { systemCode } from "../transport/dial.ts";
 import { MSG_OVERHEAD, STATUS_CODES } from "../framing/sock.ts";
-import type { ChannelEnd } from "./channel.ts";
+import type { Channel, ChannelEnd } from "./channel.ts";
 import { serve } from "./cli_serve.ts";
-import { connect, dialWithWait, retryWhileStarting, waitForSocket } from "./client.ts";
+import {
+  connect,
+  dialWithWait,
+  retryWhileStarting,
+  type SockClient,
+  waitForSocket,
+} from "./client.ts";
 import { connectFd, relayFds } from "./fdrelay.ts";
 import { socketPath } from "./paths.ts";
 import { relay } from "./raw.ts";
@@ -58,6 +65,22 @@ function channelError(end: ChannelEnd, path: string, service: string): IpcatErro
     default:
       return new IpcatError("failed", `${service} on ${path} ended with ${end.name}${detail}`);
   }
+}
+
+/** True for the error of a write to a stdout whose reader went away. */
+function outputClosed(error: unknown): boolean {
+  return (error instanceof IpcatError && error.code === "broken_pipe") ||
+    systemCode(error) === "EPIPE";
+}
+
+/**
+ * Stdout's reader went away (`| head -1`): the rest of the answer has nowhere to go, so
+ * the channel is cancelled (the server ends a run's group) and we exit as with SIGPIPE.
+ */
+async function readerGone(channel: Channel, client: SockClient): Promise<number> {
+  channel.end(STATUS_CODES.canceled, "the client's output was closed");
+  await client.close();
+  return EXIT_CODES.broken_pipe;
 }
 
 /** The exit message of `ipcat.exec`, validated. */
@@ -140,13 +163,18 @@ const run = defineCommand({
       channel.closeWrite();
     })();
     let exitStatus: number | null = null;
-    for await (const data of channel) {
-      const body = data.subarray(1);
-      if (data[0] === EXEC_STREAMS.stdout) await runtime.stdout.write(body);
-      else if (data[0] === EXEC_STREAMS.stderr) await runtime.stderr.write(body);
-      else if (data[0] === EXEC_STREAMS.exit) {
-        exitStatus = exitStatusOf(parseExit(body, path));
+    try {
+      for await (const data of channel) {
+        const body = data.subarray(1);
+        if (data[0] === EXEC_STREAMS.stdout) await runtime.stdout.write(body);
+        else if (data[0] === EXEC_STREAMS.stderr) await runtime.stderr.write(body);
+        else if (data[0] === EXEC_STREAMS.exit) {
+          exitStatus = exitStatusOf(parseExit(body, path));
+        }
       }
+    } catch (error) {
+      if (!outputClosed(error)) throw error;
+      return await readerGone(channel, client);
     }
     const end = await channel.done;
     if (stop.stopped) return await stop.stopped;
@@ -199,18 +227,23 @@ const call = defineCommand({
     const channel = client.open(service, opening);
     channel.closeWrite();
     const decoder = new TextDecoder("utf-8", { fatal: true });
-    for await (const reply of channel) {
-      if (!options.json) {
-        await writeOut(reply);
-        continue;
+    try {
+      for await (const reply of channel) {
+        if (!options.json) {
+          await writeOut(reply);
+          continue;
+        }
+        let line: string;
+        try {
+          line = JSON.stringify({ data: decoder.decode(reply) });
+        } catch {
+          line = JSON.stringify({ base64: Buffer.from(reply).toString("base64") });
+        }
+        await writeOut(line + "\n");
       }
-      let line: string;
-      try {
-        line = JSON.stringify({ data: decoder.decode(reply) });
-      } catch {
-        line = JSON.stringify({ base64: Buffer.from(reply).toString("base64") });
-      }
-      await writeOut(line + "\n");
+    } catch (error) {
+      if (!outputClosed(error)) throw error;
+      return await readerGone(channel, client);
     }
     const end = await channel.done;
     client.close();
