@@ -257,7 +257,7 @@ export interface CompileOptions {
  * or absolute. Throws with gcc's own messages when it does not compile.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * import { compileC } from "./measure.ts";
  * import type { BenchContext } from "./lib.ts";
  * declare const ctx: BenchContext;
@@ -290,7 +290,7 @@ export function compileC(
  * for peers small enough to live inside their benchmark module.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * import { compileCSource } from "./measure.ts";
  * import type { BenchContext } from "./lib.ts";
  * declare const ctx: BenchContext;

@@ -44,7 +44,7 @@ export const FAMILY_ORDER: readonly string[] = ["docker", "mq", "sock", "general
  * Whether a row met its target, missed it, had none, or could not be measured.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * import { verdict } from "./report.ts";
  * import type { BenchRow } from "./lib.ts";
  * declare const row: BenchRow;

@@ -1,14 +1,15 @@
 /**
- * ipcat's version, taken from package.json at build time.
+ * ipcat's version. It is written here rather than read from package.json, so that the
+ * published JavaScript (`dist/lib/`) needs no file outside itself; a test checks that it
+ * is package.json's.
  *
  * @module
  */
 import process from "node:process";
-import pkg from "../package.json" with { type: "json" };
 import { runtime } from "./adapter/mod.ts";
 
 /** The ipcat release, e.g. `0.1.0`. */
-export const VERSION: string = pkg.version;
+export const VERSION = "0.1.0";
 
 /** True for `ipcat --version` (also `-V` and `version`), which needs nothing else loaded. */
 export function isVersionRequest(argv: readonly string[]): boolean {

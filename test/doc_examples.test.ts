@@ -8,30 +8,8 @@ import assert from "node:assert/strict";
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { describe, it } from "node:test";
+import { type Block, markdownBlocks } from "./fixtures/doc_blocks.ts";
 import { BUN, DENO, ROOT, runProcess } from "./harness.ts";
-
-interface Block {
-  source: string;
-  line: number;
-  code: string;
-  runs: boolean;
-}
-
-/** The ```ts blocks of a markdown file, with where they start and whether they run. */
-function blocks(file: string): Block[] {
-  const text = readFileSync(join(ROOT, file), "utf8");
-  const found: Block[] = [];
-  const fence = /^```ts( ignore)?\n([\s\S]*?)^```$/gm;
-  for (const match of text.matchAll(fence)) {
-    found.push({
-      source: file,
-      line: text.slice(0, match.index).split("\n").length,
-      code: match[2]!,
-      runs: !match[1],
-    });
-  }
-  return found;
-}
 
 /** The `@example` blocks of a source file, their ` * ` margins taken off. */
 function exampleBlocks(file: string): Block[] {
@@ -75,7 +53,10 @@ function sourceFiles(dir: string): string[] {
 
 const docs = ["README.md", ...readdirSync(join(ROOT, "docs")).map((f) => `docs/${f}`)]
   .filter((f) => f.endsWith(".md"));
-const all = [...docs.flatMap(blocks), ...sourceFiles("src").flatMap(exampleBlocks)];
+const all = [
+  ...docs.flatMap(markdownBlocks),
+  ...["src", "bench"].flatMap(sourceFiles).flatMap(exampleBlocks),
+];
 const dir = join(ROOT, "test", ".doc-examples");
 
 describe("documentation examples", () => {

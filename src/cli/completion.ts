@@ -19,7 +19,7 @@
  *     positional: "queue",
  *   }],
  * }];
- * assert.match(completionScript("bash", model), /"mq recv"\) opts="--timeout --help"/);
+ * assert.match(completionScript("bash", model), /"mq recv"\) opts="--timeout"/);
  * assert.match(completionScript("fish", model), /-a 'recv' -d 'Receive'/);
  * ```
  *

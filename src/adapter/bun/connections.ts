@@ -5,7 +5,8 @@
  * @module
  */
 import { dlopen as bunDlopen, FFIType } from "bun:ffi";
-import type { Socket, SocketHandler } from "bun";
+type Socket<T> = Bun.Socket<T>;
+type SocketHandler<T> = Bun.SocketHandler<T>;
 import type { Conn, DialTarget, PeerCredentials } from "../types.ts";
 import { ChunkQueue, deferred, kernelSocketPath, WRITE_HIGH_WATER } from "../shared.ts";
 

@@ -29,9 +29,7 @@ export function spawn(argv: readonly string[], options: SpawnOptions = {}): Chil
     stderr: bunStdio(options.stderr),
     detached: options.newSession === true,
   });
-  const stdin = options.stdin === "pipe"
-    ? fileSinkWriter(proc.stdin as import("bun").FileSink)
-    : null;
+  const stdin = options.stdin === "pipe" ? fileSinkWriter(proc.stdin as Bun.FileSink) : null;
   const pipeReader = (s: unknown): ByteReader | null =>
     s instanceof ReadableStream ? streamReader(s as ReadableStream<Uint8Array>) : null;
   return {

@@ -6,7 +6,7 @@
 import type { ByteWriter } from "../types.ts";
 import { lazyReader, stdoutWriter, streamReader } from "../shared.ts";
 
-export function fileSinkWriter(sink: import("bun").FileSink): ByteWriter {
+export function fileSinkWriter(sink: Bun.FileSink): ByteWriter {
   return {
     async write(data) {
       sink.write(data);
