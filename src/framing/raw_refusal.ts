@@ -9,10 +9,11 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert";
  * import { decodeRawRefusal, encodeRawRefusal } from "./raw_refusal.ts";
  * const bytes = encodeRawRefusal("busy", "already serving --max-clients 1");
- * console.assert(decodeRawRefusal(bytes)?.cause === "busy");
- * console.assert(decodeRawRefusal(new TextEncoder().encode("SUCCESS\n")) === null);
+ * assert.ok(decodeRawRefusal(bytes)?.cause === "busy");
+ * assert.ok(decodeRawRefusal(new TextEncoder().encode("SUCCESS\n")) === null);
  * ```
  *
  * @module

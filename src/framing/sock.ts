@@ -10,12 +10,13 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert";
  * import { encodeFrame, FrameDecoder, serviceId } from "./sock.ts";
  * const bytes = encodeFrame({ kind: "msg", tag: 1, seq: 0, serviceId: serviceId("ipcat.echo"), data: new Uint8Array([104, 105]) });
  * const decoder = new FrameDecoder();
  * decoder.push(bytes);
  * const frame = decoder.next();
- * console.assert(frame?.kind === "msg" && frame.data.length === 2);
+ * assert.ok(frame?.kind === "msg" && frame.data.length === 2);
  * ```
  *
  * @module
@@ -100,9 +101,10 @@ const STATUS_NAMES = Object.fromEntries(
  *
  * @example
  * ```ts
+ * import assert from "node:assert";
  * import { statusName } from "./sock.ts";
- * console.assert(statusName(3) === "no_entry");
- * console.assert(statusName(99) === "code 99");
+ * assert.ok(statusName(3) === "no_entry");
+ * assert.ok(statusName(99) === "code 99");
  * ```
  */
 export function statusName(code: number): string {
@@ -169,10 +171,11 @@ export type FrameProblem =
  *
  * @example
  * ```ts
+ * import assert from "node:assert";
  * import { FrameDecoder, FrameError } from "./sock.ts";
  * const d = new FrameDecoder();
  * d.push(new TextEncoder().encode("START\n"));
- * try { d.next(); } catch (e) { console.assert(e instanceof FrameError && e.problem === "bad_magic"); }
+ * try { d.next(); } catch (e) { assert.ok(e instanceof FrameError && e.problem === "bad_magic"); }
  * ```
  */
 export class FrameError extends IpcatError {
@@ -239,8 +242,9 @@ const EMPTY = new Uint8Array(0);
  *
  * @example
  * ```ts
+ * import assert from "node:assert";
  * import { payloadSize } from "./sock.ts";
- * console.assert(payloadSize({ kind: "ping", nonce: 1n }) === 9);
+ * assert.ok(payloadSize({ kind: "ping", nonce: 1n }) === 9);
  * ```
  */
 export function payloadSize(frame: Frame): number {
@@ -260,10 +264,11 @@ export function payloadSize(frame: Frame): number {
  *
  * @example
  * ```ts
+ * import assert from "node:assert";
  * import { HEADER_SIZE, payloadSize, writeFrame } from "./sock.ts";
  * const frame = { kind: "pong", nonce: 7n } as const;
  * const buf = new Uint8Array(HEADER_SIZE + payloadSize(frame));
- * console.assert(writeFrame(frame, buf, 0) === buf.length);
+ * assert.ok(writeFrame(frame, buf, 0) === buf.length);
  * ```
  */
 export function writeFrame(frame: Frame, target: Uint8Array, offset: number): number {
@@ -317,9 +322,10 @@ export function writeFrame(frame: Frame, target: Uint8Array, offset: number): nu
  *
  * @example
  * ```ts
+ * import assert from "node:assert";
  * import { encodeFrame } from "./sock.ts";
  * const bytes = encodeFrame({ kind: "end", tag: 1, keepAlive: false, code: 0, reason: "" });
- * console.assert(bytes.length === 8 + 14);
+ * assert.ok(bytes.length === 8 + 14);
  * ```
  */
 export function encodeFrame(frame: Frame): Uint8Array {
@@ -334,9 +340,10 @@ export function encodeFrame(frame: Frame): Uint8Array {
  *
  * @example
  * ```ts
+ * import assert from "node:assert";
  * import { decodePayload } from "./sock.ts";
  * const f = decodePayload(new Uint8Array([4, 1, 0, 0, 0, 0, 0, 0, 0]));
- * console.assert(f.kind === "ping" && f.nonce === 1n);
+ * assert.ok(f.kind === "ping" && f.nonce === 1n);
  * ```
  */
 export function decodePayload(payload: Uint8Array): Frame {
@@ -411,11 +418,12 @@ export function decodePayload(payload: Uint8Array): Frame {
  *
  * @example
  * ```ts
+ * import assert from "node:assert";
  * import { encodeFrame, FrameDecoder } from "./sock.ts";
  * const bytes = encodeFrame({ kind: "ping", nonce: 9n });
  * const d = new FrameDecoder();
  * for (const b of bytes) d.push(new Uint8Array([b]));
- * console.assert(d.next()?.kind === "ping" && d.next() === null);
+ * assert.ok(d.next()?.kind === "ping" && d.next() === null);
  * ```
  */
 export class FrameDecoder {
@@ -522,10 +530,11 @@ export class FrameDecoder {
    *
    * @example
    * ```ts
+   * import assert from "node:assert";
    * import { FrameDecoder } from "./sock.ts";
    * const d = new FrameDecoder();
    * d.push(new Uint8Array([0x49, 0x50]));
-   * try { d.finish(); } catch (e) { console.assert((e as { problem?: string }).problem === "truncated"); }
+   * try { d.finish(); } catch (e) { assert.ok((e as { problem?: string }).problem === "truncated"); }
    * ```
    */
   finish(): void {
@@ -573,8 +582,9 @@ const CRC64_TABLE: bigint[] = Array.from({ length: 256 }, (_, byte) => {
  *
  * @example
  * ```ts
+ * import assert from "node:assert";
  * import { crc64we } from "./sock.ts";
- * console.assert(crc64we(new TextEncoder().encode("123456789")) === 0x62ec59e3f1a4f00an);
+ * assert.ok(crc64we(new TextEncoder().encode("123456789")) === 0x62ec59e3f1a4f00an);
  * ```
  */
 export function crc64we(bytes: Uint8Array): bigint {
@@ -590,8 +600,9 @@ const serviceIds = new Map<string, bigint>();
  *
  * @example
  * ```ts
+ * import assert from "node:assert";
  * import { serviceId } from "./sock.ts";
- * console.assert(serviceId("123456789") === 0x62ec59e3f1a4f00an);
+ * assert.ok(serviceId("123456789") === 0x62ec59e3f1a4f00an);
  * ```
  */
 export function serviceId(name: string): bigint {
@@ -608,8 +619,9 @@ export function serviceId(name: string): bigint {
  *
  * @example
  * ```ts
+ * import assert from "node:assert";
  * import { formatServiceId } from "./sock.ts";
- * console.assert(formatServiceId(255n) === "0x00000000000000ff");
+ * assert.ok(formatServiceId(255n) === "0x00000000000000ff");
  * ```
  */
 export function formatServiceId(id: bigint): string {

@@ -22,7 +22,7 @@ const MAX_BACKOFF_MS = 1000;
  * 1). Resolves once the listener is closed.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * import { runtime } from "../adapter/mod.ts";
  * import { acceptLoop } from "./accept.ts";
  * const listener = await runtime.listenUnix("@accept-example");

@@ -73,7 +73,7 @@ export interface Ticket {
  * server's own, root's, or in `allowUids`.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * import { runtime } from "../adapter/mod.ts";
  * import { peerRefusal } from "./admission.ts";
  * const listener = await runtime.listenUnix("@peer-example");
@@ -96,7 +96,7 @@ export function peerRefusal(conn: Conn, allowUids: readonly number[] | undefined
  * The admission state of one server.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * import { runtime } from "../adapter/mod.ts";
  * import { Admission } from "./admission.ts";
  * const admission = new Admission({ maxClients: 2 });

@@ -66,7 +66,7 @@ function settleOnce<T>(): { promise: Promise<T>; resolve: (v: T) => void } {
  * One channel.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * import { connect } from "./client.ts";
  * const client = await connect("/tmp/app.sock");
  * const channel = client.open("ipcat.echo", "hello");

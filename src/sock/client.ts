@@ -70,7 +70,7 @@ const encoder = new TextEncoder();
  * file (another program's server) is probed by connecting.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * import { waitForSocket } from "./client.ts";
  * if (!(await waitForSocket("/tmp/app.sock", 5))) console.error("no server");
  * ```
@@ -93,7 +93,7 @@ export async function waitForSocket(path: string, seconds: number): Promise<bool
  * Failures become the user-facing dial errors, saying how long we waited.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * import { runtime } from "../adapter/mod.ts";
  * import { retryWhileStarting } from "./client.ts";
  * const conn = await retryWhileStarting("/tmp/app.sock", 5, () => runtime.connect({ unix: "/tmp/app.sock" }));
@@ -132,7 +132,7 @@ export async function retryWhileStarting<T>(
  * refusing (a server still starting).
  *
  * @example
- * ```ts
+ * ```ts ignore
  * import { dialWithWait } from "./client.ts";
  * const conn = await dialWithWait("/tmp/app.sock", 5);
  * conn.close();
@@ -146,7 +146,7 @@ export function dialWithWait(path: string, wait = 0): Promise<Conn> {
  * Connects to a routed ipcat server and negotiates the version.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * import { connect } from "./client.ts";
  * const client = await connect("/tmp/app.sock", { wait: 5 });
  * const channel = client.open("ipcat.services");

@@ -35,9 +35,10 @@ const LOADER_VARIABLES = new Set([
  *
  * @example
  * ```ts
+ * import assert from "node:assert";
  * import { changesWhatRuns } from "./environment.ts";
- * console.assert(changesWhatRuns("LD_PRELOAD") && changesWhatRuns("PATH"));
- * console.assert(!changesWhatRuns("JOB_ID"));
+ * assert.ok(changesWhatRuns("LD_PRELOAD") && changesWhatRuns("PATH"));
+ * assert.ok(!changesWhatRuns("JOB_ID"));
  * ```
  */
 export function changesWhatRuns(name: string): boolean {
@@ -57,9 +58,10 @@ export interface EnvironmentPolicy {
  *
  * @example
  * ```ts
+ * import assert from "node:assert";
  * import { environmentPolicy } from "./environment.ts";
  * const policy = environmentPolicy({ clear: true, set: ["MODE=fast"], allow: ["JOB_ID"] });
- * console.assert(policy.base.MODE === "fast" && policy.allowed.has("JOB_ID"));
+ * assert.ok(policy.base.MODE === "fast" && policy.allowed.has("JOB_ID"));
  * ```
  */
 export function environmentPolicy(

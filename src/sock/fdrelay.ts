@@ -88,7 +88,7 @@ export interface FdSocket {
  * when the connect fails, as the runtimes' own connect does.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * import { connectFd } from "./fdrelay.ts";
  * const socket = connectFd("/tmp/app.sock");
  * ```
@@ -134,7 +134,7 @@ function systemError(errno: number, call: string): Error {
  * refused us (the first bytes it sent), or `null`.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * import { connectFd, relayFds } from "./fdrelay.ts";
  * const socket = connectFd("/tmp/app.sock");
  * if (socket) relayFds(socket);

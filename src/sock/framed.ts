@@ -33,7 +33,7 @@ export const RESOLVED: Promise<void> = Promise.resolve();
  * the kernel and the adapter hold over their high-water mark, so that callers can wait.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * import { runtime } from "../adapter/mod.ts";
  * import { FramedConn } from "./framed.ts";
  * const framed = new FramedConn(await runtime.connect({ unix: "/tmp/app.sock" }), 1 << 20);
@@ -161,7 +161,7 @@ export class FramedConn {
  * the connection ends first.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * import { runtime } from "../adapter/mod.ts";
  * import { FramedConn, readFirstFrame } from "./framed.ts";
  * const framed = new FramedConn(await runtime.connect({ unix: "/tmp/app.sock" }), 1 << 20);
@@ -189,7 +189,7 @@ export async function readFirstFrame(framed: FramedConn): Promise<Frame | null> 
  * most `timeoutMs`, so that the answer is not lost to a reset.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * import { runtime } from "../adapter/mod.ts";
  * import { FramedConn, refuseConnection } from "./framed.ts";
  * const listener = await runtime.listenUnix("@refuse-example");

@@ -20,7 +20,7 @@ const GROUP_POLL_MS = 20;
  * often never does), and it runs nothing any more.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * import { groupAlive } from "./jobs.ts";
  * console.log(groupAlive(1)); // init's group, in most namespaces
  * ```
@@ -60,7 +60,7 @@ export interface Job {
  * The running jobs of one server. `endAll` is what a server's shutdown awaits.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * import { Jobs } from "./jobs.ts";
  * const jobs = new Jobs(5000, console.error);
  * const job = jobs.spawn(["sh", "-c", "sleep 1000 & wait"], {}, "client 1: sh");

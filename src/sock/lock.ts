@@ -58,7 +58,7 @@ export interface HeldLock {
  * that a server removing its lock file at exit never leaves two owners.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * import { acquireLock } from "./lock.ts";
  * const lock = acquireLock("/tmp/app.sock.lock");
  * if (lock === null) console.error("another server is live");

@@ -7,7 +7,7 @@
  * that settles with the END code, `disconnected` when the connection drops.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * import { connect, echoService, serve } from "./mod.ts";
  * const server = await serve("/tmp/echo.sock", { services: { "ipcat.echo": echoService } });
  * const client = await connect("/tmp/echo.sock");

@@ -61,7 +61,7 @@ function abstractListening(path: string): boolean {
  * server, or an older ipcat): only connecting can tell then.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * import { pathState } from "./ownership.ts";
  * console.log(pathState("/tmp/app.sock"));
  * ```
@@ -118,7 +118,7 @@ export interface LockedListenOptions {
  * at the path. `close()` removes the socket file if it is still ours, then the lock.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * import { listenLocked } from "./ownership.ts";
  * const listener = await listenLocked("/tmp/app.sock", console.error);
  * listener.close();

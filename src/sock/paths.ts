@@ -11,8 +11,9 @@ import { parseEndpoint } from "../transport/endpoint.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert";
  * import { socketPath } from "./paths.ts";
- * console.assert(socketPath("unix:///ipc/app.sock") === "/ipc/app.sock");
+ * assert.ok(socketPath("unix:///ipc/app.sock") === "/ipc/app.sock");
  * ```
  */
 export function socketPath(spec: string): string {

@@ -47,7 +47,7 @@ export interface RawServer {
  * has exited and everything it wrote was sent.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * import { runtime } from "../adapter/mod.ts";
  * import { serveRaw } from "./raw.ts";
  * const server = serveRaw(await runtime.listenUnix("@raw-example"), ["cat"], { log: console.error });
@@ -199,7 +199,7 @@ async function copyIntoConn(reader: ByteReader, conn: Conn): Promise<void> {
  * with `null`, or with the refusal notice of a raw server that refused us.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * import { runtime } from "../adapter/mod.ts";
  * import { relay } from "./raw.ts";
  * const conn = await runtime.connect({ unix: "/tmp/app.sock" });

@@ -100,7 +100,7 @@ export interface SockServer {
  * removed on `close()`.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * import { serve } from "./server.ts";
  * const server = await serve("/tmp/app.sock", {
  *   services: { "app.hello": (ch) => { ch.send(`hello ${new TextDecoder().decode(ch.opening)}`); ch.end(); } },
@@ -119,7 +119,7 @@ export async function serve(path: string, options: ServePathOptions): Promise<So
  * Serves the routed protocol on a listener the caller created.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * import { runtime } from "../adapter/mod.ts";
  * import { serveListener } from "./server.ts";
  * const server = serveListener(await runtime.listenUnix("@app"), { services: {} });
@@ -361,8 +361,9 @@ export function serveListener(listener: Listener, options: ServeOptions): SockSe
  *
  * @example
  * ```ts
+ * import assert from "node:assert";
  * import { refusalError } from "./server.ts";
- * console.assert(refusalError(2, "/tmp/app.sock").code === "unavailable"); // busy
+ * assert.ok(refusalError(2, "/tmp/app.sock").code === "unavailable"); // busy
  * ```
  */
 export function refusalError(code: number, path: string): IpcatError {

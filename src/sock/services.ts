@@ -29,9 +29,10 @@ export const EXEC_STREAMS = { stdin: 0, stdout: 1, stderr: 2, exit: 3 } as const
  *
  * @example
  * ```ts
+ * import assert from "node:assert";
  * import * as v from "valibot";
  * import { ExecRequestSchema } from "./services.ts";
- * console.assert(v.parse(ExecRequestSchema, {}).tty === false);
+ * assert.ok(v.parse(ExecRequestSchema, {}).tty === false);
  * ```
  */
 export const ExecRequestSchema = v.strictObject({
@@ -47,9 +48,10 @@ export type ExecRequest = v.InferOutput<typeof ExecRequestSchema>;
  *
  * @example
  * ```ts
+ * import assert from "node:assert";
  * import * as v from "valibot";
  * import { ExecExitSchema } from "./services.ts";
- * console.assert(v.parse(ExecExitSchema, { code: null, signal: "SIGTERM" }).signal === "SIGTERM");
+ * assert.ok(v.parse(ExecExitSchema, { code: null, signal: "SIGTERM" }).signal === "SIGTERM");
  * ```
  */
 export const ExecExitSchema = v.strictObject({
@@ -79,9 +81,10 @@ export const ServicesReplySchema = v.strictObject({
  *
  * @example
  * ```ts
+ * import assert from "node:assert";
  * import { exitStatusOf } from "./services.ts";
- * console.assert(exitStatusOf({ code: 42, signal: null }) === 42);
- * console.assert(exitStatusOf({ code: null, signal: "SIGKILL" }) === 137);
+ * assert.ok(exitStatusOf({ code: 42, signal: null }) === 42);
+ * assert.ok(exitStatusOf({ code: null, signal: "SIGKILL" }) === 137);
  * ```
  */
 export function exitStatusOf(exit: ExecExit): number {
@@ -97,7 +100,7 @@ const encoder = new TextEncoder();
  * channel (code 0) when the client half-closes.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * import { serve } from "./server.ts";
  * import { echoService } from "./services.ts";
  * const server = await serve("@echo-example", { services: { "ipcat.echo": echoService } });
@@ -129,7 +132,7 @@ export const echoService: Service = (channel) => {
  * `ipcat.services`: one message listing the services, then END 0.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * import { servicesService } from "./services.ts";
  * const service = servicesService(["ipcat.echo", "ipcat.services"]);
  * ```
@@ -169,7 +172,7 @@ export interface ExecOptions {
  * leaves running when it exits.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * import { serve } from "./server.ts";
  * import { execService } from "./services.ts";
  * const server = await serve("@exec-example", { services: { "ipcat.exec": execService(["cat"]) } });

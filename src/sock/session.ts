@@ -24,7 +24,7 @@ function settleOnce<T>(): { promise: Promise<T>; resolve: (v: T) => void } {
  * What a session does with frames that are not for an open channel.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * import type { SessionRole } from "./session.ts";
  * const clientRole: SessionRole = { unknownTag() {} }; // a client drops MSG on forgotten tags
  * ```
@@ -42,7 +42,7 @@ export interface SessionRole {
  * more) and, under protocol 1.0 only, while channel readers hold more than 1 MiB unread.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * import { runtime } from "../adapter/mod.ts";
  * import { FramedConn } from "./framed.ts";
  * import { Session } from "./session.ts";

@@ -16,7 +16,7 @@ const STOP_SIGNALS = [["SIGINT", 130], ["SIGTERM", 143], ["SIGHUP", 129]] as con
  * first (the cleanup closed what it waited on) and must not exit on its own.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * import { onStopSignals } from "./signals.ts";
  * const stop = onStopSignals(async () => console.error("cleaning up"));
  * if (stop.stopped) await stop.stopped;
