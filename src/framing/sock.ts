@@ -221,13 +221,34 @@ function putCounter(b: Uint8Array, p: number, v: number): void {
   putU32(b, p + 4, Math.floor(v / POW32));
 }
 
+// Service ids repeat on every MSG of a channel: the last one decoded and the last one
+// encoded are kept, so that the per-message path makes no BigInt.
+let decodedLow = -1;
+let decodedHigh = -1;
+let decodedId = 0n;
+let encodedId = -1n;
+let encodedLow = 0;
+let encodedHigh = 0;
+
 function u64(b: Uint8Array, p: number): bigint {
-  return (BigInt(u32(b, p + 4)) << 32n) | BigInt(u32(b, p));
+  const low = u32(b, p);
+  const high = u32(b, p + 4);
+  if (low !== decodedLow || high !== decodedHigh) {
+    decodedLow = low;
+    decodedHigh = high;
+    decodedId = (BigInt(high) << 32n) | BigInt(low);
+  }
+  return decodedId;
 }
 
 function putU64(b: Uint8Array, p: number, v: bigint): void {
-  putU32(b, p, Number(v & 0xffffffffn));
-  putU32(b, p + 4, Number((v >> 32n) & 0xffffffffn));
+  if (v !== encodedId) {
+    encodedId = v;
+    encodedLow = Number(v & 0xffffffffn);
+    encodedHigh = Number((v >> 32n) & 0xffffffffn);
+  }
+  putU32(b, p, encodedLow);
+  putU32(b, p + 4, encodedHigh);
 }
 
 /** The reason of an END, encoded once. */
@@ -347,7 +368,12 @@ export function encodeFrame(frame: Frame): Uint8Array {
  * ```
  */
 export function decodePayload(payload: Uint8Array): Frame {
-  const kindCode = payload[0];
+  return decodeAt(payload, 0, payload.byteLength);
+}
+
+/** Decodes the payload of `size` bytes at `o` in `b`, without a view of it (one less per frame). */
+function decodeAt(b: Uint8Array, o: number, size: number): Frame {
+  const kindCode = b[o];
   const kind = kindCode === 2
     ? "msg"
     : kindCode === 3
@@ -364,10 +390,10 @@ export function decodePayload(payload: Uint8Array): Frame {
   if (kind === undefined) {
     throw new FrameError("unknown_kind", `unknown frame kind ${kindCode ?? "(none)"}`);
   }
-  if (payload.byteLength < 1 + BODY_SIZE[kind]) {
+  if (size < 1 + BODY_SIZE[kind]) {
     throw new FrameError(
       "malformed",
-      `${kind.toUpperCase()} frame of ${payload.byteLength} bytes is shorter than its ${
+      `${kind.toUpperCase()} frame of ${size} bytes is shorter than its ${
         1 + BODY_SIZE[kind]
       }-byte minimum`,
     );
@@ -376,34 +402,34 @@ export function decodePayload(payload: Uint8Array): Frame {
     case "msg":
       return {
         kind,
-        tag: counter(payload, 1, "tag"),
-        seq: counter(payload, 9, "seq"),
-        serviceId: u64(payload, 17),
-        data: payload.subarray(MSG_OVERHEAD),
+        tag: counter(b, o + 1, "tag"),
+        seq: counter(b, o + 9, "seq"),
+        serviceId: u64(b, o + 17),
+        data: b.subarray(o + MSG_OVERHEAD, o + size),
       };
     case "end":
       return {
         kind,
-        tag: counter(payload, 1, "tag"),
-        keepAlive: payload[9] !== 0,
-        code: u32(payload, 10),
-        reason: payload.byteLength > END_OVERHEAD
-          ? textDecoder.decode(payload.subarray(END_OVERHEAD))
+        tag: counter(b, o + 1, "tag"),
+        keepAlive: b[o + 9] !== 0,
+        code: u32(b, o + 10),
+        reason: size > END_OVERHEAD
+          ? textDecoder.decode(b.subarray(o + END_OVERHEAD, o + size))
           : "",
       };
     case "credit":
-      return { kind, tag: counter(payload, 1, "tag"), bytes: u32(payload, 9) };
+      return { kind, tag: counter(b, o + 1, "tag"), bytes: u32(b, o + 9) };
     case "connect":
       return {
         kind,
-        major: payload[1]!,
-        minor: payload[2]!,
-        features: payload[3]! | (payload[4]! << 8),
-        maxPayload: u32(payload, 5),
-        code: u32(payload, 9),
+        major: b[o + 1]!,
+        minor: b[o + 2]!,
+        features: b[o + 3]! | (b[o + 4]! << 8),
+        maxPayload: u32(b, o + 5),
+        code: u32(b, o + 9),
       };
     default:
-      return { kind, nonce: u64(payload, 1) };
+      return { kind, nonce: u64(b, o + 1) };
   }
 }
 
@@ -512,7 +538,7 @@ export class FrameDecoder {
     const start = pos + HEADER_SIZE;
     let frame: Frame;
     try {
-      frame = decodePayload(buf.subarray(start, start + size));
+      frame = decodeAt(buf, start, size);
     } catch (error) {
       throw this.#fail(error as FrameError);
     }

@@ -108,6 +108,7 @@ export class Channel implements AsyncIterable<Uint8Array> {
   #discarding = false;
   /** Set once a reader (iterator, `read`, `onMessage`) was taken. */
   #reading = false;
+  readonly #outgoing: MsgFrame;
 
   constructor(
     link: ChannelLink,
@@ -124,6 +125,7 @@ export class Channel implements AsyncIterable<Uint8Array> {
     this.#sendSeq = sendSeq;
     this.#recvSeq = recvSeq;
     this.#sendCredit = link.channelCredit ? INITIAL_WINDOW : Infinity;
+    this.#outgoing = { kind: "msg", tag, seq: 0, serviceId, data: opening };
     this.#recvWindow = INITIAL_WINDOW;
   }
 
@@ -210,13 +212,11 @@ export class Channel implements AsyncIterable<Uint8Array> {
   }
 
   #transmit(data: Uint8Array): void {
-    this.#link.framed.send({
-      kind: "msg",
-      tag: this.tag,
-      seq: this.#sendSeq,
-      serviceId: this.serviceId,
-      data,
-    });
+    // One frame object per channel, refilled: the encoder copies it out at once.
+    const frame = this.#outgoing;
+    frame.seq = this.#sendSeq;
+    frame.data = data;
+    this.#link.framed.send(frame);
     this.#sendSeq++;
     this.#sendCredit -= data.byteLength;
   }

@@ -13,12 +13,17 @@ import {
   type Frame,
   FrameDecoder,
   HEADER_SIZE,
+  MSG_OVERHEAD,
   payloadSize,
   writeFrame,
 } from "../framing/sock.ts";
 
-/** Frames are packed into slabs of this size and written once per turn of the event loop. */
+/**
+ * Frames are packed into slabs and written once per turn of the event loop. A slab starts
+ * small (an idle connection holds little) and doubles up to this size as batches grow.
+ */
 const SLAB_SIZE = 64 * 1024;
+const FIRST_SLAB_SIZE = 512;
 /** Frames at least this big are written on their own instead of being copied into a slab. */
 const DIRECT_WRITE = 16 * 1024;
 /** How long a graceful close waits for queued frames to reach a peer that does not read. */
@@ -47,10 +52,11 @@ export class FramedConn {
   readonly decoder: FrameDecoder;
   /** The largest payload the peer accepts (from its CONNECT). */
   peerMaxPayload = DEFAULT_MAX_PAYLOAD;
-  #slab = new Uint8Array(SLAB_SIZE);
+  #slab = new Uint8Array(FIRST_SLAB_SIZE);
   #start = 0;
   #used = 0;
   #flushQueued = false;
+  readonly #flushLater = () => this.flush();
   #congested = false;
   #broken = false;
 
@@ -66,7 +72,7 @@ export class FramedConn {
 
   /** Queues one frame. Throws `limit` when it is over the peer's max payload. */
   send(frame: Frame): void {
-    const size = payloadSize(frame);
+    const size = frame.kind === "msg" ? MSG_OVERHEAD + frame.data.byteLength : payloadSize(frame);
     if (size > this.peerMaxPayload) {
       throw new IpcatError(
         "limit",
@@ -87,13 +93,14 @@ export class FramedConn {
     }
     if (this.#slab.byteLength - this.#used < total) {
       this.flush();
-      this.#slab = new Uint8Array(SLAB_SIZE);
+      // A fresh slab: the flushed one may still be referenced by the connection's queue.
+      this.#slab = new Uint8Array(Math.max(total, Math.min(SLAB_SIZE, 2 * this.#slab.byteLength)));
       this.#start = this.#used = 0;
     }
     this.#used += writeFrame(frame, this.#slab, this.#used);
     if (!this.#flushQueued) {
       this.#flushQueued = true;
-      queueMicrotask(() => this.flush());
+      queueMicrotask(this.#flushLater);
     }
   }
 
