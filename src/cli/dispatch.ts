@@ -37,7 +37,7 @@ export async function topHelp(): Promise<string> {
     "",
     "Options:",
     "  -h, --help     Show help (also after a family or command)",
-    "  -V, --version  Show the version and the runtime",
+    "  -V, --version  Show the version and the runtime (--json: as one JSON object)",
     "",
     "Examples:",
     "  ipcat docker run --rm -it myimage sh",
@@ -98,5 +98,9 @@ export async function dispatch(argv: readonly string[]): Promise<number> {
     await writeOut(commandHelp(command, prefix));
     return 0;
   }
-  return await command.run(parseCommandLine(command, rest, prefix));
+  try {
+    return await command.run(parseCommandLine(command, rest, prefix));
+  } catch (error) {
+    throw family.mapError ? family.mapError(error, command.name) : error;
+  }
 }

@@ -1,14 +1,17 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { seededBytes } from "../../test/fixtures/seeded_bytes.ts";
+import { seededBytes } from "../../test/fixtures/random.ts";
 import { concatBytes } from "./bytes.ts";
 import {
   demultiplexAll,
   encodeStdcopyFrame,
   StdcopyDemuxer,
-  StdcopyError,
   type StdcopyStream,
 } from "./stdcopy.ts";
+import { IpcatError } from "../errors.ts";
+
+const isProtocolError = (error: unknown) =>
+  error instanceof IpcatError && error.code === "protocol";
 
 function collect(demux: StdcopyDemuxer, pieces: Uint8Array[]): Record<number, Uint8Array> {
   const got: Record<number, Uint8Array[]> = { 0: [], 1: [], 2: [], 3: [] };
@@ -96,7 +99,7 @@ describe("stdcopy demultiplexer", () => {
     for (const cut of [3, 12]) {
       const demux = new StdcopyDemuxer();
       demux.push(frame.subarray(0, cut));
-      assert.throws(() => demux.end(), StdcopyError);
+      assert.throws(() => demux.end(), isProtocolError);
     }
   });
 
