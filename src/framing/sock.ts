@@ -54,8 +54,6 @@ const BODY_SIZE = { connect: 12, msg: 24, end: 13, ping: 8, pong: 8, credit: 12 
 export const MSG_OVERHEAD = 1 + BODY_SIZE.msg;
 /** Bytes of an END payload before its reason: kind, tag, keep_alive, code. */
 export const END_OVERHEAD = 1 + BODY_SIZE.end;
-/** Bytes of a CONNECT payload: kind and its fixed body. */
-export const CONNECT_PAYLOAD_SIZE = 1 + BODY_SIZE.connect;
 /**
  * The smallest `max_payload` a peer may announce in CONNECT (`docs/sock-protocol.md`):
  * room for every frame kind with a useful payload (an `ipcat.exec` exit status, an
