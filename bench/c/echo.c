@@ -1,8 +1,11 @@
 /* The routed-protocol echo in C, for the benchmark's peer figures: the same frames as
  * ipcat (docs/sock-protocol.md), nothing else.
  *   echo serve PATH                      one process per client, echoes MSG, PING -> PONG
+ *                                        (a 1.0 server: it never offers per-channel credit)
  *   echo latency PATH COUNT SIZE         one message at a time; prints the p50 in ns
  *   echo pipeline PATH COUNT SIZE WINDOW keeps WINDOW in flight; prints COUNT START_MS END_MS
+ * The clients offer protocol 1.1's per-channel credit; when the server accepts it they
+ * keep within its window and grant theirs back (CREDIT frames), as ipcat's library does.
  * Built by bench/sock.bench.ts with gcc -O2. */
 #include <signal.h>
 #include <stdint.h>
@@ -54,9 +57,14 @@ static void write_all(int fd, const unsigned char *p, size_t n) {
 
 static size_t frame_header(unsigned char *out, uint32_t payload) { memcpy(out, "IPCT", 4); put32(out + 4, payload); return 8; }
 
-static size_t connect_frame(unsigned char *out) {
-  frame_header(out, 13); out[8] = 1; out[9] = 1; out[10] = 0; out[11] = 0; out[12] = 0;
+static size_t connect_frame(unsigned char *out, int features) {
+  frame_header(out, 13); out[8] = 1; out[9] = 1; out[10] = features ? 1 : 0; out[11] = features; out[12] = 0;
   put32(out + 13, MAXP); put32(out + 17, 0); return 21;
+}
+
+#define WINDOW_BYTES (256 * 1024)
+static size_t credit_frame(unsigned char *out, uint64_t tag, uint32_t bytes) {
+  frame_header(out, 13); out[8] = 6; put64(out + 9, tag); put32(out + 17, bytes); return 21;
 }
 
 static size_t msg_frame(unsigned char *out, uint64_t tag, uint64_t seq, uint64_t id, const unsigned char *data, size_t n) {
@@ -69,7 +77,7 @@ static void serve_client(int c) {
   unsigned char *out = malloc(4 * MAXP);
   uint32_t n;
   if (!next_frame(&r, &n)) exit(0);
-  write_all(c, out, connect_frame(out));
+  write_all(c, out, connect_frame(out, 0));
   uint64_t seqs[64] = {0};
   for (;;) {
     size_t used = 0;
@@ -128,15 +136,31 @@ int main(int argc, char **argv) {
     unsigned char *data = calloc(1, size + 1), *out = malloc(4 * MAXP);
     reader_t r = {s, malloc(2 * MAXP), 0, 0};
     uint32_t n;
-    write_all(s, out, connect_frame(out));
-    if (!next_frame(&r, &n)) return 1;
+    write_all(s, out, connect_frame(out, 1));
+    unsigned char *p = next_frame(&r, &n);
+    if (!p) return 1;
+    int credit = (p[3] & 1) != 0; /* the server took per-channel credit */
+    long send_credit = WINDOW_BYTES, consumed = 0;
     long sent = 0, got = 0;
+    /* The next MSG from the server: CREDIT frames on the way add to our credit, and our
+     * own window is granted back in halves, as the library does. */
+#define NEXT_MSG() do { \
+      for (;;) { \
+        p = next_frame(&r, &n); \
+        if (!p) return 1; \
+        if (p[0] == 6) { send_credit += get32(p + 9); continue; } \
+        if (p[0] != 2) continue; \
+        if (credit && (consumed += n - 25) >= WINDOW_BYTES / 2) { write_all(s, out, credit_frame(out, 1, consumed)); consumed = 0; } \
+        break; \
+      } \
+    } while (0)
     if (!strcmp(argv[1], "latency")) {
       double *rt = malloc(sizeof(double) * count);
       for (; sent < count; sent++) {
         double t0 = now();
         write_all(s, out, msg_frame(out, 1, sent, echo, data, size));
-        if (!next_frame(&r, &n)) return 1;
+        if (credit) send_credit -= size;
+        NEXT_MSG();
         rt[sent] = now() - t0;
       }
       qsort(rt, count, sizeof(double), cmp);
@@ -146,9 +170,13 @@ int main(int argc, char **argv) {
     double t0 = wall_ms();
     while (got < count) {
       size_t used = 0;
-      while (sent < count && sent - got < window && used < 3 * MAXP) { used += msg_frame(out + used, 1, sent, echo, data, size); sent++; }
+      while (sent < count && sent - got < window && used < 3 * MAXP && (!credit || send_credit > 0)) {
+        used += msg_frame(out + used, 1, sent, echo, data, size);
+        if (credit) send_credit -= size;
+        sent++;
+      }
       if (used) write_all(s, out, used);
-      do { if (!next_frame(&r, &n)) return 1; got++; } while (r.end > r.start && got < count);
+      do { NEXT_MSG(); got++; } while (r.end > r.start && got < count);
     }
     printf("%ld %.3f %.3f\n", count, t0, wall_ms());
     return 0;

@@ -69,8 +69,9 @@ export interface Listener {
   /** The next accepted connection, or `null` once the listener is closed. */
   accept(): Promise<Conn | null>;
   /**
-   * Stops listening. Bun also removes the socket file and Deno does not, so owners of a
-   * path remove it themselves (see `listenOwned` in `src/transport/dial.ts`).
+   * Stops listening. Both Bun and Deno (2.9) also remove the socket file by the name it
+   * was bound to, whatever is there now; owners of a path that must not lose a newer
+   * server's file bind elsewhere and rename (see `listenLocked` in `src/sock/ownership.ts`).
    */
   close(): void;
 }
@@ -106,6 +107,11 @@ export interface SpawnOptions {
   stdin?: StdioMode | StdioFd;
   stdout?: StdioMode | StdioFd;
   stderr?: StdioMode;
+  /**
+   * Start the child in a new session (setsid(2)): it leads its own process group, which
+   * {@link Child.signalGroup} signals as a whole, descendants included.
+   */
+  newSession?: boolean;
 }
 
 /** How a child ended: its exit code, or the signal that killed it. */
@@ -122,6 +128,12 @@ export interface Child {
   readonly stderr: ByteReader | null;
   readonly exited: Promise<ExitStatus>;
   kill(signal?: SignalName): void;
+  /**
+   * Sends `signal` to the child's whole process group (a child started with
+   * {@link SpawnOptions.newSession}), even after the child itself exited. Returns `false`
+   * when no process of the group is left to signal.
+   */
+  signalGroup(signal: SignalName): boolean;
 }
 
 /** The signals ipcat listens for or sends. */

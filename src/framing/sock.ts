@@ -10,12 +10,13 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert";
  * import { encodeFrame, FrameDecoder, serviceId } from "./sock.ts";
  * const bytes = encodeFrame({ kind: "msg", tag: 1, seq: 0, serviceId: serviceId("ipcat.echo"), data: new Uint8Array([104, 105]) });
  * const decoder = new FrameDecoder();
  * decoder.push(bytes);
  * const frame = decoder.next();
- * console.assert(frame?.kind === "msg" && frame.data.length === 2);
+ * assert.ok(frame?.kind === "msg" && frame.data.length === 2);
  * ```
  *
  * @module
@@ -28,18 +29,44 @@ export const MAGIC: readonly number[] = [0x49, 0x50, 0x43, 0x54];
 export const HEADER_SIZE = 8;
 /** The default largest payload a peer accepts (1 MiB). */
 export const DEFAULT_MAX_PAYLOAD = 1 << 20;
-/** The protocol version this code speaks. */
-export const PROTOCOL_VERSION = { major: 1, minor: 0 } as const;
+/** The protocol version this code speaks (1.1: per-channel credit, see the spec). */
+export const PROTOCOL_VERSION = { major: 1, minor: 1 } as const;
+/**
+ * CONNECT feature bit: per-channel credit-based flow control (protocol 1.1). It is in
+ * force when both sides' CONNECT carry it; otherwise version 1.0's connection-level
+ * back-pressure applies.
+ */
+export const FEATURE_CHANNEL_CREDIT = 1;
+/**
+ * The receive window each side grants each channel at its opening under
+ * {@link FEATURE_CHANNEL_CREDIT}: data bytes of MSGs after the opening one.
+ */
+export const INITIAL_WINDOW = 256 * 1024;
 
 /** The byte that opens each payload. */
-export const KIND_CODES = { connect: 1, msg: 2, end: 3, ping: 4, pong: 5 } as const;
+export const KIND_CODES = { connect: 1, msg: 2, end: 3, ping: 4, pong: 5, credit: 6 } as const;
 /** A frame kind by name. */
 export type FrameKind = keyof typeof KIND_CODES;
 
 /** Bytes of each kind's fixed body, after the kind byte. */
-const BODY_SIZE = { connect: 12, msg: 24, end: 13, ping: 8, pong: 8 } as const;
+const BODY_SIZE = { connect: 12, msg: 24, end: 13, ping: 8, pong: 8, credit: 12 } as const;
 /** Bytes of a MSG payload before its data: kind, tag, seq, service id. */
 export const MSG_OVERHEAD = 1 + BODY_SIZE.msg;
+/** Bytes of an END payload before its reason: kind, tag, keep_alive, code. */
+export const END_OVERHEAD = 1 + BODY_SIZE.end;
+/**
+ * The smallest `max_payload` a peer may announce in CONNECT (`docs/sock-protocol.md`):
+ * room for every frame kind with a useful payload (an `ipcat.exec` exit status, an
+ * `ipcat.services` listing, an END with a short reason). A CONNECT announcing less is
+ * refused with code `invalid_argument`.
+ */
+export const MIN_MAX_PAYLOAD = 256;
+/**
+ * The largest CONNECT payload a server takes before the handshake: CONNECT's 13 bytes
+ * and room for fields a later minor version may append. It bounds what a connection that
+ * has not completed its handshake can make a server buffer.
+ */
+export const MAX_CONNECT_PAYLOAD = 64;
 
 /** The status codes carried by CONNECT and END, as in the spec. */
 export const STATUS_CODES = {
@@ -72,9 +99,10 @@ const STATUS_NAMES = Object.fromEntries(
  *
  * @example
  * ```ts
+ * import assert from "node:assert";
  * import { statusName } from "./sock.ts";
- * console.assert(statusName(3) === "no_entry");
- * console.assert(statusName(99) === "code 99");
+ * assert.ok(statusName(3) === "no_entry");
+ * assert.ok(statusName(99) === "code 99");
  * ```
  */
 export function statusName(code: number): string {
@@ -115,8 +143,16 @@ export interface PingFrame {
   nonce: bigint;
 }
 
+/** More receive window for one channel (protocol 1.1, {@link FEATURE_CHANNEL_CREDIT}). */
+export interface CreditFrame {
+  kind: "credit";
+  tag: number;
+  /** Data bytes the sender of this frame may now receive on top of what it granted before. */
+  bytes: number;
+}
+
 /** Any frame of protocol version 1. */
-export type Frame = ConnectFrame | MsgFrame | EndFrame | PingFrame;
+export type Frame = ConnectFrame | MsgFrame | EndFrame | PingFrame | CreditFrame;
 
 /** Why a byte stream is not a valid frame sequence. */
 export type FrameProblem =
@@ -133,10 +169,11 @@ export type FrameProblem =
  *
  * @example
  * ```ts
+ * import assert from "node:assert";
  * import { FrameDecoder, FrameError } from "./sock.ts";
  * const d = new FrameDecoder();
  * d.push(new TextEncoder().encode("START\n"));
- * try { d.next(); } catch (e) { console.assert(e instanceof FrameError && e.problem === "bad_magic"); }
+ * try { d.next(); } catch (e) { assert.ok(e instanceof FrameError && e.problem === "bad_magic"); }
  * ```
  */
 export class FrameError extends IpcatError {
@@ -182,13 +219,34 @@ function putCounter(b: Uint8Array, p: number, v: number): void {
   putU32(b, p + 4, Math.floor(v / POW32));
 }
 
+// Service ids repeat on every MSG of a channel: the last one decoded and the last one
+// encoded are kept, so that the per-message path makes no BigInt.
+let decodedLow = -1;
+let decodedHigh = -1;
+let decodedId = 0n;
+let encodedId = -1n;
+let encodedLow = 0;
+let encodedHigh = 0;
+
 function u64(b: Uint8Array, p: number): bigint {
-  return (BigInt(u32(b, p + 4)) << 32n) | BigInt(u32(b, p));
+  const low = u32(b, p);
+  const high = u32(b, p + 4);
+  if (low !== decodedLow || high !== decodedHigh) {
+    decodedLow = low;
+    decodedHigh = high;
+    decodedId = (BigInt(high) << 32n) | BigInt(low);
+  }
+  return decodedId;
 }
 
 function putU64(b: Uint8Array, p: number, v: bigint): void {
-  putU32(b, p, Number(v & 0xffffffffn));
-  putU32(b, p + 4, Number((v >> 32n) & 0xffffffffn));
+  if (v !== encodedId) {
+    encodedId = v;
+    encodedLow = Number(v & 0xffffffffn);
+    encodedHigh = Number((v >> 32n) & 0xffffffffn);
+  }
+  putU32(b, p, encodedLow);
+  putU32(b, p + 4, encodedHigh);
 }
 
 /** The reason of an END, encoded once. */
@@ -203,8 +261,9 @@ const EMPTY = new Uint8Array(0);
  *
  * @example
  * ```ts
+ * import assert from "node:assert";
  * import { payloadSize } from "./sock.ts";
- * console.assert(payloadSize({ kind: "ping", nonce: 1n }) === 9);
+ * assert.ok(payloadSize({ kind: "ping", nonce: 1n }) === 9);
  * ```
  */
 export function payloadSize(frame: Frame): number {
@@ -212,7 +271,7 @@ export function payloadSize(frame: Frame): number {
     case "msg":
       return MSG_OVERHEAD + frame.data.byteLength;
     case "end":
-      return 1 + BODY_SIZE.end + (frame.reason ? textEncoder.encode(frame.reason).byteLength : 0);
+      return END_OVERHEAD + (frame.reason ? textEncoder.encode(frame.reason).byteLength : 0);
     default:
       return 1 + BODY_SIZE[frame.kind];
   }
@@ -224,10 +283,11 @@ export function payloadSize(frame: Frame): number {
  *
  * @example
  * ```ts
+ * import assert from "node:assert";
  * import { HEADER_SIZE, payloadSize, writeFrame } from "./sock.ts";
  * const frame = { kind: "pong", nonce: 7n } as const;
  * const buf = new Uint8Array(HEADER_SIZE + payloadSize(frame));
- * console.assert(writeFrame(frame, buf, 0) === buf.length);
+ * assert.ok(writeFrame(frame, buf, 0) === buf.length);
  * ```
  */
 export function writeFrame(frame: Frame, target: Uint8Array, offset: number): number {
@@ -235,7 +295,7 @@ export function writeFrame(frame: Frame, target: Uint8Array, offset: number): nu
   const size = frame.kind === "msg"
     ? MSG_OVERHEAD + frame.data.byteLength
     : frame.kind === "end"
-    ? 1 + BODY_SIZE.end + reason.byteLength
+    ? END_OVERHEAD + reason.byteLength
     : 1 + BODY_SIZE[frame.kind];
   let p = offset;
   target[p] = 0x49;
@@ -266,6 +326,10 @@ export function writeFrame(frame: Frame, target: Uint8Array, offset: number): nu
       putU32(target, p + 9, frame.code);
       target.set(reason, p + 13);
       break;
+    case "credit":
+      putCounter(target, p, frame.tag);
+      putU32(target, p + 8, frame.bytes);
+      break;
     default:
       putU64(target, p, frame.nonce);
   }
@@ -277,9 +341,10 @@ export function writeFrame(frame: Frame, target: Uint8Array, offset: number): nu
  *
  * @example
  * ```ts
+ * import assert from "node:assert";
  * import { encodeFrame } from "./sock.ts";
  * const bytes = encodeFrame({ kind: "end", tag: 1, keepAlive: false, code: 0, reason: "" });
- * console.assert(bytes.length === 8 + 14);
+ * assert.ok(bytes.length === 8 + 14);
  * ```
  */
 export function encodeFrame(frame: Frame): Uint8Array {
@@ -294,13 +359,19 @@ export function encodeFrame(frame: Frame): Uint8Array {
  *
  * @example
  * ```ts
+ * import assert from "node:assert";
  * import { decodePayload } from "./sock.ts";
  * const f = decodePayload(new Uint8Array([4, 1, 0, 0, 0, 0, 0, 0, 0]));
- * console.assert(f.kind === "ping" && f.nonce === 1n);
+ * assert.ok(f.kind === "ping" && f.nonce === 1n);
  * ```
  */
 export function decodePayload(payload: Uint8Array): Frame {
-  const kindCode = payload[0];
+  return decodeAt(payload, 0, payload.byteLength);
+}
+
+/** Decodes the payload of `size` bytes at `o` in `b`, without a view of it (one less per frame). */
+function decodeAt(b: Uint8Array, o: number, size: number): Frame {
+  const kindCode = b[o];
   const kind = kindCode === 2
     ? "msg"
     : kindCode === 3
@@ -311,14 +382,16 @@ export function decodePayload(payload: Uint8Array): Frame {
     ? "ping"
     : kindCode === 5
     ? "pong"
+    : kindCode === 6
+    ? "credit"
     : undefined;
   if (kind === undefined) {
     throw new FrameError("unknown_kind", `unknown frame kind ${kindCode ?? "(none)"}`);
   }
-  if (payload.byteLength < 1 + BODY_SIZE[kind]) {
+  if (size < 1 + BODY_SIZE[kind]) {
     throw new FrameError(
       "malformed",
-      `${kind.toUpperCase()} frame of ${payload.byteLength} bytes is shorter than its ${
+      `${kind.toUpperCase()} frame of ${size} bytes is shorter than its ${
         1 + BODY_SIZE[kind]
       }-byte minimum`,
     );
@@ -327,30 +400,34 @@ export function decodePayload(payload: Uint8Array): Frame {
     case "msg":
       return {
         kind,
-        tag: counter(payload, 1, "tag"),
-        seq: counter(payload, 9, "seq"),
-        serviceId: u64(payload, 17),
-        data: payload.subarray(MSG_OVERHEAD),
+        tag: counter(b, o + 1, "tag"),
+        seq: counter(b, o + 9, "seq"),
+        serviceId: u64(b, o + 17),
+        data: b.subarray(o + MSG_OVERHEAD, o + size),
       };
     case "end":
       return {
         kind,
-        tag: counter(payload, 1, "tag"),
-        keepAlive: payload[9] !== 0,
-        code: u32(payload, 10),
-        reason: payload.byteLength > 14 ? textDecoder.decode(payload.subarray(14)) : "",
+        tag: counter(b, o + 1, "tag"),
+        keepAlive: b[o + 9] !== 0,
+        code: u32(b, o + 10),
+        reason: size > END_OVERHEAD
+          ? textDecoder.decode(b.subarray(o + END_OVERHEAD, o + size))
+          : "",
       };
+    case "credit":
+      return { kind, tag: counter(b, o + 1, "tag"), bytes: u32(b, o + 9) };
     case "connect":
       return {
         kind,
-        major: payload[1]!,
-        minor: payload[2]!,
-        features: payload[3]! | (payload[4]! << 8),
-        maxPayload: u32(payload, 5),
-        code: u32(payload, 9),
+        major: b[o + 1]!,
+        minor: b[o + 2]!,
+        features: b[o + 3]! | (b[o + 4]! << 8),
+        maxPayload: u32(b, o + 5),
+        code: u32(b, o + 9),
       };
     default:
-      return { kind, nonce: u64(payload, 1) };
+      return { kind, nonce: u64(b, o + 1) };
   }
 }
 
@@ -365,15 +442,17 @@ export function decodePayload(payload: Uint8Array): Frame {
  *
  * @example
  * ```ts
+ * import assert from "node:assert";
  * import { encodeFrame, FrameDecoder } from "./sock.ts";
  * const bytes = encodeFrame({ kind: "ping", nonce: 9n });
  * const d = new FrameDecoder();
  * for (const b of bytes) d.push(new Uint8Array([b]));
- * console.assert(d.next()?.kind === "ping" && d.next() === null);
+ * assert.ok(d.next()?.kind === "ping" && d.next() === null);
  * ```
  */
 export class FrameDecoder {
-  readonly maxPayload: number;
+  /** The largest payload accepted; a server raises it once the handshake is done. */
+  maxPayload: number;
   #buf: Uint8Array = EMPTY;
   #pos = 0;
   #end = 0;
@@ -450,14 +529,14 @@ export class FrameDecoder {
     }
     if (available === HEADER_SIZE) return null;
     const kind = buf[pos + HEADER_SIZE]!;
-    if (kind < 1 || kind > 5) {
+    if (kind < 1 || kind > 6) {
       throw this.#fail(new FrameError("unknown_kind", `unknown frame kind ${kind}`));
     }
     if (available < HEADER_SIZE + size) return null;
     const start = pos + HEADER_SIZE;
     let frame: Frame;
     try {
-      frame = decodePayload(buf.subarray(start, start + size));
+      frame = decodeAt(buf, start, size);
     } catch (error) {
       throw this.#fail(error as FrameError);
     }
@@ -475,10 +554,11 @@ export class FrameDecoder {
    *
    * @example
    * ```ts
+   * import assert from "node:assert";
    * import { FrameDecoder } from "./sock.ts";
    * const d = new FrameDecoder();
    * d.push(new Uint8Array([0x49, 0x50]));
-   * try { d.finish(); } catch (e) { console.assert((e as { problem?: string }).problem === "truncated"); }
+   * try { d.finish(); } catch (e) { assert.ok((e as { problem?: string }).problem === "truncated"); }
    * ```
    */
   finish(): void {
@@ -511,60 +591,4 @@ export class FrameDecoder {
   }
 }
 
-const CRC64_WE_POLY = 0x42f0e1eba9ea3693n;
-const MASK64 = 0xffffffffffffffffn;
-const CRC64_TABLE: bigint[] = Array.from({ length: 256 }, (_, byte) => {
-  let crc = BigInt(byte) << 56n;
-  for (let bit = 0; bit < 8; bit++) {
-    crc = crc & (1n << 63n) ? ((crc << 1n) ^ CRC64_WE_POLY) & MASK64 : (crc << 1n) & MASK64;
-  }
-  return crc;
-});
-
-/**
- * CRC-64/WE (poly 0x42F0E1EBA9EA3693, init and xorout all ones, not reflected).
- *
- * @example
- * ```ts
- * import { crc64we } from "./sock.ts";
- * console.assert(crc64we(new TextEncoder().encode("123456789")) === 0x62ec59e3f1a4f00an);
- * ```
- */
-export function crc64we(bytes: Uint8Array): bigint {
-  let crc = MASK64;
-  for (const byte of bytes) crc = CRC64_TABLE[Number(crc >> 56n) ^ byte]! ^ ((crc << 8n) & MASK64);
-  return crc ^ MASK64;
-}
-
-const serviceIds = new Map<string, bigint>();
-
-/**
- * The service id of a service name: CRC-64/WE of its UTF-8 bytes (cached).
- *
- * @example
- * ```ts
- * import { serviceId } from "./sock.ts";
- * console.assert(serviceId("123456789") === 0x62ec59e3f1a4f00an);
- * ```
- */
-export function serviceId(name: string): bigint {
-  let id = serviceIds.get(name);
-  if (id === undefined) {
-    id = crc64we(textEncoder.encode(name));
-    serviceIds.set(name, id);
-  }
-  return id;
-}
-
-/**
- * A service id as the logs and END reasons show it: `0x` and 16 hex digits.
- *
- * @example
- * ```ts
- * import { formatServiceId } from "./sock.ts";
- * console.assert(formatServiceId(255n) === "0x00000000000000ff");
- * ```
- */
-export function formatServiceId(id: bigint): string {
-  return `0x${id.toString(16).padStart(16, "0")}`;
-}
+export { crc64we, formatServiceId, serviceId } from "./service_id.ts";

@@ -1,220 +1,34 @@
 /**
- * `ipcat sock …`: unix-socket script servers and the routed multi-client protocol.
+ * `ipcat sock …`: unix-socket script servers and the routed multi-client protocol. The
+ * clients are here; `serve` is in `cli_serve.ts`.
  *
  * @module
  */
 import * as v from "valibot";
 import { runtime } from "../adapter/mod.ts";
 import { defineCommand, type Family } from "../cli/command.ts";
-import { note, readStdin, writeOut } from "../cli/io.ts";
-import { IpcatError } from "../errors.ts";
-import { DEFAULT_MAX_PAYLOAD, STATUS_CODES } from "../framing/sock.ts";
-import { listenOwned } from "../transport/dial.ts";
-import { parseEndpoint } from "../transport/endpoint.ts";
-import { connect, dialWithWait, retryWhileStarting, waitForSocket } from "./client.ts";
-import { connectFd, relayFds } from "./fdrelay.ts";
-import { relay, serveRaw } from "./raw.ts";
-import { serveListener } from "./server.ts";
-import { type ChannelEnd } from "./session.ts";
+import { readStdin, writeOut } from "../cli/io.ts";
+import { duration, flag, list } from "../cli/options.ts";
+import { EXIT_CODES, IpcatError } from "../errors.ts";
+import { systemCode } from "../transport/dial.ts";
+import { MSG_OVERHEAD, STATUS_CODES } from "../framing/sock.ts";
+import type { Channel, ChannelEnd } from "./channel.ts";
+import { serve } from "./cli_serve.ts";
 import {
-  echoService,
-  EXEC_STREAMS,
-  ExecExitSchema,
-  execService,
-  exitStatusOf,
-  servicesService,
-} from "./services.ts";
+  connect,
+  dialWithWait,
+  retryWhileStarting,
+  type SockClient,
+  waitForSocket,
+} from "./client.ts";
+import { connectFd, relayFds } from "./fdrelay.ts";
+import { socketPath } from "./paths.ts";
+import { relay } from "./raw.ts";
+import { EXEC_STREAMS, ExecExitSchema, exitStatusOf } from "./services.ts";
+import { onStopSignals } from "./signals.ts";
 
-const Seconds = v.pipe(
-  v.string(),
-  v.regex(/^\d+(\.\d+)?$/, "expected seconds, e.g. 5 or 0.5"),
-  v.transform(Number),
-);
-const Count = v.pipe(
-  v.string(),
-  v.regex(/^[1-9]\d*$/, "expected a positive whole number"),
-  v.transform(Number),
-);
-const Mode = v.pipe(
-  v.string(),
-  v.regex(/^0?[0-7]{3}$/, "expected an octal mode such as 0600"),
-  v.transform((s) => parseInt(s, 8)),
-);
-const PayloadBytes = v.pipe(
-  Count,
-  v.minValue(64, "at least 64 bytes"),
-  v.maxValue(0xffffffff, "at most 4294967295 bytes"),
-);
 const EnvPair = v.pipe(v.string(), v.regex(/^[^=]+=/, "expected KEY=VALUE"));
-
-/** The socket path of a PATH argument (`unix://` prefixes allowed; TCP refused). */
-function socketPath(spec: string): string {
-  const target = parseEndpoint(spec);
-  if (!("unix" in target)) {
-    throw new IpcatError("usage", `'${spec}' is not a unix socket`, {
-      hint: "give a path such as /ipc/app.sock or @name",
-    });
-  }
-  return target.unix;
-}
-
-/** Exits with `status` after `cleanup` on SIGINT (130) and SIGTERM (143). */
-function onStopSignals(cleanup: () => Promise<void>): void {
-  let stopping = false;
-  for (const [signal, status] of [["SIGINT", 130], ["SIGTERM", 143]] as const) {
-    runtime.onSignal(signal, () => {
-      if (stopping) return;
-      stopping = true;
-      void cleanup().finally(() => runtime.exit(status));
-    });
-  }
-}
-
-const serve = defineCommand({
-  name: "serve",
-  summary: "Serve a command (and echo, services) over the routed protocol, or raw with --raw",
-  usage: "PATH [-- CMD [ARGS...]]",
-  description: [
-    "Routed mode (default) serves the ipcat protocol v1 with the services ipcat.exec (runs",
-    "CMD once per channel: 'ipcat sock run'), ipcat.echo and ipcat.services; many clients,",
-    "each with many channels. --raw serves no protocol: each connection is the stdin and",
-    "stdout of a fresh CMD (as 'socat UNIX-LISTEN:PATH,fork SYSTEM:CMD'), the reply is never",
-    "cut off, and each exit status is logged on stderr.",
-    "",
-    "The socket file gets --mode at creation (through the umask, never chmod after bind).",
-    "A stale socket file is reused with a note; a live one is never taken over. The file is",
-    "removed on exit, SIGINT and SIGTERM. PATH may be @name (abstract namespace, no file).",
-    "Peers are checked with SO_PEERCRED (binary and Bun; Deno cannot): only the server's",
-    "own uid, root and each --allow-uid get in.",
-  ].join("\n"),
-  options: {
-    raw: {
-      type: "boolean",
-      description: "No protocol: each connection is stdin/stdout of a fresh CMD",
-    },
-    "max-clients": {
-      type: "string",
-      value: "N",
-      description: "Clients served at once (default unlimited)",
-    },
-    "max-payload": {
-      type: "string",
-      value: "BYTES",
-      description: `Largest frame payload accepted (default ${DEFAULT_MAX_PAYLOAD})`,
-    },
-    "allow-args": { type: "boolean", description: "Let clients append arguments to CMD" },
-    "allow-env": { type: "boolean", description: "Let clients set environment variables for CMD" },
-    mode: {
-      type: "string",
-      value: "MODE",
-      description: "Socket file mode, octal (default 0600: owner and root only)",
-    },
-    "allow-uid": {
-      type: "string",
-      value: "UID",
-      multiple: true,
-      description:
-        "Also allow peers with this uid (own uid and root always are; SO_PEERCRED: binary and Bun, not Deno)",
-    },
-  },
-  schema: v.object({
-    raw: v.optional(v.boolean(), false),
-    "max-clients": v.optional(Count),
-    "max-payload": v.optional(PayloadBytes, String(DEFAULT_MAX_PAYLOAD)),
-    "allow-args": v.optional(v.boolean(), false),
-    "allow-env": v.optional(v.boolean(), false),
-    mode: v.optional(Mode, "0600"),
-    "allow-uid": v.optional(
-      v.array(v.pipe(v.string(), v.regex(/^\d+$/, "expected a numeric uid"))),
-    ),
-  }),
-  positionals: { min: 1 },
-  examples: [
-    [
-      "ipcat sock serve /ipc/app.sock -- ./server_app.sh",
-      "Serve a script; clients run it with 'ipcat sock run /ipc/app.sock'",
-    ],
-    [
-      "ipcat sock serve --raw /ipc/app.sock -- ./server_app.sh",
-      "Serve seed-001 style line scripts (START -> SUCCESS) to socat or 'ipcat sock connect'",
-    ],
-    [
-      "ipcat sock serve --allow-args @jobs -- ./job.sh",
-      "Abstract socket; clients may pass arguments: 'ipcat sock run @jobs -- --fast'",
-    ],
-  ],
-  async run({ options, args, rest }) {
-    if (args.length - rest.length > 1) {
-      throw new IpcatError("usage", `unexpected '${args[1]}' before --`, {
-        hint: "write the command after --: ipcat sock serve PATH -- CMD ARGS",
-      });
-    }
-    const allowUids = options["allow-uid"]?.map(Number);
-    if (allowUids && !runtime.socketDescriptors) {
-      throw new IpcatError(
-        "usage",
-        `--allow-uid needs SO_PEERCRED, which ${runtime.name} does not expose, so it cannot be enforced`,
-        {
-          hint:
-            "use the compiled binary or Bun, or restrict access with --mode and the socket directory's permissions",
-        },
-      );
-    }
-    const path = socketPath(args[0]!);
-    const command = rest;
-    if (options.raw && command.length === 0) {
-      throw new IpcatError("usage", "serve --raw needs a command", {
-        hint: "ipcat sock serve --raw PATH -- CMD [ARGS...]",
-      });
-    }
-    const log = (line: string) => void note(line);
-    const listener = await listenOwned(path, log, { mode: options.mode });
-    let close: () => Promise<void>;
-    let closed: Promise<void>;
-    if (options.raw) {
-      const server = serveRaw(listener, command, {
-        maxClients: options["max-clients"],
-        log,
-        allowUids,
-      });
-      close = () => server.close();
-      closed = server.closed;
-      log(`serving ${command.join(" ")} raw on ${path}`);
-    } else {
-      const names = ["ipcat.echo", "ipcat.services", ...(command.length ? ["ipcat.exec"] : [])]
-        .sort();
-      const server = serveListener(listener, {
-        services: {
-          "ipcat.echo": echoService,
-          "ipcat.services": servicesService(names),
-          ...(command.length
-            ? {
-              "ipcat.exec": execService(command, {
-                allowArgs: options["allow-args"],
-                allowEnv: options["allow-env"],
-                log,
-              }),
-            }
-            : {}),
-        },
-        maxClients: options["max-clients"],
-        maxPayload: options["max-payload"],
-        log,
-        allowUids,
-      });
-      close = () => server.close();
-      closed = server.closed;
-      log(
-        `serving ${names.join(", ")} on ${path}${
-          command.length ? ` (ipcat.exec runs ${command.join(" ")})` : ""
-        }`,
-      );
-    }
-    onStopSignals(close);
-    await closed;
-    return 0;
-  },
-});
+const WAIT_HELP = "Wait up to DURATION for the server to appear and accept";
 
 /** The user-facing error for a channel that ended with a non-zero code. */
 function channelError(end: ChannelEnd, path: string, service: string): IpcatError {
@@ -253,6 +67,22 @@ function channelError(end: ChannelEnd, path: string, service: string): IpcatErro
   }
 }
 
+/** True for the error of a write to a stdout whose reader went away. */
+function outputClosed(error: unknown): boolean {
+  return (error instanceof IpcatError && error.code === "broken_pipe") ||
+    systemCode(error) === "EPIPE";
+}
+
+/**
+ * Stdout's reader went away (`| head -1`): the rest of the answer has nowhere to go, so
+ * the channel is cancelled (the server ends a run's group) and we exit as with SIGPIPE.
+ */
+async function readerGone(channel: Channel, client: SockClient): Promise<number> {
+  channel.end(STATUS_CODES.canceled, "the client's output was closed");
+  await client.close();
+  return EXIT_CODES.broken_pipe;
+}
+
 /** The exit message of `ipcat.exec`, validated. */
 function parseExit(body: Uint8Array, path: string) {
   let json: unknown;
@@ -276,26 +106,15 @@ const run = defineCommand({
     "Streams stdin to the remote command and half-closes it at EOF; the command's stdout and",
     "stderr arrive on local stdout and stderr as they are written. The exit status is the",
     "remote command's (128+N when it died of signal N). If the server goes away mid-call,",
-    "run fails at once with exit status 8.",
+    "run fails at once with exit status 8. SIGINT, SIGTERM and SIGHUP cancel the remote run",
+    "(the server ends its whole process group) and exit 130, 143 and 129.",
   ].join("\n"),
   options: {
-    wait: {
-      type: "string",
-      value: "S",
-      description: "Wait up to S seconds for the server to appear and accept",
-    },
-    env: {
-      type: "string",
+    wait: duration(WAIT_HELP, { default: "0" }),
+    env: list("KEY=VALUE", "Set a variable for the command (server needs --allow-env)", EnvPair, {
       short: "e",
-      value: "KEY=VALUE",
-      multiple: true,
-      description: "Set a variable for the command (server needs --allow-env)",
-    },
+    }),
   },
-  schema: v.object({
-    wait: v.optional(Seconds, "0"),
-    env: v.optional(v.array(EnvPair), []),
-  }),
   positionals: { min: 1 },
   examples: [
     [
@@ -319,8 +138,13 @@ const run = defineCommand({
         pair,
       ) => [pair.slice(0, pair.indexOf("=")), pair.slice(pair.indexOf("=") + 1)]),
     );
-    const client = await connect(path, { wait: options.wait });
+    const client = await connect(path, { wait: options.wait / 1000 });
     const channel = client.open("ipcat.exec", JSON.stringify({ args: rest, env, tty: false }));
+    // Interrupted: a final END cancels the remote run (the server ends its process group).
+    const stop = onStopSignals(async () => {
+      channel.end(STATUS_CODES.canceled, "the client was interrupted");
+      await client.close();
+    });
     void (async () => {
       for (
         let chunk = await runtime.stdin.read();
@@ -339,16 +163,22 @@ const run = defineCommand({
       channel.closeWrite();
     })();
     let exitStatus: number | null = null;
-    for await (const data of channel) {
-      const body = data.subarray(1);
-      if (data[0] === EXEC_STREAMS.stdout) await runtime.stdout.write(body);
-      else if (data[0] === EXEC_STREAMS.stderr) await runtime.stderr.write(body);
-      else if (data[0] === EXEC_STREAMS.exit) {
-        exitStatus = exitStatusOf(parseExit(body, path));
+    try {
+      for await (const data of channel) {
+        const body = data.subarray(1);
+        if (data[0] === EXEC_STREAMS.stdout) await runtime.stdout.write(body);
+        else if (data[0] === EXEC_STREAMS.stderr) await runtime.stderr.write(body);
+        else if (data[0] === EXEC_STREAMS.exit) {
+          exitStatus = exitStatusOf(parseExit(body, path));
+        }
       }
+    } catch (error) {
+      if (!outputClosed(error)) throw error;
+      return await readerGone(channel, client);
     }
     const end = await channel.done;
-    client.close();
+    if (stop.stopped) return await stop.stopped;
+    await client.close();
     if (exitStatus !== null) return exitStatus;
     if (end.code === 0) {
       throw new IpcatError(
@@ -371,14 +201,9 @@ const call = defineCommand({
     "an error (no_entry: exit 3, permission_denied: 5, disconnected: 8, other: 1).",
   ].join("\n"),
   options: {
-    json: { type: "boolean", description: "Print one JSON object per reply" },
-    wait: {
-      type: "string",
-      value: "S",
-      description: "Wait up to S seconds for the server to appear and accept",
-    },
+    json: flag("Print one JSON object per reply"),
+    wait: duration(WAIT_HELP, { default: "0" }),
   },
-  schema: v.object({ json: v.optional(v.boolean(), false), wait: v.optional(Seconds, "0") }),
   positionals: { min: 2, max: 3 },
   examples: [
     ["ipcat sock call /ipc/app.sock ipcat.services --json", "List the server's services"],
@@ -388,8 +213,8 @@ const call = defineCommand({
     const [spec, service, data] = args as [string, string, string | undefined];
     const path = socketPath(spec);
     const opening = data === "-" ? await readStdin() : new TextEncoder().encode(data ?? "");
-    const client = await connect(path, { wait: options.wait });
-    if (opening.byteLength > client.server.maxPayload - 25) {
+    const client = await connect(path, { wait: options.wait / 1000 });
+    if (opening.byteLength > client.server.maxPayload - MSG_OVERHEAD) {
       client.close();
       throw new IpcatError(
         "limit",
@@ -402,18 +227,23 @@ const call = defineCommand({
     const channel = client.open(service, opening);
     channel.closeWrite();
     const decoder = new TextDecoder("utf-8", { fatal: true });
-    for await (const reply of channel) {
-      if (!options.json) {
-        await writeOut(reply);
-        continue;
+    try {
+      for await (const reply of channel) {
+        if (!options.json) {
+          await writeOut(reply);
+          continue;
+        }
+        let line: string;
+        try {
+          line = JSON.stringify({ data: decoder.decode(reply) });
+        } catch {
+          line = JSON.stringify({ base64: Buffer.from(reply).toString("base64") });
+        }
+        await writeOut(line + "\n");
       }
-      let line: string;
-      try {
-        line = JSON.stringify({ data: decoder.decode(reply) });
-      } catch {
-        line = JSON.stringify({ base64: Buffer.from(reply).toString("base64") });
-      }
-      await writeOut(line + "\n");
+    } catch (error) {
+      if (!outputClosed(error)) throw error;
+      return await readerGone(channel, client);
     }
     const end = await channel.done;
     client.close();
@@ -428,16 +258,12 @@ const connectCommand = defineCommand({
   usage: "PATH",
   description: [
     "At stdin's EOF the socket is half-closed and the reply is still read to its end: unlike",
-    "socat, nothing is cut off 0.5 s later. Exits 0 when the server closes the connection.",
+    "socat, nothing is cut off 0.5 s later. Exits 0 when the server closes the connection;",
+    "8 when an 'ipcat sock serve --raw' refused it (--max-clients), 5 when it refused its uid.",
   ].join("\n"),
   options: {
-    wait: {
-      type: "string",
-      value: "S",
-      description: "Wait up to S seconds for the server to appear and accept",
-    },
+    wait: duration(WAIT_HELP, { default: "0" }),
   },
-  schema: v.object({ wait: v.optional(Seconds, "0") }),
   positionals: { min: 1, max: 1 },
   examples: [
     [
@@ -447,14 +273,28 @@ const connectCommand = defineCommand({
   ],
   async run({ options, args }) {
     const path = socketPath(args[0]!);
-    const socket = await retryWhileStarting(path, options.wait, () => connectFd(path));
-    if (socket) {
-      relayFds(socket);
-      return 0;
+    const socket = await retryWhileStarting(path, options.wait / 1000, () => connectFd(path));
+    const refusal = socket
+      ? relayFds(socket)
+      : await relay(await dialWithWait(path, options.wait / 1000), runtime.stdin, runtime.stdout);
+    if (refusal === null) return 0;
+    if (refusal.cause === "permission") {
+      throw new IpcatError(
+        "permission",
+        `the server on ${path} refused this user: ${refusal.reason}`,
+        {
+          hint: "ask for your uid to be allowed (serve --allow-uid)",
+        },
+      );
     }
-    const conn = await dialWithWait(path, options.wait);
-    await relay(conn, runtime.stdin, runtime.stdout);
-    return 0;
+    throw new IpcatError(
+      "unavailable",
+      `the server on ${path} refused the connection: ${refusal.reason}`,
+      {
+        hint:
+          "it serves its --max-clients already: retry later, or start it with --queue to make clients wait",
+      },
+    );
   },
 });
 
@@ -464,9 +304,8 @@ const wait = defineCommand({
   usage: "PATH",
   description: "Works across containers sharing the socket's volume, where 'ss' sees nothing.",
   options: {
-    timeout: { type: "string", value: "S", description: "Give up after S seconds (default 30)" },
+    timeout: duration("Give up after DURATION", { default: "30s" }),
   },
-  schema: v.object({ timeout: v.optional(Seconds, "30") }),
   positionals: { min: 1, max: 1 },
   examples: [[
     "ipcat sock wait --timeout 60 /ipc/app.sock && ./client_app.sh",
@@ -474,10 +313,10 @@ const wait = defineCommand({
   ]],
   async run({ options, args }) {
     const path = socketPath(args[0]!);
-    if (await waitForSocket(path, options.timeout)) return 0;
+    if (await waitForSocket(path, options.timeout / 1000)) return 0;
     throw new IpcatError(
       "failed",
-      `nothing accepted connections on ${path} within ${options.timeout} s`,
+      `nothing accepted connections on ${path} within ${options.timeout / 1000} s`,
       {
         hint: "start the server, or wait longer with --timeout",
       },

@@ -6,10 +6,19 @@
  */
 import { type Conn, runtime } from "../adapter/mod.ts";
 import { IpcatError } from "../errors.ts";
-import { DEFAULT_MAX_PAYLOAD, PROTOCOL_VERSION, serviceId } from "../framing/sock.ts";
-import { dialError, probeSocket, systemCode } from "../transport/dial.ts";
+import {
+  DEFAULT_MAX_PAYLOAD,
+  FEATURE_CHANNEL_CREDIT,
+  MIN_MAX_PAYLOAD,
+  PROTOCOL_VERSION,
+  serviceId,
+} from "../framing/sock.ts";
+import { dialError, systemCode } from "../transport/dial.ts";
 import { refusalError } from "./server.ts";
-import { Channel, FramedConn, readFirstFrame, Session } from "./session.ts";
+import { Channel } from "./channel.ts";
+import { FramedConn, readFirstFrame } from "./framed.ts";
+import { answers, notASocketError, pathState } from "./ownership.ts";
+import { Session } from "./session.ts";
 
 /** Options of {@link connect}. */
 export interface ConnectOptions {
@@ -36,12 +45,17 @@ export interface ConnectOptions {
 export interface SockClient {
   /** The server's protocol version and payload limit from its CONNECT. */
   readonly server: { major: number; minor: number; maxPayload: number };
+  /** True when per-channel flow control (protocol 1.1) was negotiated. */
+  readonly channelCredit: boolean;
   /** Opens a channel to `service`, sending `data` as the opening message. */
   open(service: string, data?: Uint8Array | string): Channel;
   /** Sends PING and resolves on its PONG. */
   ping(): Promise<void>;
-  /** Closes the connection; open channels complete with `disconnected`. */
-  close(): void;
+  /**
+   * Closes the connection after sending what is queued (an END just before, say); open
+   * channels complete with `disconnected`. Resolves once the connection is closed.
+   */
+  close(): Promise<void>;
   /** Settles once the connection is over (closed by either side). */
   readonly closed: Promise<void>;
 }
@@ -49,11 +63,14 @@ export interface SockClient {
 const encoder = new TextEncoder();
 
 /**
- * Waits until something accepts connections on the unix socket `path`, for up to
- * `seconds`. Resolves `true` when it does, `false` on timeout.
+ * Waits until a server is live on the unix socket `path` (symlinks followed), for up to
+ * `seconds`. Resolves `true` when it is, `false` on timeout; a regular file or directory
+ * at the path is an error at once. An ipcat server is known live by its lock, without a
+ * connection (which would run a `--raw` server's command); only a socket without a lock
+ * file (another program's server) is probed by connecting.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * import { waitForSocket } from "./client.ts";
  * if (!(await waitForSocket("/tmp/app.sock", 5))) console.error("no server");
  * ```
@@ -61,11 +78,9 @@ const encoder = new TextEncoder();
 export async function waitForSocket(path: string, seconds: number): Promise<boolean> {
   const deadline = Date.now() + seconds * 1000;
   for (;;) {
-    try {
-      if ((await probeSocket(path)) === "live") return true;
-    } catch (error) {
-      if (!(error instanceof IpcatError) || error.code !== "unavailable") throw error;
-    }
+    const state = pathState(path);
+    if (state === "not-a-socket") throw notASocketError(path);
+    if (state === "live" || (state === "unknown" && (await answers(path)))) return true;
     const left = deadline - Date.now();
     if (left <= 0) return false;
     await new Promise((r) => setTimeout(r, Math.min(50, left)));
@@ -78,7 +93,7 @@ export async function waitForSocket(path: string, seconds: number): Promise<bool
  * Failures become the user-facing dial errors, saying how long we waited.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * import { runtime } from "../adapter/mod.ts";
  * import { retryWhileStarting } from "./client.ts";
  * const conn = await retryWhileStarting("/tmp/app.sock", 5, () => runtime.connect({ unix: "/tmp/app.sock" }));
@@ -92,6 +107,7 @@ export async function retryWhileStarting<T>(
 ): Promise<T> {
   const deadline = Date.now() + wait * 1000;
   for (;;) {
+    if (pathState(path) === "not-a-socket") throw notASocketError(path);
     try {
       return await attempt();
     } catch (error) {
@@ -116,7 +132,7 @@ export async function retryWhileStarting<T>(
  * refusing (a server still starting).
  *
  * @example
- * ```ts
+ * ```ts ignore
  * import { dialWithWait } from "./client.ts";
  * const conn = await dialWithWait("/tmp/app.sock", 5);
  * conn.close();
@@ -130,7 +146,7 @@ export function dialWithWait(path: string, wait = 0): Promise<Conn> {
  * Connects to a routed ipcat server and negotiates the version.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * import { connect } from "./client.ts";
  * const client = await connect("/tmp/app.sock", { wait: 5 });
  * const channel = client.open("ipcat.services");
@@ -140,13 +156,20 @@ export function dialWithWait(path: string, wait = 0): Promise<Conn> {
  */
 export async function connect(path: string, options: ConnectOptions = {}): Promise<SockClient> {
   const maxPayload = options.maxPayload ?? DEFAULT_MAX_PAYLOAD;
+  if (maxPayload < MIN_MAX_PAYLOAD) {
+    throw new IpcatError(
+      "usage",
+      `a max payload of ${maxPayload} bytes is below the protocol's minimum of ${MIN_MAX_PAYLOAD}`,
+      { hint: `give at least ${MIN_MAX_PAYLOAD} bytes` },
+    );
+  }
   const conn = await dialWithWait(path, options.wait ?? 0);
   const framed = new FramedConn(conn, maxPayload);
   framed.send({
     kind: "connect",
     major: options.major ?? PROTOCOL_VERSION.major,
     minor: PROTOCOL_VERSION.minor,
-    features: 0,
+    features: FEATURE_CHANNEL_CREDIT,
     maxPayload,
     code: 0,
   });
@@ -217,14 +240,24 @@ export async function connect(path: string, options: ConnectOptions = {}): Promi
     conn.close();
     throw refusalError(13, path);
   }
+  if (answer.maxPayload < MIN_MAX_PAYLOAD) {
+    conn.close();
+    throw new IpcatError(
+      "protocol",
+      `the server on ${path} announced a max payload of ${answer.maxPayload} bytes, below the protocol's minimum of ${MIN_MAX_PAYLOAD}`,
+    );
+  }
   framed.peerMaxPayload = answer.maxPayload;
-  const session = new Session(framed, { unknownTag() {} });
+  // A 1.0 server answers without the feature bit: its connection-level back-pressure applies.
+  const channelCredit = (answer.features & FEATURE_CHANNEL_CREDIT) !== 0;
+  const session = new Session(framed, { unknownTag() {} }, channelCredit);
   const closed = session.run();
   let nextTag = 1;
   let nextNonce = 1n;
   if (options.idleTimeout) watchIdle(session, options.idleTimeout, () => nextNonce++, closed);
   return {
     server: { major: answer.major, minor: answer.minor, maxPayload: answer.maxPayload },
+    channelCredit,
     open(service, data = new Uint8Array(0)) {
       const bytes = typeof data === "string" ? encoder.encode(data) : data;
       const id = serviceId(service);
@@ -235,7 +268,7 @@ export async function connect(path: string, options: ConnectOptions = {}): Promi
       return channel;
     },
     ping: () => session.ping(nextNonce++),
-    close: () => session.close("the client closed the connection"),
+    close: () => session.close("the client closed the connection", true),
     closed,
   };
 }

@@ -8,6 +8,12 @@
  * @module
  */
 import { type FfiLibrary, runtime } from "../adapter/mod.ts";
+import {
+  decodeRawRefusal,
+  MAX_RAW_REFUSAL,
+  mayBeRawRefusal,
+  type RawRefusal,
+} from "../framing/raw_refusal.ts";
 
 const LIBC_SYMBOLS = {
   socket: { args: ["i32", "i32", "i32"], returns: "i32" },
@@ -35,6 +41,7 @@ const POLLERR = 0x8;
 const POLLHUP = 0x10;
 /** A closed descriptor (e.g. stdin closed with `<&-`): reported so that we stop polling it. */
 const POLLNVAL = 0x20;
+const MSG_PEEK = 0x2;
 const MSG_DONTWAIT = 0x40;
 const MSG_NOSIGNAL = 0x4000;
 const SHUT_WR = 1;
@@ -81,7 +88,7 @@ export interface FdSocket {
  * when the connect fails, as the runtimes' own connect does.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * import { connectFd } from "./fdrelay.ts";
  * const socket = connectFd("/tmp/app.sock");
  * ```
@@ -123,16 +130,17 @@ function systemError(errno: number, call: string): Error {
  * Relays stdin to the socket and the socket to stdout until the server closes its side;
  * stdin's EOF half-closes the socket. Closes the socket at the end. Where stdin or stdout
  * is a pipe (the usual case in scripts) the bytes move with splice(2), never entering
- * user space; otherwise through a 128 KiB buffer.
+ * user space; otherwise through a 128 KiB buffer. Returns the notice of a raw server that
+ * refused us (the first bytes it sent), or `null`.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * import { connectFd, relayFds } from "./fdrelay.ts";
  * const socket = connectFd("/tmp/app.sock");
  * if (socket) relayFds(socket);
  * ```
  */
-export function relayFds(socket: FdSocket): void {
+export function relayFds(socket: FdSocket): RawRefusal | null {
   const c = loadLibc()!;
   const { read, write, recv, send, poll, shutdown, close, splice } = c.symbols;
   const fd = socket.fd;
@@ -146,6 +154,8 @@ export function relayFds(socket: FdSocket): void {
   let socketFull = false;
   let spliceOut = true;
   let spliceIn = true;
+  /** Until the first bytes arrive, they may be a raw server's refusal notice. */
+  let firstBytesSeen = false;
   const finishInput = () => {
     stdinOpen = false;
     shutdown(fd, SHUT_WR);
@@ -161,28 +171,36 @@ export function relayFds(socket: FdSocket): void {
       view.setInt16(14, 0, true);
       if (poll(fds, 2, -1) < 0) {
         if (c.errno() === EINTR) continue;
-        return;
+        return null;
       }
       const socketEvents = view.getInt16(6, true);
-      if (socketEvents & POLLNVAL) return;
+      if (socketEvents & POLLNVAL) return null;
+      if (!firstBytesSeen && socketEvents & POLLIN) {
+        firstBytesSeen = true;
+        const n = recv(fd, inbound, MAX_RAW_REFUSAL, MSG_PEEK | MSG_DONTWAIT);
+        const refusal = n > 0 && mayBeRawRefusal(inbound.subarray(0, n))
+          ? decodeRawRefusal(inbound.subarray(0, n))
+          : null;
+        if (refusal) return refusal;
+      }
       if (socketEvents & (POLLIN | POLLHUP | POLLERR)) {
         let n = -1;
         if (spliceOut) {
           n = splice(fd, 0, 1, 0, SPLICE_CHUNK, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
           if (n < 0 && c.errno() === EAGAIN) waitWritable(c, 1); // stdout's pipe is full
           else if (n < 0 && c.errno() === EINVAL) spliceOut = false; // stdout is no pipe
-          else if (n < 0 && c.errno() !== EINTR) return;
-          if (n === 0) return;
+          else if (n < 0 && c.errno() !== EINTR) return null;
+          if (n === 0) return null;
         }
         if (!spliceOut) {
           n = recv(fd, inbound, BUFFER, MSG_DONTWAIT);
-          if (n === 0) return;
-          if (n < 0 && c.errno() !== EAGAIN && c.errno() !== EINTR) return;
+          if (n === 0) return null;
+          if (n < 0 && c.errno() !== EAGAIN && c.errno() !== EINTR) return null;
           for (let off = 0; off < n;) {
             const w = write(1, off === 0 ? inbound : inbound.subarray(off), n - off);
             if (w >= 0) off += w;
             else if (c.errno() === EAGAIN) waitWritable(c, 1); // the runtime may have made stdout non-blocking
-            else if (c.errno() !== EINTR) return;
+            else if (c.errno() !== EINTR) return null;
           }
         }
       }

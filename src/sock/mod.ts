@@ -7,7 +7,7 @@
  * that settles with the END code, `disconnected` when the connection drops.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * import { connect, echoService, serve } from "./mod.ts";
  * const server = await serve("/tmp/echo.sock", { services: { "ipcat.echo": echoService } });
  * const client = await connect("/tmp/echo.sock");
@@ -38,7 +38,7 @@ export {
   type Service,
   type SockServer,
 } from "./server.ts";
-export { Channel, type ChannelEnd } from "./session.ts";
+export { Channel, type ChannelEnd } from "./channel.ts";
 export {
   echoService,
   EXEC_STREAMS,

@@ -5,20 +5,27 @@
  *
  * @module
  */
-import process from "node:process";
 import type { Conn, Listener } from "../adapter/mod.ts";
 import { IpcatError } from "../errors.ts";
 import {
+  type ConnectFrame,
   DEFAULT_MAX_PAYLOAD,
+  FEATURE_CHANNEL_CREDIT,
   formatServiceId,
   type FrameError,
+  MAX_CONNECT_PAYLOAD,
+  MIN_MAX_PAYLOAD,
   type MsgFrame,
   PROTOCOL_VERSION,
   serviceId,
   STATUS_CODES,
 } from "../framing/sock.ts";
-import { listenOwned } from "../transport/dial.ts";
-import { Channel, FramedConn, readFirstFrame, Session } from "./session.ts";
+import { acceptLoop } from "./accept.ts";
+import { Admission } from "./admission.ts";
+import { Channel } from "./channel.ts";
+import { FramedConn, readFirstFrame, refuseConnection } from "./framed.ts";
+import { listenLocked } from "./ownership.ts";
+import { Session } from "./session.ts";
 
 /**
  * A service: called once per channel opened to it, with the channel (its opening message
@@ -26,16 +33,27 @@ import { Channel, FramedConn, readFirstFrame, Session } from "./session.ts";
  */
 export type Service = (channel: Channel, client: ClientContext) => void | Promise<void>;
 
+/** How long a client has from accept to complete its CONNECT (`--handshake-timeout`). */
+export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 5000;
+
 /** Options of {@link serve} and {@link serveListener}. */
 export interface ServeOptions {
   /** Services by name; a client reaches one by the CRC-64/WE of its name. */
   services: Record<string, Service>;
-  /** Clients served at once; more are answered CONNECT `busy` and closed (default unlimited). */
+  /**
+   * Connections at once, counted from accept (a client still in its handshake counts);
+   * more are answered CONNECT `busy` and closed (default unlimited).
+   */
   maxClients?: number;
   /** The largest payload accepted from clients (default 1 MiB). */
   maxPayload?: number;
   /** Channels one client may have open at once; more are answered END `busy` (default 1024). */
   maxChannels?: number;
+  /**
+   * The highest protocol minor version to speak: 1 (default) negotiates per-channel
+   * credit with clients that offer it; 0 serves as a version 1.0 server does.
+   */
+  protocolMinor?: 0 | 1;
   /** Where one-line reports go (protocol errors, refused clients). Default: nowhere. */
   log?: (line: string) => void;
   /**
@@ -44,6 +62,10 @@ export interface ServeOptions {
    * is set, and then every peer is refused (nothing unverified gets in).
    */
   allowUids?: readonly number[];
+  /** Connections one uid may hold at once, handshake or not (default 256; 0: no cap; Bun only). */
+  maxPerUid?: number;
+  /** Milliseconds a connection has from accept to complete its CONNECT (default 5000). */
+  handshakeTimeoutMs?: number;
 }
 
 /** Options of {@link serve}: where to listen, and how. */
@@ -52,30 +74,6 @@ export interface ServePathOptions extends ServeOptions {
   mode?: number;
   /** Called with the note when a stale socket file was reused. */
   onNote?: (line: string) => void;
-}
-
-/**
- * Why a peer may not connect, or `null` when it may: its uid (SO_PEERCRED) must be the
- * server's own, root's, or in `allowUids`.
- *
- * @example
- * ```ts
- * import { runtime } from "../adapter/mod.ts";
- * import { peerRefusal } from "./server.ts";
- * const listener = await runtime.listenUnix("@peer-example");
- * const conn = (await listener.accept())!;
- * console.log(peerRefusal(conn, [1000]) ?? "allowed");
- * ```
- */
-export function peerRefusal(conn: Conn, allowUids: readonly number[] | undefined): string | null {
-  const credentials = conn.peerCredentials?.();
-  if (credentials === undefined) {
-    return allowUids ? "this runtime cannot read the peer's uid (SO_PEERCRED)" : null;
-  }
-  if (credentials === null) return "SO_PEERCRED failed";
-  const { uid, pid } = credentials;
-  if (uid === 0 || uid === process.getuid?.() || allowUids?.includes(uid)) return null;
-  return `uid ${uid} (pid ${pid}) is not allowed`;
 }
 
 /** One connected client, as services see it. */
@@ -102,7 +100,7 @@ export interface SockServer {
  * removed on `close()`.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * import { serve } from "./server.ts";
  * const server = await serve("/tmp/app.sock", {
  *   services: { "app.hello": (ch) => { ch.send(`hello ${new TextDecoder().decode(ch.opening)}`); ch.end(); } },
@@ -111,7 +109,7 @@ export interface SockServer {
  * ```
  */
 export async function serve(path: string, options: ServePathOptions): Promise<SockServer> {
-  const listener = await listenOwned(path, options.onNote ?? (() => {}), {
+  const listener = await listenLocked(path, options.onNote ?? (() => {}), {
     mode: options.mode ?? 0o600,
   });
   return serveListener(listener, options);
@@ -121,7 +119,7 @@ export async function serve(path: string, options: ServePathOptions): Promise<So
  * Serves the routed protocol on a listener the caller created.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * import { runtime } from "../adapter/mod.ts";
  * import { serveListener } from "./server.ts";
  * const server = serveListener(await runtime.listenUnix("@app"), { services: {} });
@@ -130,6 +128,13 @@ export async function serve(path: string, options: ServePathOptions): Promise<So
  */
 export function serveListener(listener: Listener, options: ServeOptions): SockServer {
   const maxPayload = options.maxPayload ?? DEFAULT_MAX_PAYLOAD;
+  if (maxPayload < MIN_MAX_PAYLOAD) {
+    throw new IpcatError(
+      "usage",
+      `a max payload of ${maxPayload} bytes is below the protocol's minimum of ${MIN_MAX_PAYLOAD}`,
+      { hint: `give at least ${MIN_MAX_PAYLOAD} bytes` },
+    );
+  }
   const maxChannels = options.maxChannels ?? 1024;
   const log = options.log ?? (() => {});
   const routes = new Map<bigint, { name: string; service: Service }>();
@@ -137,25 +142,67 @@ export function serveListener(listener: Listener, options: ServeOptions): SockSe
     routes.set(serviceId(name), { name, service });
   }
   const sessions = new Set<Session>();
-  let nextId = 1;
-  let stopping = false;
+  const admission = new Admission(options);
+  const handshakeTimeoutMs = options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
 
   async function handle(conn: Conn, id: number): Promise<void> {
-    const framed = new FramedConn(conn, maxPayload);
-    const hello = { kind: "connect" as const, ...PROTOCOL_VERSION, features: 0, maxPayload };
-    const refuse = async (code: number) => {
-      framed.send({ ...hello, code });
-      framed.flush();
-      await conn.closeWrite().catch(() => {});
-      // Let the client read the answer before the connection goes: wait for its close.
-      while (await conn.read().catch(() => null) !== null);
-      conn.close();
+    // Before the handshake a client can make us hold one CONNECT frame, no more.
+    const framed = new FramedConn(conn, MAX_CONNECT_PAYLOAD);
+    const minor = options.protocolMinor ?? PROTOCOL_VERSION.minor;
+    const offered = minor >= 1 ? FEATURE_CHANNEL_CREDIT : 0;
+    const hello = {
+      kind: "connect" as const,
+      major: PROTOCOL_VERSION.major,
+      minor,
+      features: offered,
+      maxPayload,
     };
-    let first;
+    const refuse = (code: number) =>
+      refuseConnection(framed, { ...hello, code }, handshakeTimeoutMs);
+    const verdict = admission.admit(conn);
+    if (!("release" in verdict)) {
+      log(`client ${id}: refused: ${verdict.reason}`);
+      if (verdict.urgent) {
+        framed.send({ ...hello, code: STATUS_CODES[verdict.code] });
+        framed.flush();
+        conn.close();
+      } else await refuse(STATUS_CODES[verdict.code]);
+      return;
+    }
     try {
-      first = await readFirstFrame(framed);
+      await serveAdmitted(framed, id, hello, refuse);
+    } finally {
+      verdict.release();
+    }
+  }
+
+  async function serveAdmitted(
+    framed: FramedConn,
+    id: number,
+    hello: Omit<ConnectFrame, "code">,
+    refuse: (code: number) => Promise<void>,
+  ): Promise<void> {
+    const conn = framed.conn;
+    let first;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const deadline = new Promise<"timeout">((resolve) => {
+      timer = setTimeout(() => resolve("timeout"), handshakeTimeoutMs);
+    });
+    try {
+      first = await Promise.race([readFirstFrame(framed), deadline]);
     } catch (error) {
       log(`client ${id}: closed: ${(error as FrameError).message}`);
+      conn.close();
+      return;
+    } finally {
+      clearTimeout(timer);
+    }
+    if (first === "timeout") {
+      log(
+        `client ${id}: closed: no CONNECT within ${
+          handshakeTimeoutMs / 1000
+        } s (--handshake-timeout)`,
+      );
       conn.close();
       return;
     }
@@ -175,26 +222,42 @@ export function serveListener(listener: Listener, options: ServeOptions): SockSe
       await refuse(STATUS_CODES.unsupported_version);
       return;
     }
-    const refusal = peerRefusal(conn, options.allowUids);
-    if (refusal) {
-      log(`client ${id}: refused: ${refusal}`);
-      await refuse(STATUS_CODES.permission_denied);
-      return;
-    }
-    if (options.maxClients !== undefined && sessions.size >= options.maxClients) {
-      log(`client ${id}: refused, already serving --max-clients ${options.maxClients}`);
-      await refuse(STATUS_CODES.busy);
+    if (first.maxPayload < MIN_MAX_PAYLOAD) {
+      // Below the minimum not every frame fits (this refusal is sent all the same: the
+      // client must learn why), and chunking could not make progress.
+      log(
+        `client ${id}: refused: it announced a max payload of ${first.maxPayload} bytes, below the minimum of ${MIN_MAX_PAYLOAD}`,
+      );
+      await refuse(STATUS_CODES.invalid_argument);
       return;
     }
     framed.peerMaxPayload = first.maxPayload;
+    framed.decoder.maxPayload = hello.maxPayload;
     const context: ClientContext = { id, version: { major: first.major, minor: first.minor } };
+    // Per-channel credit when both offer it; the answer tells the client which applies.
+    const features = first.features & hello.features;
+    let highestTag = 0;
     const session = new Session(framed, {
-      unknownTag: (s, frame) => route(s, frame, context),
+      unknownTag: (s, frame) => {
+        // Tags are never reused: a channel opens only on a tag above every earlier one.
+        if (frame.seq === 0 && frame.tag <= highestTag) {
+          s.framed.send({
+            kind: "end",
+            tag: frame.tag,
+            keepAlive: false,
+            code: STATUS_CODES.invalid_argument,
+            reason: `tag ${frame.tag} was already used on this connection`,
+          });
+          return;
+        }
+        if (frame.seq === 0) highestTag = frame.tag;
+        route(s, frame, context);
+      },
       ended(_s, error: FrameError | null) {
         if (error) log(`client ${id}: closed: ${error.message}`);
       },
-    });
-    framed.send({ ...hello, code: STATUS_CODES.ok });
+    }, (features & FEATURE_CHANNEL_CREDIT) !== 0);
+    framed.send({ ...hello, features, code: STATUS_CODES.ok });
     sessions.add(session);
     log(
       `client ${id}: connected (protocol ${first.major}.${first.minor}, ${sessions.size} client${
@@ -260,41 +323,34 @@ export function serveListener(listener: Listener, options: ServeOptions): SockSe
         `service ${target.name} failed: ${(error as Error)?.message ?? error}`,
       );
     };
+    // A service that returned without taking a reader will never read: what the client
+    // sends is discarded and credited back, so that it cannot wedge the connection.
+    const returned = () => {
+      if (!channel.hasReader) channel.discardIncoming();
+    };
     try {
       const result = target.service(channel, client);
-      if (result instanceof Promise) result.catch(fail);
+      if (result instanceof Promise) result.then(returned, fail);
+      else returned();
     } catch (error) {
       fail(error);
     }
   }
 
-  const closed = (async () => {
-    for (;;) {
-      let conn;
-      try {
-        conn = await listener.accept();
-      } catch (error) {
-        if (stopping) break;
-        log(`accept failed: ${(error as Error)?.message ?? error}`);
-        continue;
-      }
-      if (conn === null) break;
-      const id = nextId++;
-      void handle(conn, id).catch((error) =>
-        log(`client ${id}: ${(error as Error)?.message ?? error}`)
-      );
-    }
-  })();
+  const closed = acceptLoop(listener, (conn, id) => {
+    void handle(conn, id).catch((error) =>
+      log(`client ${id}: ${(error as Error)?.message ?? error}`)
+    );
+  }, log);
 
   return {
     get clientCount() {
       return sessions.size;
     },
     async close() {
-      stopping = true;
       listener.close();
-      for (const session of sessions) session.close("the server is shutting down");
-      await closed;
+      const closing = [...sessions].map((s) => s.close("the server is shutting down", true));
+      await Promise.all([closed, ...closing]);
     },
     closed,
   };
@@ -305,8 +361,9 @@ export function serveListener(listener: Listener, options: ServeOptions): SockSe
  *
  * @example
  * ```ts
+ * import assert from "node:assert";
  * import { refusalError } from "./server.ts";
- * console.assert(refusalError(2, "/tmp/app.sock").code === "unavailable"); // busy
+ * assert.ok(refusalError(2, "/tmp/app.sock").code === "unavailable"); // busy
  * ```
  */
 export function refusalError(code: number, path: string): IpcatError {
@@ -322,6 +379,13 @@ export function refusalError(code: number, path: string): IpcatError {
       "unavailable",
       `the server on ${path} is serving its maximum number of clients`,
       { hint: "try again later, or raise its --max-clients" },
+    );
+  }
+  if (code === STATUS_CODES.invalid_argument) {
+    return new IpcatError(
+      "usage",
+      `the server on ${path} refused this client's max payload (the protocol's minimum is ${MIN_MAX_PAYLOAD} bytes)`,
+      { hint: `announce at least ${MIN_MAX_PAYLOAD} bytes` },
     );
   }
   if (code === STATUS_CODES.permission_denied) {

@@ -5,12 +5,13 @@
  * @module
  */
 import { constants as osConstants } from "node:os";
-import process from "node:process";
 import * as v from "valibot";
-import { type ByteReader, type Child, runtime } from "../adapter/mod.ts";
+import type { ByteReader, Child } from "../adapter/mod.ts";
 import { STATUS_CODES } from "../framing/sock.ts";
+import { type EnvironmentPolicy, environmentPolicy, runEnvironment } from "./environment.ts";
+import { DEFAULT_KILL_AFTER_MS, type Job, Jobs } from "./jobs.ts";
 import type { Service } from "./server.ts";
-import type { Channel } from "./session.ts";
+import type { Channel } from "./channel.ts";
 
 /**
  * The streams of an `ipcat.exec` channel: the first byte of every MSG after the opening.
@@ -28,9 +29,10 @@ export const EXEC_STREAMS = { stdin: 0, stdout: 1, stderr: 2, exit: 3 } as const
  *
  * @example
  * ```ts
+ * import assert from "node:assert";
  * import * as v from "valibot";
  * import { ExecRequestSchema } from "./services.ts";
- * console.assert(v.parse(ExecRequestSchema, {}).tty === false);
+ * assert.ok(v.parse(ExecRequestSchema, {}).tty === false);
  * ```
  */
 export const ExecRequestSchema = v.strictObject({
@@ -46,9 +48,10 @@ export type ExecRequest = v.InferOutput<typeof ExecRequestSchema>;
  *
  * @example
  * ```ts
+ * import assert from "node:assert";
  * import * as v from "valibot";
  * import { ExecExitSchema } from "./services.ts";
- * console.assert(v.parse(ExecExitSchema, { code: null, signal: "SIGTERM" }).signal === "SIGTERM");
+ * assert.ok(v.parse(ExecExitSchema, { code: null, signal: "SIGTERM" }).signal === "SIGTERM");
  * ```
  */
 export const ExecExitSchema = v.strictObject({
@@ -78,9 +81,10 @@ export const ServicesReplySchema = v.strictObject({
  *
  * @example
  * ```ts
+ * import assert from "node:assert";
  * import { exitStatusOf } from "./services.ts";
- * console.assert(exitStatusOf({ code: 42, signal: null }) === 42);
- * console.assert(exitStatusOf({ code: null, signal: "SIGKILL" }) === 137);
+ * assert.ok(exitStatusOf({ code: 42, signal: null }) === 42);
+ * assert.ok(exitStatusOf({ code: null, signal: "SIGKILL" }) === 137);
  * ```
  */
 export function exitStatusOf(exit: ExecExit): number {
@@ -96,7 +100,7 @@ const encoder = new TextEncoder();
  * channel (code 0) when the client half-closes.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * import { serve } from "./server.ts";
  * import { echoService } from "./services.ts";
  * const server = await serve("@echo-example", { services: { "ipcat.echo": echoService } });
@@ -108,7 +112,17 @@ export const echoService: Service = (channel) => {
   const tooLarge = (error: unknown) =>
     channel.end(STATUS_CODES.too_large, (error as Error)?.message ?? String(error));
   channel.send(channel.opening).catch(tooLarge);
-  channel.onMessage = (data) => void channel.send(data).catch(tooLarge);
+  // Sent at once when the channel's credit allows; otherwise the returned promise holds
+  // back the client's credit until the echo went out (back-pressure per channel).
+  channel.onMessage = (data) => {
+    try {
+      if (channel.trySend(data)) return;
+    } catch (error) {
+      tooLarge(error);
+      return;
+    }
+    return channel.send(data).catch(tooLarge);
+  };
   void channel.peerEnded.then((end) => {
     if (end.name !== "disconnected") channel.end(0);
   });
@@ -118,7 +132,7 @@ export const echoService: Service = (channel) => {
  * `ipcat.services`: one message listing the services, then END 0.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * import { servicesService } from "./services.ts";
  * const service = servicesService(["ipcat.echo", "ipcat.services"]);
  * ```
@@ -136,19 +150,29 @@ export function servicesService(names: readonly string[]): Service {
 export interface ExecOptions {
   /** Let clients append arguments to the command. */
   allowArgs?: boolean;
-  /** Let clients add environment variables. */
-  allowEnv?: boolean;
+  /**
+   * The commands' environment and the variables a client may set (default: the server's
+   * environment, and none).
+   */
+  environment?: EnvironmentPolicy;
   /** Where one-line reports go (each run's exit status). */
   log?: (line: string) => void;
+  /**
+   * Where runs are tracked, so that a shutdown can end them all (`Jobs.endAll`).
+   * Default: a set of this service's own, with the default SIGKILL grace of 5 s.
+   */
+  jobs?: Jobs;
 }
 
 /**
  * `ipcat.exec`: runs `argv` once per channel, streams stdin in and stdout/stderr out,
- * then sends the exit status and END 0. A client that disconnects, or ends the channel
- * before the exit status arrives, gets its command terminated (SIGTERM).
+ * then sends the exit status and END 0. Each run has its own session (process group). A
+ * client that disconnects, or ends the channel before the exit status arrives, gets the
+ * whole group ended (SIGTERM, then SIGKILL after the grace); so does whatever the command
+ * leaves running when it exits.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * import { serve } from "./server.ts";
  * import { execService } from "./services.ts";
  * const server = await serve("@exec-example", { services: { "ipcat.exec": execService(["cat"]) } });
@@ -157,6 +181,8 @@ export interface ExecOptions {
  */
 export function execService(argv: readonly string[], options: ExecOptions = {}): Service {
   const log = options.log ?? (() => {});
+  const jobs = options.jobs ?? new Jobs(DEFAULT_KILL_AFTER_MS, log);
+  const policy = options.environment ?? environmentPolicy({});
   return async (channel, client) => {
     let request: ExecRequest;
     try {
@@ -180,10 +206,11 @@ export function execService(argv: readonly string[], options: ExecOptions = {}):
       );
       return;
     }
-    if (Object.keys(request.env).length > 0 && !options.allowEnv) {
+    const environment = runEnvironment(policy, request.env);
+    if ("refused" in environment) {
       channel.end(
         STATUS_CODES.permission_denied,
-        "this server does not accept environment variables (start it with --allow-env)",
+        `this server does not let clients set ${environment.refused} (start it with --allow-env ${environment.refused})`,
       );
       return;
     }
@@ -195,14 +222,15 @@ export function execService(argv: readonly string[], options: ExecOptions = {}):
       return;
     }
     const command = [...argv, ...request.args];
-    let child: Child;
+    const label = `client ${client.id}: ${command[0]}`;
+    let job: Job;
     try {
-      child = runtime.spawn(command, {
-        env: { ...(process.env as Record<string, string>), ...request.env },
+      job = jobs.spawn(command, {
+        env: environment.env,
         stdin: "pipe",
         stdout: "pipe",
         stderr: "pipe",
-      });
+      }, label);
     } catch (error) {
       log(`client ${client.id}: cannot run ${command[0]}: ${(error as Error)?.message ?? error}`);
       await channel.send(
@@ -222,23 +250,33 @@ export function execService(argv: readonly string[], options: ExecOptions = {}):
       channel.end(0);
       return;
     }
+    const child = job.child;
     // A client that goes away, or ends the channel before the exit status, cancels the run.
     let exited = false;
-    void channel.done.then(() => {
-      if (!exited) child.kill("SIGTERM");
+    void channel.done.then((end) => {
+      if (!exited) {
+        void job.end(
+          end.name === "disconnected"
+            ? `the client's connection ended (${end.reason})`
+            : `the client ended the channel (${end.name})`,
+        );
+      }
     });
     void feedStdin(channel, child);
-    const [status] = await Promise.all([
-      child.exited,
+    const output = Promise.all([
       pump(child.stdout!, channel, EXEC_STREAMS.stdout),
       pump(child.stderr!, channel, EXEC_STREAMS.stderr),
     ]);
+    const status = await child.exited;
     exited = true;
+    // Logged now: an orphan holding the pipes must not delay it.
     log(
-      `client ${client.id}: ${command[0]} exited with ${
-        status.signal ? `signal ${status.signal}` : `status ${status.code}`
-      }`,
+      `${label} exited with ${status.signal ? `signal ${status.signal}` : `status ${status.code}`}`,
     );
+    await job.endLeftovers();
+    // With the group gone the pipes reach EOF (unless a process left the group with a
+    // setsid(2) of its own: that one is no longer the run's, and its pipes are waited for).
+    await output;
     if (channel.writeEnded) return;
     await channel.send(streamMessage(EXEC_STREAMS.exit, encoder.encode(JSON.stringify(status))))
       .catch(() => {});

@@ -27,6 +27,7 @@ export function spawn(argv: readonly string[], options: SpawnOptions = {}): Chil
     stdin: bunStdio(options.stdin),
     stdout: bunStdio(options.stdout),
     stderr: bunStdio(options.stderr),
+    detached: options.newSession === true,
   });
   const stdin = options.stdin === "pipe" ? fileSinkWriter(proc.stdin as Bun.FileSink) : null;
   const pipeReader = (s: unknown): ByteReader | null =>
@@ -41,6 +42,14 @@ export function spawn(argv: readonly string[], options: SpawnOptions = {}): Chil
       return { code: signal ? null : proc.exitCode, signal };
     }),
     kill: (signal: SignalName = "SIGTERM") => proc.kill(signal),
+    signalGroup(signal: SignalName): boolean {
+      try {
+        process.kill(-proc.pid, signal);
+        return true;
+      } catch {
+        return false; // ESRCH: the group is empty
+      }
+    },
   };
 }
 

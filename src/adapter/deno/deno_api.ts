@@ -72,7 +72,9 @@ export interface DenoApi {
     stdin?: "piped" | "inherit" | "null";
     stdout?: "piped" | "inherit" | "null";
     stderr?: "piped" | "inherit" | "null";
+    detached?: boolean;
   }) => { spawn(): DenoChildProcess };
+  kill(pid: number, signal: string): void;
 }
 
 /** The `Deno` global, typed by {@link DenoApi}. */

@@ -30,6 +30,7 @@ export function spawn(argv: readonly string[], options: SpawnOptions = {}): Chil
     stdin: denoStdio(options.stdin),
     stdout: denoStdio(options.stdout),
     stderr: denoStdio(options.stderr),
+    detached: options.newSession === true,
   }).spawn();
   return {
     pid: child.pid,
@@ -45,6 +46,14 @@ export function spawn(argv: readonly string[], options: SpawnOptions = {}): Chil
         child.kill(signal);
       } catch {
         // already exited
+      }
+    },
+    signalGroup(signal: SignalName): boolean {
+      try {
+        Deno.kill(-child.pid, signal);
+        return true;
+      } catch {
+        return false; // ESRCH: the group is empty
       }
     },
   };

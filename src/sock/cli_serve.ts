@@ -1,0 +1,223 @@
+/**
+ * `ipcat sock serve`: the routed server with its built-in services, or `--raw`.
+ *
+ * @module
+ */
+import * as v from "valibot";
+import { runtime } from "../adapter/mod.ts";
+import { defineCommand } from "../cli/command.ts";
+import { note } from "../cli/io.ts";
+import { count, duration, flag, list, mode, option } from "../cli/options.ts";
+import { Bytes } from "../cli/values.ts";
+import { IpcatError } from "../errors.ts";
+import { MIN_MAX_PAYLOAD } from "../framing/sock.ts";
+import { DEFAULT_MAX_PER_UID } from "./admission.ts";
+import { changesWhatRuns, environmentPolicy, SAFE_PATH } from "./environment.ts";
+import { Jobs } from "./jobs.ts";
+import { listenLocked } from "./ownership.ts";
+import { serveRaw } from "./raw.ts";
+import { serveListener } from "./server.ts";
+import { echoService, execService, servicesService } from "./services.ts";
+import { onStopSignals } from "./signals.ts";
+import { socketPath } from "./paths.ts";
+
+const Positive = v.pipe(
+  v.string(),
+  v.regex(/^[1-9]\d*$/, "expected a positive whole number"),
+  v.transform(Number),
+);
+const PayloadBytes = v.pipe(
+  Bytes,
+  v.minValue(MIN_MAX_PAYLOAD, `at least ${MIN_MAX_PAYLOAD} bytes (the protocol's minimum)`),
+  v.maxValue(0xffffffff, "at most 4294967295 bytes"),
+);
+const EnvName = v.pipe(
+  v.string(),
+  v.regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "expected a variable name such as JOB_ID (no patterns)"),
+);
+const EnvPair = v.pipe(v.string(), v.regex(/^[A-Za-z_][A-Za-z0-9_]*=/, "expected KEY=VALUE"));
+const Uid = v.pipe(v.string(), v.regex(/^\d+$/, "expected a numeric uid"), v.transform(Number));
+
+/** `ipcat sock serve`. */
+export const serve = defineCommand({
+  name: "serve",
+  summary: "Serve a command (and echo, services) over the routed protocol, or raw with --raw",
+  usage: "PATH [-- CMD [ARGS...]]",
+  description: [
+    "Routed mode (default) serves the ipcat protocol v1 with the services ipcat.exec (runs",
+    "CMD once per channel: 'ipcat sock run'), ipcat.echo and ipcat.services; many clients,",
+    "each with many channels. --raw serves no protocol: each connection is the stdin and",
+    "stdout of a fresh CMD (as 'socat UNIX-LISTEN:PATH,fork SYSTEM:CMD'), the reply is never",
+    "cut off, and each exit status is logged on stderr.",
+    "",
+    "Each command runs in its own session (process group). A client's Ctrl-C, disconnect or",
+    "early END, the command's own exit, and the server's SIGTERM, SIGINT or SIGHUP end the",
+    "whole group: SIGTERM, then SIGKILL after --kill-after; the log says which.",
+    "",
+    "The socket file gets --mode at creation (through the umask, never chmod after bind).",
+    "A stale socket file is reused with a note; a live one is never taken over. The file is",
+    "removed on exit, SIGINT, SIGTERM and SIGHUP (exit 130, 143, 129). PATH may be @name",
+    "(abstract namespace, no file).",
+    "Peers are checked with SO_PEERCRED (binary and Bun; Deno cannot): only the server's",
+    "own uid, root and each --allow-uid get in.",
+  ].join("\n"),
+  options: {
+    raw: flag("No protocol: each connection is stdin/stdout of a fresh CMD"),
+    queue: flag(
+      "With --raw --max-clients: extra clients wait for a free run (socat's max-children)",
+    ),
+    "max-clients": option("N", "Clients served at once (default unlimited)", Positive),
+    "max-payload": option(
+      "SIZE",
+      `Largest frame payload accepted (at least ${MIN_MAX_PAYLOAD} bytes)`,
+      PayloadBytes,
+      { default: "1MiB" },
+    ),
+    "handshake-timeout": duration("Close a client that has not sent its CONNECT by then", {
+      default: "5s",
+    }),
+    "max-per-uid": count(
+      "N",
+      `Connections one uid may hold at once, handshake or not (default ${DEFAULT_MAX_PER_UID}; 0: no cap; needs SO_PEERCRED: binary and Bun)`,
+    ),
+    "kill-after": duration("Grace between SIGTERM and SIGKILL when ending a command's group", {
+      default: "5s",
+    }),
+    "allow-args": flag("Let clients append arguments to CMD"),
+    "allow-env": list(
+      "NAME",
+      "Let clients set this variable for CMD (repeatable; names only: PATH and LD_* too, with a warning)",
+      EnvName,
+    ),
+    env: list("KEY=VALUE", "Set a variable for CMD (repeatable)", EnvPair, { short: "e" }),
+    "clear-env": flag(
+      `Start CMD with an empty environment (and PATH=${SAFE_PATH}), not the server's`,
+    ),
+    mode: mode("Socket file mode, octal (0600: owner and root only)", { default: "0600" }),
+    "allow-uid": list(
+      "UID",
+      "Also allow peers with this uid (own uid and root always are; SO_PEERCRED: binary and Bun, not Deno)",
+      Uid,
+    ),
+  },
+  positionals: { min: 1 },
+  examples: [
+    [
+      "ipcat sock serve /ipc/app.sock -- ./server_app.sh",
+      "Serve a script; clients run it with 'ipcat sock run /ipc/app.sock'",
+    ],
+    [
+      "ipcat sock serve --raw /ipc/app.sock -- ./server_app.sh",
+      "Serve seed-001 style line scripts (START -> SUCCESS) to socat or 'ipcat sock connect'",
+    ],
+    [
+      "ipcat sock serve --allow-args @jobs -- ./job.sh",
+      "Abstract socket; clients may pass arguments: 'ipcat sock run @jobs -- --fast'",
+    ],
+  ],
+  async run({ options, args, rest }) {
+    if (args.length - rest.length > 1) {
+      throw new IpcatError("usage", `unexpected '${args[1]}' before --`, {
+        hint: "write the command after --: ipcat sock serve PATH -- CMD ARGS",
+      });
+    }
+    const allowUids = options["allow-uid"].length > 0 ? options["allow-uid"] : undefined;
+    for (
+      const [name, given] of [["--allow-uid", allowUids], [
+        "--max-per-uid",
+        options["max-per-uid"],
+      ]] as const
+    ) {
+      if (given !== undefined && !runtime.socketDescriptors) {
+        throw new IpcatError(
+          "usage",
+          `${name} needs SO_PEERCRED, which ${runtime.name} does not expose, so it cannot be enforced`,
+          {
+            hint:
+              "use the compiled binary or Bun, or restrict access with --mode and the socket directory's permissions",
+          },
+        );
+      }
+    }
+    const path = socketPath(args[0]!);
+    const command = rest;
+    if (options.queue && (!options.raw || options["max-clients"] === undefined)) {
+      throw new IpcatError("usage", "--queue needs --raw and --max-clients", {
+        hint: "ipcat sock serve --raw --max-clients 1 --queue PATH -- CMD",
+      });
+    }
+    if (options.raw && command.length === 0) {
+      throw new IpcatError("usage", "serve --raw needs a command", {
+        hint: "ipcat sock serve --raw PATH -- CMD [ARGS...]",
+      });
+    }
+    const log = (line: string) => void note(line);
+    const jobs = new Jobs(options["kill-after"], log);
+    const environment = environmentPolicy({
+      clear: options["clear-env"],
+      set: options.env,
+      allow: options["allow-env"],
+    });
+    for (const name of options["allow-env"].filter(changesWhatRuns)) {
+      log(
+        `warning: --allow-env ${name} lets every client choose which programs or libraries CMD runs, as this server's user`,
+      );
+    }
+    const listener = await listenLocked(path, log, { mode: options.mode });
+    let close: () => Promise<void>;
+    let closed: Promise<void>;
+    if (options.raw) {
+      const server = serveRaw(listener, command, {
+        maxClients: options["max-clients"],
+        maxPerUid: options["max-per-uid"],
+        queue: options.queue,
+        env: environment.base,
+        log,
+        allowUids,
+        jobs,
+      });
+      close = () => server.close();
+      closed = server.closed;
+      log(`serving ${command.join(" ")} raw on ${path}`);
+    } else {
+      const names = ["ipcat.echo", "ipcat.services", ...(command.length ? ["ipcat.exec"] : [])]
+        .sort();
+      const server = serveListener(listener, {
+        services: {
+          "ipcat.echo": echoService,
+          "ipcat.services": servicesService(names),
+          ...(command.length
+            ? {
+              "ipcat.exec": execService(command, {
+                allowArgs: options["allow-args"],
+                environment,
+                log,
+                jobs,
+              }),
+            }
+            : {}),
+        },
+        maxClients: options["max-clients"],
+        maxPayload: options["max-payload"],
+        maxPerUid: options["max-per-uid"],
+        handshakeTimeoutMs: options["handshake-timeout"],
+        log,
+        allowUids,
+      });
+      close = async () => {
+        await server.close();
+        await jobs.endAll("the server is shutting down");
+      };
+      closed = server.closed;
+      log(
+        `serving ${names.join(", ")} on ${path}${
+          command.length ? ` (ipcat.exec runs ${command.join(" ")})` : ""
+        }`,
+      );
+    }
+    const stop = onStopSignals(close);
+    await closed;
+    // Closed by a stop signal: its handler exits with 128+N once the cleanup is over.
+    return stop.stopped ? await stop.stopped : 0;
+  },
+});

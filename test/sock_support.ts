@@ -1,0 +1,90 @@
+// Helpers shared by the `ipcat sock` end-to-end tests: servers started as real processes,
+// a raw frame-speaking peer, process-tree inspection through /proc.
+import type { ChildProcess } from "node:child_process";
+import { readFileSync } from "node:fs";
+import net from "node:net";
+import { encodeFrame, type Frame, FrameDecoder, PROTOCOL_VERSION } from "../src/framing/sock.ts";
+import { exited, startCli, waitForOutput, type Way } from "./harness.ts";
+
+/** A running server with its stderr so far. */
+export interface Server {
+  child: ChildProcess;
+  log(): string;
+  stop(signal?: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/** Starts `ipcat sock serve ...args` and resolves once it announces that it serves. */
+export async function startServer(
+  way: Way,
+  args: string[],
+  env?: Record<string, string | undefined>,
+): Promise<Server> {
+  const child = startCli(way, ["sock", "serve", ...args], { env });
+  let log = "";
+  child.stderr!.on("data", (c: Buffer) => (log += c.toString()));
+  await waitForOutput(child, "ipcat: serving ");
+  return {
+    child,
+    log: () => log,
+    async stop(signal = "SIGTERM") {
+      child.kill(signal);
+      return await exited(child);
+    },
+  };
+}
+
+/** Resolves once `test()` holds, polling every 20 ms; rejects after `ms` with `what`. */
+export async function until(test: () => boolean, what: string, ms = 20_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!test()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** A raw socket that speaks frames by hand. */
+export function rawPeer(path: string) {
+  const socket = net.createConnection({ path });
+  const decoder = new FrameDecoder(0xffffffff);
+  const frames: Frame[] = [];
+  let closed = false;
+  let wake: (() => void) | null = null;
+  socket.on("data", (chunk: Buffer) => {
+    decoder.push(new Uint8Array(chunk));
+    for (let f = decoder.next(); f; f = decoder.next()) frames.push(f);
+    wake?.();
+  });
+  socket.on("close", () => {
+    closed = true;
+    wake?.();
+  });
+  socket.on("error", () => {});
+  return {
+    socket,
+    send: (frame: Frame) => socket.write(encodeFrame(frame)),
+    async next(): Promise<Frame | null> {
+      while (frames.length === 0 && !closed) await new Promise<void>((r) => (wake = r));
+      return frames.shift() ?? null;
+    },
+  };
+}
+
+/** A version 1.0 CONNECT with a 1 MiB max payload. */
+export const hello = {
+  kind: "connect",
+  ...PROTOCOL_VERSION,
+  minor: 0,
+  features: 0,
+  maxPayload: 1 << 20,
+  code: 0,
+} as const;
+
+/** True while `pid` exists and is no zombie. */
+export function alive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
+  } catch {
+    return false;
+  }
+}
