@@ -22,3 +22,29 @@ export const MS_REC = 0x4000;
 export const MS_PRIVATE = 0x40000;
 /** `kill(2)`: the signal that asks a process (group) to end. */
 export const SIGTERM = 15;
+
+/** `socket(2)`: a unix stream socket, close-on-exec and non-blocking. */
+export const AF_UNIX = 1;
+export const SOCK_STREAM = 1;
+export const SOCK_CLOEXEC = 0o2000000;
+export const SOCK_NONBLOCK = 0o4000;
+/** `poll(2)` events. POLLNVAL: a closed descriptor, reported so that it is polled no more. */
+export const POLLIN = 0x1;
+export const POLLOUT = 0x4;
+export const POLLERR = 0x8;
+export const POLLHUP = 0x10;
+export const POLLNVAL = 0x20;
+/** `recv(2)`/`send(2)` flags. */
+export const MSG_PEEK = 0x2;
+export const MSG_DONTWAIT = 0x40;
+export const MSG_NOSIGNAL = 0x4000;
+/** `shutdown(2)`: no more writes. */
+export const SHUT_WR = 1;
+/** `splice(2)` flags. */
+export const SPLICE_F_MOVE = 1;
+export const SPLICE_F_NONBLOCK = 2;
+/** `flock(2)` operations. */
+export const LOCK_SH = 1;
+export const LOCK_EX = 2;
+export const LOCK_NB = 4;
+export const LOCK_UN = 8;

@@ -1,7 +1,7 @@
 /**
  * The one libc layer: errno names, C strings and flags, shared by every family that
  * binds libc through the runtime adapter's FFI (`ipcat mq`'s queues and namespaces,
- * `ipcat sock`'s descriptor relay). Each family binds the symbols it needs itself.
+ * `ipcat sock`'s descriptor relay and socket lock). Each binds the symbols it needs.
  *
  * @module
  */

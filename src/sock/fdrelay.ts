@@ -14,6 +14,25 @@ import {
   mayBeRawRefusal,
   type RawRefusal,
 } from "../framing/raw_refusal.ts";
+import {
+  AF_UNIX,
+  Errno,
+  errnoName,
+  MSG_DONTWAIT,
+  MSG_NOSIGNAL,
+  MSG_PEEK,
+  POLLERR,
+  POLLHUP,
+  POLLIN,
+  POLLNVAL,
+  POLLOUT,
+  SHUT_WR,
+  SOCK_CLOEXEC,
+  SOCK_NONBLOCK,
+  SOCK_STREAM,
+  SPLICE_F_MOVE,
+  SPLICE_F_NONBLOCK,
+} from "../libc/mod.ts";
 
 const LIBC_SYMBOLS = {
   socket: { args: ["i32", "i32", "i32"], returns: "i32" },
@@ -31,37 +50,8 @@ const LIBC_SYMBOLS = {
 
 type Libc = FfiLibrary<typeof LIBC_SYMBOLS>;
 
-const AF_UNIX = 1;
-const SOCK_STREAM = 1;
-const SOCK_CLOEXEC = 0o2000000;
-const SOCK_NONBLOCK = 0o4000;
-const POLLIN = 0x1;
-const POLLOUT = 0x4;
-const POLLERR = 0x8;
-const POLLHUP = 0x10;
-/** A closed descriptor (e.g. stdin closed with `<&-`): reported so that we stop polling it. */
-const POLLNVAL = 0x20;
-const MSG_PEEK = 0x2;
-const MSG_DONTWAIT = 0x40;
-const MSG_NOSIGNAL = 0x4000;
-const SHUT_WR = 1;
-const EINTR = 4;
-const EAGAIN = 11;
-const EINVAL = 22;
-const EPIPE = 32;
-const SPLICE_F_MOVE = 1;
-const SPLICE_F_NONBLOCK = 2;
 const SPLICE_CHUNK = 1 << 20;
 const BUFFER = 128 * 1024;
-
-const ERRNO_NAMES: Record<number, string> = {
-  2: "ENOENT",
-  13: "EACCES",
-  1: "EPERM",
-  111: "ECONNREFUSED",
-  88: "ENOTSOCK",
-  91: "EPROTOTYPE",
-};
 
 let libc: Libc | null | undefined;
 
@@ -108,10 +98,10 @@ export function connectFd(path: string): FdSocket | null {
   // Non-blocking, so that splice(2) into it never blocks the relay (see relayFds).
   const fd = c.symbols.socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
   if (fd < 0) throw systemError(c.errno(), "socket");
-  // A non-blocking unix connect fails with EAGAIN while the listener's backlog is full.
+  // A non-blocking unix connect fails with Errno.EAGAIN while the listener's backlog is full.
   for (let attempt = 0; c.symbols.connect(fd, address, length) !== 0; attempt++) {
     const errno = c.errno();
-    if (errno === EAGAIN && attempt < 500) {
+    if (errno === Errno.EAGAIN && attempt < 500) {
       c.symbols.poll(new Uint8Array(8), 0, 10);
       continue;
     }
@@ -122,7 +112,7 @@ export function connectFd(path: string): FdSocket | null {
 }
 
 function systemError(errno: number, call: string): Error {
-  const code = ERRNO_NAMES[errno] ?? `errno ${errno}`;
+  const code = errnoName(errno);
   return Object.assign(new Error(`${call} failed: ${code}`), { code });
 }
 
@@ -170,7 +160,7 @@ export function relayFds(socket: FdSocket): RawRefusal | null {
       view.setInt16(12, POLLIN, true);
       view.setInt16(14, 0, true);
       if (poll(fds, 2, -1) < 0) {
-        if (c.errno() === EINTR) continue;
+        if (c.errno() === Errno.EINTR) continue;
         return null;
       }
       const socketEvents = view.getInt16(6, true);
@@ -187,20 +177,20 @@ export function relayFds(socket: FdSocket): RawRefusal | null {
         let n = -1;
         if (spliceOut) {
           n = splice(fd, 0, 1, 0, SPLICE_CHUNK, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
-          if (n < 0 && c.errno() === EAGAIN) waitWritable(c, 1); // stdout's pipe is full
-          else if (n < 0 && c.errno() === EINVAL) spliceOut = false; // stdout is no pipe
-          else if (n < 0 && c.errno() !== EINTR) return null;
+          if (n < 0 && c.errno() === Errno.EAGAIN) waitWritable(c, 1); // stdout's pipe is full
+          else if (n < 0 && c.errno() === Errno.EINVAL) spliceOut = false; // stdout is no pipe
+          else if (n < 0 && c.errno() !== Errno.EINTR) return null;
           if (n === 0) return null;
         }
         if (!spliceOut) {
           n = recv(fd, inbound, BUFFER, MSG_DONTWAIT);
           if (n === 0) return null;
-          if (n < 0 && c.errno() !== EAGAIN && c.errno() !== EINTR) return null;
+          if (n < 0 && c.errno() !== Errno.EAGAIN && c.errno() !== Errno.EINTR) return null;
           for (let off = 0; off < n;) {
             const w = write(1, off === 0 ? inbound : inbound.subarray(off), n - off);
             if (w >= 0) off += w;
-            else if (c.errno() === EAGAIN) waitWritable(c, 1); // the runtime may have made stdout non-blocking
-            else if (c.errno() !== EINTR) return null;
+            else if (c.errno() === Errno.EAGAIN) waitWritable(c, 1); // the runtime may have made stdout non-blocking
+            else if (c.errno() !== Errno.EINTR) return null;
           }
         }
       }
@@ -208,7 +198,7 @@ export function relayFds(socket: FdSocket): RawRefusal | null {
       if (pending.byteLength > 0 && socketEvents & POLLOUT) {
         const n = send(fd, pending, pending.byteLength, MSG_DONTWAIT | MSG_NOSIGNAL);
         if (n > 0) pending = pending.subarray(n);
-        else if (n < 0 && c.errno() !== EAGAIN && c.errno() !== EINTR) {
+        else if (n < 0 && c.errno() !== Errno.EAGAIN && c.errno() !== Errno.EINTR) {
           // The server stopped reading for good: what it still sends is read above.
           pending = pending.subarray(pending.byteLength);
           stdinOpen = false;
@@ -221,14 +211,14 @@ export function relayFds(socket: FdSocket): RawRefusal | null {
         if (spliceIn) {
           const n = splice(0, 0, fd, 0, SPLICE_CHUNK, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
           if (n === 0) finishInput();
-          else if (n < 0 && c.errno() === EAGAIN) socketFull = true;
-          else if (n < 0 && c.errno() === EINVAL) spliceIn = false; // stdin is no pipe or file
-          else if (n < 0 && c.errno() === EPIPE) finishInput();
-          else if (n < 0 && c.errno() !== EINTR) finishInput();
+          else if (n < 0 && c.errno() === Errno.EAGAIN) socketFull = true;
+          else if (n < 0 && c.errno() === Errno.EINVAL) spliceIn = false; // stdin is no pipe or file
+          else if (n < 0 && c.errno() === Errno.EPIPE) finishInput();
+          else if (n < 0 && c.errno() !== Errno.EINTR) finishInput();
           if (spliceIn) continue;
         }
         const n = read(0, outbound, BUFFER);
-        if (n < 0 && (c.errno() === EINTR || c.errno() === EAGAIN)) continue;
+        if (n < 0 && (c.errno() === Errno.EINTR || c.errno() === Errno.EAGAIN)) continue;
         if (n <= 0) {
           finishInput();
           continue;

@@ -9,6 +9,18 @@
  */
 import { statSync, unlinkSync } from "node:fs";
 import { type FfiLibrary, runtime } from "../adapter/mod.ts";
+import {
+  cString,
+  Errno,
+  LOCK_EX,
+  LOCK_NB,
+  LOCK_SH,
+  LOCK_UN,
+  O_CLOEXEC,
+  O_CREAT,
+  O_RDONLY,
+  O_RDWR,
+} from "../libc/mod.ts";
 
 const LIBC_SYMBOLS = {
   open: { args: ["buffer", "i32", "u32"], returns: "i32" },
@@ -17,16 +29,6 @@ const LIBC_SYMBOLS = {
   close: { args: ["i32"], returns: "i32" },
 } as const;
 
-const O_RDONLY = 0;
-const O_RDWR = 2;
-const O_CREAT = 0o100;
-const O_CLOEXEC = 0o2000000;
-const LOCK_SH = 1;
-const LOCK_EX = 2;
-const LOCK_NB = 4;
-const LOCK_UN = 8;
-const ENOENT = 2;
-const EWOULDBLOCK = 11;
 /** `struct stat` on x86_64 and aarch64 Linux: 144 or 128 bytes; `st_ino` at offset 8. */
 const STAT_SIZE = 256;
 const ST_INO = 8;
@@ -35,10 +37,6 @@ let libc: FfiLibrary<typeof LIBC_SYMBOLS> | undefined;
 
 function loadLibc(): FfiLibrary<typeof LIBC_SYMBOLS> {
   return (libc ??= runtime.dlopen("libc.so.6", LIBC_SYMBOLS));
-}
-
-function cString(path: string): Uint8Array {
-  return new TextEncoder().encode(`${path}\0`);
 }
 
 function systemError(call: string, path: string, errno: number): Error {
@@ -73,7 +71,7 @@ export function acquireLock(path: string): HeldLock | null {
     if (c.symbols.flock(fd, LOCK_EX | LOCK_NB) !== 0) {
       const errno = c.errno();
       c.symbols.close(fd);
-      if (errno === EWOULDBLOCK) return null;
+      if (errno === Errno.EAGAIN) return null; // EWOULDBLOCK: another server holds it
       throw systemError("flock", path, errno);
     }
     if (sameInode(c, fd, path)) {
@@ -106,13 +104,13 @@ export function lockHeld(path: string): boolean | null {
   const fd = c.symbols.open(cString(path), O_RDONLY | O_CLOEXEC, 0);
   if (fd < 0) {
     const errno = c.errno();
-    if (errno === ENOENT) return null;
+    if (errno === Errno.ENOENT) return null;
     throw systemError("open", path, errno);
   }
   try {
     if (c.symbols.flock(fd, LOCK_SH | LOCK_NB) === 0) return false;
     const errno = c.errno();
-    if (errno === EWOULDBLOCK) return true;
+    if (errno === Errno.EAGAIN) return true; // EWOULDBLOCK: a live server holds it
     throw systemError("flock", path, errno);
   } finally {
     c.symbols.close(fd);
