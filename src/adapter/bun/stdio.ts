@@ -6,10 +6,16 @@
 import type { ByteWriter } from "../types.ts";
 import { lazyReader, stdoutWriter, streamReader } from "../shared.ts";
 
+/**
+ * A writer over a Bun file sink. When the sink is a pipe whose buffer is full, `write`
+ * returns a promise, and that promise is where a reader's going away (EPIPE) is reported:
+ * it is awaited, so the error reaches the caller instead of being printed by Bun as an
+ * unhandled rejection while the command carries on.
+ */
 export function fileSinkWriter(sink: Bun.FileSink): ByteWriter {
   return {
     async write(data) {
-      sink.write(data);
+      await sink.write(data);
       await sink.flush();
     },
     async close() {
