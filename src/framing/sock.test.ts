@@ -15,6 +15,7 @@ import {
   statusName,
 } from "./sock.ts";
 import { concatBytes } from "./bytes.ts";
+import { seededRandom } from "../../test/fixtures/random.ts";
 
 const enc = new TextEncoder();
 
@@ -70,16 +71,6 @@ function problemOf(fn: () => unknown): string {
     return e.problem;
   }
   return "none";
-}
-
-/** A small deterministic PRNG (mulberry32) so that a failing fuzz case can be replayed. */
-function prng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 describe("CRC-64/WE service ids", () => {
@@ -309,7 +300,7 @@ describe("decoder fuzz", () => {
   }
 
   it("survives 20,000 random inputs with an error or valid frames", () => {
-    const random = prng(1);
+    const random = seededRandom(1);
     let errors = 0;
     for (let i = 0; i < 20_000; i++) {
       const length = Math.floor(random() * 200);
@@ -326,7 +317,7 @@ describe("decoder fuzz", () => {
   });
 
   it("survives 30,000 mutated valid streams, and decodes the unmutated prefix exactly", () => {
-    const random = prng(2);
+    const random = seededRandom(2);
     const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)]!;
     let decodedFrames = 0;
     for (let i = 0; i < 30_000; i++) {
