@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import process from "node:process";
 import { after, before, describe, it } from "node:test";
-import { DOCKER_HOST, ensureImage } from "./docker_env.ts";
+import { DOCKER_HOST, ensureImage, IMAGE } from "./docker_env.ts";
 import { runCli, waysToTest } from "./harness.ts";
 
 const queue = `/ipcat-json-${process.pid}`;
@@ -52,20 +52,31 @@ describe("JSON output", () => {
   it("docker ping, version, info and every listing", {
     skip: DOCKER_HOST ? false : "no test dockerd",
   }, async () => {
-    const [ping] = await jsonOf(["docker", "ping", "--format", "json"]);
-    assert.match((ping as { apiVersion: string }).apiVersion, /^1\.\d+$/);
-    for (
-      const args of [
-        ["version", "--format", "json"],
-        ["info", "--format", "json"],
-        ["ps", "-a", "--format", "json"],
-        ["images", "--format", "json"],
-        ["volume", "ls", "--format", "json"],
-        ["network", "ls", "--format", "json"],
-      ]
-    ) {
-      const docs = await jsonOf(["docker", ...args]);
-      assert.ok(docs.length >= 1, `${args.join(" ")}: no JSON`);
+    // Something to list in each listing: a fresh daemon may have no container or volume.
+    const name = `ipcat-json-${process.pid}`;
+    const docker = (args: string[]) =>
+      runCli("binary", ["docker", ...args], { env: { DOCKER_HOST } });
+    assert.equal((await docker(["create", "--name", name, IMAGE, "true"])).code, 0);
+    assert.equal((await docker(["volume", "create", name])).code, 0);
+    try {
+      const [ping] = await jsonOf(["docker", "ping", "--format", "json"]);
+      assert.match((ping as { apiVersion: string }).apiVersion, /^1\.\d+$/);
+      for (
+        const args of [
+          ["version", "--format", "json"],
+          ["info", "--format", "json"],
+          ["ps", "-a", "--format", "json"],
+          ["images", "--format", "json"],
+          ["volume", "ls", "--format", "json"],
+          ["network", "ls", "--format", "json"],
+        ]
+      ) {
+        const docs = await jsonOf(["docker", ...args]);
+        assert.ok(docs.length >= 1, `${args.join(" ")}: no JSON`);
+      }
+    } finally {
+      await docker(["rm", "-f", name]);
+      await docker(["volume", "rm", name]);
     }
   });
 });

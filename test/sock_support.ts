@@ -33,14 +33,8 @@ export async function startServer(
   };
 }
 
-/** Resolves once `test()` holds, polling every 20 ms; rejects after `ms` with `what`. */
-export async function until(test: () => boolean, what: string, ms = 20_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!test()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+/** The harness's polling wait, under the name the sock tests use. */
+export { eventually as until } from "./harness.ts";
 
 /** A raw socket that speaks frames by hand. */
 export function rawPeer(path: string) {

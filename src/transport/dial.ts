@@ -25,7 +25,7 @@ export function systemCode(error: unknown): string | undefined {
  * the endpoint and say whether it is missing, refusing or forbidden.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * import { dial } from "./dial.ts";
  * const conn = await dial({ unix: "/tmp/app.sock" });
  * conn.close();
