@@ -403,11 +403,13 @@ describe("docker errors: permission", () => {
       binary,
       "docker",
       "ps",
-    ], { env: { DOCKER_HOST } });
+    ], { env: { DOCKER_HOST, HOME: "/root", DOCKER_CONFIG: undefined } });
     assert.equal(result.code, 1);
+    // As the CLI: the config file the user cannot read is a warning, not the failure.
     assert.equal(
       result.stderr.toString(),
-      `ipcat: permission denied on the Docker daemon socket ${socketPath} (run as root or as a member of the socket's group, usually 'docker')\n`,
+      `WARNING: Error loading config file: cannot read /root/.docker/config.json: EACCES: permission denied, open '/root/.docker/config.json'\n` +
+        `ipcat: permission denied on the Docker daemon socket ${socketPath} (run as root or as a member of the socket's group, usually 'docker')\n`,
     );
   });
 });

@@ -5,6 +5,7 @@
  * @module
  */
 import type { Command, Family } from "../cli/command.ts";
+import { contextCommands } from "./commands/context.ts";
 import { cp, exportContainer } from "./commands/files.ts";
 import { groupCommand } from "./commands/groups.ts";
 import { images, importImage, rmi, tag } from "./commands/images.ts";
@@ -16,6 +17,7 @@ import { commit, diff, history, load, save } from "./commands/snapshots.ts";
 import { stats } from "./commands/stats.ts";
 import { attach, exec, logs } from "./commands/streams.ts";
 import { events, info, systemCommands } from "./commands/system.ts";
+import { takeDaemonOptions } from "./daemon.ts";
 import { dockerExitError } from "./exit.ts";
 
 const asCommands = (record: Record<string, unknown>) => record as Record<string, Command<unknown>>;
@@ -71,8 +73,13 @@ export const dockerFamily: Family = {
   summary: "Drive the Docker Engine API over its unix socket, with no docker CLI installed",
   description:
     `Containers, images, volumes and networks, with attach, run and exec streams (stdin, TTY,
-detach keys) and the docker CLI's output and exit statuses. DOCKER_HOST selects the engine
-(unix:// or tcp://, with TLS from DOCKER_TLS_VERIFY and DOCKER_CERT_PATH);
+detach keys) and the docker CLI's output and exit statuses. The engine is found as the
+docker CLI finds it: 'ipcat docker -H HOST COMMAND' or '-c CONTEXT' (before the command),
+else DOCKER_HOST (unix:// or tcp://, with TLS from DOCKER_TLS_VERIFY and DOCKER_CERT_PATH),
+else DOCKER_CONTEXT, else currentContext in ~/.docker/config.json (DOCKER_CONFIG moves it),
+else /var/run/docker.sock, or when that is missing the rootless socket
+($XDG_RUNTIME_DIR/docker.sock) or Podman's, with a note naming the one used. Contexts are
+the docker CLI's own (see 'context'); detachKeys in config.json is honoured.
 DOCKER_API_VERSION pins the API version. Exit statuses: the container's own; 125 for a bad
 flag and for run's own failures; 1 for other commands' failures; 126 when the command
 cannot be invoked; 127 when it is not found.`,
@@ -117,6 +124,11 @@ cannot be invoked; 127 when it is not found.`,
       "Manage containers (container ls, container run, …)",
       containerCommands,
     ),
+    groupCommand(
+      "context",
+      "Manage contexts, shared with the docker CLI (context ls, context use, …)",
+      asCommands(contextCommands),
+    ),
     groupCommand("image", "Manage images (image ls, image rm, …)", imageCommands),
     groupCommand("network", "Manage networks", asCommands(networkCommands)),
     groupCommand(
@@ -127,4 +139,5 @@ cannot be invoked; 127 when it is not found.`,
     groupCommand("volume", "Manage volumes", asCommands(volumeCommands)),
   ] as Command<unknown>[],
   mapError: dockerExitError,
+  takeLeadingOptions: takeDaemonOptions,
 };
