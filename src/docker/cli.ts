@@ -5,6 +5,7 @@
  * @module
  */
 import type { Command, Family } from "../cli/command.ts";
+import { api } from "./commands/api.ts";
 import { contextCommands } from "./commands/context.ts";
 import { cp, exportContainer } from "./commands/files.ts";
 import { groupCommand } from "./commands/groups.ts";
@@ -84,6 +85,7 @@ DOCKER_API_VERSION pins the API version. Exit statuses: the container's own; 125
 flag and for run's own failures; 1 for other commands' failures; 126 when the command
 cannot be invoked; 127 when it is not found.`,
   commands: [
+    api,
     attach,
     commit,
     cp,
