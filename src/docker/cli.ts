@@ -13,6 +13,7 @@ import { images, importImage, rmi, tag } from "./commands/images.ts";
 import { inspect, ping, ps, version } from "./commands/info.ts";
 import { create, kill, rm, run, start, stop, wait } from "./commands/lifecycle.ts";
 import { networkCommands, volumeCommands } from "./commands/objects.ts";
+import { proxy } from "./commands/proxy.ts";
 import { pause, port, rename, restart, top, unpause, update } from "./commands/state.ts";
 import { commit, diff, history, load, save } from "./commands/snapshots.ts";
 import { stats } from "./commands/stats.ts";
@@ -105,6 +106,7 @@ cannot be invoked; 127 when it is not found.`,
     pause,
     ping,
     port,
+    proxy,
     ps,
     rename,
     restart,
