@@ -7,6 +7,7 @@
 import type { Command, Family } from "../cli/command.ts";
 import { api } from "./commands/api.ts";
 import { contextCommands } from "./commands/context.ts";
+import { dialStdio } from "./commands/dial_stdio.ts";
 import { cp, exportContainer } from "./commands/files.ts";
 import { groupCommand } from "./commands/groups.ts";
 import { images, importImage, rmi, tag } from "./commands/images.ts";
@@ -92,6 +93,7 @@ cannot be invoked; 127 when it is not found.`,
     cp,
     create,
     diff,
+    dialStdio,
     events,
     exec,
     exportContainer,
@@ -138,7 +140,7 @@ cannot be invoked; 127 when it is not found.`,
     groupCommand(
       "system",
       "The daemon as a whole (system df, system info, system events)",
-      asCommands(systemCommands),
+      asCommands({ ...systemCommands, "dial-stdio": dialStdio }),
     ),
     groupCommand("volume", "Manage volumes", asCommands(volumeCommands)),
   ] as Command<unknown>[],

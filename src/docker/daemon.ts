@@ -12,6 +12,7 @@ import process from "node:process";
 import { IpcatError } from "../errors.ts";
 import { configDir, type ConfigFile, DEFAULT_CONTEXT, DockerConfig } from "./contexts.ts";
 import { DEFAULT_DOCKER_HOST, type DockerEndpoint, resolveDockerHost } from "./host.ts";
+import { parseSshHost, sshEndpoint, type SshTarget } from "./ssh.ts";
 
 /** What the leading options of `ipcat docker` chose. */
 export interface DaemonSelection {
@@ -23,8 +24,35 @@ export interface DaemonSelection {
 export interface ResolvedDaemon {
   /** The context used (`default` for `-H`, `DOCKER_HOST` and the sockets). */
   context: string;
+  /** A socket or TCP endpoint, or an ssh:// host ({@link openDaemon} starts its bridge). */
+  address: DockerEndpoint | SshTarget;
+  notes: string[];
+}
+
+/** A daemon ready to dial: {@link resolveDaemon}, with an ssh:// host's local end started. */
+export interface OpenedDaemon {
+  context: string;
   endpoint: DockerEndpoint;
   notes: string[];
+}
+
+/** `host` (else DOCKER_HOST, else the default) as an endpoint, or the ssh:// host. */
+function addressOf(
+  env: Record<string, string | undefined>,
+  host?: string,
+): DockerEndpoint | SshTarget {
+  const spec = host ?? env.DOCKER_HOST;
+  return spec?.startsWith("ssh://") ? parseSshHost(spec) : resolveDockerHost(env, host);
+}
+
+/** Resolves the daemon and, for an ssh:// host, starts its local end. */
+export async function openDaemon(
+  env: Record<string, string | undefined>,
+  chosen: DaemonSelection = selection,
+): Promise<OpenedDaemon> {
+  const { context, address, notes } = resolveDaemon(env, chosen);
+  const endpoint = "target" in address ? address : await sshEndpoint(address);
+  return { context, endpoint, notes };
 }
 
 /** The CLI's line when DOCKER_HOST hides a context the user chose with DOCKER_CONTEXT or `context use`. */
@@ -125,13 +153,14 @@ export function defaultHost(
 }
 
 /** The docker endpoint of the stored context `name`, with its TLS files. */
-export function contextEndpoint(config: DockerConfig, name: string): DockerEndpoint {
+export function contextEndpoint(config: DockerConfig, name: string): DockerEndpoint | SshTarget {
   const endpoint = config.get(name).Endpoints.docker;
   if (!endpoint?.Host) {
     throw new IpcatError("failed", `context "${name}" has no docker endpoint`, {
       hint: `recreate it with 'ipcat docker context create ${name} --docker host=…'`,
     });
   }
+  if (endpoint.Host.startsWith("ssh://")) return parseSshHost(endpoint.Host);
   const tls = config.tls(name);
   return resolveDockerHost(
     tls
@@ -151,30 +180,30 @@ export function resolveDaemon(
   chosen: DaemonSelection = selection,
 ): ResolvedDaemon {
   if (chosen.host) {
-    return { context: DEFAULT_CONTEXT, endpoint: resolveDockerHost(env, chosen.host), notes: [] };
+    return { context: DEFAULT_CONTEXT, address: addressOf(env, chosen.host), notes: [] };
   }
   const config = new DockerConfig(configDir(env));
   const notes: string[] = [];
   const file = readConfigLeniently(config, notes);
   const context = currentContextName(env, file, chosen);
   if (context !== DEFAULT_CONTEXT) {
-    return { context, endpoint: contextEndpoint(config, context), notes };
+    return { context, address: contextEndpoint(config, context), notes };
   }
   if (env.DOCKER_HOST) {
     if (!chosen.context && (env.DOCKER_CONTEXT || file.currentContext)) {
       notes.push(HOST_OVERRIDES_CONTEXT);
     }
-    return { context, endpoint: resolveDockerHost(env), notes };
+    return { context, address: addressOf(env), notes };
   }
   const fallback = existsSync(socketPath(DEFAULT_DOCKER_HOST))
     ? undefined
     : fallbackSockets(env).find((socket) => existsSync(socket.path));
-  if (!fallback) return { context, endpoint: resolveDockerHost(env), notes };
+  if (!fallback) return { context, address: resolveDockerHost(env), notes };
   const host = `unix://${fallback.path}`;
   notes.push(
     `ipcat: ${socketPath(DEFAULT_DOCKER_HOST)} is missing; using ${fallback.what} at ${host}`,
   );
-  return { context, endpoint: resolveDockerHost({ ...env, DOCKER_HOST: host }), notes };
+  return { context, address: resolveDockerHost({ ...env, DOCKER_HOST: host }), notes };
 }
 
 /** The sockets tried when the default one is missing, in order. */

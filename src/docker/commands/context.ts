@@ -229,7 +229,7 @@ function parseDockerEndpoint(
       );
     }
   }
-  if (endpoint.Host && !/^(unix|tcp):\/\//.test(endpoint.Host)) {
+  if (endpoint.Host && !/^(unix|tcp|ssh):\/\//.test(endpoint.Host)) {
     throw new IpcatError("usage", `unable to parse docker host \`${endpoint.Host}\``, {
       hint: "e.g. host=unix:///var/run/docker.sock or host=tcp://10.0.0.5:2376",
     });

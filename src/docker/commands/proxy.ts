@@ -10,7 +10,7 @@ import { list, mode } from "../../cli/options.ts";
 import { note, writeErr } from "../../cli/io.ts";
 import { IpcatError } from "../../errors.ts";
 import { listenOwned } from "../../transport/dial.ts";
-import { resolveDaemon } from "../daemon.ts";
+import { openDaemon } from "../daemon.ts";
 import { serveProxy } from "../proxy.ts";
 import { ENDPOINT_GROUPS, ProxyRuleText } from "../proxy_policy.ts";
 import { dockerCommand } from "./shared.ts";
@@ -58,7 +58,7 @@ daemon is asked to close after answering), so nothing passes unjudged.`,
         { hint: "use the compiled binary or Bun, or rules without @UID" },
       );
     }
-    const daemon = resolveDaemon(process.env);
+    const daemon = await openDaemon(process.env);
     for (const line of daemon.notes) await writeErr(`${line}\n`);
     const listener = await listenOwned(path, (line) => void note(line), { mode: options.mode });
     const server = serveProxy(listener, {

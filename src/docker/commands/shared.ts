@@ -19,7 +19,7 @@ import { formatError, IpcatError } from "../../errors.ts";
 import process from "node:process";
 import { DockerApi } from "../api.ts";
 import { Docker } from "../client.ts";
-import { chosenDetachKeys, resolveDaemon } from "../daemon.ts";
+import { chosenDetachKeys, openDaemon } from "../daemon.ts";
 import { DockerError } from "../errors.ts";
 import { DEFAULT_DETACH_KEYS, parseDetachKeys } from "../session.ts";
 
@@ -66,7 +66,7 @@ let notesShown = false;
  * how it was found is told once per process.
  */
 export async function client(): Promise<Docker> {
-  const daemon = resolveDaemon(process.env);
+  const daemon = await openDaemon(process.env);
   if (!notesShown) {
     notesShown = true;
     for (const line of daemon.notes) await writeErr(`${line}\n`);

@@ -1,0 +1,149 @@
+/**
+ * `DOCKER_HOST=ssh://[user@]host[:port]`, as the docker CLI does it: each connection to
+ * the daemon is an `ssh … -- host docker system dial-stdio` whose stdin and stdout are
+ * the connection. So that the REST client and the hijacked streams need nothing new,
+ * ipcat listens on a private unix socket (a 0700 temporary directory) and runs one ssh
+ * per connection accepted there; the socket and its directory are removed at exit.
+ *
+ * @module
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import process from "node:process";
+import { type Conn, runtime } from "../adapter/mod.ts";
+import { IpcatError } from "../errors.ts";
+import type { DockerEndpoint } from "./host.ts";
+
+/** An `ssh://` host, parsed. */
+export interface SshTarget {
+  user?: string;
+  host: string;
+  port?: number;
+  /** The URL as given, for messages. */
+  display: string;
+}
+
+/**
+ * Parses `ssh://[user@]host[:port]`; a path is refused, as the CLI refuses it.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseSshHost, sshArgv } from "./ssh.ts";
+ * const target = parseSshHost("ssh://me@build.example:2222");
+ * assert.deepEqual(sshArgv(target), ["ssh", "-l", "me", "-p", "2222", "--", "build.example", "docker", "system", "dial-stdio"]);
+ * ```
+ */
+export function parseSshHost(spec: string): SshTarget {
+  let url: URL;
+  try {
+    url = new URL(spec);
+  } catch {
+    throw badSsh(spec, "not a URL");
+  }
+  if (url.protocol !== "ssh:" || !url.hostname) throw badSsh(spec, "no host");
+  if (url.pathname && url.pathname !== "/") throw badSsh(spec, "extra path after the host");
+  if (url.password) throw badSsh(spec, "plain-text password is not supported");
+  return {
+    ...(url.username ? { user: decodeURIComponent(url.username) } : {}),
+    host: url.hostname.replace(/^\[(.*)\]$/, "$1"),
+    ...(url.port ? { port: Number(url.port) } : {}),
+    display: spec,
+  };
+}
+
+function badSsh(spec: string, why: string): IpcatError {
+  return new IpcatError("docker", `DOCKER_HOST '${spec}': ${why}`, {
+    hint: "use ssh://[user@]host[:port]",
+  });
+}
+
+/** The command the docker CLI runs for one connection. */
+export function sshArgv(target: SshTarget): string[] {
+  return [
+    "ssh",
+    ...(target.user ? ["-l", target.user] : []),
+    ...(target.port ? ["-p", String(target.port)] : []),
+    "--",
+    target.host,
+    "docker",
+    "system",
+    "dial-stdio",
+  ];
+}
+
+/** Copies a connection and a child's stdio into each other until either side ends. */
+async function bridgeToSsh(conn: Conn, target: SshTarget): Promise<void> {
+  let child;
+  try {
+    child = runtime.spawn(sshArgv(target), { stdin: "pipe", stdout: "pipe", stderr: "pipe" });
+  } catch (error) {
+    conn.close();
+    throw new IpcatError("unavailable", `cannot run ssh: ${(error as Error).message}`, {
+      hint: "install an ssh client (Debian: openssh-client)",
+      cause: error,
+    });
+  }
+  const stdin = child.stdin!;
+  const stdout = child.stdout!;
+  let stderr = "";
+  const errors = (async () => {
+    const decoder = new TextDecoder();
+    for (let chunk = await child.stderr!.read(); chunk; chunk = await child.stderr!.read()) {
+      stderr += decoder.decode(chunk, { stream: true });
+    }
+  })();
+  const up = (async () => {
+    for (let chunk = await conn.read(); chunk; chunk = await conn.read()) await stdin.write(chunk);
+    await stdin.close();
+  })().catch(() => {});
+  try {
+    for (let chunk = await stdout.read(); chunk; chunk = await stdout.read()) {
+      if (!conn.write(chunk)) await conn.drain();
+    }
+  } catch {
+    // the client went away: ssh is stopped below
+  }
+  await conn.closeWrite().catch(() => {});
+  const status = await Promise.race([child.exited, up.then(() => child.exited)]);
+  await errors.catch(() => {});
+  conn.close();
+  if (status.code !== 0 && stderr.trim()) {
+    // What ssh said is the only explanation the user will get: pass it on, once per line.
+    await runtime.stderr.write(new TextEncoder().encode(`ssh: ${stderr.trim()}\n`));
+  }
+}
+
+/**
+ * Starts the local end of an ssh:// daemon: a unix socket whose every connection is one
+ * `ssh … docker system dial-stdio`. Removed when the process exits.
+ */
+export async function sshEndpoint(target: SshTarget): Promise<DockerEndpoint> {
+  const dir = mkdtempSync(join(tmpdir(), "ipcat-ssh-"));
+  const path = join(dir, "docker.sock");
+  const listener = await runtime.listenUnix(path);
+  let removed = false;
+  const remove = () => {
+    if (removed) return;
+    removed = true;
+    listener.close();
+    rmSync(dir, { recursive: true, force: true });
+  };
+  // Bun emits the process's "exit" at exit; Deno dispatches the web "unload" event instead.
+  process.once("exit", remove);
+  globalThis.addEventListener?.("unload", remove);
+  void (async () => {
+    for (;;) {
+      const conn = await listener.accept().catch(() => null);
+      if (conn === null) return;
+      void bridgeToSsh(conn, target).catch(() => conn.close());
+    }
+  })();
+  return {
+    target: { unix: path },
+    baseUrl: "http://docker",
+    hostHeader: "docker",
+    display: target.display,
+  };
+}
