@@ -15,6 +15,7 @@ import { inspect, ping, ps, version } from "./commands/info.ts";
 import { create, kill, rm, run, start, stop, wait } from "./commands/lifecycle.ts";
 import { networkCommands, volumeCommands } from "./commands/objects.ts";
 import { proxy } from "./commands/proxy.ts";
+import { login, logout, pull, push } from "./commands/registry.ts";
 import { pause, port, rename, restart, top, unpause, update } from "./commands/state.ts";
 import { commit, diff, history, load, save } from "./commands/snapshots.ts";
 import { stats } from "./commands/stats.ts";
@@ -65,6 +66,8 @@ const imageCommands = asCommands({
   inspect,
   ls: images,
   list: images,
+  pull,
+  push,
   rm: rmi,
   remove: rmi,
   tag,
@@ -104,12 +107,16 @@ cannot be invoked; 127 when it is not found.`,
     inspect,
     kill,
     load,
+    login,
+    logout,
     logs,
     pause,
     ping,
     port,
     proxy,
     ps,
+    pull,
+    push,
     rename,
     restart,
     rm,
