@@ -6,6 +6,7 @@
  */
 import type { Command, Family } from "../cli/command.ts";
 import { api } from "./commands/api.ts";
+import { build } from "./commands/build.ts";
 import { contextCommands } from "./commands/context.ts";
 import { dialStdio } from "./commands/dial_stdio.ts";
 import { cp, exportContainer } from "./commands/files.ts";
@@ -59,6 +60,7 @@ const containerCommands = asCommands({
 
 /** `image …`: `ls`/`list` being `images`, `rm`/`remove` being `rmi`. */
 const imageCommands = asCommands({
+  build,
   history,
   import: importImage,
   load,
@@ -92,6 +94,7 @@ cannot be invoked; 127 when it is not found.`,
   commands: [
     api,
     attach,
+    build,
     commit,
     cp,
     create,

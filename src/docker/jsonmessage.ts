@@ -18,13 +18,15 @@ export const JsonMessage = v.looseObject({
     v.looseObject({ current: v.optional(v.number()), total: v.optional(v.number()) }),
   ),
   error: v.optional(v.string()),
-  errorDetail: v.optional(v.looseObject({ message: v.optional(v.string()) })),
+  errorDetail: v.optional(
+    v.looseObject({ message: v.optional(v.string()), code: v.optional(v.number()) }),
+  ),
   aux: v.optional(v.unknown()),
 });
 export type JsonMessage = v.InferOutput<typeof JsonMessage>;
 
-/** A size as Go's units.HumanSize writes it: decimal, 3 significant digits (`1.23MB`). */
-export function humanSizeDecimal(bytes: number): string {
+/** A size as Go's units.HumanSizeWithPrecision writes it: decimal (`1.23MB`). */
+export function humanSizeDecimal(bytes: number, precision = 3): string {
   const units = ["B", "kB", "MB", "GB", "TB", "PB"];
   let value = bytes;
   let unit = 0;
@@ -32,7 +34,7 @@ export function humanSizeDecimal(bytes: number): string {
     value /= 1000;
     unit++;
   }
-  return `${Number(value.toPrecision(3))}${units[unit]}`;
+  return `${Number(value.toPrecision(precision))}${units[unit]}`;
 }
 
 /** The progress bar of a message, as the CLI draws it on a terminal `columns` wide. */
