@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
-import { type Conn, runtime } from "../adapter/mod.ts";
+import { type Child, type Conn, runtime } from "../adapter/mod.ts";
 import { IpcatError } from "../errors.ts";
 import type { DockerEndpoint } from "./host.ts";
 
@@ -73,18 +73,20 @@ export function sshArgv(target: SshTarget): string[] {
   ];
 }
 
-/** Copies a connection and a child's stdio into each other until either side ends. */
-async function bridgeToSsh(conn: Conn, target: SshTarget): Promise<void> {
-  let child;
+/** Starts one `ssh … docker system dial-stdio`. */
+function spawnSsh(target: SshTarget): Child {
   try {
-    child = runtime.spawn(sshArgv(target), { stdin: "pipe", stdout: "pipe", stderr: "pipe" });
+    return runtime.spawn(sshArgv(target), { stdin: "pipe", stdout: "pipe", stderr: "pipe" });
   } catch (error) {
-    conn.close();
     throw new IpcatError("unavailable", `cannot run ssh: ${(error as Error).message}`, {
       hint: "install an ssh client (Debian: openssh-client)",
       cause: error,
     });
   }
+}
+
+/** Copies a connection and a child's stdio into each other until either side ends. */
+async function bridgeToSsh(conn: Conn, child: Child): Promise<void> {
   const stdin = child.stdin!;
   const stdout = child.stdout!;
   let stderr = "";
@@ -133,11 +135,21 @@ export async function sshEndpoint(target: SshTarget): Promise<DockerEndpoint> {
   // Bun emits the process's "exit" at exit; Deno dispatches the web "unload" event instead.
   process.once("exit", remove);
   globalThis.addEventListener?.("unload", remove);
+  // The first ssh starts now, so that its handshake overlaps the client's own start-up;
+  // later connections (hijacked streams) start theirs when they come. A spare never used
+  // ends with this process: its stdin closes, and the far side's dial-stdio with it.
+  let spare: Child | null = spawnSsh(target);
   void (async () => {
     for (;;) {
       const conn = await listener.accept().catch(() => null);
       if (conn === null) return;
-      void bridgeToSsh(conn, target).catch(() => conn.close());
+      try {
+        const child = spare ?? spawnSsh(target);
+        spare = null;
+        void bridgeToSsh(conn, child).catch(() => conn.close());
+      } catch {
+        conn.close();
+      }
     }
   })();
   return {
