@@ -85,7 +85,7 @@ export function detachKeysOf(options: { "detach-keys"?: string }): string {
  *
  * @example
  * ```ts
- * import { startFailureStatus } from "./cli.ts";
+ * import { startFailureStatus } from "./shared.ts";
  * console.assert(startFailureStatus('exec: "x": executable file not found in $PATH') === 127);
  * ```
  */
