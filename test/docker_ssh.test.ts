@@ -2,8 +2,9 @@
 // own, the docker CLI through ssh to ipcat's dial-stdio, attach, exec and TTY through it,
 // and nothing left in TMPDIR afterwards.
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, rmSync } from "node:fs";
+import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import process from "node:process";
 import { after, before, describe, it } from "node:test";
 import { cliCommand, runProcess, tempName, waysToTest } from "./harness.ts";
@@ -86,6 +87,16 @@ describe("docker over ssh://", { skip }, () => {
         );
       });
     }
+
+    it(`${way}: a bridge left by a process killed outright is swept by the next ssh:// use`, async () => {
+      const gone = spawnSync("true").pid!;
+      const stale = join(tmp, `ipcat-ssh-${gone}-left`);
+      mkdirSync(stale);
+      writeFileSync(join(stale, "docker.sock"), "");
+      const ps = await ipcat(["ps", "-q"], "cli");
+      assert.equal(ps.code, 0, ps.stderr);
+      assert.equal(existsSync(stale), false, "the dead process's directory must be swept");
+    });
 
     it(`${way}: run -t gets a TTY through ssh`, () => {
       const command = [

@@ -3,11 +3,12 @@
  * the daemon is an `ssh … -- host docker system dial-stdio` whose stdin and stdout are
  * the connection. So that the REST client and the hijacked streams need nothing new,
  * ipcat listens on a private unix socket (a 0700 temporary directory) and runs one ssh
- * per connection accepted there; the socket and its directory are removed at exit.
+ * per connection accepted there; the socket and its directory are removed at exit (after
+ * a death by an unhandled signal, by the next ssh:// use: see `removeStaleBridges`).
  *
  * @module
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
@@ -118,11 +119,48 @@ async function bridgeToSsh(conn: Conn, child: Child): Promise<void> {
 }
 
 /**
+ * Removes the bridge directories of ipcat processes that are gone. A process killed by a
+ * signal it does not handle runs no exit hook, so its directory stays until the next
+ * ssh:// use sweeps it here.
+ */
+function removeStaleBridges(): void {
+  const uid = process.getuid?.();
+  let names: string[];
+  try {
+    names = readdirSync(tmpdir());
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const pid = /^ipcat-ssh-(\d+)-/.exec(name)?.[1];
+    if (!pid || Number(pid) === process.pid || isAlive(Number(pid))) continue;
+    const path = join(tmpdir(), name);
+    try {
+      if (uid === undefined || statSync(path).uid === uid) {
+        rmSync(path, { recursive: true, force: true });
+      }
+    } catch {
+      // another sweeper got there first
+    }
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as { code?: string }).code === "EPERM";
+  }
+}
+
+/**
  * Starts the local end of an ssh:// daemon: a unix socket whose every connection is one
  * `ssh … docker system dial-stdio`. Removed when the process exits.
  */
 export async function sshEndpoint(target: SshTarget): Promise<DockerEndpoint> {
-  const dir = mkdtempSync(join(tmpdir(), "ipcat-ssh-"));
+  removeStaleBridges();
+  const dir = mkdtempSync(join(tmpdir(), `ipcat-ssh-${process.pid}-`));
   const path = join(dir, "docker.sock");
   const listener = await runtime.listenUnix(path);
   let removed = false;
