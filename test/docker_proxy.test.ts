@@ -48,6 +48,18 @@ async function stopProxy(proxy: RunningProxy): Promise<number | null> {
   return await exited;
 }
 
+/** Writes `wire` to the socket and returns all it answers until it closes. */
+function rawExchange(path: string, wire: string): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
+    const socket = createConnection(path);
+    let text = "";
+    socket.on("data", (chunk) => (text += chunk.toString("latin1")));
+    socket.on("error", reject);
+    socket.on("close", () => resolve(text));
+    socket.write(wire);
+  });
+}
+
 /** The docker CLI pointed at the proxy. */
 const through = (
   proxy: RunningProxy,
@@ -63,14 +75,32 @@ for (const way of waysToTest()) {
     dockerIt("read-only by default: ps works, writes get the proxy's 403 in the CLI", async () => {
       // Deno hides the socket's descriptor, so the peer's uid is unknown there.
       const peer = way === "deno" ? "uid=\\?" : "uid=0";
+      // A container of this test's own, so that others coming and going do not matter.
+      const listed = track(uniqueName("proxy-ps"));
+      assert.equal((await dockerCli(["create", "--name", listed, IMAGE, "true"])).code, 0);
       const proxy = await startProxy(way, []);
       try {
         const [proxied, direct] = [
-          await through(proxy, ["ps", "-a", "--format", "{{.ID}}"]),
-          await dockerCli(["ps", "-a", "--format", "{{.ID}}"]),
+          await through(proxy, [
+            "ps",
+            "-a",
+            "--filter",
+            `name=${listed}`,
+            "--format",
+            "{{.ID}} {{.Names}}",
+          ]),
+          await dockerCli([
+            "ps",
+            "-a",
+            "--filter",
+            `name=${listed}`,
+            "--format",
+            "{{.ID}} {{.Names}}",
+          ]),
         ];
         assert.equal(proxied.code, 0, proxied.stderr);
         assert.equal(proxied.stdout, direct.stdout);
+        assert.match(proxied.stdout, new RegExp(`^[0-9a-f]{12} ${listed}\n$`));
         const refused = await through(proxy, ["volume", "create", uniqueName("refused")]);
         assert.equal(refused.code, 1);
         assert.match(
@@ -80,7 +110,7 @@ for (const way of waysToTest()) {
         assert.match(
           proxy.log(),
           new RegExp(
-            `${peer} GET /v1\\.\\d+/containers/json\\?all=1 -> 200 \\(read-only default\\)\n`,
+            `${peer} GET /v1\\.\\d+/containers/json\\?all=1\\S* -> 200 \\(read-only default\\)\n`,
           ),
         );
         assert.match(
@@ -150,18 +180,26 @@ for (const way of waysToTest()) {
         const body = JSON.stringify({ Name: volume });
         const wire = "GET /_ping HTTP/1.1\r\nHost: docker\r\n\r\n" +
           `POST /volumes/create HTTP/1.1\r\nHost: docker\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`;
-        const answer = await new Promise<string>((resolve, reject) => {
-          const socket = createConnection(proxy.socket);
-          let text = "";
-          socket.on("data", (chunk) => (text += chunk.toString("latin1")));
-          socket.on("error", reject);
-          socket.on("close", () => resolve(text));
-          socket.write(wire);
-        });
+        const answer = await rawExchange(proxy.socket, wire);
         assert.match(answer, /^HTTP\/1\.1 200 OK\r\n/);
         assert.equal(answer.match(/HTTP\/1\.1 /g)!.length, 1, "one answer: the ping's");
         const inspected = await dockerCli(["volume", "inspect", volume]);
         assert.equal(inspected.code, 1, `the smuggled volume exists: ${inspected.stdout}`);
+      } finally {
+        await stopProxy(proxy);
+      }
+    });
+
+    dockerIt("a path the daemon would clean into another group is refused", async () => {
+      const proxy = await startProxy(way, ["--allow", "volumes"]);
+      try {
+        const body = JSON.stringify({ Image: "none" });
+        const answer = await rawExchange(
+          proxy.socket,
+          `POST /volumes/../containers/create HTTP/1.1\r\nHost: docker\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
+        );
+        assert.match(answer, /^HTTP\/1\.1 403 Forbidden\r\n/);
+        assert.match(answer, /is refused: the path is not in plain form/);
       } finally {
         await stopProxy(proxy);
       }

@@ -108,7 +108,11 @@ async function handle(client: Conn, options: ProxyOptions, open: Set<Conn>): Pro
   const line = `${who} ${head.method} ${head.target}`;
   if (!decision.allowed) {
     options.log(`${line} -> 403 refused (${decision.because})`);
+    // The client writes its body before it reads the answer: take the body first, so that
+    // closing does not cut it off with a broken pipe instead of the refusal it must show.
+    await discardBody(client, head, rest);
     await send(client, errorResponse(403, "Forbidden", refusalMessage(request, decision)));
+    await untilClosed(client);
     return;
   }
   let upstream: Conn;
@@ -135,6 +139,26 @@ async function handle(client: Conn, options: ProxyOptions, open: Set<Conn>): Pro
   } finally {
     upstream.close();
     open.delete(upstream);
+  }
+}
+
+/** The most of a refused request's body read before answering; a larger one is cut off. */
+const MAX_DISCARDED = 16 * 1024 * 1024;
+
+async function discardBody(client: Conn, head: HttpRequestHead, rest: Uint8Array): Promise<void> {
+  let due = Math.min(Number(headerValue(head, "content-length") ?? 0) || 0, MAX_DISCARDED);
+  due -= rest.byteLength;
+  while (due > 0) {
+    const chunk = await client.read().catch(() => null);
+    if (chunk === null) return;
+    due -= chunk.byteLength;
+  }
+}
+
+/** Waits for the client to close after reading a final answer. */
+async function untilClosed(client: Conn): Promise<void> {
+  while ((await client.read().catch(() => null)) !== null) {
+    // what a client sends after a refusal is not passed on
   }
 }
 

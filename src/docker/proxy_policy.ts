@@ -142,6 +142,14 @@ export interface ProxyDecision {
  */
 export function decide(rules: readonly ProxyRule[], request: ProxyRequest): ProxyDecision {
   const group = endpointGroup(request.target);
+  if (!isPlainPath(request.target)) {
+    // The daemon's router would clean `/volumes/../containers/create` into another group.
+    return {
+      allowed: false,
+      group,
+      because: "the path is not in plain form (., .., // or %2E/%2F)",
+    };
+  }
   const method = request.upgrade ? "POST" : request.method.toUpperCase();
   if (method === "GET" || method === "HEAD") {
     return { allowed: true, group, because: "read-only default" };
@@ -155,9 +163,36 @@ export function decide(rules: readonly ProxyRule[], request: ProxyRequest): Prox
   return { allowed: false, group, because: `no rule allows ${group}:${method}` };
 }
 
+/**
+ * Whether a request target's path is already clean: no `.` or `..` segment, no empty one,
+ * no encoded dot or slash. Only such paths are judged by their group.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { isPlainPath } from "./proxy_policy.ts";
+ * assert.equal(isPlainPath("/v1.43/containers/json?all=1&x=../y"), true);
+ * assert.equal(isPlainPath("/volumes/../containers/create"), false);
+ * assert.equal(isPlainPath("/volumes/%2e%2e/containers/create"), false);
+ * assert.equal(isPlainPath("//containers/create"), false);
+ * ```
+ */
+export function isPlainPath(target: string): boolean {
+  const path = target.split("?")[0]!;
+  if (!path.startsWith("/") || /%2e|%2f|%5c|\\/i.test(path)) return false;
+  return path.slice(1).split("/").every((segment, i, all) =>
+    segment !== "." && segment !== ".." && (segment !== "" || i === all.length - 1)
+  );
+}
+
 /** The message of a refusal, as the docker CLI shows it after "Error response from daemon:". */
 export function refusalMessage(request: ProxyRequest, decision: ProxyDecision): string {
   const method = request.upgrade ? "POST" : request.method.toUpperCase();
+  if (!isPlainPath(request.target)) {
+    return `ipcat docker proxy: ${request.method} ${
+      request.target.split("?")[0]
+    } is refused: ${decision.because}`;
+  }
   return `ipcat docker proxy: ${request.method} ${request.target.split("?")[0]} is not allowed ` +
     `(${decision.because}); the proxy's owner can allow it with --allow ${decision.group}:${method}`;
 }
