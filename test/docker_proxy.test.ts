@@ -4,11 +4,19 @@
 // behind an allowed one never reaches the daemon, and SIGTERM leaves no socket behind.
 import assert from "node:assert/strict";
 import type { ChildProcess } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { createConnection } from "node:net";
 import process from "node:process";
 import { after, before, describe } from "node:test";
-import { runProcess, startCli, tempName, waitForOutput, waysToTest } from "./harness.ts";
+import {
+  cliCommand,
+  runProcess,
+  startCli,
+  tempName,
+  waitForOutput,
+  waysToTest,
+} from "./harness.ts";
 import {
   DOCKER_HOST,
   dockerCli,
@@ -172,6 +180,39 @@ for (const way of waysToTest()) {
         await stopProxy(proxy);
       }
     });
+
+    dockerIt(
+      "detachKeys in config.json reach the daemon with run -i's attach (seen through the proxy)",
+      async () => {
+        const proxy = await startProxy(way, ["--allow", "containers"]);
+        const config = tempName("ipcat-detach-config");
+        mkdirSync(config, { recursive: true });
+        writeFileSync(join(config, "config.json"), JSON.stringify({ detachKeys: "ctrl-a,a" }));
+        try {
+          const ran = await runProcess([
+            ...cliCommand(way),
+            "docker",
+            "-H",
+            `unix://${proxy.socket}`,
+            "run",
+            "--rm",
+            "-i",
+            "--network",
+            "none",
+            IMAGE,
+            "true",
+          ], { env: { DOCKER_CONFIG: config } });
+          assert.equal(ran.code, 0, ran.stderr);
+          assert.match(
+            proxy.log(),
+            /POST \/v1\.\d+\/containers\/[0-9a-f]+\/attach\?\S*detachKeys=ctrl-a%2Ca\S* -> 101/,
+          );
+        } finally {
+          await stopProxy(proxy);
+          rmSync(config, { recursive: true, force: true });
+        }
+      },
+    );
 
     dockerIt("a request smuggled behind an allowed one never reaches the daemon", async () => {
       const proxy = await startProxy(way, []);

@@ -100,7 +100,11 @@ async function handle(client: Conn, options: ProxyOptions, open: Set<Conn>): Pro
     );
     return;
   }
-  const { head, rest } = parsed;
+  const { head: asSent, rest } = parsed;
+  // Deno's fetch through a unix socket sends the absolute form (`GET http://docker/_ping`):
+  // judged and passed on as the path alone.
+  const absolute = /^https?:\/\/[^/?#]*(?<path>[/?].*)?$/i.exec(asSent.target);
+  const head = absolute ? { ...asSent, target: absolute.groups?.path ?? "/" } : asSent;
   const upgrade = /upgrade/i.test(headerValue(head, "connection") ?? "") ||
     headerValue(head, "upgrade") !== undefined;
   const request: ProxyRequest = { method: head.method, target: head.target, uid, upgrade };
