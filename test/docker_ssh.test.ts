@@ -54,8 +54,18 @@ describe("docker over ssh://", { skip }, () => {
     for (const remote of ["cli", "ipcat"] as const) {
       it(`${way}: ps, run -i and exec -i through ssh to the remote ${remote}'s dial-stdio`, async () => {
         const [ours, direct] = [
-          await ipcat(["ps", "-a", "--format", "{{.ID}} {{.Names}}"], remote),
-          await dockerCli(["ps", "-a", "--format", "{{.ID}} {{.Names}}"]),
+          await ipcat(
+            ["ps", "-a", "--filter", "name=ssh-exec", "--format", "{{.ID}} {{.Names}}"],
+            remote,
+          ),
+          await dockerCli([
+            "ps",
+            "-a",
+            "--filter",
+            "name=ssh-exec",
+            "--format",
+            "{{.ID}} {{.Names}}",
+          ]),
         ];
         assert.equal(ours.code, 0, ours.stderr);
         assert.equal(ours.stdout, direct.stdout);
@@ -117,6 +127,48 @@ describe("docker over ssh://", { skip }, () => {
       assert.match(shown, /^\/dev\/pts\/\d+\r*\n/);
     });
   }
+
+  it("a context with an ssh:// host, made by ipcat, works in ipcat and in the CLI", async () => {
+    const env = {
+      ...sshEnv("cli"),
+      DOCKER_HOST: undefined,
+      DOCKER_CONFIG: join(tmp, "ctx-config"),
+    };
+    const made = await runProcess([
+      ...cliCommand("bun"),
+      "docker",
+      "context",
+      "create",
+      "over-ssh",
+      "--docker",
+      `host=ssh://root@127.0.0.1:${sshd.port}`,
+    ], { env });
+    assert.equal(made.code, 0, made.stderr);
+    const [ours, theirs, direct] = [
+      await runProcess([
+        ...cliCommand("bun"),
+        "docker",
+        "-c",
+        "over-ssh",
+        "ps",
+        "-a",
+        "-q",
+        "--filter",
+        "name=ssh-exec",
+      ], {
+        env,
+      }),
+      await runProcess(
+        ["docker", "-c", "over-ssh", "ps", "-a", "-q", "--filter", "name=ssh-exec"],
+        { env },
+      ),
+      await dockerCli(["ps", "-a", "-q", "--filter", "name=ssh-exec"]),
+    ];
+    assert.equal(ours.code, 0, ours.stderr);
+    assert.equal(theirs.code, 0, theirs.stderr);
+    assert.deepEqual([ours.stdout, theirs.stdout], [direct.stdout, direct.stdout]);
+    assert.notEqual(direct.stdout, "", "the exec tests' containers are listed");
+  });
 
   it("the docker CLI through ssh to a host that has only ipcat", async () => {
     const env = sshEnv("ipcat");
