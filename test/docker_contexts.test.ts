@@ -57,10 +57,23 @@ for (const way of waysToTest()) {
         assert.equal(ours.code, theirs.code, `${args.join(" ")}: ${ours.stderr}`);
         assert.equal(ours.stdout, theirs.stdout, args.join(" "));
       }
-      const ps = await ipcat(["-c", name, "ps", "-a", "--format", "{{.ID}}"]);
-      const reference = await cli(["-c", name, "ps", "-a", "--format", "{{.ID}}"]);
+      const ps = await ipcat([
+        "-c",
+        name,
+        "version",
+        "--format",
+        "{{.Server.Version}} {{.Server.APIVersion}}",
+      ]);
+      const reference = await cli([
+        "-c",
+        name,
+        "version",
+        "--format",
+        "{{.Server.Version}} {{.Server.APIVersion}}",
+      ]);
       assert.equal(ps.code, 0, ps.stderr);
       assert.equal(ps.stdout, reference.stdout);
+      assert.match(ps.stdout, /^\S+ 1\.\d+\n$/);
       const used = await cli(["context", "use", name]);
       assert.equal(used.code, 0, used.stderr);
       assert.equal((await ipcat(["context", "show"])).stdout, `${name}\n`);
@@ -110,11 +123,11 @@ for (const way of waysToTest()) {
         try {
           await ipcat(["context", "use", broken]);
           const cases: [string[], Record<string, string | undefined>][] = [
-            [["-H", DOCKER_HOST!, "ps", "-q"], {}],
-            [["--context", good, "ps", "-q"], {}],
-            [["ps", "-q"], { DOCKER_CONTEXT: good }],
-            [["ps", "-q"], { DOCKER_HOST, DOCKER_CONTEXT: broken }],
-            [["ps", "-q"], {}],
+            [["-H", DOCKER_HOST!, "version", "--format", "{{.Server.Os}}"], {}],
+            [["--context", good, "version", "--format", "{{.Server.Os}}"], {}],
+            [["version", "--format", "{{.Server.Os}}"], { DOCKER_CONTEXT: good }],
+            [["version", "--format", "{{.Server.Os}}"], { DOCKER_HOST, DOCKER_CONTEXT: broken }],
+            [["ps", "-q"], {}], // the broken current context: both fail alike
             [["-H", DOCKER_HOST!, "-c", good, "ps"], {}],
             [["-c", "no-such-context", "ps"], {}],
             [["context", "show"], { DOCKER_CONTEXT: good }],
