@@ -138,7 +138,7 @@ export function contextEntries(
   return out;
 }
 
-const CHUNK = 256 * 1024;
+const CHUNK = 1024 * 1024;
 
 /**
  * The context directory as a tar stream. `extra` adds entries of its own (a Dockerfile
