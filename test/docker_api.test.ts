@@ -2,10 +2,9 @@
 // command line and stdin, error statuses, and hijacked attach and exec start, raw and
 // demultiplexed, against the test daemon (the docker CLI as the reference).
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
 import process from "node:process";
 import { after, before, describe } from "node:test";
-import { cliCommand, waysToTest } from "./harness.ts";
+import { cliCommand, runProcess, waysToTest } from "./harness.ts";
 import {
   dockerCli,
   dockerIt,
@@ -165,11 +164,10 @@ for (const way of waysToTest()) {
 
     dockerIt("JSON is indented when stdout is a terminal", async () => {
       const command = [...cliCommand(way), "docker", "api", "GET", "/version"].join(" ");
-      const shown = execFileSync("script", ["-qec", command, "/dev/null"], {
-        encoding: "utf8",
-        env: { ...process.env, DOCKER_HOST: process.env.IPCAT_TEST_DOCKER_HOST },
+      const shown = await runProcess(["script", "-qec", command, "/dev/null"], {
+        env: { DOCKER_HOST: process.env.IPCAT_TEST_DOCKER_HOST },
       });
-      assert.match(shown, /^\{\r?\n {4}"Platform": \{/);
+      assert.match(shown.stdout, /^\{\r?\n {4}"Platform": \{/);
     });
   });
 }

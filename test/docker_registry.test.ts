@@ -84,7 +84,10 @@ describe("docker registries", { skip }, () => {
         encoding: "utf8",
         env: { ...process.env, ...env(join(dir, `config-${way}`)) },
       });
-      assert.match(shown, /\x1b\[1A\x1b\[2K\r[0-9a-f]{12}: Pull complete *\r\x1b\[1B/);
+      // Cursor up one line, clear it, rewrite the layer's line, cursor down again.
+      const esc = String.fromCharCode(27);
+      const redrawn = `${esc}\\[1A${esc}\\[2K\\r[0-9a-f]{12}: Pull complete *\\r${esc}\\[1B`;
+      assert.match(shown, new RegExp(redrawn));
       assert.match(shown, /Status: Downloaded newer image for /);
     });
 

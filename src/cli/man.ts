@@ -37,7 +37,7 @@ function roff(text: string): string {
     .replace(/\\/g, "\\e")
     .replace(/-/g, "\\-")
     .replace(
-      /[^\x00-\x7f]/gu,
+      /[\u0080-\u{10FFFF}]/gu,
       (c) => `\\[u${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")}]`,
     )
     .split("\n")

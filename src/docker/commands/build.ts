@@ -15,7 +15,8 @@ import { IpcatError } from "../../errors.ts";
 import { encodeTarHeader, TAR_END, tarPadding } from "../../framing/tar.ts";
 import type { Docker } from "../client.ts";
 import { contextTar } from "../build_context.ts";
-import { humanSizeDecimal, JsonMessage, JsonMessageRenderer } from "../jsonmessage.ts";
+import { humanSizeDecimal, JsonMessageRenderer } from "../jsonmessage.ts";
+import { jsonMessages, postStreaming } from "./message_stream.ts";
 import { client, dockerCommand } from "./shared.ts";
 
 /** `K=V` pairs as the API's JSON map; `K` alone takes the environment's value, if any. */
@@ -137,28 +138,10 @@ status, as DOCKER_BUILDKIT=0 docker build does.`,
       })
       : body;
     const counted = source.pipeThrough(contextProgress(options.quiet));
-    const url = `${docker.api.endpoint.baseUrl}/v${await docker.api.version()}/build?${query}`;
-    let res: Response;
-    try {
-      res = await runtime.httpClient(docker.api.endpoint.target)(url, {
-        method: "POST",
-        headers: { "Content-Type": "application/x-tar" },
-        body: counted,
-        duplex: "half",
-      } as RequestInit);
-    } catch (error) {
-      throw await docker.api.connectionError(error);
-    }
-    if (!res.ok) {
-      const text = await docker.api.text(res);
-      let message = text.trim();
-      try {
-        message = JSON.parse(text).message ?? message;
-      } catch {
-        // plain text
-      }
-      throw docker.api.daemonError(res.status, message);
-    }
+    const res = await postStreaming(docker, "/build", query, {
+      headers: { "Content-Type": "application/x-tar" },
+      body: counted,
+    });
     return await showBuild(docker, res, options.quiet);
   },
 });
@@ -194,31 +177,15 @@ async function showBuild(docker: Docker, res: Response, quiet: boolean): Promise
     runtime.isTerminal(1),
     runtime.terminalSize()?.cols ?? 80,
   );
-  const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
-  let pending = "";
-  for (;;) {
-    let step;
-    try {
-      step = await reader.read();
-    } catch (error) {
-      throw docker.api.droppedError(error);
+  for await (const message of jsonMessages(docker, res)) {
+    if (message.errorDetail || message.error) {
+      await writeErr(`${message.errorDetail?.message ?? message.error}\n`);
+      return message.errorDetail?.code || 1;
     }
-    if (step.done) break;
-    pending += step.value;
-    const lines = pending.split("\n");
-    pending = lines.pop()!;
-    let out = "";
-    for (const line of lines.filter((l) => l.trim())) {
-      const message = docker.api.parse(JsonMessage, line, "the build's output");
-      if (message.errorDetail || message.error) {
-        if (out) await writeOut(out);
-        await writeErr(`${message.errorDetail?.message ?? message.error}\n`);
-        return message.errorDetail?.code || 1;
-      }
-      if (quiet && message.stream && !message.stream.startsWith("sha256:")) continue;
-      out += renderer.push(message);
-    }
-    if (out) await writeOut(out);
+    // -q: the daemon still sends the steps' own output; only the image ID is shown.
+    if (quiet && message.stream && !message.stream.startsWith("sha256:")) continue;
+    const shown = renderer.push(message);
+    if (shown) await writeOut(shown);
   }
   return 0;
 }

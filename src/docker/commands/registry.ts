@@ -10,7 +10,8 @@ import { readStdin, writeErr, writeOut } from "../../cli/io.ts";
 import { flag, text } from "../../cli/options.ts";
 import { IpcatError } from "../../errors.ts";
 import type { Docker } from "../client.ts";
-import { JsonMessage, JsonMessageRenderer } from "../jsonmessage.ts";
+import { JsonMessageRenderer } from "../jsonmessage.ts";
+import { jsonMessages, postStreaming } from "./message_stream.ts";
 import {
   authKey,
   DOCKER_HUB_KEY,
@@ -23,60 +24,26 @@ import { client, dockerCommand } from "./shared.ts";
 
 /** Shows a JSON message stream as it arrives; an error message fails the command. */
 async function showMessages(docker: Docker, res: Response, quiet: boolean): Promise<void> {
-  const terminal = runtime.isTerminal(1);
-  const renderer = new JsonMessageRenderer(terminal, runtime.terminalSize()?.cols ?? 80);
-  const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
-  let pending = "";
-  for (;;) {
-    let step;
-    try {
-      step = await reader.read();
-    } catch (error) {
-      throw docker.api.droppedError(error);
-    }
-    if (step.done) break;
-    pending += step.value;
-    const lines = pending.split("\n");
-    pending = lines.pop()!;
-    let out = "";
-    for (const line of lines.filter((l) => l.trim())) {
-      const message = docker.api.parse(JsonMessage, line, "the progress stream");
-      const shown = renderer.push(message);
-      if (!quiet) out += shown;
-    }
-    if (out) await writeOut(out);
+  const renderer = new JsonMessageRenderer(
+    runtime.isTerminal(1),
+    runtime.terminalSize()?.cols ?? 80,
+  );
+  for await (const message of jsonMessages(docker, res)) {
+    const shown = renderer.push(message);
+    if (!quiet && shown) await writeOut(shown);
   }
 }
 
 /** A registry call whose answer is a message stream, with the stored credentials. */
-async function registryCall(
+function registryCall(
   docker: Docker,
   path: string,
   query: Record<string, string>,
   registry: string,
 ): Promise<Response> {
-  const url = `${docker.api.endpoint.baseUrl}/v${await docker.api
-    .version()}${path}?${new URLSearchParams(query)}`;
-  let res: Response;
-  try {
-    res = await runtime.httpClient(docker.api.endpoint.target)(url, {
-      method: "POST",
-      headers: { "X-Registry-Auth": registryAuthHeader(registry, process.env) },
-    });
-  } catch (error) {
-    throw await docker.api.connectionError(error);
-  }
-  if (!res.ok) {
-    const text = await docker.api.text(res);
-    let message = text.trim();
-    try {
-      message = JSON.parse(text).message ?? message;
-    } catch {
-      // plain text
-    }
-    throw docker.api.daemonError(res.status, message);
-  }
-  return res;
+  return postStreaming(docker, path, new URLSearchParams(query), {
+    headers: { "X-Registry-Auth": registryAuthHeader(registry, process.env) },
+  });
 }
 
 export const pull = dockerCommand({
