@@ -113,6 +113,13 @@ describe("docker registries", { skip }, () => {
       ];
       assert.equal(d.stdout, c.stdout);
       assert.deepEqual([config(ours).auths, config(theirs).auths], [{}, {}]);
+      writeFileSync(
+        join(ours, "config.json"),
+        JSON.stringify({ auths: { [registry.host]: { auth: 5 } } }),
+      );
+      const broken = await ipcat(["pull", `${registry.host}/nothing:v1`], ours);
+      assert.equal(broken.code, 1);
+      assert.match(broken.stderr, /^ipcat: .*config\.json: auths: .*\n$/);
     });
   }
 });

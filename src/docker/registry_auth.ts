@@ -7,6 +7,7 @@
  * @module
  */
 import * as v from "valibot";
+import { IpcatError } from "../errors.ts";
 import { configDir, DockerConfig } from "./contexts.ts";
 
 /** The config.json key of Docker Hub. */
@@ -69,6 +70,18 @@ export function authKey(registry: string): string {
   return registry === "docker.io" ? DOCKER_HUB_KEY : registry;
 }
 
+/** The `auths` of a config file, or the CLI-like error naming the file. */
+function authsOf(
+  file: unknown,
+  env: Record<string, string | undefined>,
+): v.InferOutput<typeof Auths> {
+  const parsed = v.safeParse(Auths, file);
+  if (parsed.success) return parsed.output;
+  throw new IpcatError("failed", `${store(env).configPath}: auths: ${parsed.issues[0].message}`, {
+    hint: "fix the file, or log in again after removing its auths",
+  });
+}
+
 function store(env: Record<string, string | undefined>): DockerConfig {
   return new DockerConfig(configDir(env));
 }
@@ -78,7 +91,7 @@ export function registryAuthHeader(
   registry: string,
   env: Record<string, string | undefined>,
 ): string {
-  const config = v.parse(Auths, store(env).readConfig());
+  const config = authsOf(store(env).readConfig(), env);
   const stored = config.auths[authKey(registry)]?.auth;
   let body: Record<string, string> = {};
   if (stored) {
@@ -102,7 +115,7 @@ export function storeCredentials(
 ): string {
   const config = store(env);
   config.updateConfig((file) => {
-    const parsed = v.parse(Auths, file);
+    const parsed = authsOf(file, env);
     parsed.auths[key] = { auth: base64(`${username}:${password}`) };
     (file as Record<string, unknown>).auths = parsed.auths;
   });
@@ -113,7 +126,7 @@ export function storeCredentials(
 export function removeCredentials(key: string, env: Record<string, string | undefined>): boolean {
   let found = false;
   store(env).updateConfig((file) => {
-    const parsed = v.parse(Auths, file);
+    const parsed = authsOf(file, env);
     found = key in parsed.auths;
     delete parsed.auths[key];
     (file as Record<string, unknown>).auths = parsed.auths;

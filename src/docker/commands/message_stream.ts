@@ -5,7 +5,9 @@
  *
  * @module
  */
+import * as v from "valibot";
 import { runtime } from "../../adapter/mod.ts";
+import { ErrorBody } from "../schemas.ts";
 import type { Docker } from "../client.ts";
 import { JsonMessage } from "../jsonmessage.ts";
 
@@ -32,7 +34,8 @@ export async function postStreaming(
   const text = await api.text(res);
   let message = text.trim();
   try {
-    message = JSON.parse(text).message ?? message;
+    const body = v.safeParse(ErrorBody, JSON.parse(text));
+    if (body.success) message = body.output.message;
   } catch {
     // a plain-text answer
   }
