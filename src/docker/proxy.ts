@@ -75,7 +75,7 @@ const encoder = new TextEncoder();
 function errorResponse(status: number, reason: string, message: string): Uint8Array {
   const body = JSON.stringify({ message }) + "\n";
   return encoder.encode(
-    `HTTP/1.1 ${status} ${reason}\r\nApi-Version: 1.41\r\nContent-Type: application/json\r\n` +
+    `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\n` +
       `Content-Length: ${encoder.encode(body).byteLength}\r\nConnection: close\r\n\r\n${body}`,
   );
 }
