@@ -121,7 +121,10 @@ SERVER defaults to Docker Hub.`,
       throw new IpcatError("failed", "--password and --password-stdin are mutually exclusive");
     }
     if (options.username === undefined) {
-      throw new IpcatError("failed", "Must provide --username with --password-stdin", {
+      const message = options["password-stdin"]
+        ? "Must provide --username with --password-stdin"
+        : "no username given";
+      throw new IpcatError("failed", message, {
         hint: "ipcat asks for nothing interactively: give -u USER and --password-stdin",
       });
     }
