@@ -142,12 +142,20 @@ for (const way of waysToTest()) {
     });
 
     dockerIt("a bad DOCKER_HOST and a bad DOCKER_API_VERSION are one-line errors", async () => {
-      const bad = await ipcatDocker(way, ["ps"], { env: { DOCKER_HOST: "ssh://somewhere" } });
+      const bad = await ipcatDocker(way, ["ps"], {
+        env: { DOCKER_HOST: "npipe:////./pipe/docker" },
+      });
       assert.equal(bad.code, 1);
       assert.equal(
         bad.stderr,
-        "ipcat: DOCKER_HOST 'ssh://somewhere' is not unix:///PATH or tcp://HOST:PORT (for example unix:///var/run/docker.sock)\n",
+        "ipcat: DOCKER_HOST 'npipe:////./pipe/docker' is not unix:///PATH or tcp://HOST:PORT (for example unix:///var/run/docker.sock)\n",
       );
+      // ssh:// is supported: a host ssh cannot reach is explained by ssh's own words first.
+      const unreachable = await ipcatDocker(way, ["ps"], {
+        env: { DOCKER_HOST: "ssh://no-such-host.invalid" },
+      });
+      assert.equal(unreachable.code, 1);
+      assert.match(unreachable.stderr, /^ssh: .*no-such-host\.invalid.*\nipcat: [^\n]*\n$/s);
       const version = await ipcatDocker(way, ["ps"], { env: { DOCKER_API_VERSION: "latest" } });
       assert.equal(version.code, 1);
       assert.match(version.stderr, /^ipcat: API version 'latest' is not of the form 1\.41 \(/);

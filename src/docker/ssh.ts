@@ -108,14 +108,18 @@ async function bridgeToSsh(conn: Conn, child: Child): Promise<void> {
   } catch {
     // the client went away: ssh is stopped below
   }
-  await conn.closeWrite().catch(() => {});
-  const status = await Promise.race([child.exited, up.then(() => child.exited)]);
+  // ssh's stdout ends as it exits. What it said goes out before the client sees the end,
+  // so that it precedes (and explains) the client's own error about the lost connection.
+  const status = await child.exited;
   await errors.catch(() => {});
-  conn.close();
-  if (status.code !== 0 && stderr.trim()) {
-    // What ssh said is the only explanation the user will get: pass it on, once per line.
-    await runtime.stderr.write(new TextEncoder().encode(`ssh: ${stderr.trim()}\n`));
+  const said = stderr.trim();
+  if (status.code !== 0 && said) {
+    const line = said.startsWith("ssh:") ? said : `ssh: ${said}`;
+    await runtime.stderr.write(new TextEncoder().encode(`${line}\n`));
   }
+  await conn.closeWrite().catch(() => {});
+  conn.close();
+  await up;
 }
 
 /**
