@@ -142,12 +142,20 @@ for (const way of waysToTest()) {
     });
 
     dockerIt("a bad DOCKER_HOST and a bad DOCKER_API_VERSION are one-line errors", async () => {
-      const bad = await ipcatDocker(way, ["ps"], { env: { DOCKER_HOST: "ssh://somewhere" } });
+      const bad = await ipcatDocker(way, ["ps"], {
+        env: { DOCKER_HOST: "npipe:////./pipe/docker" },
+      });
       assert.equal(bad.code, 1);
       assert.equal(
         bad.stderr,
-        "ipcat: DOCKER_HOST 'ssh://somewhere' is not unix:///PATH or tcp://HOST:PORT (for example unix:///var/run/docker.sock)\n",
+        "ipcat: DOCKER_HOST 'npipe:////./pipe/docker' is not unix:///PATH or tcp://HOST:PORT (for example unix:///var/run/docker.sock)\n",
       );
+      // ssh:// is supported: a host ssh cannot reach is explained by ssh's own words first.
+      const unreachable = await ipcatDocker(way, ["ps"], {
+        env: { DOCKER_HOST: "ssh://no-such-host.invalid" },
+      });
+      assert.equal(unreachable.code, 1);
+      assert.match(unreachable.stderr, /^ssh: .*no-such-host\.invalid.*\nipcat: [^\n]*\n$/s);
       const version = await ipcatDocker(way, ["ps"], { env: { DOCKER_API_VERSION: "latest" } });
       assert.equal(version.code, 1);
       assert.match(version.stderr, /^ipcat: API version 'latest' is not of the form 1\.41 \(/);
@@ -403,11 +411,13 @@ describe("docker errors: permission", () => {
       binary,
       "docker",
       "ps",
-    ], { env: { DOCKER_HOST } });
+    ], { env: { DOCKER_HOST, HOME: "/root", DOCKER_CONFIG: undefined } });
     assert.equal(result.code, 1);
+    // As the CLI: the config file the user cannot read is a warning, not the failure.
     assert.equal(
       result.stderr.toString(),
-      `ipcat: permission denied on the Docker daemon socket ${socketPath} (run as root or as a member of the socket's group, usually 'docker')\n`,
+      `WARNING: Error loading config file: cannot read /root/.docker/config.json: EACCES: permission denied, open '/root/.docker/config.json'\n` +
+        `ipcat: permission denied on the Docker daemon socket ${socketPath} (run as root or as a member of the socket's group, usually 'docker')\n`,
     );
   });
 });

@@ -111,6 +111,11 @@ export interface Family {
    * report, e.g. to give the exit statuses of the tool the family mirrors.
    */
   mapError?(error: unknown, command: string): unknown;
+  /**
+   * Consumes the family's own options before the command (`ipcat docker -H HOST ps`, as
+   * `docker -H HOST ps`) and returns the command line after them.
+   */
+  takeLeadingOptions?(args: readonly string[]): string[];
 }
 
 /** The built-in `--help` option every command has. */

@@ -46,7 +46,7 @@ export async function topHelp(): Promise<string> {
     '  eval "$(ipcat completion bash)"',
     "",
     "Environment:",
-    "  DOCKER_HOST    Docker engine to use (default unix:///var/run/docker.sock)",
+    "  DOCKER_HOST    Docker engine to use (else the docker context, else /var/run/docker.sock)",
     "  IPCAT_DEBUG=1  Print stack traces with errors",
     "",
     "Run 'ipcat FAMILY --help' for a family's commands.",
@@ -58,7 +58,7 @@ export async function topHelp(): Promise<string> {
  * {@link IpcatError}; the caller prints them.
  */
 export async function dispatch(argv: readonly string[]): Promise<number> {
-  const [first, second, ...rest] = argv;
+  const [first] = argv;
   if (first === undefined || first === "--help" || first === "-h" || first === "help") {
     await writeOut(await topHelp());
     return first === undefined ? 2 : 0;
@@ -79,6 +79,15 @@ export async function dispatch(argv: readonly string[]): Promise<number> {
     });
   }
   const family = await load();
+  let afterFamily = argv.slice(1);
+  if (family.takeLeadingOptions) {
+    try {
+      afterFamily = family.takeLeadingOptions(afterFamily);
+    } catch (error) {
+      throw family.mapError ? family.mapError(error, "") : error;
+    }
+  }
+  const [second, ...rest] = afterFamily;
   if (second === undefined || second === "--help" || second === "-h" || second === "help") {
     await writeOut(familyHelp(family));
     return second === undefined ? 2 : 0;

@@ -28,11 +28,18 @@
 import { type ErrorCode, EXIT_CODES } from "../errors.ts";
 import { type Command, describeOption, type Family } from "./command.ts";
 
-/** Text made safe for roff: backslashes and hyphens escaped, no line starting a request. */
+/**
+ * Text made safe for roff: backslashes and hyphens escaped, characters beyond ASCII as
+ * `\[uXXXX]` (groff warns on raw UTF-8 input), no line starting a request.
+ */
 function roff(text: string): string {
   return text
     .replace(/\\/g, "\\e")
     .replace(/-/g, "\\-")
+    .replace(
+      /[\u0080-\u{10FFFF}]/gu,
+      (c) => `\\[u${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")}]`,
+    )
     .split("\n")
     .map((line) => (/^[.']/.test(line) ? `\\&${line}` : line))
     .join("\n");

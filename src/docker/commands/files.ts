@@ -31,6 +31,7 @@ import {
   tarPadding,
 } from "../../framing/tar.ts";
 import type { Docker } from "../client.ts";
+import { tarSink } from "./transfer.ts";
 import { DockerError } from "../errors.ts";
 import { rawGet } from "../raw_http.ts";
 import { client, dockerCommand } from "./shared.ts";
@@ -355,31 +356,23 @@ export const exportContainer = dockerCommand({
   name: "export",
   summary: "Write a container's file system as a tar stream",
   usage: "CONTAINER",
-  options: { output: text("FILE", "Write to FILE instead of stdout", { short: "o" }) },
+  options: {
+    output: text("FILE", "Write to FILE instead of stdout (- is stdout)", { short: "o" }),
+  },
   args: { min: 1, max: 1 },
   examples: [["ipcat docker export web > web.tar", "The file system of 'web' as a tar"]],
   async run({ options, args }) {
-    if (options.output === undefined && runtime.isTerminal(1)) {
-      throw new IpcatError(
-        "failed",
-        "cowardly refusing to save to a terminal. Use the -o flag or redirect",
-      );
-    }
+    const sink = tarSink(options.output, "export");
     const docker = await client();
     const res = await rawGet(
       docker.api,
       `/containers/${encodeURIComponent(args[0]!)}/export`,
       `container ${args[0]}`,
     );
-    if (options.output === undefined) {
-      await pump(docker, res.body, (chunk) => runtime.stdout.write(chunk));
-      return 0;
-    }
-    const fd = openSync(options.output, "w", 0o644);
     try {
-      await pump(docker, res.body, (chunk) => void writeSync(fd, chunk));
+      await pump(docker, res.body, (chunk) => sink.write(chunk));
     } finally {
-      closeSync(fd);
+      await sink.close();
     }
     return 0;
   },

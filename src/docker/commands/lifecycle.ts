@@ -11,6 +11,7 @@ import { Docker } from "../client.ts";
 import { DEFAULT_DETACH_KEYS, parseDetachKeys } from "../session.ts";
 import {
   client,
+  detachKeysOf,
   detachKeysOption,
   dockerCommand,
   eachContainer,
@@ -126,7 +127,8 @@ ${DEFAULT_DETACH_KEYS} detaches (exit 0).`,
     ],
   ],
   async run({ options, args }) {
-    parseDetachKeys(options["detach-keys"]);
+    const detachKeys = detachKeysOf(options);
+    parseDetachKeys(detachKeys);
     if (!options.detach) checkTty(options.interactive, options.tty);
     if (options.detach && options.attach.length) {
       throw new IpcatError(
@@ -156,7 +158,7 @@ ${DEFAULT_DETACH_KEYS} detaches (exit 0).`,
     const status = await startAttached(docker, id, {
       tty: options.tty,
       stdin: streams ? streams.includes("stdin") : options.interactive,
-      detachKeys: options["detach-keys"],
+      detachKeys,
       sigProxy: options["sig-proxy"],
       autoRemove: options.rm,
       stdout: streams ? streams.includes("stdout") : true,
@@ -181,6 +183,7 @@ export const start = dockerCommand({
     "Starts 'job' attached, with stdin",
   ]],
   async run({ options, args }) {
+    const detachKeys = detachKeysOf(options);
     const docker = await client();
     if (!options.attach && !options.interactive) {
       return await eachContainer(args, async (name) => (await docker.start(name), name));
@@ -196,7 +199,7 @@ export const start = dockerCommand({
     const status = await startAttached(docker, info.Id, {
       tty: info.Config.Tty,
       stdin,
-      detachKeys: options["detach-keys"],
+      detachKeys,
       sigProxy: true,
       autoRemove: info.HostConfig.AutoRemove,
     });

@@ -16,7 +16,10 @@ import {
 import { option } from "../../cli/options.ts";
 import { writeErr, writeOut } from "../../cli/io.ts";
 import { formatError, IpcatError } from "../../errors.ts";
+import process from "node:process";
+import { DockerApi } from "../api.ts";
 import { Docker } from "../client.ts";
+import { chosenDetachKeys, openDaemon } from "../daemon.ts";
 import { DockerError } from "../errors.ts";
 import { DEFAULT_DETACH_KEYS, parseDetachKeys } from "../session.ts";
 
@@ -55,7 +58,27 @@ export const stopOptions = {
   }),
 };
 
-export const client = () => Docker.fromEnv();
+let notesShown = false;
+
+/**
+ * A client for the daemon the CLI would use (`-H`, `-c`, DOCKER_HOST, DOCKER_CONTEXT, the
+ * current context, the default socket or a fallback one), honouring `DOCKER_API_VERSION`;
+ * how it was found is told once per process.
+ */
+export async function client(): Promise<Docker> {
+  const daemon = await openDaemon(process.env);
+  if (!notesShown) {
+    notesShown = true;
+    for (const line of daemon.notes) await writeErr(`${line}\n`);
+  }
+  const apiVersion = process.env.DOCKER_API_VERSION || undefined;
+  return new Docker(new DockerApi(daemon.endpoint, { apiVersion }));
+}
+
+/** The detach keys of a command: `--detach-keys`, else `detachKeys` in config.json. */
+export function detachKeysOf(options: { "detach-keys"?: string }): string {
+  return chosenDetachKeys(options["detach-keys"], DEFAULT_DETACH_KEYS);
+}
 
 /**
  * The docker CLI's status for a failed start: 127 not found, 126 cannot invoke, else 125.
@@ -132,9 +155,8 @@ export async function printWarnings(warnings: string[]): Promise<void> {
 export const detachKeysOption = {
   "detach-keys": option(
     "KEYS",
-    "Keys that detach from a TTY session",
+    `Keys that detach from a TTY session (default: detachKeys in config.json, else ${DEFAULT_DETACH_KEYS})`,
     v.pipe(v.string(), v.minLength(1), v.check((keys) => parseDetachKeys(keys).length > 0)),
-    { default: DEFAULT_DETACH_KEYS },
   ),
 };
 

@@ -4,16 +4,14 @@
  *
  * @module
  */
-import { closeSync, createReadStream, openSync, writeSync } from "node:fs";
-import { Readable } from "node:stream";
 import * as v from "valibot";
-import { runtime } from "../../adapter/mod.ts";
 import { writeOut } from "../../cli/io.ts";
 import { flag, list, text } from "../../cli/options.ts";
 import { IpcatError } from "../../errors.ts";
 import { splitReference } from "../client.ts";
 import { humanDuration, humanSize, truncateId, truncateWithEllipsis } from "../format.ts";
 import { formatItems } from "../output.ts";
+import { tarSink, tarSource } from "./transfer.ts";
 import { goStruct } from "../template/mod.ts";
 import { rawGet } from "../raw_http.ts";
 import { client, dockerCommand } from "./shared.ts";
@@ -136,21 +134,17 @@ export const save = dockerCommand({
   name: "save",
   summary: "Write images (with their tags) as a tar stream",
   usage: "IMAGE...",
-  options: { output: text("FILE", "Write to FILE instead of stdout", { short: "o" }) },
+  options: {
+    output: text("FILE", "Write to FILE instead of stdout (- is stdout)", { short: "o" }),
+  },
   args: { min: 1 },
   examples: [["ipcat docker save -o busybox.tar busybox:local", "busybox:local as a tar file"]],
   async run({ options, args }) {
-    if (options.output === undefined && runtime.isTerminal(1)) {
-      throw new IpcatError(
-        "failed",
-        "cowardly refusing to save to a terminal. Use the -o flag or redirect",
-      );
-    }
+    const sink = tarSink(options.output, "save");
     const docker = await client();
     const query = new URLSearchParams();
     for (const name of args) query.append("names", name);
     const res = await rawGet(docker.api, `/images/get?${query}`);
-    const fd = options.output === undefined ? null : openSync(options.output, "w", 0o644);
     try {
       const reader = res.body?.getReader();
       for (;;) {
@@ -161,11 +155,10 @@ export const save = dockerCommand({
           throw docker.api.droppedError(error, "midway through the images");
         }
         if (!step || step.done) break;
-        if (fd === null) await runtime.stdout.write(step.value);
-        else writeSync(fd, step.value);
+        await sink.write(step.value);
       }
     } finally {
-      if (fd !== null) closeSync(fd);
+      await sink.close();
     }
     return 0;
   },
@@ -176,27 +169,19 @@ export const load = dockerCommand({
   summary: "Load images from a tar stream that save wrote",
   usage: "",
   options: {
-    input: text("FILE", "Read from FILE instead of stdin", { short: "i" }),
+    input: text("FILE", "Read from FILE instead of stdin (- is stdin)", { short: "i" }),
     quiet: flag("Print nothing but errors", { short: "q" }),
   },
   args: { min: 0, max: 0 },
   examples: [["ipcat docker load -i busybox.tar", "The images of busybox.tar, tags included"]],
   async run({ options }) {
-    const body = options.input === undefined
-      ? new ReadableStream<Uint8Array>({
-        async pull(controller) {
-          const chunk = await runtime.stdin.read();
-          if (chunk === null) controller.close();
-          else controller.enqueue(chunk);
-        },
-      })
-      : Readable.toWeb(createReadStream(options.input)) as unknown as ReadableStream<Uint8Array>;
+    const source = tarSource(options.input, "load");
     const docker = await client();
     const res = await docker.api.request("POST", "/images/load", {
       query: { quiet: true },
-      body,
+      body: source.body,
       contentType: "application/x-tar",
-    });
+    }).finally(() => source.done());
     let out = "";
     for (const line of (await docker.api.text(res)).split("\n").filter((l) => l.trim())) {
       const message = docker.api.parse(

@@ -9,7 +9,14 @@ import { IpcatError } from "../../errors.ts";
 import { checkTty, runConsole } from "../console.ts";
 import { DEFAULT_DETACH_KEYS, parseDetachKeys } from "../session.ts";
 import { flag, list, option, text } from "../../cli/options.ts";
-import { client, detachKeysOption, dockerCommand, parseTimestamp, stdio } from "./shared.ts";
+import {
+  client,
+  detachKeysOf,
+  detachKeysOption,
+  dockerCommand,
+  parseTimestamp,
+  stdio,
+} from "./shared.ts";
 import { expandEnv, readEnvFiles } from "./container_options.ts";
 
 /** `--tail`: a number of lines, or `all`. */
@@ -61,7 +68,8 @@ as the docker CLI does. Otherwise it exits with the container's exit code.`,
   args: { min: 1, max: 1 },
   examples: [["ipcat docker attach web", "Attach; ctrl-p ctrl-q detaches when it has a TTY"]],
   async run({ options, args }) {
-    const keys = parseDetachKeys(options["detach-keys"]);
+    const detachKeys = detachKeysOf(options);
+    const keys = parseDetachKeys(detachKeys);
     const docker = await client();
     const info = await docker.inspect(args[0]!);
     if (info.State.Paused) {
@@ -86,7 +94,7 @@ as the docker CLI does. Otherwise it exits with the container's exit code.`,
     const session = await docker.attachSession(info.Id, {
       stdin,
       tty: info.Config.Tty,
-      detachKeys: options["detach-keys"],
+      detachKeys,
     });
     const ended = await runConsole(docker, session, {
       stdin,
@@ -133,7 +141,8 @@ export const exec = dockerCommand({
     "Prints the container's hostname",
   ]],
   async run({ options, args }) {
-    const keys = parseDetachKeys(options["detach-keys"]);
+    const detachKeys = detachKeysOf(options);
+    const keys = parseDetachKeys(detachKeys);
     if (!options.detach) checkTty(options.interactive, options.tty);
     const [container, ...cmd] = args;
     const docker = await client();
@@ -145,7 +154,7 @@ export const exec = dockerCommand({
       workdir: options.workdir,
       user: options.user,
       privileged: options.privileged,
-      detachKeys: options["detach-keys"],
+      detachKeys,
       detach: options.detach,
     });
     if (options.detach) {

@@ -1,0 +1,81 @@
+/**
+ * Tar streams to and from files or `-` (stdout, stdin) for `save`, `load` and `export`,
+ * with a progress line on stderr when it is a terminal.
+ *
+ * @module
+ */
+import { closeSync, createReadStream, openSync, statSync, writeSync } from "node:fs";
+import { Readable } from "node:stream";
+import { runtime } from "../../adapter/mod.ts";
+import { startProgress } from "../../cli/progress.ts";
+import { IpcatError } from "../../errors.ts";
+
+/** Where a tar stream goes: a file, or stdout for none or `-`. */
+export interface TarSink {
+  write(chunk: Uint8Array): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** `-o FILE`, or stdout (refused when it is a terminal, as the CLI refuses). */
+export function tarSink(output: string | undefined, label: string): TarSink {
+  const toStdout = output === undefined || output === "-";
+  if (toStdout && runtime.isTerminal(1)) {
+    throw new IpcatError(
+      "failed",
+      "cowardly refusing to save to a terminal. Use the -o flag or redirect",
+    );
+  }
+  const fd = toStdout ? null : openSync(output!, "w", 0o644);
+  const progress = startProgress(label);
+  return {
+    async write(chunk) {
+      if (fd === null) await runtime.stdout.write(chunk);
+      else writeSync(fd, chunk);
+      progress.add(chunk.byteLength);
+    },
+    async close() {
+      if (fd !== null) closeSync(fd);
+      await progress.done();
+    },
+  };
+}
+
+/** `-i FILE`, or stdin for none or `-`, as a request body counted by a progress line. */
+export function tarSource(
+  input: string | undefined,
+  label: string,
+): { body: ReadableStream<Uint8Array>; done(): Promise<void> } {
+  const fromStdin = input === undefined || input === "-";
+  let total: number | undefined;
+  let source: ReadableStream<Uint8Array>;
+  if (fromStdin) {
+    source = new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        const chunk = await runtime.stdin.read();
+        if (chunk === null) controller.close();
+        else controller.enqueue(chunk);
+      },
+      cancel: () => runtime.stdin.cancel(),
+    });
+  } else {
+    try {
+      total = statSync(input!).size;
+    } catch (error) {
+      throw new IpcatError("failed", `open ${input}: ${(error as Error).message}`, {
+        hint: "give the path of a tar file, or - for stdin",
+        cause: error,
+      });
+    }
+    source = Readable.toWeb(createReadStream(input!)) as unknown as ReadableStream<Uint8Array>;
+  }
+  const progress = startProgress(label, { total });
+  const counted = source.pipeThrough(
+    new TransformStream<Uint8Array, Uint8Array>({
+      transform(chunk, controller) {
+        progress.add(chunk.byteLength);
+        controller.enqueue(chunk);
+      },
+    }),
+  );
+  return { body: counted, done: () => progress.done() };
+}
