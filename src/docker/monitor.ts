@@ -28,7 +28,18 @@ export interface EventsOptions {
 }
 
 /** One event of the daemon (`container start`, `network create`, …). */
-export const DockerEvent = v.looseObject({
+export interface DockerEvent {
+  Type: string;
+  Action: string;
+  Actor: { ID: string; Attributes: Record<string, string>; [key: string]: unknown };
+  scope?: string | undefined;
+  time: number;
+  timeNano: number;
+  [key: string]: unknown;
+}
+
+/** The schema of {@link DockerEvent}. */
+export const DockerEvent: v.GenericSchema<unknown, DockerEvent> = v.looseObject({
   Type: v.optional(v.string(), ""),
   Action: v.optional(v.string(), ""),
   Actor: v.optional(
@@ -42,8 +53,6 @@ export const DockerEvent = v.looseObject({
   time: v.optional(v.number(), 0),
   timeNano: v.optional(v.number(), 0),
 });
-/** An event of the daemon. */
-export type DockerEvent = v.InferOutput<typeof DockerEvent>;
 
 /** The JSON values of a response body of one JSON document per line, as they come. */
 async function* jsonLines(

@@ -17,8 +17,22 @@ export const PingHeaders = v.object({
   server: v.optional(v.string(), ""),
 });
 
-/** `GET /version`. */
-export const VersionInfo = v.looseObject({
+/** The daemon's version report (`GET /version`), as ipcat reads it. */
+export interface VersionInfo {
+  Version: string;
+  ApiVersion: string;
+  MinAPIVersion?: string | undefined;
+  GitCommit?: string | undefined;
+  GoVersion?: string | undefined;
+  Os: string;
+  Arch: string;
+  BuildTime?: string | undefined;
+  Experimental?: boolean | undefined;
+  [key: string]: unknown;
+}
+
+/** The schema of {@link VersionInfo}. */
+export const VersionInfo: v.GenericSchema<unknown, VersionInfo> = v.looseObject({
   Version: v.string(),
   ApiVersion: v.string(),
   MinAPIVersion: v.optional(v.string()),
@@ -29,11 +43,37 @@ export const VersionInfo = v.looseObject({
   BuildTime: v.optional(v.string()),
   Experimental: v.optional(v.boolean()),
 });
-/** The daemon's version report. */
-export type VersionInfo = v.InferOutput<typeof VersionInfo>;
 
-/** One entry of `GET /containers/json`. */
-export const ContainerSummary = v.looseObject({
+/** One container of `GET /containers/json`. */
+export interface ContainerSummary {
+  Id: string;
+  Names: string[];
+  Image: string;
+  ImageID: string;
+  Command: string;
+  Created: number;
+  State: string;
+  Status: string;
+  Labels: Record<string, string>;
+  Ports: Array<{
+    IP?: string | undefined;
+    PrivatePort: number;
+    PublicPort?: number | undefined;
+    Type: string;
+    [key: string]: unknown;
+  }>;
+  Mounts: Array<{ Name: string; Source: string; Driver: string; [key: string]: unknown }>;
+  NetworkSettings?:
+    | { Networks: Record<string, unknown>; [key: string]: unknown }
+    | null
+    | undefined;
+  SizeRw?: number | undefined;
+  SizeRootFs?: number | undefined;
+  [key: string]: unknown;
+}
+
+/** The schema of {@link ContainerSummary}. */
+export const ContainerSummary: v.GenericSchema<unknown, ContainerSummary> = v.looseObject({
   Id: v.string(),
   Names: v.nullish(v.array(v.string()), []),
   Image: v.string(),
@@ -66,19 +106,68 @@ export const ContainerSummary = v.looseObject({
   SizeRw: v.optional(v.number()),
   SizeRootFs: v.optional(v.number()),
 });
-/** A container as `ps` lists it. */
-export type ContainerSummary = v.InferOutput<typeof ContainerSummary>;
 /** `GET /containers/json`. */
 export const ContainerList = v.array(ContainerSummary);
 
 /** Where a container port is published on the host. */
-export const PortBinding = v.looseObject({
+export interface PortBinding {
+  HostIp: string;
+  HostPort: string;
+  [key: string]: unknown;
+}
+
+/** The schema of {@link PortBinding}. */
+export const PortBinding: v.GenericSchema<unknown, PortBinding> = v.looseObject({
   HostIp: v.optional(v.string(), ""),
   HostPort: v.optional(v.string(), ""),
 });
 
-/** `GET /containers/{id}/json`, the fields ipcat decides on. */
-export const ContainerInspect = v.looseObject({
+/** `GET /containers/{id}/json`: the fields ipcat reads (the rest kept as received). */
+export interface ContainerInspect {
+  Id: string;
+  Name: string;
+  Config: {
+    Tty: boolean;
+    OpenStdin: boolean;
+    StdinOnce: boolean;
+    Image: string;
+    [key: string]: unknown;
+  };
+  State: {
+    Status: string;
+    Running: boolean;
+    Paused: boolean;
+    Restarting: boolean;
+    ExitCode: number;
+    [key: string]: unknown;
+  };
+  HostConfig: { AutoRemove: boolean; [key: string]: unknown };
+  NetworkSettings: {
+    Ports: Record<string, PortBinding[] | null | undefined>;
+    Networks: Record<string, {
+      NetworkID: string;
+      IPAddress: string;
+      Gateway: string;
+      MacAddress: string;
+      [key: string]: unknown;
+    }>;
+    [key: string]: unknown;
+  };
+  Mounts: Array<{
+    Type: string;
+    Name?: string | undefined;
+    Source: string;
+    Destination: string;
+    Driver?: string | undefined;
+    Mode: string;
+    RW: boolean;
+    [key: string]: unknown;
+  }>;
+  [key: string]: unknown;
+}
+
+/** The schema of {@link ContainerInspect}. */
+export const ContainerInspect: v.GenericSchema<unknown, ContainerInspect> = v.looseObject({
   Id: v.string(),
   Name: v.string(),
   Config: v.looseObject({
@@ -126,8 +215,6 @@ export const ContainerInspect = v.looseObject({
     [],
   ),
 });
-/** What ipcat knows about a container. */
-export type ContainerInspect = v.InferOutput<typeof ContainerInspect>;
 
 /** `POST /containers/create` and `POST /containers/{id}/exec`. */
 export const CreatedId = v.looseObject({
@@ -136,12 +223,17 @@ export const CreatedId = v.looseObject({
 });
 
 /** `POST /containers/{id}/wait`. */
-export const WaitResponse = v.looseObject({
+export interface WaitResponse {
+  StatusCode: number;
+  Error?: { Message: string; [key: string]: unknown } | null | undefined;
+  [key: string]: unknown;
+}
+
+/** The schema of {@link WaitResponse}. */
+export const WaitResponse: v.GenericSchema<unknown, WaitResponse> = v.looseObject({
   StatusCode: v.number(),
   Error: v.nullish(v.looseObject({ Message: v.optional(v.string(), "") })),
 });
-/** How a container ended. */
-export type WaitResponse = v.InferOutput<typeof WaitResponse>;
 
 /** `GET /exec/{id}/json`. */
 export const ExecInspect = v.looseObject({
@@ -156,8 +248,48 @@ export const ProgressLine = v.looseObject({
   errorDetail: v.optional(v.looseObject({ message: v.optional(v.string()) })),
 });
 
-/** The container configuration ipcat sends to `POST /containers/create`. */
-export const CreateBody = v.object({
+/** The body of `POST /containers/create`: the container configuration ipcat sends. */
+export interface CreateBody {
+  Image: string;
+  Cmd?: string[] | undefined;
+  Entrypoint?: string[] | undefined;
+  Env?: string[] | undefined;
+  WorkingDir?: string | undefined;
+  User?: string | undefined;
+  Hostname?: string | undefined;
+  Tty: boolean;
+  OpenStdin: boolean;
+  StdinOnce: boolean;
+  AttachStdin: boolean;
+  AttachStdout: boolean;
+  AttachStderr: boolean;
+  Labels?: Record<string, string> | undefined;
+  ExposedPorts?: Record<string, Record<string, never>> | undefined;
+  StopSignal?: string | undefined;
+  StopTimeout?: number | undefined;
+  Healthcheck?: {
+    Test: string[];
+    Interval?: number | undefined;
+    Timeout?: number | undefined;
+    StartPeriod?: number | undefined;
+    Retries?: number | undefined;
+  } | undefined;
+  HostConfig: {
+    AutoRemove: boolean;
+    Binds?: string[] | undefined;
+    NetworkMode?: string | undefined;
+    IpcMode?: string | undefined;
+    LogConfig?: { Type: string; Config: Record<string, string> } | undefined;
+    RestartPolicy?: {
+      Name: "no" | "always" | "unless-stopped" | "on-failure";
+      MaximumRetryCount: number;
+    } | undefined;
+    [key: string]: unknown;
+  };
+}
+
+/** The schema of {@link CreateBody}. */
+export const CreateBody: v.GenericSchema<unknown, CreateBody> = v.object({
   Image: v.pipe(v.string(), v.minLength(1)),
   Cmd: v.optional(v.array(v.string())),
   Entrypoint: v.optional(v.array(v.string())),
@@ -196,8 +328,6 @@ export const CreateBody = v.object({
     ),
   }),
 });
-/** The body of `POST /containers/create`. */
-export type CreateBody = v.InferOutput<typeof CreateBody>;
 
 /** The body of `POST /containers/{id}/exec`. */
 export const ExecBody = v.object({
@@ -215,8 +345,23 @@ export const ExecBody = v.object({
 /** The body of `POST /containers/{id}/exec`. */
 export type ExecBody = v.InferOutput<typeof ExecBody>;
 
-/** One entry of `GET /images/json`. */
-export const ImageSummary = v.looseObject({
+/** One image of `GET /images/json`. */
+export interface ImageSummary {
+  Id: string;
+  ParentId: string;
+  RepoTags: string[];
+  RepoDigests: string[];
+  Created: number;
+  Size: number;
+  SharedSize: number;
+  VirtualSize?: number | undefined;
+  Labels: Record<string, string>;
+  Containers: number;
+  [key: string]: unknown;
+}
+
+/** The schema of {@link ImageSummary}. */
+export const ImageSummary: v.GenericSchema<unknown, ImageSummary> = v.looseObject({
   Id: v.string(),
   ParentId: v.optional(v.string(), ""),
   RepoTags: v.nullish(v.array(v.string()), []),
@@ -228,8 +373,6 @@ export const ImageSummary = v.looseObject({
   Labels: v.nullish(v.record(v.string(), v.string()), {}),
   Containers: v.optional(v.number(), -1),
 });
-/** An image as `images` lists it. */
-export type ImageSummary = v.InferOutput<typeof ImageSummary>;
 /** `GET /images/json`. */
 export const ImageList = v.array(ImageSummary);
 
