@@ -56,7 +56,7 @@ filters=("$@"); [[ ${#filters[@]} -eq 0 ]] && filters=(src test bench scripts)
 bun test --timeout 180000 --reporter=junit --reporter-outfile="$logdir/bun.xml" "${filters[@]}" 2>&1 | tee "$logdir/bun.log"
 junit "bun test" "$logdir/bun.xml" "${PIPESTATUS[0]}"
 
-# --doc also runs every @example block in src/ (its type check is test/doc_examples.test.ts).
+# --doc also runs every @example block in src/ (its type check is test/e2e/doc_examples.test.ts).
 echo "== deno test (unit, adapter, bench helpers, @example blocks)"
 # A hung test must not hang CI: the whole Deno suite gets 20 minutes (it takes about 1).
 timeout --signal=KILL 1200 deno test -A --no-check --doc --quiet --junit-path="$logdir/deno.xml" src bench scripts 2>&1 | sed 's/\x1b\[[0-9;]*m//g' | tee "$logdir/deno.log"
