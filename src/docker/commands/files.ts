@@ -31,6 +31,7 @@ import {
   tarPadding,
 } from "../../framing/tar.ts";
 import type { Docker } from "../client.ts";
+import { type Progress, startProgress } from "../../cli/progress.ts";
 import { tarSink } from "./transfer.ts";
 import { DockerError } from "../errors.ts";
 import { rawGet } from "../raw_http.ts";
@@ -257,7 +258,7 @@ export const cp = dockerCommand({
   options: {
     archive: flag("Keep the files' owners (uid and gid)", { short: "a" }),
     "follow-link": flag("Copy what a symbolic link source points to", { short: "L" }),
-    quiet: flag("Print no progress (ipcat prints none anyway)", { short: "q" }),
+    quiet: flag("Print no progress line (shown only on a terminal)", { short: "q" }),
   },
   args: { min: 2, max: 2 },
   examples: [
@@ -277,80 +278,124 @@ export const cp = dockerCommand({
       );
     }
     const docker = await client();
-    if (from) {
-      let path = from.path;
-      if (options["follow-link"]) {
-        const stat = await statInContainer(docker, from.container, path);
-        if (stat?.linkTarget) path = posix.resolve(posix.dirname(path), stat.linkTarget);
-      }
-      const res = await rawGet(
-        docker.api,
-        `/containers/${encodeURIComponent(from.container)}/archive?${new URLSearchParams({
-          path,
-        })}`,
-        `container ${from.container}`,
-      );
-      if (args[1] === "-") {
-        await pump(docker, res.body, (chunk) => runtime.stdout.write(chunk));
-        return 0;
-      }
-      const dest = args[1]!;
-      let extractor: Extractor;
-      if (/\/\.$/.test(from.path)) {
-        // SRC/. copies what the directory holds, not the directory.
-        mkdirSync(dest, { recursive: true });
-        extractor = new Extractor(dest, null, true);
-      } else if (existsSync(dest) && statSync(dest).isDirectory()) {
-        extractor = new Extractor(dest, null, false);
-      } else {
-        extractor = new Extractor(dirname(dest), basename(dest), false);
-      }
-      await localFiles(async () => {
-        await pump(docker, res.body, (chunk) => extractor.push(chunk));
-        extractor.end();
+    // Bytes of the tar stream, on stderr when it is a terminal (the sizes of the files are
+    // not known up front, so there is no ETA).
+    const progress = startProgress(from ? "copy from container" : "copy to container", {
+      quiet: options.quiet,
+    });
+    try {
+      return await copy(docker, from, to, args, options, progress);
+    } finally {
+      await progress.done();
+    }
+  },
+});
+
+async function copy(
+  docker: Awaited<ReturnType<typeof client>>,
+  from: ReturnType<typeof containerPath>,
+  to: ReturnType<typeof containerPath>,
+  args: string[],
+  options: { archive: boolean; "follow-link": boolean },
+  progress: Progress,
+): Promise<number> {
+  if (from) {
+    let path = from.path;
+    if (options["follow-link"]) {
+      const stat = await statInContainer(docker, from.container, path);
+      if (stat?.linkTarget) path = posix.resolve(posix.dirname(path), stat.linkTarget);
+    }
+    const res = await rawGet(
+      docker.api,
+      `/containers/${encodeURIComponent(from.container)}/archive?${new URLSearchParams({
+        path,
+      })}`,
+      `container ${from.container}`,
+    );
+    if (args[1] === "-") {
+      await pump(docker, res.body, (chunk) => {
+        progress.add(chunk.byteLength);
+        return runtime.stdout.write(chunk);
       });
       return 0;
     }
-    const target = to!;
-    if (args[0] === "-") {
-      const res = await docker.api.request(
-        "PUT",
-        `/containers/${encodeURIComponent(target.container)}/archive`,
-        {
-          query: { path: target.path, copyUIDGID: options.archive ? true : undefined },
-          body: stdinStream(),
-          contentType: "application/x-tar",
-          subject: `container ${target.container}`,
-        },
-      );
-      await docker.api.drain(res);
-      return 0;
+    const dest = args[1]!;
+    let extractor: Extractor;
+    if (/\/\.$/.test(from.path)) {
+      // SRC/. copies what the directory holds, not the directory.
+      mkdirSync(dest, { recursive: true });
+      extractor = new Extractor(dest, null, true);
+    } else if (existsSync(dest) && statSync(dest).isDirectory()) {
+      extractor = new Extractor(dest, null, false);
+    } else {
+      extractor = new Extractor(dirname(dest), basename(dest), false);
     }
-    const source = args[0]!;
-    if (!existsSync(source)) {
-      throw new IpcatError("failed", `could not find the file ${source} here`, {
-        hint: "check the path",
+    await localFiles(async () => {
+      await pump(docker, res.body, (chunk) => {
+        progress.add(chunk.byteLength);
+        return extractor.push(chunk);
       });
-    }
-    const stat = await statInContainer(docker, target.container, target.path);
-    const isDir = stat !== null && (stat.mode & GO_MODE_DIR) !== 0 && !/\/\.$/.test(source);
-    const [dir, top] = isDir
-      ? [target.path, basename(source)]
-      : [posix.dirname(target.path), posix.basename(target.path)];
+      extractor.end();
+    });
+    return 0;
+  }
+  const target = to!;
+  if (args[0] === "-") {
     const res = await docker.api.request(
       "PUT",
       `/containers/${encodeURIComponent(target.container)}/archive`,
       {
-        query: { path: dir, copyUIDGID: options.archive ? true : undefined },
-        body: packStream(source, top, { follow: options["follow-link"], owners: options.archive }),
+        query: { path: target.path, copyUIDGID: options.archive ? true : undefined },
+        body: counted(stdinStream(), progress),
         contentType: "application/x-tar",
         subject: `container ${target.container}`,
       },
     );
     await docker.api.drain(res);
     return 0;
-  },
-});
+  }
+  const source = args[0]!;
+  if (!existsSync(source)) {
+    throw new IpcatError("failed", `could not find the file ${source} here`, {
+      hint: "check the path",
+    });
+  }
+  const stat = await statInContainer(docker, target.container, target.path);
+  const isDir = stat !== null && (stat.mode & GO_MODE_DIR) !== 0 && !/\/\.$/.test(source);
+  const [dir, top] = isDir
+    ? [target.path, basename(source)]
+    : [posix.dirname(target.path), posix.basename(target.path)];
+  const res = await docker.api.request(
+    "PUT",
+    `/containers/${encodeURIComponent(target.container)}/archive`,
+    {
+      query: { path: dir, copyUIDGID: options.archive ? true : undefined },
+      body: counted(
+        packStream(source, top, { follow: options["follow-link"], owners: options.archive }),
+        progress,
+      ),
+      contentType: "application/x-tar",
+      subject: `container ${target.container}`,
+    },
+  );
+  await docker.api.drain(res);
+  return 0;
+}
+
+/** `stream`, each chunk counted by `progress` as the request reads it. */
+function counted(
+  stream: ReadableStream<Uint8Array>,
+  progress: Progress,
+): ReadableStream<Uint8Array> {
+  return stream.pipeThrough(
+    new TransformStream<Uint8Array, Uint8Array>({
+      transform(chunk, controller) {
+        progress.add(chunk.byteLength);
+        controller.enqueue(chunk);
+      },
+    }),
+  );
+}
 
 export const exportContainer = dockerCommand({
   name: "export",

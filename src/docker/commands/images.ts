@@ -3,17 +3,14 @@
  *
  * @module
  */
-import { createReadStream, openSync } from "node:fs";
-import { Readable } from "node:stream";
-import { runtime } from "../../adapter/mod.ts";
 import { writeOut } from "../../cli/io.ts";
-import { IpcatError } from "../../errors.ts";
 import * as v from "valibot";
 import { flag, list, text } from "../../cli/options.ts";
 import { humanDuration, humanSize, truncateId } from "../format.ts";
 import { formatItems, type Listing } from "../output.ts";
 import type { ImageSummary } from "../schemas.ts";
 import { goStruct } from "../template/mod.ts";
+import { tarSource } from "./transfer.ts";
 import { client, dockerCommand, eachContainer, parseFilters } from "./shared.ts";
 
 const IMAGES_LISTING: Listing = {
@@ -153,28 +150,10 @@ export const importImage = dockerCommand({
   ]],
   async run({ args }) {
     const [source, reference] = args;
-    let tar: ReadableStream<Uint8Array>;
-    if (source === "-") {
-      tar = new ReadableStream<Uint8Array>({
-        async pull(controller) {
-          const chunk = await runtime.stdin.read();
-          if (chunk === null) controller.close();
-          else controller.enqueue(chunk);
-        },
-        cancel: () => runtime.stdin.cancel(),
-      });
-    } else {
-      let fd: number;
-      try {
-        fd = openSync(source!, "r");
-      } catch (error) {
-        throw new IpcatError("docker", `cannot read ${source}: ${(error as Error).message}`, {
-          hint: "give the path of a tar file, or - for stdin",
-        });
-      }
-      tar = Readable.toWeb(createReadStream("", { fd })) as unknown as ReadableStream<Uint8Array>;
-    }
-    await writeOut(`${await (await client()).importImage(tar, reference)}\n`);
+    // A file or stdin, counted by a progress line on a terminal (size and ETA for a file).
+    const tar = tarSource(source, "import");
+    const id = await (await client()).importImage(tar.body, reference).finally(() => tar.done());
+    await writeOut(`${id}\n`);
     return 0;
   },
 });
