@@ -16,7 +16,7 @@ import {
   waitForOutput,
   waysToTest,
 } from "../harness.ts";
-import { hello, rawPeer, startServer } from "../sock_support.ts";
+import { hello, rawPeer, startServer, until } from "../sock_support.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "ipcat-sock-e2e-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -148,7 +148,11 @@ for (const way of waysToTest()) {
       );
       await cat.stop();
       assert.equal(fail.stdout, "FAIL: unknown command BOGUS\n");
-      await new Promise((r) => setTimeout(r, 200));
+      await until(
+        () =>
+          /exited with status 0/.test(server.log()) && /exited with status 1/.test(server.log()),
+        "both runs' exit lines",
+      );
       assert.match(server.log(), /server_app\.sh exited with status 0/);
       assert.match(server.log(), /server_app\.sh exited with status 1/);
       await server.stop();
@@ -210,6 +214,7 @@ for (const way of waysToTest()) {
       assert.equal(missing.code, 1);
       assert.match(missing.stderr, /nothing accepted connections on .* within 0\.3 s/);
       const waiter = startCli(way, ["sock", "wait", "--timeout", "60", path]);
+      // Not a wait for a condition: a head start, so the server comes up after the wait began.
       await new Promise((r) => setTimeout(r, 300));
       const server = await startServer(way, [path]);
       assert.equal((await exited(waiter)).code, 0);
@@ -219,6 +224,7 @@ for (const way of waysToTest()) {
       await server.stop();
       const late = startCli(way, ["sock", "run", "--wait", "60", path], { stdin: "" });
       late.stdin!.end("START\n");
+      // A head start, as above: the client is waiting before the server exists.
       await new Promise((r) => setTimeout(r, 300));
       const exec = await startServer(way, [path, "--", SERVER_APP]);
       const out: string[] = [];
