@@ -155,15 +155,27 @@ export class Channel implements AsyncIterable<Uint8Array> {
    * side has ended (`usage`), the connection is gone (`unavailable`), or `data` is over
    * the peer's limit (`limit`).
    */
-  send(data: Uint8Array | string): Promise<void> {
+  send(data: Uint8Array | string, options?: { signal?: AbortSignal }): Promise<void> {
     const closed = this.#closedForSending();
     if (closed) return Promise.reject(closed);
+    const signal = options?.signal;
+    if (signal?.aborted) return Promise.reject(signal.reason);
     const bytes = typeof data === "string" ? encoder.encode(data) : data;
     if (this.#pending.length > 0 || this.#sendCredit <= 0) {
       if (MSG_OVERHEAD + bytes.byteLength > this.#link.framed.peerMaxPayload) {
         return Promise.reject(this.#tooLarge(bytes.byteLength));
       }
-      return new Promise((resolve, reject) => this.#pending.push({ data: bytes, resolve, reject }));
+      return new Promise((resolve, reject) => {
+        const pending = { data: bytes, resolve, reject };
+        this.#pending.push(pending);
+        // An aborted send that still waits for credit is taken back: it never goes out.
+        signal?.addEventListener("abort", () => {
+          const at = this.#pending.indexOf(pending);
+          if (at < 0) return;
+          this.#pending.splice(at, 1);
+          reject(signal.reason);
+        }, { once: true });
+      });
     }
     try {
       this.#transmit(bytes);
@@ -396,10 +408,37 @@ export class Channel implements AsyncIterable<Uint8Array> {
     this.#done.resolve(end);
   }
 
-  /** The next incoming message, or `null` once the peer has ended its side. */
-  async read(): Promise<Uint8Array | null> {
-    const next = await this.#next();
-    return next.done ? null : next.value;
+  /**
+   * The next incoming message, or `null` once the peer has ended its side. An abort of
+   * `signal` rejects with its reason; no message is lost to it (the next read gets it).
+   */
+  async read(options?: { signal?: AbortSignal }): Promise<Uint8Array | null> {
+    const signal = options?.signal;
+    if (!signal) {
+      const next = await this.#next();
+      return next.done ? null : next.value;
+    }
+    signal.throwIfAborted();
+    const next = this.#next();
+    const waiter = this.#waiter;
+    if (!waiter) {
+      const ready = await next;
+      return ready.done ? null : ready.value;
+    }
+    let onAbort!: () => void;
+    const aborted = new Promise<never>((_, reject) => {
+      onAbort = () => {
+        if (this.#waiter === waiter) this.#waiter = null; // a later message stays queued
+        reject(signal.reason);
+      };
+      signal.addEventListener("abort", onAbort, { once: true });
+    });
+    try {
+      const ready = await Promise.race([next, aborted]);
+      return ready.done ? null : ready.value;
+    } finally {
+      signal.removeEventListener("abort", onAbort);
+    }
   }
 
   #next(): Promise<IteratorResult<Uint8Array>> {

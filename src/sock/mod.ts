@@ -52,6 +52,17 @@ export {
   ServicesReplySchema,
   servicesService,
 } from "./services.ts";
+export {
+  type AnySchema,
+  Bytes,
+  defineService,
+  type InputOf,
+  type OutputOf,
+  type ServiceDefinition,
+  type ServiceSchemas,
+} from "./typed/definition.ts";
+export { type CallContext, type Handler, implement } from "./typed/implement.ts";
+export { call, type CallOptions, stream, TypedCall } from "./typed/call.ts";
 export { type RawServeOptions, type RawServer, relay, serveRaw } from "./raw.ts";
 export {
   DEFAULT_MAX_PAYLOAD,

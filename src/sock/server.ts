@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { Conn, Listener } from "../adapter/mod.ts";
+import type { Conn, Listener, PeerCredentials } from "../adapter/mod.ts";
 import { IpcatError } from "../errors.ts";
 import {
   type ConnectFrame,
@@ -50,10 +50,10 @@ export interface ServeOptions {
   /** Channels one client may have open at once; more are answered END `busy` (default 1024). */
   maxChannels?: number;
   /**
-   * The highest protocol minor version to speak: 1 (default) negotiates per-channel
+   * The highest protocol minor version to speak: 2 (default) and 1 negotiate per-channel
    * credit with clients that offer it; 0 serves as a version 1.0 server does.
    */
-  protocolMinor?: 0 | 1;
+  protocolMinor?: 0 | 1 | 2;
   /** Where one-line reports go (protocol errors, refused clients). Default: nowhere. */
   log?: (line: string) => void;
   /**
@@ -82,6 +82,13 @@ export interface ClientContext {
   readonly id: number;
   /** The client's protocol version from its CONNECT. */
   readonly version: { major: number; minor: number };
+  /**
+   * The peer's uid, gid and pid (SO_PEERCRED, read at accept), for authorizing calls;
+   * `null` where the runtime does not expose them (Deno).
+   */
+  readonly peer: PeerCredentials | null;
+  /** The peer's TLS identity once TLS endpoints exist (issue 13); `null` on unix sockets. */
+  readonly tls: { readonly subject: string } | null;
 }
 
 /** A running server. */
@@ -233,7 +240,12 @@ export function serveListener(listener: Listener, options: ServeOptions): SockSe
     }
     framed.peerMaxPayload = first.maxPayload;
     framed.decoder.maxPayload = hello.maxPayload;
-    const context: ClientContext = { id, version: { major: first.major, minor: first.minor } };
+    const context: ClientContext = {
+      id,
+      version: { major: first.major, minor: first.minor },
+      peer: conn.peerCredentials?.() ?? null,
+      tls: null,
+    };
     // Per-channel credit when both offer it; the answer tells the client which applies.
     const features = first.features & hello.features;
     let highestTag = 0;
