@@ -16,8 +16,9 @@ import { changesWhatRuns, environmentPolicy, SAFE_PATH } from "./environment.ts"
 import { Jobs } from "./jobs.ts";
 import { listenLocked } from "./ownership.ts";
 import { serveRaw } from "./raw.ts";
-import { serveListener } from "./server.ts";
-import { echoService, execService, servicesService } from "./services.ts";
+import { serveListener, type Service } from "./server.ts";
+import { echoService, execService } from "./services.ts";
+import { servicesService } from "./typed/catalog.ts";
 import { onStopSignals } from "./signals.ts";
 import { socketPath } from "./paths.ts";
 
@@ -180,23 +181,23 @@ export const serve = defineCommand({
       closed = server.closed;
       log(`serving ${command.join(" ")} raw on ${path}`);
     } else {
-      const names = ["ipcat.echo", "ipcat.services", ...(command.length ? ["ipcat.exec"] : [])]
-        .sort();
+      const services: Record<string, Service> = {
+        "ipcat.echo": echoService,
+        ...(command.length
+          ? {
+            "ipcat.exec": execService(command, {
+              allowArgs: options["allow-args"],
+              environment,
+              log,
+              jobs,
+            }),
+          }
+          : {}),
+      };
+      services["ipcat.services"] = servicesService(services);
+      const names = Object.keys(services).sort();
       const server = serveListener(listener, {
-        services: {
-          "ipcat.echo": echoService,
-          "ipcat.services": servicesService(names),
-          ...(command.length
-            ? {
-              "ipcat.exec": execService(command, {
-                allowArgs: options["allow-args"],
-                environment,
-                log,
-                jobs,
-              }),
-            }
-            : {}),
-        },
+        services,
         maxClients: options["max-clients"],
         maxPayload: options["max-payload"],
         maxPerUid: options["max-per-uid"],

@@ -50,8 +50,22 @@ export {
   execService,
   exitStatusOf,
   ServicesReplySchema,
-  servicesService,
 } from "./services.ts";
+export {
+  introspect,
+  type Introspection,
+  ServicesDefinition,
+  servicesService,
+} from "./typed/catalog.ts";
+export {
+  definitionOf,
+  describeDefinition,
+  describeServices,
+  IntrospectionSchema,
+  jsonSchemaOf,
+  type ServiceDescription,
+  ServiceDescriptionSchema,
+} from "./typed/introspection.ts";
 export {
   type AnySchema,
   Bytes,

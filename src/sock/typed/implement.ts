@@ -23,6 +23,7 @@ import {
   type ServiceSchemas,
   TYPED_PARTS,
 } from "./definition.ts";
+import { describeAs } from "./introspection.ts";
 
 /** What a typed handler gets for one call. */
 export interface CallContext<S extends ServiceSchemas> {
@@ -88,51 +89,55 @@ export function implement<S extends ServiceSchemas>(
   handler: Handler<S>,
 ): Service {
   const name = definition.name;
-  return async (channel, client) => {
-    const opening = decodeOpening(channel.opening);
-    if (!opening) {
-      channel.end(STATUS_CODES.invalid, `${name}: the opening message lacks the typed header`);
-      return;
-    }
-    const input = decodeValue(definition.open, opening.body);
-    if (!input.ok) {
-      channel.end(STATUS_CODES.invalid, `${name}: invalid opening message ${input.reason}`);
-      return;
-    }
-    const controller = new AbortController();
-    let finished = false;
-    const timer = opening.deadlineMs > 0
-      ? setTimeout(() => {
-        channel.end(STATUS_CODES.deadline_exceeded, `${name}: the deadline passed`);
-      }, opening.deadlineMs)
-      : undefined;
-    void channel.done.then((end) => {
-      clearTimeout(timer);
-      if (!finished) controller.abort(abortReason(end));
-    });
-    const context: CallContext<S> = {
-      input: input.value as OutputOf<S, "open">,
-      messages: incoming(channel, name, definition.clientMessage),
-      send: (message) => sendChecked(channel, name, definition.serverMessage, message),
-      signal: controller.signal,
-      client,
-      channel,
-    };
-    let result: InputOf<S, "result">;
-    try {
-      result = await handler(context);
-    } finally {
-      finished = true;
-    }
-    if (channel.writeEnded) return; // canceled, past its deadline, or ended by the handler
-    const checked = check(definition.result, result);
-    if (!checked.ok) {
-      channel.end(STATUS_CODES.invalid, `${name}: invalid result ${checked.reason}`);
-      throw outgoingInvalid(name, "result", checked.reason);
-    }
-    await channel.send(encodePart(TYPED_PARTS.result, definition.result, result));
-    channel.end(0);
-  };
+  return describeAs(
+    async (channel, client) => {
+      const opening = decodeOpening(channel.opening);
+      if (!opening) {
+        channel.end(STATUS_CODES.invalid, `${name}: the opening message lacks the typed header`);
+        return;
+      }
+      const input = decodeValue(definition.open, opening.body);
+      if (!input.ok) {
+        channel.end(STATUS_CODES.invalid, `${name}: invalid opening message ${input.reason}`);
+        return;
+      }
+      const controller = new AbortController();
+      let finished = false;
+      const timer = opening.deadlineMs > 0
+        ? setTimeout(() => {
+          channel.end(STATUS_CODES.deadline_exceeded, `${name}: the deadline passed`);
+        }, opening.deadlineMs)
+        : undefined;
+      void channel.done.then((end) => {
+        clearTimeout(timer);
+        if (!finished) controller.abort(abortReason(end));
+      });
+      const context: CallContext<S> = {
+        input: input.value as OutputOf<S, "open">,
+        messages: incoming(channel, name, definition.clientMessage),
+        send: (message) => sendChecked(channel, name, definition.serverMessage, message),
+        signal: controller.signal,
+        client,
+        channel,
+      };
+      let result: InputOf<S, "result">;
+      try {
+        result = await handler(context);
+      } finally {
+        finished = true;
+      }
+      if (channel.writeEnded) return; // canceled, past its deadline, or ended by the handler
+      const checked = check(definition.result, result);
+      if (!checked.ok) {
+        channel.end(STATUS_CODES.invalid, `${name}: invalid result ${checked.reason}`);
+        throw outgoingInvalid(name, "result", checked.reason);
+      }
+      await channel.send(encodePart(TYPED_PARTS.result, definition.result, result));
+      channel.end(0);
+    },
+    definition,
+    "typed",
+  );
 }
 
 async function sendChecked(
