@@ -78,12 +78,9 @@ for (const way of waysToTest()) {
     it("introspect prints each service's version and a summary of its messages", async () => {
       const r = await runCli(way, ["sock", "introspect", path]);
       assert.equal(r.code, 0, r.stderr);
-      assert.match(r.stdout, /^test\.greet 1\.0\.0\n  open: \{ user: \{ name: string \} \}\n/m);
-      assert.match(r.stdout, /^  result: \{ greeting: string \}$/m);
-      assert.match(
-        r.stdout,
-        /^test\.count 0\.3\.0\n  open: \{ upTo: integer \}\n  serverMessage: \{ n: number \}/m,
-      );
+      const has = (text: string) => assert.ok(r.stdout.includes(text), r.stdout);
+      has("test.greet 1.0.0\n  open: { user: { name: string } }\n  result: { greeting: string }\n");
+      has("test.count 0.3.0\n  open: { upTo: integer }\n  serverMessage: { n: number }\n");
       assert.match(r.stdout, /^ipcat\.echo 1\.0 \(raw messages\)$/m);
       const one = await runCli(way, ["sock", "introspect", path, "test.count"]);
       assert.equal(one.stdout.split("\n")[0], "test.count 0.3.0");
