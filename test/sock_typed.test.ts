@@ -10,6 +10,7 @@ import { after, before, describe, it } from "node:test";
 import * as v from "valibot";
 import {
   defineService,
+  defineTopic,
   echoService,
   implement,
   IntrospectionSchema,
@@ -17,10 +18,11 @@ import {
   type Service,
   servicesService,
   type SockServer,
+  TopicHub,
 } from "../src/sock/mod.ts";
 import { schemaMismatch } from "../src/sock/typed/json_schema.ts";
 import { Greet, Wait } from "./fixtures/typed_services.ts";
-import { runCli, waysToTest } from "./harness.ts";
+import { exited, runCli, startCli, waitForOutput, waysToTest } from "./harness.ts";
 import { until } from "./sock_support.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "ipcat-sock-typed-"));
@@ -33,6 +35,8 @@ const Count = defineService({
   serverMessage: v.object({ n: v.number() }),
   result: v.object({ sent: v.number() }),
 });
+const JobDone = defineTopic({ name: "jobs.done", event: v.object({ id: v.number() }) });
+const hub = new TopicHub([JobDone]);
 let greetCalls = 0;
 const aborts: unknown[] = [];
 let server: SockServer;
@@ -57,6 +61,7 @@ before(async () => {
         });
       })),
   };
+  services["ipcat.subscribe"] = hub.service;
   services["ipcat.services"] = servicesService(services);
   server = await serve(path, { services });
   oldServer = await serve(oldPath, {
@@ -166,6 +171,23 @@ for (const way of waysToTest()) {
       assert.equal(r.code, 6, r.stderr);
       assert.match(r.stderr, /deadline/);
       await until(() => aborts.length === before + 1, "the service's abort");
+    });
+
+    it("subscribe prints each event as a JSON line until a signal stops it", async () => {
+      const child = startCli(way, ["sock", "subscribe", path, "jobs.done", "--json"]);
+      let stdout = "";
+      child.stdout!.on("data", (c: Buffer) => (stdout += c.toString()));
+      await until(() => hub.subscriberCount(JobDone) === 1, "the CLI's subscription");
+      hub.publish(JobDone, { id: 1 });
+      hub.publish(JobDone, { id: 2 });
+      await waitForOutput(child, '"id":2');
+      child.kill("SIGINT");
+      assert.deepEqual(await exited(child), { code: 130, signal: null });
+      assert.equal(stdout, '{"event":{"id":1},"dropped":0}\n{"event":{"id":2},"dropped":0}\n');
+      await until(() => hub.subscriberCount(JobDone) === 0, "the subscription's end");
+      const unknown = await runCli(way, ["sock", "subscribe", path, "no.topic"]);
+      assert.equal(unknown.code, 3);
+      assert.match(unknown.stderr, /no topic named no\.topic/);
     });
   });
 }

@@ -14,7 +14,7 @@ import { systemCode } from "../transport/dial.ts";
 import { MSG_OVERHEAD, STATUS_CODES } from "../framing/sock.ts";
 import type { Channel, ChannelEnd } from "./channel.ts";
 import { serve } from "./cli_serve.ts";
-import { introspectCommand, typedCall } from "./cli_typed.ts";
+import { introspectCommand, subscribeCommand, typedCall } from "./cli_typed.ts";
 import {
   connect,
   dialWithWait,
@@ -363,5 +363,5 @@ export const sockFamily: Family = {
   summary: "Unix-socket IPC: script server and client, socat-style raw relay, routed channels",
   description:
     "Run a script in one container from another through a socket on a shared volume, with\nexit codes and no cut-off replies, or serve the routed, multiplexed ipcat protocol.",
-  commands: [serve, run, call, connectCommand, wait, introspectCommand],
+  commands: [serve, run, call, connectCommand, wait, introspectCommand, subscribeCommand],
 };

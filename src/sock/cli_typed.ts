@@ -1,7 +1,7 @@
 /**
  * `ipcat sock introspect`: what a routed server offers, with each service's version and
  * the JSON Schema of its messages (protocol 1.2; names only from older servers); and
- * the typed half of `ipcat sock call`.
+ * the typed half of `ipcat sock call`; `ipcat sock subscribe`.
  *
  * @module
  */
@@ -18,6 +18,8 @@ import { introspect, ServicesDefinition } from "./typed/catalog.ts";
 import { TYPED_PARTS } from "./typed/definition.ts";
 import { PARTS, type ServiceDescription } from "./typed/introspection.ts";
 import { schemaMismatch } from "./typed/json_schema.ts";
+import { subscribe } from "./typed/pubsub.ts";
+import { onStopSignals } from "./signals.ts";
 
 type JsonSchema = Record<string, unknown>;
 
@@ -197,3 +199,56 @@ export async function typedCall(
   }
   return await channel.done;
 }
+
+/** `ipcat sock subscribe`. */
+export const subscribeCommand = defineCommand({
+  name: "subscribe",
+  summary: "Print the events of a topic as they come (the server's ipcat.subscribe)",
+  usage: "PATH TOPIC",
+  description: [
+    "Prints each event as one line of JSON until the server ends the subscription or a",
+    'signal stops it (exit 128+N). With --json, each line is {"event": ..., "dropped": N},',
+    "N the events the server dropped just before it because this subscriber fell behind",
+    "(topics with the drop-oldest policy); without --json such drops are noted on stderr.",
+    "A topic with the disconnect policy ends a subscriber that falls behind (exit 1).",
+  ].join("\n"),
+  options: {
+    json: flag('Print {"event": ..., "dropped": N} per event'),
+    wait: duration("Wait up to DURATION for the server to appear and accept", {
+      default: "0",
+    }),
+  },
+  positionals: { min: 2, max: 2 },
+  examples: [["ipcat sock subscribe /ipc/app.sock jobs.done --json", "Follow a topic"]],
+  async run({ options, args }) {
+    const [spec, topic] = args as [string, string];
+    const path = socketPath(spec);
+    const client = await connect(path, { wait: options.wait / 1000 });
+    const controller = new AbortController();
+    const stop = onStopSignals(async () => {
+      controller.abort(new IpcatError("failed", "interrupted"));
+      await client.close();
+    });
+    try {
+      for await (
+        const { event, dropped } of subscribe(client, topic, { signal: controller.signal })
+      ) {
+        if (options.json) {
+          await writeOut(JSON.stringify({ event, dropped }) + "\n");
+          continue;
+        }
+        if (dropped > 0) {
+          await note(`${dropped} event${dropped === 1 ? "" : "s"} of ${topic} dropped (too slow)`);
+        }
+        await writeOut(JSON.stringify(event) + "\n");
+      }
+    } catch (error) {
+      if (stop.stopped) return await stop.stopped;
+      throw error;
+    } finally {
+      if (!stop.stopped) await client.close();
+    }
+    if (stop.stopped) return await stop.stopped;
+    return 0;
+  },
+});

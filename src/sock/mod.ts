@@ -77,6 +77,15 @@ export {
 } from "./typed/definition.ts";
 export { type CallContext, type Handler, implement } from "./typed/implement.ts";
 export { call, type CallOptions, stream, TypedCall } from "./typed/call.ts";
+export {
+  defineTopic,
+  type OverflowPolicy,
+  subscribe,
+  SubscribeDefinition,
+  type TopicDefinition,
+  type TopicEvent,
+  TopicHub,
+} from "./typed/pubsub.ts";
 export { type RawServeOptions, type RawServer, relay, serveRaw } from "./raw.ts";
 export {
   DEFAULT_MAX_PAYLOAD,
