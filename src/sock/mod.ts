@@ -40,6 +40,11 @@ export {
 } from "./server.ts";
 export { Channel, type ChannelEnd } from "./channel.ts";
 export {
+  connectReconnecting,
+  type ReconnectingClient,
+  type ReconnectOptions,
+} from "./reconnect.ts";
+export {
   echoService,
   EXEC_STREAMS,
   type ExecExit,
