@@ -189,5 +189,26 @@ for (const way of waysToTest()) {
       assert.equal(unknown.code, 3);
       assert.match(unknown.stderr, /no topic named no\.topic/);
     });
+
+    it("serve --log json writes one JSON object per event", async () => {
+      const jsonPath = join(dir, `json-${way}.sock`);
+      const child = startCli(way, ["sock", "serve", "--log", "json", jsonPath]);
+      let stderr = "";
+      child.stderr!.on("data", (c: Buffer) => (stderr += c.toString()));
+      await waitForOutput(child, '"message":"serving ');
+      const r = await runCli(way, ["sock", "call", jsonPath, "ipcat.echo", "hello"]);
+      assert.equal(r.stdout, "hello");
+      await until(() => stderr.includes('"event":"client_disconnected"'), "the disconnect");
+      child.kill("SIGTERM");
+      assert.equal((await exited(child)).code, 143);
+      const events = stderr.trim().split("\n").map((line) => JSON.parse(line));
+      assert.ok(events.every((e) => typeof e.time === "string" && typeof e.event === "string"));
+      const ended = events.find((e) => e.event === "channel_ended" && e.service === "ipcat.echo");
+      assert.equal(ended.name, "ok");
+      assert.equal(ended.bytes_in, 5);
+      assert.equal(ended.bytes_out, 5);
+      assert.equal(typeof ended.duration_ms, "number");
+      assert.ok(events.some((e) => e.event === "client_connected" && e.protocol === "1.2"));
+    });
   });
 }

@@ -104,6 +104,8 @@ export class Channel implements AsyncIterable<Uint8Array> {
   /** Consumed bytes not yet granted back. */
   #consumed = 0;
   #pending: PendingSend[] = [];
+  #bytesReceived = 0;
+  #bytesSent = 0;
   /** Set once nobody will read: incoming data is dropped and credited back at once. */
   #discarding = false;
   /** Set once a reader (iterator, `read`, `onMessage`) was taken. */
@@ -231,6 +233,17 @@ export class Channel implements AsyncIterable<Uint8Array> {
     this.#link.framed.send(frame);
     this.#sendSeq++;
     this.#sendCredit -= data.byteLength;
+    this.#bytesSent += data.byteLength;
+  }
+
+  /** MSG data bytes received on this channel after the opening message. */
+  get bytesReceived(): number {
+    return this.#bytesReceived;
+  }
+
+  /** MSG data bytes sent on this channel after the opening message. */
+  get bytesSent(): number {
+    return this.#bytesSent;
   }
 
   /** Half-close: this side sends no more, and keeps receiving (END `keep_alive` 1). */
@@ -303,6 +316,7 @@ export class Channel implements AsyncIterable<Uint8Array> {
     this.#recvSeq++;
     const data = frame.data;
     const size = data.byteLength;
+    this.#bytesReceived += size;
     if (this.#link.channelCredit) {
       // The window may be overrun by the one message sent while credit was positive.
       if (this.#recvWindow <= 0) {

@@ -39,6 +39,7 @@ export {
   type SockServer,
 } from "./server.ts";
 export { Channel, type ChannelEnd } from "./channel.ts";
+export type { ChannelReport, ServerHooks } from "./hooks.ts";
 export {
   connectReconnecting,
   type ReconnectingClient,

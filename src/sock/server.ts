@@ -23,6 +23,7 @@ import {
 import { acceptLoop } from "./accept.ts";
 import { Admission } from "./admission.ts";
 import { Channel } from "./channel.ts";
+import { Hooks, type ServerHooks } from "./hooks.ts";
 import { FramedConn, readFirstFrame, refuseConnection } from "./framed.ts";
 import { listenLocked } from "./ownership.ts";
 import { Session } from "./session.ts";
@@ -66,6 +67,8 @@ export interface ServeOptions {
   maxPerUid?: number;
   /** Milliseconds a connection has from accept to complete its CONNECT (default 5000). */
   handshakeTimeoutMs?: number;
+  /** Called on client and channel events (observability; see {@link ServerHooks}). */
+  hooks?: ServerHooks;
 }
 
 /** Options of {@link serve}: where to listen, and how. */
@@ -144,6 +147,8 @@ export function serveListener(listener: Listener, options: ServeOptions): SockSe
   }
   const maxChannels = options.maxChannels ?? 1024;
   const log = options.log ?? (() => {});
+  const hooks = new Hooks(options.hooks ?? {}, log);
+  const debug = process.env.IPCAT_DEBUG === "1";
   const routes = new Map<bigint, { name: string; service: Service }>();
   for (const [name, service] of Object.entries(options.services)) {
     routes.set(serviceId(name), { name, service });
@@ -276,11 +281,13 @@ export function serveListener(listener: Listener, options: ServeOptions): SockSe
         sessions.size === 1 ? "" : "s"
       })`,
     );
+    hooks.clientConnected(context);
     try {
       await session.run();
     } finally {
       const openChannels = session.channelsOpenAtClose;
       sessions.delete(session);
+      hooks.clientDisconnected(context, openChannels);
       // The daemon's operators read this line to know a vanished client cost nothing.
       log(
         `client ${id}: disconnected; context freed${
@@ -329,11 +336,14 @@ export function serveListener(listener: Listener, options: ServeOptions): SockSe
     }
     const channel = new Channel(session, frame.tag, frame.serviceId, frame.data, 0, 1);
     session.add(channel);
+    const service = target.name;
+    hooks.channelOpened(client, service, channel);
     const fail = (error: unknown) => {
-      channel.end(
-        STATUS_CODES.other,
-        `service ${target.name} failed: ${(error as Error)?.message ?? error}`,
-      );
+      const message = (error as Error)?.message ?? String(error);
+      // The operator must learn of a failing service even when the client ignores END.
+      log(`client ${client.id}: service ${service} failed on channel ${frame.tag}: ${message}`);
+      if (debug && error instanceof Error && error.stack) log(error.stack);
+      channel.end(STATUS_CODES.other, `service ${service} failed: ${message}`);
     };
     // A service that returned without taking a reader will never read: what the client
     // sends is discarded and credited back, so that it cannot wedge the connection.
