@@ -38,13 +38,20 @@ export const EXEC_STREAMS = { stdin: 0, stdout: 1, stderr: 2, exit: 3 } as const
  * assert.ok(v.parse(ExecRequestSchema, {}).tty === false);
  * ```
  */
-export const ExecRequestSchema = v.strictObject({
+export const ExecRequestSchema: v.GenericSchema<
+  { args?: string[]; env?: Record<string, string>; tty?: boolean },
+  ExecRequest
+> = v.strictObject({
   args: v.optional(v.array(v.string()), []),
   env: v.optional(v.record(v.string(), v.string()), {}),
   tty: v.optional(v.boolean(), false),
 });
 /** A validated `ipcat.exec` request. */
-export type ExecRequest = v.InferOutput<typeof ExecRequestSchema>;
+export interface ExecRequest {
+  args: string[];
+  env: Record<string, string>;
+  tty: boolean;
+}
 
 /**
  * The exit message of `ipcat.exec` (stream 3).
@@ -57,12 +64,15 @@ export type ExecRequest = v.InferOutput<typeof ExecRequestSchema>;
  * assert.ok(v.parse(ExecExitSchema, { code: null, signal: "SIGTERM" }).signal === "SIGTERM");
  * ```
  */
-export const ExecExitSchema = v.strictObject({
+export const ExecExitSchema: v.GenericSchema<ExecExit> = v.strictObject({
   code: v.nullable(v.pipe(v.number(), v.integer())),
   signal: v.nullable(v.string()),
 });
 /** A validated exit message. */
-export type ExecExit = v.InferOutput<typeof ExecExitSchema>;
+export interface ExecExit {
+  code: number | null;
+  signal: string | null;
+}
 
 /**
  * The answer of `ipcat.services`.
@@ -74,10 +84,11 @@ export type ExecExit = v.InferOutput<typeof ExecExitSchema>;
  * v.parse(ServicesReplySchema, { version: "1.0", services: ["ipcat.echo"] });
  * ```
  */
-export const ServicesReplySchema = v.strictObject({
-  version: v.string(),
-  services: v.array(v.string()),
-});
+export const ServicesReplySchema: v.GenericSchema<{ version: string; services: string[] }> = v
+  .strictObject({
+    version: v.string(),
+    services: v.array(v.string()),
+  });
 
 /**
  * The shell-style exit status of a remote exit: its code, or 128 + the signal number.

@@ -12,7 +12,7 @@ import type { SockClient } from "../client.ts";
 import type { Service } from "../server.ts";
 import { ServicesReplySchema } from "../services.ts";
 import { type CallOptions, endError } from "./call.ts";
-import { defineService } from "./definition.ts";
+import { defineService, type ServiceDefinition } from "./definition.ts";
 import { implement } from "./implement.ts";
 import {
   describeAs,
@@ -32,7 +32,10 @@ import {
  * assert.ok(ServicesDefinition.name === "ipcat.services");
  * ```
  */
-export const ServicesDefinition = defineService({
+export const ServicesDefinition: ServiceDefinition<{
+  open: v.GenericSchema<{ service?: string }>;
+  result: typeof IntrospectionSchema;
+}> = defineService({
   name: "ipcat.services",
   version: "1.2",
   open: v.strictObject({ service: v.optional(v.string()) }),

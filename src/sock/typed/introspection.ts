@@ -25,7 +25,7 @@ export const PARTS = ["open", "clientMessage", "serverMessage", "result"] as con
  * bytes, as the built-ins keep for 1.0 clients); `schemas` is `null` for a service
  * registered without a definition.
  */
-export const ServiceDescriptionSchema = v.strictObject({
+export const ServiceDescriptionSchema: v.GenericSchema<ServiceDescription> = v.strictObject({
   name: v.string(),
   version: v.nullable(v.string()),
   envelope: v.picklist(["typed", "raw"]),
@@ -38,11 +38,30 @@ export const ServiceDescriptionSchema = v.strictObject({
     }),
   ),
 });
-/** One described service. */
-export type ServiceDescription = v.InferOutput<typeof ServiceDescriptionSchema>;
+/** A JSON Schema as an object. */
+export type JsonSchemaObject = { [key: string]: unknown };
+
+/** One described service (see {@link ServiceDescriptionSchema}). */
+export interface ServiceDescription {
+  name: string;
+  version: string | null;
+  envelope: "typed" | "raw";
+  schemas: {
+    open?: JsonSchemaObject;
+    clientMessage?: JsonSchemaObject;
+    serverMessage?: JsonSchemaObject;
+    result?: JsonSchemaObject;
+  } | null;
+}
+
+/** The typed answer of `ipcat.services`. */
+export interface IntrospectionAnswer {
+  protocol: string;
+  services: ServiceDescription[];
+}
 
 /** The typed answer of `ipcat.services` (protocol 1.2 and later). */
-export const IntrospectionSchema = v.strictObject({
+export const IntrospectionSchema: v.GenericSchema<IntrospectionAnswer> = v.strictObject({
   protocol: v.string(),
   services: v.array(ServiceDescriptionSchema),
 });

@@ -13,7 +13,7 @@ import { STATUS_CODES } from "../../framing/sock.ts";
 import type { Channel } from "../channel.ts";
 import type { Service } from "../server.ts";
 import { type CallOptions, type ChannelOpener, stream } from "./call.ts";
-import { type AnySchema, check, defineService } from "./definition.ts";
+import { type AnySchema, check, defineService, type ServiceDefinition } from "./definition.ts";
 import { implement } from "./implement.ts";
 
 /** What a topic does with a subscriber whose queue is full. */
@@ -56,7 +56,11 @@ export function defineTopic<S extends AnySchema>(
  * of events dropped just before it (drop-oldest); no result, the subscription runs until
  * either side ends it.
  */
-export const SubscribeDefinition = defineService({
+export const SubscribeDefinition: ServiceDefinition<{
+  open: v.GenericSchema<{ topic: string }>;
+  serverMessage: v.GenericSchema<{ event: unknown; dropped: number }>;
+  result: v.GenericSchema<null>;
+}> = defineService({
   name: "ipcat.subscribe",
   version: "1.0",
   open: v.strictObject({ topic: v.string() }),
