@@ -79,6 +79,7 @@ export {
   type InputOf,
   type OutputOf,
   type ServiceDefinition,
+  ServiceError,
   type ServiceSchemas,
 } from "./typed/definition.ts";
 export { type CallContext, type Handler, implement } from "./typed/implement.ts";

@@ -17,6 +17,7 @@ import {
   type InputOf,
   type OutputOf,
   type ServiceDefinition,
+  ServiceError,
   type ServiceSchemas,
   TYPED_PARTS,
 } from "./definition.ts";
@@ -73,6 +74,7 @@ export class TypedCall<S extends ServiceSchemas>
   readonly channel: Channel;
   readonly #definition: ServiceDefinition<S>;
   #result: { value: OutputOf<S, "result"> } | null = null;
+  #error: { value: OutputOf<S, "error"> } | null = null;
   #failure: IpcatError | Error | null = null;
   #iterating = false;
   #settled: Promise<OutputOf<S, "result">> | null = null;
@@ -158,22 +160,26 @@ export class TypedCall<S extends ServiceSchemas>
     const name = this.#definition.name;
     for await (const data of this.channel) {
       const part = data[0];
-      const schema = part === TYPED_PARTS.result
-        ? this.#definition.result
+      const kind = part === TYPED_PARTS.result
+        ? "result"
+        : part === TYPED_PARTS.error
+        ? "error"
         : part === TYPED_PARTS.message
-        ? this.#definition.serverMessage
-        : undefined;
-      const checked = schema && !this.#result
+        ? "serverMessage"
+        : null;
+      const schema = kind ? this.#definition[kind] : undefined;
+      const checked = schema && !this.#result && !this.#error
         ? decodeValue(schema, data.subarray(1))
         : { ok: false as const, reason: `unexpected part ${part}` };
       if (!checked.ok) {
         const why = `invalid server ${
-          part === TYPED_PARTS.result ? "result" : "message"
+          kind === "serverMessage" ? "message" : kind ?? "part"
         } ${checked.reason}`;
         this.#fail(new IpcatError("protocol", `${name}: ${why}`), STATUS_CODES.invalid, why);
         break;
       }
-      if (part === TYPED_PARTS.result) this.#result = { value: checked.value };
+      if (kind === "result") this.#result = { value: checked.value };
+      else if (kind === "error") this.#error = { value: checked.value };
       else yield checked.value as OutputOf<S, "serverMessage">;
     }
   }
@@ -192,6 +198,9 @@ export class TypedCall<S extends ServiceSchemas>
     if (!this.#iterating) { for await (const _ of this.#read()) { /* skipped: nobody iterates */ } }
     const end = await this.channel.done;
     if (this.#failure) throw this.#failure;
+    if (this.#error) {
+      throw new ServiceError(this.#error.value, `${this.#definition.name}: ${end.reason}`);
+    }
     if (end.code === STATUS_CODES.ok && this.#result) return this.#result.value;
     if (end.code === STATUS_CODES.ok) {
       throw new IpcatError(

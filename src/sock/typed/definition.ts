@@ -34,6 +34,8 @@ export interface ServiceSchemas {
   serverMessage?: AnySchema;
   /** The final result, sent once before END `ok`. */
   result: AnySchema;
+  /** The typed error a handler may fail with ({@link ServiceError}), before END `other`. */
+  error?: AnySchema;
 }
 
 /** A service definition: what {@link defineService} returns. */
@@ -82,7 +84,29 @@ export function defineService<const S extends ServiceSchemas>(
 }
 
 /** The part byte that starts every typed MSG after the opening one. */
-export const TYPED_PARTS = { message: 1, result: 2 } as const;
+export const TYPED_PARTS = { message: 1, result: 2, error: 3 } as const;
+
+/**
+ * A typed failure: thrown by a handler (with a value of the definition's `error` schema)
+ * it reaches the caller, whose call rejects with a `ServiceError` holding the value.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert";
+ * import { ServiceError } from "./definition.ts";
+ * const failure = new ServiceError({ reason: "no such node" }, "node 9 is unknown");
+ * assert.ok(failure.message === "node 9 is unknown");
+ * ```
+ */
+export class ServiceError<T = unknown> extends Error {
+  /** The error value (the definition's `error` schema). */
+  readonly data: T;
+  constructor(data: T, message = "the service failed") {
+    super(message);
+    this.name = "ServiceError";
+    this.data = data;
+  }
+}
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();

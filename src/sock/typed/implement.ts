@@ -20,6 +20,7 @@ import {
   type InputOf,
   type OutputOf,
   type ServiceDefinition,
+  ServiceError,
   type ServiceSchemas,
   TYPED_PARTS,
 } from "./definition.ts";
@@ -123,6 +124,12 @@ export function implement<S extends ServiceSchemas>(
       let result: InputOf<S, "result">;
       try {
         result = await handler(context);
+      } catch (error) {
+        if (!(error instanceof ServiceError) || !definition.error || channel.writeEnded) {
+          throw error;
+        }
+        await sendFailure(channel, name, definition.error, error);
+        return;
       } finally {
         finished = true;
       }
@@ -138,6 +145,22 @@ export function implement<S extends ServiceSchemas>(
     definition,
     "typed",
   );
+}
+
+/** Sends a handler's typed failure, then END `other` with its message. */
+async function sendFailure(
+  channel: Channel,
+  name: string,
+  schema: AnySchema,
+  failure: ServiceError,
+): Promise<void> {
+  const checked = check(schema, failure.data);
+  if (!checked.ok) {
+    channel.end(STATUS_CODES.invalid, `${name}: invalid error ${checked.reason}`);
+    throw outgoingInvalid(name, "error", checked.reason);
+  }
+  await channel.send(encodePart(TYPED_PARTS.error, schema, failure.data));
+  channel.end(STATUS_CODES.other, failure.message);
 }
 
 async function sendChecked(

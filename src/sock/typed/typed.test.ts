@@ -17,8 +17,8 @@ import {
   type SockClient,
 } from "../mod.ts";
 import type { ClientContext } from "../server.ts";
-import { encodeOpening, encodePart, TYPED_PARTS } from "./definition.ts";
-import { Greet, Reverse, Sum, Wait } from "../../../test/fixtures/typed_services.ts";
+import { encodeOpening, encodePart, ServiceError, TYPED_PARTS } from "./definition.ts";
+import { Greet, Lookup, Reverse, Sum, Wait } from "../../../test/fixtures/typed_services.ts";
 import { implement } from "./implement.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "ipcat-typed-"));
@@ -311,5 +311,23 @@ describe("typed services", () => {
       assert.equal((await channel.done).name, "canceled");
       assert.equal((await seenEnd!).name, "canceled");
     }, { "test.hold": holding });
+  });
+
+  it("a typed error reaches the caller as a ServiceError with its validated value", async () => {
+    const lookup = implement(Lookup, ({ input }) => {
+      if (input.id === 1) return { name: "one" };
+      if (input.id === 2) throw new ServiceError({ code: "gone" }, "bad error value");
+      throw new ServiceError({ code: "missing", id: input.id }, `no entry ${input.id}`);
+    });
+    await withServer(async (client) => {
+      assert.deepEqual(await client.call(Lookup, { id: 1 }), { name: "one" });
+      await assert.rejects(client.call(Lookup, { id: 9 }), (error: unknown) => {
+        assert.ok(error instanceof ServiceError);
+        assert.deepEqual(error.data, { code: "missing", id: 9 });
+        assert.equal(error.message, "test.lookup: no entry 9");
+        return true;
+      });
+      await rejectsWith(client.call(Lookup, { id: 2 }), "usage", /invalid error at code: /);
+    }, { [Lookup.name]: lookup });
   });
 });
