@@ -136,6 +136,17 @@ export class TypedCall<S extends ServiceSchemas>
     return this.channel.send(encodePart(TYPED_PARTS.message, schema, message));
   }
 
+  /**
+   * Sends every message of `messages` (an async iterator too) in order, each validated,
+   * then half-closes: client streaming from an iterator.
+   */
+  async sendAll(
+    messages: AsyncIterable<InputOf<S, "clientMessage">> | Iterable<InputOf<S, "clientMessage">>,
+  ): Promise<void> {
+    for await (const message of messages) await this.send(message);
+    this.closeWrite();
+  }
+
   /** Half-close: the client sends no more messages (the server's `messages` end). */
   closeWrite(): void {
     this.channel.closeWrite();

@@ -330,4 +330,15 @@ describe("typed services", () => {
       await rejectsWith(client.call(Lookup, { id: 2 }), "usage", /invalid error at code: /);
     }, { [Lookup.name]: lookup });
   });
+
+  it("client streaming from an async iterator: sendAll sends each message, then half-closes", async () => {
+    await withServer(async (client) => {
+      const sum = client.stream(Sum, { label: "gen" });
+      async function* numbers() {
+        for (let n = 1; n <= 5; n++) yield { n };
+      }
+      const [, result] = await Promise.all([sum.sendAll(numbers()), sum.result]);
+      assert.deepEqual(result, { label: "gen", total: 15, count: 5 });
+    });
+  });
 });

@@ -20,6 +20,8 @@ export function clientSide(client: SockClient): void {
   void sum.send({ n: 1 });
   // @ts-expect-error: client messages carry a number `n`
   void sum.send({ n: "1" });
+  // @ts-expect-error: an iterator of the wrong messages
+  void sum.sendAll([{ total: 1 }]);
   void (async () => {
     for await (const update of sum) {
       const total: number = update.runningTotal;
