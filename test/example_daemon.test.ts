@@ -7,7 +7,16 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
-import { BUN, DENO, exited, ROOT, runProcess, startProcess, waitForOutput } from "./harness.ts";
+import {
+  BUN,
+  DENO,
+  exited,
+  ROOT,
+  runCli,
+  runProcess,
+  startProcess,
+  waitForOutput,
+} from "./harness.ts";
 import { until } from "./sock_support.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "ipcat-example-daemon-"));
@@ -45,8 +54,32 @@ for (const [name, command] of Object.entries(runtimes)) {
       assert.ok(lines.includes("heartbeat node 3 health nominal"), r.stdout);
       assert.ok(lines.includes("monitor: ok after 6 heartbeats"), r.stdout);
       await until(() => daemon.log().includes("disconnected; context freed"), "the disconnect");
+      // The compiled CLI reads the daemon's definitions and calls it with a checked opening.
+      const described = await runCli("binary", ["sock", "introspect", path]);
+      assert.match(
+        described.stdout,
+        /^ocvsmd\.monitor 1\.0\.0\n  open: \{ intervalMs: integer \}/m,
+      );
+      const called = await runCli("binary", [
+        "sock",
+        "call",
+        path,
+        "ocvsmd.exec_cmd",
+        "--json",
+        '{"nodeIds":[2],"command":"identify"}',
+      ]);
+      assert.equal(called.stdout, '{"result":{"responses":[{"nodeId":2,"status":"ok"}]}}\n');
+      const refused = await runCli("binary", [
+        "sock",
+        "call",
+        path,
+        "ocvsmd.exec_cmd",
+        '{"nodeIds":[200],"command":"identify"}',
+      ]);
+      assert.equal(refused.code, 2);
+      assert.match(refused.stderr, /at nodeIds\.0: expected at most 127/);
       // One connection, three channels on it.
-      assert.equal(daemon.log().match(/: connected \(/g)?.length, 1);
+      assert.equal(daemon.log().match(/client 1: connected \(/g)?.length, 1);
       assert.equal(daemon.log().match(/of client 1 ended: ok/g)?.length, 3);
       daemon.child.kill("SIGTERM");
       assert.equal((await exited(daemon.child)).code, 0);
