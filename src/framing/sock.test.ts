@@ -147,7 +147,9 @@ describe("frame encoding", () => {
   it("names status codes", () => {
     assert.equal(statusName(0), "ok");
     assert.equal(statusName(15), "too_large");
-    assert.equal(statusName(16), "code 16");
+    assert.equal(statusName(16), "invalid");
+    assert.equal(statusName(17), "deadline_exceeded");
+    assert.equal(statusName(18), "code 18");
   });
 });
 

@@ -29,8 +29,11 @@ export const MAGIC: readonly number[] = [0x49, 0x50, 0x43, 0x54];
 export const HEADER_SIZE = 8;
 /** The default largest payload a peer accepts (1 MiB). */
 export const DEFAULT_MAX_PAYLOAD = 1 << 20;
-/** The protocol version this code speaks (1.1: per-channel credit, see the spec). */
-export const PROTOCOL_VERSION = { major: 1, minor: 1 } as const;
+/**
+ * The protocol version this code speaks (1.1: per-channel credit; 1.2: the END codes
+ * `invalid` and `deadline_exceeded` of typed services; see the spec).
+ */
+export const PROTOCOL_VERSION = { major: 1, minor: 2 } as const;
 /**
  * CONNECT feature bit: per-channel credit-based flow control (protocol 1.1). It is in
  * force when both sides' CONNECT carry it; otherwise version 1.0's connection-level
@@ -86,6 +89,8 @@ export const STATUS_CODES = {
   unsupported_version: 13,
   permission_denied: 14,
   too_large: 15,
+  invalid: 16,
+  deadline_exceeded: 17,
 } as const;
 /** A status by name. */
 export type StatusName = keyof typeof STATUS_CODES;

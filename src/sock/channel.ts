@@ -104,6 +104,8 @@ export class Channel implements AsyncIterable<Uint8Array> {
   /** Consumed bytes not yet granted back. */
   #consumed = 0;
   #pending: PendingSend[] = [];
+  #bytesReceived = 0;
+  #bytesSent = 0;
   /** Set once nobody will read: incoming data is dropped and credited back at once. */
   #discarding = false;
   /** Set once a reader (iterator, `read`, `onMessage`) was taken. */
@@ -155,15 +157,27 @@ export class Channel implements AsyncIterable<Uint8Array> {
    * side has ended (`usage`), the connection is gone (`unavailable`), or `data` is over
    * the peer's limit (`limit`).
    */
-  send(data: Uint8Array | string): Promise<void> {
+  send(data: Uint8Array | string, options?: { signal?: AbortSignal }): Promise<void> {
     const closed = this.#closedForSending();
     if (closed) return Promise.reject(closed);
+    const signal = options?.signal;
+    if (signal?.aborted) return Promise.reject(signal.reason);
     const bytes = typeof data === "string" ? encoder.encode(data) : data;
     if (this.#pending.length > 0 || this.#sendCredit <= 0) {
       if (MSG_OVERHEAD + bytes.byteLength > this.#link.framed.peerMaxPayload) {
         return Promise.reject(this.#tooLarge(bytes.byteLength));
       }
-      return new Promise((resolve, reject) => this.#pending.push({ data: bytes, resolve, reject }));
+      return new Promise((resolve, reject) => {
+        const pending = { data: bytes, resolve, reject };
+        this.#pending.push(pending);
+        // An aborted send that still waits for credit is taken back: it never goes out.
+        signal?.addEventListener("abort", () => {
+          const at = this.#pending.indexOf(pending);
+          if (at < 0) return;
+          this.#pending.splice(at, 1);
+          reject(signal.reason);
+        }, { once: true });
+      });
     }
     try {
       this.#transmit(bytes);
@@ -219,6 +233,17 @@ export class Channel implements AsyncIterable<Uint8Array> {
     this.#link.framed.send(frame);
     this.#sendSeq++;
     this.#sendCredit -= data.byteLength;
+    this.#bytesSent += data.byteLength;
+  }
+
+  /** MSG data bytes received on this channel after the opening message. */
+  get bytesReceived(): number {
+    return this.#bytesReceived;
+  }
+
+  /** MSG data bytes sent on this channel after the opening message. */
+  get bytesSent(): number {
+    return this.#bytesSent;
   }
 
   /** Half-close: this side sends no more, and keeps receiving (END `keep_alive` 1). */
@@ -291,6 +316,7 @@ export class Channel implements AsyncIterable<Uint8Array> {
     this.#recvSeq++;
     const data = frame.data;
     const size = data.byteLength;
+    this.#bytesReceived += size;
     if (this.#link.channelCredit) {
       // The window may be overrun by the one message sent while credit was positive.
       if (this.#recvWindow <= 0) {
@@ -396,10 +422,37 @@ export class Channel implements AsyncIterable<Uint8Array> {
     this.#done.resolve(end);
   }
 
-  /** The next incoming message, or `null` once the peer has ended its side. */
-  async read(): Promise<Uint8Array | null> {
-    const next = await this.#next();
-    return next.done ? null : next.value;
+  /**
+   * The next incoming message, or `null` once the peer has ended its side. An abort of
+   * `signal` rejects with its reason; no message is lost to it (the next read gets it).
+   */
+  async read(options?: { signal?: AbortSignal }): Promise<Uint8Array | null> {
+    const signal = options?.signal;
+    if (!signal) {
+      const next = await this.#next();
+      return next.done ? null : next.value;
+    }
+    signal.throwIfAborted();
+    const next = this.#next();
+    const waiter = this.#waiter;
+    if (!waiter) {
+      const ready = await next;
+      return ready.done ? null : ready.value;
+    }
+    let onAbort!: () => void;
+    const aborted = new Promise<never>((_, reject) => {
+      onAbort = () => {
+        if (this.#waiter === waiter) this.#waiter = null; // a later message stays queued
+        reject(signal.reason);
+      };
+      signal.addEventListener("abort", onAbort, { once: true });
+    });
+    try {
+      const ready = await Promise.race([next, aborted]);
+      return ready.done ? null : ready.value;
+    } finally {
+      signal.removeEventListener("abort", onAbort);
+    }
   }
 
   #next(): Promise<IteratorResult<Uint8Array>> {

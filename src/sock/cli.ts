@@ -14,6 +14,7 @@ import { systemCode } from "../transport/dial.ts";
 import { MSG_OVERHEAD, STATUS_CODES } from "../framing/sock.ts";
 import type { Channel, ChannelEnd } from "./channel.ts";
 import { serve } from "./cli_serve.ts";
+import { introspectCommand, subscribeCommand, typedCall } from "./cli_typed.ts";
 import {
   connect,
   dialWithWait,
@@ -62,6 +63,14 @@ function channelError(end: ChannelEnd, path: string, service: string): IpcatErro
       });
     case STATUS_CODES.invalid_argument:
       return new IpcatError("protocol", `${service} on ${path} rejected the request${detail}`);
+    case STATUS_CODES.invalid:
+      return new IpcatError("usage", `${service} on ${path} refused the message${detail}`, {
+        hint: `see its schema with 'ipcat sock introspect ${path} ${service}'`,
+      });
+    case STATUS_CODES.deadline_exceeded:
+      return new IpcatError("timeout", `${service} on ${path}: the deadline passed${detail}`, {
+        hint: "give it longer with --timeout",
+      });
     default:
       return new IpcatError("failed", `${service} on ${path} ended with ${end.name}${detail}`);
   }
@@ -199,15 +208,25 @@ const call = defineCommand({
     "and prints every reply as it arrives. With --json, each reply is one line of JSON:",
     '{"data": "text"} when it is UTF-8, {"base64": "..."} when not. A non-zero END code is',
     "an error (no_entry: exit 3, permission_denied: 5, disconnected: 8, other: 1).",
+    "A typed service (protocol 1.2, see 'ipcat sock introspect') takes DATA as JSON, checked",
+    "against its published schema before anything is sent (exit 2 naming the field path);",
+    'its replies print as JSON lines, {"message": ...} then {"result": ...}. --timeout',
+    "sends the deadline (END deadline_exceeded, exit 6). ipcat.services without DATA keeps",
+    "its names-only answer (see 'ipcat sock introspect' for versions and schemas).",
   ].join("\n"),
   options: {
     json: flag("Print one JSON object per reply"),
     wait: duration(WAIT_HELP, { default: "0" }),
+    timeout: duration("Give the call DURATION: the deadline sent to a typed service"),
   },
   positionals: { min: 2, max: 3 },
   examples: [
     ["ipcat sock call /ipc/app.sock ipcat.services --json", "List the server's services"],
     ["ipcat sock call /ipc/app.sock ipcat.echo hello", "Round trip through the echo service"],
+    [
+      `ipcat sock call /ipc/app.sock app.greet --json '{"name":"ada"}' --timeout 2s`,
+      "Call a typed service",
+    ],
   ],
   async run({ options, args }) {
     const [spec, service, data] = args as [string, string, string | undefined];
@@ -224,8 +243,22 @@ const call = defineCommand({
         },
       );
     }
+    const typedEnd = await typedCall(client, path, service, opening, options.timeout)
+      .catch(async (error) => {
+        await client.close();
+        throw error;
+      });
+    if (typedEnd) {
+      await client.close();
+      if (typedEnd.code !== 0) throw channelError(typedEnd, path, service);
+      return 0;
+    }
     const channel = client.open(service, opening);
     channel.closeWrite();
+    const timer = options.timeout === undefined ? undefined : setTimeout(() => {
+      channel.end(STATUS_CODES.deadline_exceeded, "the client's deadline passed");
+    }, options.timeout);
+    void channel.done.then(() => clearTimeout(timer));
     const decoder = new TextDecoder("utf-8", { fatal: true });
     try {
       for await (const reply of channel) {
@@ -330,5 +363,5 @@ export const sockFamily: Family = {
   summary: "Unix-socket IPC: script server and client, socat-style raw relay, routed channels",
   description:
     "Run a script in one container from another through a socket on a shared volume, with\nexit codes and no cut-off replies, or serve the routed, multiplexed ipcat protocol.",
-  commands: [serve, run, call, connectCommand, wait],
+  commands: [serve, run, call, connectCommand, wait, introspectCommand, subscribeCommand],
 };

@@ -14,10 +14,12 @@ import { MIN_MAX_PAYLOAD } from "../framing/sock.ts";
 import { DEFAULT_MAX_PER_UID } from "./admission.ts";
 import { changesWhatRuns, environmentPolicy, SAFE_PATH } from "./environment.ts";
 import { Jobs } from "./jobs.ts";
+import { jsonLogging } from "./log_json.ts";
 import { listenLocked } from "./ownership.ts";
 import { serveRaw } from "./raw.ts";
-import { serveListener } from "./server.ts";
-import { echoService, execService, servicesService } from "./services.ts";
+import { serveListener, type Service } from "./server.ts";
+import { echoService, execService } from "./services.ts";
+import { servicesService } from "./typed/catalog.ts";
 import { onStopSignals } from "./signals.ts";
 import { socketPath } from "./paths.ts";
 
@@ -79,6 +81,12 @@ export const serve = defineCommand({
     "max-per-uid": count(
       "N",
       `Connections one uid may hold at once, handshake or not (default ${DEFAULT_MAX_PER_UID}; 0: no cap; needs SO_PEERCRED: binary and Bun)`,
+    ),
+    log: option(
+      "FORMAT",
+      "text: one line per event; json: one JSON object per line (connects, channels with code, duration and bytes)",
+      v.picklist(["text", "json"], "expected text or json"),
+      { default: "text" },
     ),
     "kill-after": duration("Grace between SIGTERM and SIGKILL when ending a command's group", {
       default: "5s",
@@ -151,7 +159,10 @@ export const serve = defineCommand({
         hint: "ipcat sock serve --raw PATH -- CMD [ARGS...]",
       });
     }
-    const log = (line: string) => void note(line);
+    const logging = options.log === "json"
+      ? jsonLogging()
+      : { log: (line: string) => void note(line), hooks: undefined };
+    const log = logging.log;
     const jobs = new Jobs(options["kill-after"], log);
     const environment = environmentPolicy({
       clear: options["clear-env"],
@@ -180,28 +191,29 @@ export const serve = defineCommand({
       closed = server.closed;
       log(`serving ${command.join(" ")} raw on ${path}`);
     } else {
-      const names = ["ipcat.echo", "ipcat.services", ...(command.length ? ["ipcat.exec"] : [])]
-        .sort();
+      const services: Record<string, Service> = {
+        "ipcat.echo": echoService,
+        ...(command.length
+          ? {
+            "ipcat.exec": execService(command, {
+              allowArgs: options["allow-args"],
+              environment,
+              log,
+              jobs,
+            }),
+          }
+          : {}),
+      };
+      services["ipcat.services"] = servicesService(services);
+      const names = Object.keys(services).sort();
       const server = serveListener(listener, {
-        services: {
-          "ipcat.echo": echoService,
-          "ipcat.services": servicesService(names),
-          ...(command.length
-            ? {
-              "ipcat.exec": execService(command, {
-                allowArgs: options["allow-args"],
-                environment,
-                log,
-                jobs,
-              }),
-            }
-            : {}),
-        },
+        services,
         maxClients: options["max-clients"],
         maxPayload: options["max-payload"],
         maxPerUid: options["max-per-uid"],
         handshakeTimeoutMs: options["handshake-timeout"],
         log,
+        hooks: logging.hooks,
         allowUids,
       });
       close = async () => {

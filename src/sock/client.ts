@@ -12,6 +12,7 @@ import {
   MIN_MAX_PAYLOAD,
   PROTOCOL_VERSION,
   serviceId,
+  STATUS_CODES,
 } from "../framing/sock.ts";
 import { dialError, systemCode } from "../transport/dial.ts";
 import { refusalError } from "./server.ts";
@@ -19,6 +20,8 @@ import { Channel } from "./channel.ts";
 import { FramedConn, readFirstFrame } from "./framed.ts";
 import { answers, notASocketError, pathState } from "./ownership.ts";
 import { Session } from "./session.ts";
+import { call, type CallOptions, stream, type TypedCall } from "./typed/call.ts";
+import type { InputOf, OutputOf, ServiceDefinition, ServiceSchemas } from "./typed/definition.ts";
 
 /** Options of {@link connect}. */
 export interface ConnectOptions {
@@ -39,6 +42,8 @@ export interface ConnectOptions {
    * complete with `disconnected`. Default: no timeout.
    */
   idleTimeout?: number;
+  /** Aborts the connect (dial and handshake): it rejects with the signal's reason. */
+  signal?: AbortSignal;
 }
 
 /** A connected client. */
@@ -47,8 +52,23 @@ export interface SockClient {
   readonly server: { major: number; minor: number; maxPayload: number };
   /** True when per-channel flow control (protocol 1.1) was negotiated. */
   readonly channelCredit: boolean;
-  /** Opens a channel to `service`, sending `data` as the opening message. */
-  open(service: string, data?: Uint8Array | string): Channel;
+  /**
+   * Opens a channel to `service`, sending `data` as the opening message. An abort of
+   * `signal` ends the channel with a final END `canceled` (an aborted one: nothing is sent).
+   */
+  open(service: string, data?: Uint8Array | string, options?: { signal?: AbortSignal }): Channel;
+  /** A typed unary call (`docs/sdk.md`): validated input, validated result. */
+  call<S extends ServiceSchemas>(
+    definition: ServiceDefinition<S>,
+    input: InputOf<S, "open">,
+    options?: CallOptions,
+  ): Promise<OutputOf<S, "result">>;
+  /** A typed stream: typed messages both ways, then the result. */
+  stream<S extends ServiceSchemas>(
+    definition: ServiceDefinition<S>,
+    input: InputOf<S, "open">,
+    options?: CallOptions,
+  ): TypedCall<S>;
   /** Sends PING and resolves on its PONG. */
   ping(): Promise<void>;
   /**
@@ -163,7 +183,13 @@ export async function connect(path: string, options: ConnectOptions = {}): Promi
       { hint: `give at least ${MIN_MAX_PAYLOAD} bytes` },
     );
   }
+  const signal = options.signal;
+  signal?.throwIfAborted();
   const conn = await dialWithWait(path, options.wait ?? 0);
+  if (signal?.aborted) {
+    conn.close();
+    throw signal.reason;
+  }
   const framed = new FramedConn(conn, maxPayload);
   framed.send({
     kind: "connect",
@@ -191,10 +217,19 @@ export async function connect(path: string, options: ConnectOptions = {}): Promi
         ),
       );
     }, handshakeSeconds * 1000);
+    signal?.addEventListener("abort", abortHandshake, { once: true });
   });
+  function abortHandshake() {
+    conn.close(); // the read below then fails; the race has already rejected with the reason
+  }
+  const aborted = new Promise<never>((_, reject) => {
+    signal?.addEventListener("abort", () => reject(signal.reason), { once: true });
+  });
+  aborted.catch(() => {}); // only the race below reports it
   try {
-    answer = await Promise.race([readFirstFrame(framed), timeout]);
+    answer = await Promise.race([readFirstFrame(framed), timeout, aborted]);
   } catch (error) {
+    if (signal?.aborted) throw signal.reason;
     if (error instanceof IpcatError && error.code === "timeout") throw error;
     conn.close();
     if (error instanceof IpcatError) {
@@ -214,6 +249,7 @@ export async function connect(path: string, options: ConnectOptions = {}): Promi
     );
   } finally {
     clearTimeout(timer);
+    signal?.removeEventListener("abort", abortHandshake);
   }
   if (answer === null) {
     conn.close();
@@ -255,22 +291,32 @@ export async function connect(path: string, options: ConnectOptions = {}): Promi
   let nextTag = 1;
   let nextNonce = 1n;
   if (options.idleTimeout) watchIdle(session, options.idleTimeout, () => nextNonce++, closed);
-  return {
+  const client: SockClient = {
     server: { major: answer.major, minor: answer.minor, maxPayload: answer.maxPayload },
     channelCredit,
-    open(service, data = new Uint8Array(0)) {
+    open(service, data = new Uint8Array(0), openOptions) {
+      const signal = openOptions?.signal;
+      signal?.throwIfAborted();
       const bytes = typeof data === "string" ? encoder.encode(data) : data;
       const id = serviceId(service);
       const tag = nextTag++;
       framed.send({ kind: "msg", tag, seq: 0, serviceId: id, data: bytes });
       const channel = new Channel(session, tag, id, new Uint8Array(0), 1, 0);
       session.add(channel);
+      if (signal) {
+        const cancel = () => channel.end(STATUS_CODES.canceled, "canceled by the client");
+        signal.addEventListener("abort", cancel, { once: true });
+        void channel.done.then(() => signal.removeEventListener("abort", cancel));
+      }
       return channel;
     },
+    call: (definition, input, callOptions) => call(client, definition, input, callOptions),
+    stream: (definition, input, callOptions) => stream(client, definition, input, callOptions),
     ping: () => session.ping(nextNonce++),
     close: () => session.close("the client closed the connection", true),
     closed,
   };
+  return client;
 }
 
 /** Pings a silent server, and drops the connection when it stays silent (idle timeout). */

@@ -39,6 +39,12 @@ export {
   type SockServer,
 } from "./server.ts";
 export { Channel, type ChannelEnd } from "./channel.ts";
+export type { ChannelReport, ServerHooks } from "./hooks.ts";
+export {
+  connectReconnecting,
+  type ReconnectingClient,
+  type ReconnectOptions,
+} from "./reconnect.ts";
 export {
   echoService,
   EXEC_STREAMS,
@@ -50,8 +56,43 @@ export {
   execService,
   exitStatusOf,
   ServicesReplySchema,
-  servicesService,
 } from "./services.ts";
+export {
+  introspect,
+  type Introspection,
+  ServicesDefinition,
+  servicesService,
+} from "./typed/catalog.ts";
+export {
+  definitionOf,
+  describeDefinition,
+  describeServices,
+  IntrospectionSchema,
+  jsonSchemaOf,
+  type ServiceDescription,
+  ServiceDescriptionSchema,
+} from "./typed/introspection.ts";
+export {
+  type AnySchema,
+  Bytes,
+  defineService,
+  type InputOf,
+  type OutputOf,
+  type ServiceDefinition,
+  ServiceError,
+  type ServiceSchemas,
+} from "./typed/definition.ts";
+export { type CallContext, type Handler, implement } from "./typed/implement.ts";
+export { call, type CallOptions, stream, TypedCall } from "./typed/call.ts";
+export {
+  defineTopic,
+  type OverflowPolicy,
+  subscribe,
+  SubscribeDefinition,
+  type TopicDefinition,
+  type TopicEvent,
+  TopicHub,
+} from "./typed/pubsub.ts";
 export { type RawServeOptions, type RawServer, relay, serveRaw } from "./raw.ts";
 export {
   DEFAULT_MAX_PAYLOAD,

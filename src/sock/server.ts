@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { Conn, Listener } from "../adapter/mod.ts";
+import type { Conn, Listener, PeerCredentials } from "../adapter/mod.ts";
 import { IpcatError } from "../errors.ts";
 import {
   type ConnectFrame,
@@ -23,6 +23,7 @@ import {
 import { acceptLoop } from "./accept.ts";
 import { Admission } from "./admission.ts";
 import { Channel } from "./channel.ts";
+import { Hooks, type ServerHooks } from "./hooks.ts";
 import { FramedConn, readFirstFrame, refuseConnection } from "./framed.ts";
 import { listenLocked } from "./ownership.ts";
 import { Session } from "./session.ts";
@@ -50,10 +51,10 @@ export interface ServeOptions {
   /** Channels one client may have open at once; more are answered END `busy` (default 1024). */
   maxChannels?: number;
   /**
-   * The highest protocol minor version to speak: 1 (default) negotiates per-channel
+   * The highest protocol minor version to speak: 2 (default) and 1 negotiate per-channel
    * credit with clients that offer it; 0 serves as a version 1.0 server does.
    */
-  protocolMinor?: 0 | 1;
+  protocolMinor?: 0 | 1 | 2;
   /** Where one-line reports go (protocol errors, refused clients). Default: nowhere. */
   log?: (line: string) => void;
   /**
@@ -66,6 +67,8 @@ export interface ServeOptions {
   maxPerUid?: number;
   /** Milliseconds a connection has from accept to complete its CONNECT (default 5000). */
   handshakeTimeoutMs?: number;
+  /** Called on client and channel events (observability; see {@link ServerHooks}). */
+  hooks?: ServerHooks;
 }
 
 /** Options of {@link serve}: where to listen, and how. */
@@ -82,6 +85,13 @@ export interface ClientContext {
   readonly id: number;
   /** The client's protocol version from its CONNECT. */
   readonly version: { major: number; minor: number };
+  /**
+   * The peer's uid, gid and pid (SO_PEERCRED, read at accept), for authorizing calls;
+   * `null` where the runtime does not expose them (Deno).
+   */
+  readonly peer: PeerCredentials | null;
+  /** The peer's TLS identity once TLS endpoints exist (issue 13); `null` on unix sockets. */
+  readonly tls: { readonly subject: string } | null;
 }
 
 /** A running server. */
@@ -137,6 +147,8 @@ export function serveListener(listener: Listener, options: ServeOptions): SockSe
   }
   const maxChannels = options.maxChannels ?? 1024;
   const log = options.log ?? (() => {});
+  const hooks = new Hooks(options.hooks ?? {}, log);
+  const debug = process.env.IPCAT_DEBUG === "1";
   const routes = new Map<bigint, { name: string; service: Service }>();
   for (const [name, service] of Object.entries(options.services)) {
     routes.set(serviceId(name), { name, service });
@@ -233,7 +245,12 @@ export function serveListener(listener: Listener, options: ServeOptions): SockSe
     }
     framed.peerMaxPayload = first.maxPayload;
     framed.decoder.maxPayload = hello.maxPayload;
-    const context: ClientContext = { id, version: { major: first.major, minor: first.minor } };
+    const context: ClientContext = {
+      id,
+      version: { major: first.major, minor: first.minor },
+      peer: conn.peerCredentials?.() ?? null,
+      tls: null,
+    };
     // Per-channel credit when both offer it; the answer tells the client which applies.
     const features = first.features & hello.features;
     let highestTag = 0;
@@ -264,11 +281,13 @@ export function serveListener(listener: Listener, options: ServeOptions): SockSe
         sessions.size === 1 ? "" : "s"
       })`,
     );
+    hooks.clientConnected(context);
     try {
       await session.run();
     } finally {
       const openChannels = session.channelsOpenAtClose;
       sessions.delete(session);
+      hooks.clientDisconnected(context, openChannels);
       // The daemon's operators read this line to know a vanished client cost nothing.
       log(
         `client ${id}: disconnected; context freed${
@@ -317,11 +336,14 @@ export function serveListener(listener: Listener, options: ServeOptions): SockSe
     }
     const channel = new Channel(session, frame.tag, frame.serviceId, frame.data, 0, 1);
     session.add(channel);
+    const service = target.name;
+    hooks.channelOpened(client, service, channel);
     const fail = (error: unknown) => {
-      channel.end(
-        STATUS_CODES.other,
-        `service ${target.name} failed: ${(error as Error)?.message ?? error}`,
-      );
+      const message = (error as Error)?.message ?? String(error);
+      // The operator must learn of a failing service even when the client ignores END.
+      log(`client ${client.id}: service ${service} failed on channel ${frame.tag}: ${message}`);
+      if (debug && error instanceof Error && error.stack) log(error.stack);
+      channel.end(STATUS_CODES.other, `service ${service} failed: ${message}`);
     };
     // A service that returned without taking a reader will never read: what the client
     // sends is discarded and credited back, so that it cannot wedge the connection.

@@ -1,6 +1,7 @@
 /**
- * The built-in services of `ipcat sock serve`: `ipcat.exec`, `ipcat.echo` and
- * `ipcat.services`, and the JSON messages of `ipcat.exec` with their schemas.
+ * The built-in services `ipcat.exec` and `ipcat.echo` of `ipcat sock serve`, described
+ * for introspection, and the JSON messages of `ipcat.exec` with their schemas
+ * (`ipcat.services` is in `typed/catalog.ts`).
  *
  * @module
  */
@@ -12,6 +13,8 @@ import { type EnvironmentPolicy, environmentPolicy, runEnvironment } from "./env
 import { DEFAULT_KILL_AFTER_MS, type Job, Jobs } from "./jobs.ts";
 import type { Service } from "./server.ts";
 import type { Channel } from "./channel.ts";
+import { Bytes } from "./typed/definition.ts";
+import { describeAs } from "./typed/introspection.ts";
 
 /**
  * The streams of an `ipcat.exec` channel: the first byte of every MSG after the opening.
@@ -35,13 +38,20 @@ export const EXEC_STREAMS = { stdin: 0, stdout: 1, stderr: 2, exit: 3 } as const
  * assert.ok(v.parse(ExecRequestSchema, {}).tty === false);
  * ```
  */
-export const ExecRequestSchema = v.strictObject({
+export const ExecRequestSchema: v.GenericSchema<
+  { args?: string[]; env?: Record<string, string>; tty?: boolean },
+  ExecRequest
+> = v.strictObject({
   args: v.optional(v.array(v.string()), []),
   env: v.optional(v.record(v.string(), v.string()), {}),
   tty: v.optional(v.boolean(), false),
 });
 /** A validated `ipcat.exec` request. */
-export type ExecRequest = v.InferOutput<typeof ExecRequestSchema>;
+export interface ExecRequest {
+  args: string[];
+  env: Record<string, string>;
+  tty: boolean;
+}
 
 /**
  * The exit message of `ipcat.exec` (stream 3).
@@ -54,12 +64,15 @@ export type ExecRequest = v.InferOutput<typeof ExecRequestSchema>;
  * assert.ok(v.parse(ExecExitSchema, { code: null, signal: "SIGTERM" }).signal === "SIGTERM");
  * ```
  */
-export const ExecExitSchema = v.strictObject({
+export const ExecExitSchema: v.GenericSchema<ExecExit> = v.strictObject({
   code: v.nullable(v.pipe(v.number(), v.integer())),
   signal: v.nullable(v.string()),
 });
 /** A validated exit message. */
-export type ExecExit = v.InferOutput<typeof ExecExitSchema>;
+export interface ExecExit {
+  code: number | null;
+  signal: string | null;
+}
 
 /**
  * The answer of `ipcat.services`.
@@ -71,10 +84,11 @@ export type ExecExit = v.InferOutput<typeof ExecExitSchema>;
  * v.parse(ServicesReplySchema, { version: "1.0", services: ["ipcat.echo"] });
  * ```
  */
-export const ServicesReplySchema = v.strictObject({
-  version: v.string(),
-  services: v.array(v.string()),
-});
+export const ServicesReplySchema: v.GenericSchema<{ version: string; services: string[] }> = v
+  .strictObject({
+    version: v.string(),
+    services: v.array(v.string()),
+  });
 
 /**
  * The shell-style exit status of a remote exit: its code, or 128 + the signal number.
@@ -107,7 +121,7 @@ const encoder = new TextEncoder();
  * await server.close();
  * ```
  */
-export const echoService: Service = (channel) => {
+export const echoService: Service = describeAs((channel) => {
   // A client may send more than it accepts back: that ends its channel, not the server.
   const tooLarge = (error: unknown) =>
     channel.end(STATUS_CODES.too_large, (error as Error)?.message ?? String(error));
@@ -126,25 +140,27 @@ export const echoService: Service = (channel) => {
   void channel.peerEnded.then((end) => {
     if (end.name !== "disconnected") channel.end(0);
   });
-};
+}, {
+  name: "ipcat.echo",
+  version: "1.0",
+  open: v.pipe(Bytes, v.description("sent back first")),
+  clientMessage: v.pipe(Bytes, v.description("each sent back as it is")),
+  serverMessage: v.pipe(Bytes, v.description("the opening message, then each client message")),
+}, "raw");
 
-/**
- * `ipcat.services`: one message listing the services, then END 0.
- *
- * @example
- * ```ts ignore
- * import { servicesService } from "./services.ts";
- * const service = servicesService(["ipcat.echo", "ipcat.services"]);
- * ```
- */
-export function servicesService(names: readonly string[]): Service {
-  return (channel) => {
-    channel.send(JSON.stringify({ version: "1.0", services: [...names] })).then(
-      () => channel.end(0),
-      (error) => channel.end(STATUS_CODES.too_large, (error as Error)?.message ?? String(error)),
-    );
-  };
-}
+/** How introspection describes `ipcat.exec` (its MSGs are `stream: u8 | bytes`). */
+const EXEC_DESCRIPTION = {
+  name: "ipcat.exec",
+  version: "1.0",
+  open: ExecRequestSchema,
+  clientMessage: v.pipe(Bytes, v.description("stream byte 0, then stdin bytes")),
+  serverMessage: v.pipe(
+    Bytes,
+    v.description(
+      "stream byte 1 (stdout) or 2 (stderr) then bytes, or 3 then the exit status as JSON",
+    ),
+  ),
+};
 
 /** Options of {@link execService}. */
 export interface ExecOptions {
@@ -183,105 +199,111 @@ export function execService(argv: readonly string[], options: ExecOptions = {}):
   const log = options.log ?? (() => {});
   const jobs = options.jobs ?? new Jobs(DEFAULT_KILL_AFTER_MS, log);
   const policy = options.environment ?? environmentPolicy({});
-  return async (channel, client) => {
-    let request: ExecRequest;
-    try {
-      const parsed = v.safeParse(
-        ExecRequestSchema,
-        JSON.parse(new TextDecoder().decode(channel.opening) || "{}"),
-      );
-      if (!parsed.success) throw new Error(parsed.issues[0].message);
-      request = parsed.output;
-    } catch (error) {
-      channel.end(
-        STATUS_CODES.invalid_argument,
-        `bad ipcat.exec request: ${(error as Error).message}`,
-      );
-      return;
-    }
-    if (request.args.length > 0 && !options.allowArgs) {
-      channel.end(
-        STATUS_CODES.permission_denied,
-        "this server does not accept arguments (start it with --allow-args)",
-      );
-      return;
-    }
-    const environment = runEnvironment(policy, request.env);
-    if ("refused" in environment) {
-      channel.end(
-        STATUS_CODES.permission_denied,
-        `this server does not let clients set ${environment.refused} (start it with --allow-env ${environment.refused})`,
-      );
-      return;
-    }
-    if (request.tty) {
-      channel.end(
-        STATUS_CODES.invalid_argument,
-        "ipcat.exec does not allocate terminals; send tty false",
-      );
-      return;
-    }
-    const command = [...argv, ...request.args];
-    const label = `client ${client.id}: ${command[0]}`;
-    let job: Job;
-    try {
-      job = jobs.spawn(command, {
-        env: environment.env,
-        stdin: "pipe",
-        stdout: "pipe",
-        stderr: "pipe",
-      }, label);
-    } catch (error) {
-      log(`client ${client.id}: cannot run ${command[0]}: ${(error as Error)?.message ?? error}`);
-      await channel.send(
-        streamMessage(
-          EXEC_STREAMS.stderr,
-          encoder.encode(
-            `ipcat: cannot run '${command[0]}': ${(error as Error)?.message ?? error}\n`,
-          ),
-        ),
-      );
-      await channel.send(
-        streamMessage(
-          EXEC_STREAMS.exit,
-          encoder.encode(JSON.stringify({ code: 127, signal: null })),
-        ),
-      );
-      channel.end(0);
-      return;
-    }
-    const child = job.child;
-    // A client that goes away, or ends the channel before the exit status, cancels the run.
-    let exited = false;
-    void channel.done.then((end) => {
-      if (!exited) {
-        void job.end(
-          end.name === "disconnected"
-            ? `the client's connection ended (${end.reason})`
-            : `the client ended the channel (${end.name})`,
+  return describeAs(
+    async (channel, client) => {
+      let request: ExecRequest;
+      try {
+        const parsed = v.safeParse(
+          ExecRequestSchema,
+          JSON.parse(new TextDecoder().decode(channel.opening) || "{}"),
         );
+        if (!parsed.success) throw new Error(parsed.issues[0].message);
+        request = parsed.output;
+      } catch (error) {
+        channel.end(
+          STATUS_CODES.invalid_argument,
+          `bad ipcat.exec request: ${(error as Error).message}`,
+        );
+        return;
       }
-    });
-    void feedStdin(channel, child);
-    const output = Promise.all([
-      pump(child.stdout!, channel, EXEC_STREAMS.stdout),
-      pump(child.stderr!, channel, EXEC_STREAMS.stderr),
-    ]);
-    const status = await child.exited;
-    exited = true;
-    // Logged now: an orphan holding the pipes must not delay it.
-    log(
-      `${label} exited with ${status.signal ? `signal ${status.signal}` : `status ${status.code}`}`,
-    );
-    await job.endLeftovers();
-    // With the group gone the pipes reach EOF (unless a process left the group with a
-    // setsid(2) of its own: that one is no longer the run's, and its pipes are waited for).
-    await output;
-    if (channel.writeEnded) return;
-    await channel.send(streamMessage(EXEC_STREAMS.exit, encoder.encode(JSON.stringify(status))))
-      .catch(() => {});
-    channel.end(0);
-  };
+      if (request.args.length > 0 && !options.allowArgs) {
+        channel.end(
+          STATUS_CODES.permission_denied,
+          "this server does not accept arguments (start it with --allow-args)",
+        );
+        return;
+      }
+      const environment = runEnvironment(policy, request.env);
+      if ("refused" in environment) {
+        channel.end(
+          STATUS_CODES.permission_denied,
+          `this server does not let clients set ${environment.refused} (start it with --allow-env ${environment.refused})`,
+        );
+        return;
+      }
+      if (request.tty) {
+        channel.end(
+          STATUS_CODES.invalid_argument,
+          "ipcat.exec does not allocate terminals; send tty false",
+        );
+        return;
+      }
+      const command = [...argv, ...request.args];
+      const label = `client ${client.id}: ${command[0]}`;
+      let job: Job;
+      try {
+        job = jobs.spawn(command, {
+          env: environment.env,
+          stdin: "pipe",
+          stdout: "pipe",
+          stderr: "pipe",
+        }, label);
+      } catch (error) {
+        log(`client ${client.id}: cannot run ${command[0]}: ${(error as Error)?.message ?? error}`);
+        await channel.send(
+          streamMessage(
+            EXEC_STREAMS.stderr,
+            encoder.encode(
+              `ipcat: cannot run '${command[0]}': ${(error as Error)?.message ?? error}\n`,
+            ),
+          ),
+        );
+        await channel.send(
+          streamMessage(
+            EXEC_STREAMS.exit,
+            encoder.encode(JSON.stringify({ code: 127, signal: null })),
+          ),
+        );
+        channel.end(0);
+        return;
+      }
+      const child = job.child;
+      // A client that goes away, or ends the channel before the exit status, cancels the run.
+      let exited = false;
+      void channel.done.then((end) => {
+        if (!exited) {
+          void job.end(
+            end.name === "disconnected"
+              ? `the client's connection ended (${end.reason})`
+              : `the client ended the channel (${end.name})`,
+          );
+        }
+      });
+      void feedStdin(channel, child);
+      const output = Promise.all([
+        pump(child.stdout!, channel, EXEC_STREAMS.stdout),
+        pump(child.stderr!, channel, EXEC_STREAMS.stderr),
+      ]);
+      const status = await child.exited;
+      exited = true;
+      // Logged now: an orphan holding the pipes must not delay it.
+      log(
+        `${label} exited with ${
+          status.signal ? `signal ${status.signal}` : `status ${status.code}`
+        }`,
+      );
+      await job.endLeftovers();
+      // With the group gone the pipes reach EOF (unless a process left the group with a
+      // setsid(2) of its own: that one is no longer the run's, and its pipes are waited for).
+      await output;
+      if (channel.writeEnded) return;
+      await channel.send(streamMessage(EXEC_STREAMS.exit, encoder.encode(JSON.stringify(status))))
+        .catch(() => {});
+      channel.end(0);
+    },
+    EXEC_DESCRIPTION,
+    "raw",
+  );
 }
 
 function streamMessage(stream: number, bytes: Uint8Array): Uint8Array {
