@@ -16,8 +16,8 @@ import {
   runProcess,
   startProcess,
   waitForOutput,
-} from "./harness.ts";
-import { until } from "./sock_support.ts";
+} from "../harness.ts";
+import { until } from "../sock_support.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "ipcat-example-daemon-"));
 after(() => rmSync(dir, { recursive: true, force: true }));

@@ -19,11 +19,11 @@ import {
   servicesService,
   type SockServer,
   TopicHub,
-} from "../src/sock/mod.ts";
-import { schemaMismatch } from "../src/sock/typed/json_schema.ts";
-import { Greet, Wait } from "./fixtures/typed_services.ts";
-import { exited, runCli, startCli, waitForOutput, waysToTest } from "./harness.ts";
-import { until } from "./sock_support.ts";
+} from "../../src/sock/mod.ts";
+import { schemaMismatch } from "../../src/sock/typed/json_schema.ts";
+import { Greet, Wait } from "../fixtures/typed_services.ts";
+import { exited, runCli, startCli, waitForOutput, waysToTest } from "../harness.ts";
+import { until } from "../sock_support.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "ipcat-sock-typed-"));
 const path = join(dir, "typed.sock");
