@@ -58,7 +58,7 @@ for (const [name, command] of Object.entries(runtimes)) {
       const described = await runCli("binary", ["sock", "introspect", path]);
       assert.match(
         described.stdout,
-        /^ocvsmd\.monitor 1\.0\.0\n  open: \{ intervalMs: integer \}/m,
+        /^ocvsmd\.monitor 1\.0\.0\n {2}open: \{ intervalMs: integer \}/m,
       );
       const called = await runCli("binary", [
         "sock",

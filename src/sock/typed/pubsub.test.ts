@@ -63,12 +63,13 @@ describe("pub/sub", () => {
   });
 
   it("an invalid event is refused at publish, naming the field path", async () => {
-    await withHub(async (hub) => {
+    await withHub((hub) => {
       assert.throws(
         // @ts-expect-error: deliberately the wrong type
         () => hub.publish(Tick, { n: "one" }),
         (e: unknown) => e instanceof IpcatError && /invalid event at n: /.test(e.message),
       );
+      return Promise.resolve();
     });
   });
 
