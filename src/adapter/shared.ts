@@ -131,21 +131,6 @@ export class ChunkQueue {
   }
 }
 
-/** Resolvers of a promise made outside its executor (`Promise.withResolvers` where available). */
-export function deferred<T>(): {
-  promise: Promise<T>;
-  resolve: (v: T) => void;
-  reject: (e: unknown) => void;
-} {
-  let resolve!: (v: T) => void;
-  let reject!: (e: unknown) => void;
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
-}
-
 /** Wraps a web `ReadableStream` of bytes as a pull reader. */
 export function streamReader(
   stream: ReadableStream<Uint8Array>,

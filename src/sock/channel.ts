@@ -18,6 +18,7 @@ import {
   statusName,
 } from "../framing/sock.ts";
 import type { FramedConn } from "./framed.ts";
+import { deferred } from "../deferred.ts";
 
 /**
  * How a channel ended: the END code (or `disconnected`) and its reason.
@@ -56,12 +57,6 @@ type PendingSend =
 
 const encoder = new TextEncoder();
 
-function settleOnce<T>(): { promise: Promise<T>; resolve: (v: T) => void } {
-  let resolve!: (v: T) => void;
-  const promise = new Promise<T>((r) => (resolve = r));
-  return { promise, resolve };
-}
-
 /**
  * One channel.
  *
@@ -95,8 +90,8 @@ export class Channel implements AsyncIterable<Uint8Array> {
   #localEnded = false;
   #peerEnd: ChannelEnd | null = null;
   #over: ChannelEnd | null = null;
-  #peerEnded = settleOnce<ChannelEnd>();
-  #done = settleOnce<ChannelEnd>();
+  #peerEnded = deferred<ChannelEnd>();
+  #done = deferred<ChannelEnd>();
   /** Data bytes we may still send before the peer grants more (1.1). */
   #sendCredit: number;
   /** Data bytes the peer may still send us (1.1); below zero is a violation. */

@@ -10,15 +10,10 @@ import { IpcatError } from "../errors.ts";
 import { type Frame, FrameError, type MsgFrame } from "../framing/sock.ts";
 import type { Channel, ChannelLink } from "./channel.ts";
 import type { FramedConn } from "./framed.ts";
+import { deferred } from "../deferred.ts";
 
 /** Version 1.0: received bytes readers may leave unread before the connection stops reading. */
 const HOLD_LIMIT = 1 << 20;
-
-function settleOnce<T>(): { promise: Promise<T>; resolve: (v: T) => void } {
-  let resolve!: (v: T) => void;
-  const promise = new Promise<T>((r) => (resolve = r));
-  return { promise, resolve };
-}
 
 /**
  * What a session does with frames that are not for an open channel.
@@ -70,7 +65,7 @@ export class Session implements ChannelLink {
   #closeReason = "";
   /** `performance.now()` when the last bytes arrived. */
   lastReceived = performance.now();
-  #ended = settleOnce<void>();
+  #ended = deferred<void>();
 
   constructor(framed: FramedConn, role: SessionRole, channelCredit: boolean) {
     this.framed = framed;

@@ -8,7 +8,8 @@ import { dlopen as bunDlopen, FFIType } from "bun:ffi";
 type Socket<T> = Bun.Socket<T>;
 type SocketHandler<T> = Bun.SocketHandler<T>;
 import type { Conn, DialTarget, PeerCredentials } from "../types.ts";
-import { ChunkQueue, deferred, kernelSocketPath, WRITE_HIGH_WATER } from "../shared.ts";
+import { deferred } from "../../deferred.ts";
+import { ChunkQueue, kernelSocketPath, WRITE_HIGH_WATER } from "../shared.ts";
 
 /** A Bun socket seen through the {@link Conn} contract. */
 export class BunConn implements Conn {

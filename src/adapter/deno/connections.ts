@@ -6,7 +6,8 @@
  * @module
  */
 import type { Conn, DialTarget } from "../types.ts";
-import { deferred, kernelSocketPath, WRITE_HIGH_WATER } from "../shared.ts";
+import { deferred } from "../../deferred.ts";
+import { kernelSocketPath, WRITE_HIGH_WATER } from "../shared.ts";
 import { Deno, type DenoConn, withSystemCode } from "./deno_api.ts";
 
 const READ_CHUNK = 64 * 1024;
