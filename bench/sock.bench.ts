@@ -13,74 +13,20 @@
  *
  * @module
  */
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import type { ChildProcess } from "node:child_process";
+import { mkdirSync, readFileSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { connect } from "../src/sock/mod.ts";
-import type { BenchContext, BenchModule, BenchRow, Stats } from "./lib.ts";
+import type { BenchContext, BenchModule, BenchRow } from "./lib.ts";
+import { compileC, stats } from "./measure.ts";
+import { alternateRuns, pipelined, runToEnd, startServer, stop } from "./sock_peers.ts";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 
 /** Which family this module measures. */
 export const family: BenchModule["family"] = "sock";
-
-function stats(samples: number[]): Stats {
-  const sorted = [...samples].sort((a, b) => a - b);
-  return {
-    median: sorted[sorted.length >> 1]!,
-    min: sorted[0]!,
-    max: sorted[sorted.length - 1]!,
-    samples: sorted.length,
-  };
-}
-
-function compile(name: string, workDir: string): string {
-  const out = join(workDir, `sock-${name}`);
-  execFileSync("gcc", ["-O2", "-o", out, join(HERE, "c", `${name}.c`)], { stdio: "inherit" });
-  return out;
-}
-
-/** Runs `argv` to completion; resolves with stdout (rejects on a non-zero exit). */
-function runToEnd(argv: string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(argv[0]!, argv.slice(1), { stdio: ["ignore", "pipe", "inherit"] });
-    let out = "";
-    child.stdout!.on("data", (c: Buffer) => (out += c.toString()));
-    child.on(
-      "close",
-      (
-        code,
-      ) => (code === 0 ? resolve(out) : reject(new Error(`${argv.join(" ")} exited with ${code}`))),
-    );
-  });
-}
-
-/** Starts a server and resolves once its socket accepts. */
-async function startServer(argv: string[], path: string): Promise<ChildProcess> {
-  const child = spawn(argv[0]!, argv.slice(1), { stdio: ["ignore", "ignore", "ignore"] });
-  for (let i = 0; i < 400; i++) {
-    if (existsSync(path)) {
-      try {
-        execFileSync("socat", ["-u", "/dev/null", `UNIX-CONNECT:${path}`], { stdio: "ignore" });
-        return child;
-      } catch {
-        // not accepting yet
-      }
-    }
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  child.kill("SIGKILL");
-  throw new Error(`${argv.join(" ")} did not start listening on ${path}`);
-}
-
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const done = new Promise((r) => child.on("exit", r));
-  child.kill("SIGTERM");
-  await done;
-}
 
 /** MiB/s of `bytes` pushed through `client` (stdin -> socket -> server's cat -> stdout). */
 async function throughput(client: string, bytes: number): Promise<number> {
@@ -91,36 +37,6 @@ async function throughput(client: string, bytes: number): Promise<number> {
     throw new Error(`${client} relayed ${out.trim()} bytes of ${bytes}`);
   }
   return bytes / 2 ** 20 / seconds;
-}
-
-/** Total messages/s of `clients` run at once: all messages over first start to last end. */
-async function pipelined(clients: string[][]): Promise<number> {
-  const results = await Promise.all(clients.map((argv) => runToEnd(argv)));
-  let count = 0;
-  let start = Infinity;
-  let end = 0;
-  for (const line of results) {
-    const [n, s, e] = line.trim().split(" ").map(Number) as [number, number, number];
-    count += n;
-    start = Math.min(start, s);
-    end = Math.max(end, e);
-  }
-  return count / ((end - start) / 1000);
-}
-
-/** Alternates `ipcat` and `peer` measurements `times` times. */
-async function alternate(
-  times: number,
-  ipcat: () => Promise<number>,
-  peer: () => Promise<number>,
-): Promise<[Stats, Stats]> {
-  const a: number[] = [];
-  const b: number[] = [];
-  for (let i = 0; i < times; i++) {
-    a.push(await ipcat());
-    b.push(await peer());
-  }
-  return [stats(a), stats(b)];
 }
 
 /**
@@ -162,8 +78,8 @@ export async function servePeakRssMiB(
 export async function run(ctx: BenchContext): Promise<BenchRow[]> {
   const dir = join(ctx.workDir, "sock");
   mkdirSync(dir, { recursive: true });
-  const relay = compile("relay", dir);
-  const echo = compile("echo", dir);
+  const relay = compileC({ workDir: dir }, "c/relay.c", { name: "sock-relay" });
+  const echo = compileC({ workDir: dir }, "c/echo.c", { name: "sock-echo" });
   const bin = ctx.binary;
   const bun = process.execPath;
   const times = ctx.quick ? 3 : 5;
@@ -185,23 +101,23 @@ export async function run(ctx: BenchContext): Promise<BenchRow[]> {
     );
     servers.push(await startServer([relay, "listen", cRaw, "cat"], cRaw));
     const ipcatClient = `${bin} sock connect ${ipcatRaw}`;
-    const [rawIpcat, rawSocat] = await alternate(
+    const [rawIpcat, rawSocat] = await alternateRuns(
       times,
       () => throughput(ipcatClient, bytes),
       () => throughput(`socat -b131072 - UNIX-CONNECT:${socatRaw}`, bytes),
     );
-    const [rawIpcat2, rawC] = await alternate(
+    const [rawIpcat2, rawC] = await alternateRuns(
       times,
       () => throughput(ipcatClient, bytes),
       () => throughput(`${relay} connect ${cRaw}`, bytes),
     );
     // Where the time goes: the same C client in front of each server.
-    const [serverIpcat, serverSocat] = await alternate(
+    const [serverIpcat, serverSocat] = await alternateRuns(
       times,
       () => throughput(`${relay} connect ${ipcatRaw}`, bytes),
       () => throughput(`${relay} connect ${socatRaw}`, bytes),
     );
-    const [clientIpcat, clientC] = await alternate(
+    const [clientIpcat, clientC] = await alternateRuns(
       times,
       () => throughput(`${bin} sock connect ${cRaw}`, bytes),
       () => throughput(`${relay} connect ${cRaw}`, bytes),
@@ -245,7 +161,7 @@ export async function run(ctx: BenchContext): Promise<BenchRow[]> {
     servers.push(await startServer([echo, "serve", cEcho], cEcho));
     const client = join(HERE, "sock_client.ts");
     const rtCount = ctx.quick ? 5000 : 20000;
-    const [latIpcat, latC] = await alternate(
+    const [latIpcat, latC] = await alternateRuns(
       times,
       async () =>
         Number(await runToEnd([bun, client, "latency", ipcatEcho, String(rtCount), "32"])) / 1000,
@@ -264,7 +180,7 @@ export async function run(ctx: BenchContext): Promise<BenchRow[]> {
         `${rtCount} round trips per sample; ipcat client = the library under Bun (bench/sock_client.ts), server = ${bin} sock serve`,
     });
     const perClient = ctx.quick ? 250_000 : 1_000_000;
-    const [pipeIpcat, pipeC] = await alternate(
+    const [pipeIpcat, pipeC] = await alternateRuns(
       times,
       () =>
         pipelined(

@@ -14,92 +14,19 @@
  *
  * @module
  */
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdirSync, readFileSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
-import type { BenchContext, BenchModule, BenchRow, Stats } from "./lib.ts";
+import type { BenchContext, BenchModule, BenchRow } from "./lib.ts";
+import { compileC, stats } from "./measure.ts";
+import { alternateRuns, pipelined, runToEnd, startServer, stop } from "./sock_peers.ts";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 
 /** Which family this module measures. */
 export const family: BenchModule["family"] = "sock";
-
-function stats(samples: number[]): Stats {
-  const sorted = [...samples].sort((a, b) => a - b);
-  return {
-    median: sorted[sorted.length >> 1]!,
-    min: sorted[0]!,
-    max: sorted[sorted.length - 1]!,
-    samples: sorted.length,
-  };
-}
-
-function runToEnd(argv: string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(argv[0]!, argv.slice(1), { stdio: ["ignore", "pipe", "inherit"] });
-    let out = "";
-    child.stdout!.on("data", (c: Buffer) => (out += c.toString()));
-    child.on(
-      "close",
-      (code) =>
-        code === 0 ? resolve(out) : reject(new Error(`${argv.join(" ")} exited with ${code}`)),
-    );
-  });
-}
-
-async function startServer(argv: string[], path: string): Promise<ChildProcess> {
-  const child = spawn(argv[0]!, argv.slice(1), { stdio: ["ignore", "ignore", "ignore"] });
-  for (let i = 0; i < 400; i++) {
-    if (existsSync(path)) {
-      try {
-        execFileSync("socat", ["-u", "/dev/null", `UNIX-CONNECT:${path}`], { stdio: "ignore" });
-        return child;
-      } catch {
-        // not accepting yet
-      }
-    }
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  child.kill("SIGKILL");
-  throw new Error(`${argv.join(" ")} did not start listening on ${path}`);
-}
-
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const done = new Promise((r) => child.on("exit", r));
-  child.kill("SIGTERM");
-  await done;
-}
-
-async function pipelined(clients: string[][]): Promise<number> {
-  const results = await Promise.all(clients.map((argv) => runToEnd(argv)));
-  let count = 0;
-  let start = Infinity;
-  let end = 0;
-  for (const line of results) {
-    const [n, s, e] = line.trim().split(" ").map(Number) as [number, number, number];
-    count += n;
-    start = Math.min(start, s);
-    end = Math.max(end, e);
-  }
-  return count / ((end - start) / 1000);
-}
-
-async function alternate(
-  times: number,
-  ipcat: () => Promise<number>,
-  peer: () => Promise<number>,
-): Promise<[Stats, Stats]> {
-  const a: number[] = [];
-  const b: number[] = [];
-  for (let i = 0; i < times; i++) {
-    a.push(await ipcat());
-    b.push(await peer());
-  }
-  return [stats(a), stats(b)];
-}
 
 function rssMiB(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, "utf8");
@@ -126,8 +53,7 @@ async function holdIdle(bun: string, path: string, count: number): Promise<Child
 export async function run(ctx: BenchContext): Promise<BenchRow[]> {
   const dir = join(ctx.workDir, "sock-flow");
   mkdirSync(dir, { recursive: true });
-  const echo = join(dir, "sock-echo");
-  execFileSync("gcc", ["-O2", "-o", echo, join(HERE, "c", "echo.c")], { stdio: "inherit" });
+  const echo = compileC({ workDir: dir }, "c/echo.c", { name: "sock-echo" });
   const bin = ctx.binary;
   const bun = process.execPath;
   const client = join(HERE, "sock_client.ts");
@@ -144,7 +70,7 @@ export async function run(ctx: BenchContext): Promise<BenchRow[]> {
     const perClient = ctx.quick ? 250_000 : 1_000_000;
     const four = (path: string) =>
       Array.from({ length: 4 }, () => [echo, "pipeline", path, String(perClient), "32", "256"]);
-    const [pipeIpcat, pipeC] = await alternate(
+    const [pipeIpcat, pipeC] = await alternateRuns(
       times,
       () => pipelined(four(ipcatPath)),
       () => pipelined(four(cPath)),
@@ -162,7 +88,7 @@ export async function run(ctx: BenchContext): Promise<BenchRow[]> {
         `${perClient} messages per client, 256 in flight, 32 bytes; the same C client (bench/c/echo.c) against both servers; with ipcat it negotiates 1.1 and sends CREDIT`,
     });
     const rtCount = ctx.quick ? 5000 : 20000;
-    const [latIpcat, latC] = await alternate(
+    const [latIpcat, latC] = await alternateRuns(
       times,
       async () =>
         Number(await runToEnd([echo, "latency", ipcatPath, String(rtCount), "32"])) / 1000,
@@ -179,7 +105,7 @@ export async function run(ctx: BenchContext): Promise<BenchRow[]> {
       met: latIpcat.median <= 1.3 * latC.median,
       note: `${rtCount} round trips per sample, one in flight, 32 bytes`,
     });
-    const [holBusy, holIdle] = await alternate(
+    const [holBusy, holIdle] = await alternateRuns(
       times,
       async () =>
         Number(await runToEnd([bun, client, "hol", ipcatPath, String(rtCount), "32"])) / 1000,
