@@ -1,7 +1,8 @@
 /**
  * `ipcat docker` against the docker CLI on the same daemon, alternating runs:
- * wall time of `run --rm IMAGE true`, throughput of a container writing to stdout
- * through `run`, and time to the first byte of `attach`.
+ * wall time of `run --rm IMAGE true`, `ps -a` and `images`, throughput of a container
+ * writing to stdout through `run`, of `logs`, and of `cp` into and out of a container,
+ * and time to the first byte of `attach`.
  *
  * Run through the bench runner (`npm run bench`), or alone:
  * `DOCKER_HOST=unix:///… bun bench/docker.bench.ts [--quick]`.
@@ -208,7 +209,156 @@ export async function run(ctx: BenchContext): Promise<BenchRow[]> {
   } finally {
     await timed([...ipcat, "rm", "-f", ticker], env);
   }
+  rows.push(...await listingRows(env, ipcat, cli, rounds));
+  rows.push(...await transferRows(ctx, env, ipcat, cli));
   return rows;
+}
+
+/** One row of ipcat against the CLI on the same command tail, alternating runs. */
+async function compare(
+  env: NodeJS.ProcessEnv,
+  ipcat: string[],
+  cli: string[],
+  spec: {
+    name: string;
+    tail: string[];
+    rounds: number;
+    /** From the wall time of one run to the figure (ms, or MiB/s for a size). */
+    figure?: (ms: number) => number;
+    unit: string;
+    target: string;
+    ratio: number;
+    note: string;
+    before?: () => void;
+  },
+): Promise<BenchRow> {
+  const higherIsBetter = spec.figure !== undefined;
+  const [ours, theirs] = await alternate(
+    spec.rounds,
+    async (argv) => {
+      spec.before?.();
+      const t = await timed([...argv, ...spec.tail], env);
+      if (t.code !== 0) {
+        throw new Error(`${argv.join(" ")} ${spec.tail.join(" ")} exited ${t.code}`);
+      }
+      return spec.figure ? spec.figure(t.ms) : t.ms;
+    },
+    ipcat,
+    cli,
+  );
+  const [mine, peer] = [stats(ours), stats(theirs)];
+  const ratio = mine.median / peer.median;
+  return {
+    name: spec.name,
+    unit: spec.unit,
+    ipcat: mine,
+    peer: "docker CLI",
+    peerStats: peer,
+    higherIsBetter,
+    target: spec.target,
+    met: higherIsBetter ? ratio >= spec.ratio : ratio <= spec.ratio,
+    note: `${ratio.toFixed(2)}x the CLI; ${spec.note}`,
+  };
+}
+
+/** `ps -a` and `images`: the wall time of a listing, at most the CLI's. */
+async function listingRows(
+  env: NodeJS.ProcessEnv,
+  ipcat: string[],
+  cli: string[],
+  rounds: number,
+): Promise<BenchRow[]> {
+  const common = { rounds, unit: "ms", target: "<= 1.0x docker CLI", ratio: 1.0 };
+  return [
+    await compare(env, ipcat, cli, {
+      ...common,
+      name: "ps -a, wall time",
+      tail: ["ps", "-a"],
+      note: "one GET /containers/json and the table; process start included",
+    }),
+    await compare(env, ipcat, cli, {
+      ...common,
+      name: "images, wall time",
+      tail: ["images"],
+      note: "one GET /images/json and the table; process start included",
+    }),
+  ];
+}
+
+/** `cp` into and out of a container, and `logs`, of large files: throughput. */
+async function transferRows(
+  ctx: BenchContext,
+  env: NodeJS.ProcessEnv,
+  ipcat: string[],
+  cli: string[],
+): Promise<BenchRow[]> {
+  const cpMib = ctx.quick ? 64 : 256;
+  const logMib = ctx.quick ? 32 : 100;
+  const rounds = ctx.quick ? 2 : 5;
+  const box = `ipcat-bench-cp-${process.pid}`;
+  const logger = `ipcat-bench-logs-${process.pid}`;
+  const local = join(ctx.workDir, "cp-in.bin");
+  const back = join(ctx.workDir, "cp-out.bin");
+  await timed(["sh", "-c", `head -c ${cpMib << 20} /dev/urandom > ${local}`], env);
+  const started = await timed(
+    [...ipcat, "run", "-d", "--name", box, "--network", "none", IMAGE, "sleep", "3600"],
+    env,
+  );
+  if (started.code !== 0) throw new Error("docker bench: could not start the cp container");
+  const logged = await timed([
+    ...ipcat,
+    "run",
+    "--name",
+    logger,
+    "--network",
+    "none",
+    IMAGE,
+    "head",
+    "-c",
+    String(logMib << 20),
+    "/dev/zero",
+  ], env);
+  if (logged.code !== 0) throw new Error("docker bench: could not make the logs container");
+  const throughput = (mib: number) => (ms: number) => mib / (ms / 1000);
+  try {
+    return [
+      await compare(env, ipcat, cli, {
+        name: `cp of ${cpMib} MiB into a container, throughput`,
+        tail: ["cp", local, `${box}:/tmp/in.bin`],
+        rounds,
+        figure: throughput(cpMib),
+        unit: "MiB/s",
+        target: ">= 1.0x docker CLI",
+        ratio: 1.0,
+        note: "a tar packed as it is sent (src/framing/tar.ts)",
+      }),
+      await compare(env, ipcat, cli, {
+        name: `cp of ${cpMib} MiB out of a container, throughput`,
+        tail: ["cp", `${box}:/tmp/in.bin`, back],
+        rounds,
+        figure: throughput(cpMib),
+        unit: "MiB/s",
+        target: ">= 1.0x docker CLI",
+        ratio: 1.0,
+        note: "the daemon's tar unpacked as it arrives",
+        before: () => rmSync(back, { force: true }),
+      }),
+      await compare(env, ipcat, cli, {
+        name: `logs of ${logMib} MiB (to /dev/null), throughput`,
+        tail: ["logs", logger],
+        rounds,
+        figure: throughput(logMib),
+        unit: "MiB/s",
+        target: ">= 1.0x docker CLI",
+        ratio: 1.0,
+        note: "json-file driver; stdcopy frames demultiplexed",
+      }),
+    ];
+  } finally {
+    await timed([...ipcat, "rm", "-f", box, logger], env);
+    rmSync(local, { force: true });
+    rmSync(back, { force: true });
+  }
 }
 
 if (import.meta.main) {

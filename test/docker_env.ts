@@ -37,9 +37,9 @@ export const IMAGE = "ipcat-test-busybox:latest";
 /** The docker CLI, pointed at the test daemon (reference only). */
 export const DOCKER_CLI = ["docker", "-H", DOCKER_HOST ?? "unix:///nonexistent"];
 
-/** `it` that skips with the reason when there is no daemon. */
-export function dockerIt(name: string, fn: () => Promise<void>): void {
-  it(name, { skip: SKIP }, fn);
+/** `it` that skips with the reason when there is no daemon; `timeoutMs` for slow daemon work. */
+export function dockerIt(name: string, fn: () => Promise<void>, timeoutMs?: number): void {
+  it(name, { skip: SKIP, ...(timeoutMs ? { timeout: timeoutMs } : {}) }, fn);
 }
 
 /** Runs `ipcat docker …` against the test daemon. */

@@ -100,7 +100,7 @@ for (const way of waysToTest()) {
         const result = await ipcatDocker(way, ["ps"], {
           env: { DOCKER_HOST: `unix://${missing}` },
         });
-        assert.equal(result.code, 125);
+        assert.equal(result.code, 1);
         assert.match(result.stderr, ONE_LINE);
         assert.ok(result.stderr.includes(`the socket ${missing} does not exist`), result.stderr);
 
@@ -131,7 +131,7 @@ for (const way of waysToTest()) {
       await new Promise<void>((resolve) => server.listen(path, resolve));
       try {
         const result = await ipcatDocker(way, ["ps"], { env: { DOCKER_HOST: `unix://${path}` } });
-        assert.equal(result.code, 125);
+        assert.equal(result.code, 1);
         assert.equal(
           result.stderr,
           `ipcat: unix://${path} answered /_ping without a valid Api-Version header (is DOCKER_HOST really a Docker daemon?)\n`,
@@ -143,13 +143,13 @@ for (const way of waysToTest()) {
 
     dockerIt("a bad DOCKER_HOST and a bad DOCKER_API_VERSION are one-line errors", async () => {
       const bad = await ipcatDocker(way, ["ps"], { env: { DOCKER_HOST: "ssh://somewhere" } });
-      assert.equal(bad.code, 125);
+      assert.equal(bad.code, 1);
       assert.equal(
         bad.stderr,
         "ipcat: DOCKER_HOST 'ssh://somewhere' is not unix:///PATH or tcp://HOST:PORT (for example unix:///var/run/docker.sock)\n",
       );
       const version = await ipcatDocker(way, ["ps"], { env: { DOCKER_API_VERSION: "latest" } });
-      assert.equal(version.code, 125);
+      assert.equal(version.code, 1);
       assert.match(version.stderr, /^ipcat: API version 'latest' is not of the form 1\.41 \(/);
     });
 
@@ -157,11 +157,11 @@ for (const way of waysToTest()) {
       "API version mismatch: the daemon's refusal of a pinned version, in one line",
       async () => {
         const tooNew = await ipcatDocker(way, ["ps"], { env: { DOCKER_API_VERSION: "1.99" } });
-        assert.equal(tooNew.code, 125);
+        assert.equal(tooNew.code, 1);
         assert.match(tooNew.stderr, ONE_LINE);
         assert.match(
           tooNew.stderr,
-          /^ipcat: API version mismatch: client version 1\.99 is too new\. Maximum supported API version is 1\.41 \(unset DOCKER_API_VERSION/,
+          /^ipcat: Error response from daemon: client version 1\.99 is too new\. Maximum supported API version is 1\.41 \(unset DOCKER_API_VERSION/,
         );
         const tooOld = await ipcatDocker(way, ["run", "--rm", IMAGE, "true"], {
           env: { DOCKER_API_VERSION: "1.11" },
@@ -169,7 +169,7 @@ for (const way of waysToTest()) {
         assert.equal(tooOld.code, 125);
         assert.match(
           tooOld.stderr,
-          /^ipcat: API version mismatch: client version 1\.11 is too old\. Minimum supported API version is 1\.12/,
+          /^ipcat: Error response from daemon: client version 1\.11 is too old\. Minimum supported API version is 1\.12/,
         );
       },
     );
@@ -178,7 +178,6 @@ for (const way of waysToTest()) {
       const nobody = "ipcat-no-such-container";
       for (
         const args of [
-          ["inspect", nobody],
           ["start", nobody],
           ["stop", nobody],
           ["kill", nobody],
@@ -191,11 +190,12 @@ for (const way of waysToTest()) {
         ]
       ) {
         const result = await ipcatDocker(way, args);
-        assert.equal(result.code, 125, `${args.join(" ")}: ${result.stderr}`);
+        // The docker CLI's status for a failure outside `run` is 1.
+        assert.equal(result.code, 1, `${args.join(" ")}: ${result.stderr}`);
         const prefix = args[0] === "kill" ? `Cannot kill container: ${nobody}: ` : "";
         assert.equal(
           result.stderr,
-          `ipcat: ${prefix}No such container: ${nobody} (list containers with 'ipcat docker ps -a')\n`,
+          `ipcat: Error response from daemon: ${prefix}No such container: ${nobody} (list containers with 'ipcat docker ps -a')\n`,
           args.join(" "),
         );
         assert.equal(result.stdout, "");
@@ -203,11 +203,11 @@ for (const way of waysToTest()) {
       const some = track(uniqueName(`some-${way}`));
       await ipcatDocker(way, ["create", "--name", some, "--network", "none", IMAGE, "true"]);
       const partly = await ipcatDocker(way, ["rm", some, nobody]);
-      assert.equal(partly.code, 125, "one failure among several names is still a failure");
+      assert.equal(partly.code, 1, "one failure among several names is still a failure");
       assert.equal(partly.stdout, `${some}\n`);
       assert.equal(
         partly.stderr,
-        `ipcat: No such container: ${nobody} (list containers with 'ipcat docker ps -a')\n`,
+        `ipcat: Error response from daemon: No such container: ${nobody} (list containers with 'ipcat docker ps -a')\n`,
       );
       const image = await ipcatDocker(way, [
         "run",
@@ -229,16 +229,16 @@ for (const way of waysToTest()) {
       const stopped = track(uniqueName(`stopped-${way}`));
       await ipcatDocker(way, ["create", "--name", stopped, "--network", "none", IMAGE, "true"]);
       const attach = await ipcatDocker(way, ["attach", stopped]);
-      assert.equal(attach.code, 125);
+      assert.equal(attach.code, 1);
       assert.equal(
         attach.stderr,
         `ipcat: You cannot attach to a stopped container, start it first (ipcat docker start -a ${stopped})\n`,
       );
       const exec = await ipcatDocker(way, ["exec", stopped, "true"]);
-      assert.equal(exec.code, 125);
+      assert.equal(exec.code, 1);
       assert.match(
         exec.stderr,
-        /^ipcat: Container [0-9a-f]+ is not running \(start it first with 'ipcat docker start'\)\n$/,
+        /^ipcat: Error response from daemon: Container [0-9a-f]+ is not running \(start it first with 'ipcat docker start'\)\n$/,
       );
 
       const paused = track(uniqueName(`paused-${way}`));
@@ -255,16 +255,16 @@ for (const way of waysToTest()) {
       ]);
       assert.equal(await engine("POST", `/containers/${paused}/pause`), 204);
       const attachPaused = await ipcatDocker(way, ["attach", paused]);
-      assert.equal(attachPaused.code, 125);
+      assert.equal(attachPaused.code, 1);
       assert.match(
         attachPaused.stderr,
         /^ipcat: You cannot attach to a paused container, unpause it first/,
       );
       const execPaused = await ipcatDocker(way, ["exec", paused, "true"]);
-      assert.equal(execPaused.code, 125);
+      assert.equal(execPaused.code, 1);
       assert.match(
         execPaused.stderr,
-        /^ipcat: Container \S+ is paused, unpause the container before exec \(unpause it first with 'docker unpause'\)\n$/,
+        /^ipcat: Error response from daemon: Container \S+ is paused, unpause the container before exec \(unpause it first with 'ipcat docker unpause'\)\n$/,
       );
       assert.equal(await engine("POST", `/containers/${paused}/unpause`), 204);
     });
@@ -297,16 +297,16 @@ for (const way of waysToTest()) {
           await new Promise((r) => setTimeout(r, 100));
         }
         const attach = await ipcatDocker(way, ["attach", name]);
-        assert.equal(attach.code, 125);
+        assert.equal(attach.code, 1);
         assert.equal(
           attach.stderr,
           "ipcat: You cannot attach to a restarting container, wait until it is running\n",
         );
         const exec = await ipcatDocker(way, ["exec", name, "true"]);
-        assert.equal(exec.code, 125);
+        assert.equal(exec.code, 1);
         assert.match(
           exec.stderr,
-          /^ipcat: Container \S+ is restarting, wait until the container is running \(wait until it is running\)\n$/,
+          /^ipcat: Error response from daemon: Container \S+ is restarting, wait until the container is running \(wait until it is running\)\n$/,
         );
         const conflict = await ipcatDocker(way, [
           "run",
@@ -316,8 +316,11 @@ for (const way of waysToTest()) {
           IMAGE,
           "true",
         ]);
-        assert.equal(conflict.code, 2);
-        assert.match(conflict.stderr, /^ipcat: conflicting options: --restart and --rm/);
+        assert.equal(conflict.code, 125, "the docker CLI's status for run's own failures");
+        assert.match(
+          conflict.stderr,
+          /^ipcat: conflicting options: cannot specify both --restart and --rm/,
+        );
       },
     );
 
@@ -329,7 +332,7 @@ for (const way of waysToTest()) {
         cleanup.push(() => proxy.close());
         const env = { DOCKER_HOST: `unix://${proxyPath}` };
         const ps = await ipcatDocker(way, ["ps"], { env });
-        assert.equal(ps.code, 125);
+        assert.equal(ps.code, 1);
         assert.match(ps.stderr, ONE_LINE);
         assert.match(ps.stderr, /dropped the connection midway/);
 
@@ -374,7 +377,7 @@ for (const way of waysToTest()) {
         assert.equal(alive.code, 0, alive.stderr);
         execFileSync("bash", [`${ROOT}/scripts/dockerd.sh`, "stop"], { env });
         const gone = await ipcatDocker(way, ["ping"], { env: { DOCKER_HOST: host } });
-        assert.equal(gone.code, 125);
+        assert.equal(gone.code, 1);
         assert.equal(
           gone.stderr,
           `ipcat: cannot connect to the Docker daemon at ${host}: the socket ${
@@ -401,7 +404,7 @@ describe("docker errors: permission", () => {
       "docker",
       "ps",
     ], { env: { DOCKER_HOST } });
-    assert.equal(result.code, 125);
+    assert.equal(result.code, 1);
     assert.equal(
       result.stderr.toString(),
       `ipcat: permission denied on the Docker daemon socket ${socketPath} (run as root or as a member of the socket's group, usually 'docker')\n`,

@@ -8,7 +8,7 @@ import net from "node:net";
 import tls from "node:tls";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { Docker } from "../src/docker/mod.ts";
+import { Docker, DockerError } from "../src/docker/mod.ts";
 import { IpcatError } from "../src/errors.ts";
 import { tempName, waysToTest } from "./harness.ts";
 import {
@@ -177,8 +177,13 @@ describe("Docker library", () => {
         docker.attachSession("ipcat-no-such-container", { tty: false }),
         (error: unknown) => {
           assert.ok(error instanceof IpcatError);
-          assert.equal(error.code, "docker");
-          assert.equal(error.message, "No such container: ipcat-no-such-container");
+          assert.ok(error instanceof DockerError);
+          assert.equal(error.kind, "not_found");
+          assert.equal(error.status, 404);
+          assert.equal(
+            error.message,
+            "Error response from daemon: No such container: ipcat-no-such-container",
+          );
           return true;
         },
       );
@@ -196,12 +201,12 @@ describe("Docker library", () => {
     });
     await docker.start(id);
     assert.equal(await docker.wait(id), 0);
-    let out = "";
-    let err = "";
-    await docker.logs(id, {}, {
-      stdout: (d) => void (out += new TextDecoder().decode(d)),
-      stderr: (d) => void (err += new TextDecoder().decode(d)),
-    });
+    const logs = docker.logs(id);
+    const [out, err] = await Promise.all([
+      new Response(logs.stdout).text(),
+      new Response(logs.stderr).text(),
+    ]);
+    await logs.done;
     assert.deepEqual([out, err], ["a\n", "b\n"]);
   });
 });
@@ -279,7 +284,7 @@ describe("DOCKER_HOST over tcp:// and TLS", () => {
     const untrusted = await ipcatDocker("bun", ["ping"], {
       env: { ...env, DOCKER_CERT_PATH: tempName("ipcat-no-certs") },
     });
-    assert.equal(untrusted.code, 125);
+    assert.equal(untrusted.code, 1);
     assert.match(untrusted.stderr, /^ipcat: cannot read .*ca\.pem/);
   });
 });

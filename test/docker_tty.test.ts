@@ -151,6 +151,29 @@ for (const way of waysToTest()) {
     );
 
     dockerIt(
+      "--detach-keys ctrl-x,x: the daemon watches those keys too, so ctrl-p ctrl-q reach the shell",
+      async () => {
+        const name = track(uniqueName(`ttykeys-${way}`));
+        const run = tmux.start(
+          `${ipcat} run -it --detach-keys ctrl-x,x --name ${name} --network none ${IMAGE} sh`,
+        );
+        await tmux.waitFor(run, /\/ # $/m);
+        tmux.keys(run, "C-p", "C-q");
+        tmux.keys(run, "echo still-$((40+2))", "Enter");
+        await tmux.waitFor(run, /^still-42/m);
+        tmux.keys(run, "C-x", "x");
+        await tmux.waitFor(run, /EXIT=0/);
+        assert.equal(tmux.canonical(run), true);
+        // Re-attached at the same size, the shell redraws its prompt without a key pressed
+        // (the CLI's trick: a resize to another size first).
+        const again = tmux.start(`${ipcat} attach --detach-keys ctrl-x,x ${name}`);
+        await tmux.waitFor(again, /\/ # $/m);
+        tmux.keys(again, "exit 3", "Enter");
+        await tmux.waitFor(again, /EXIT=3/);
+      },
+    );
+
+    dockerIt(
       "exec -it: a TTY process sized like the terminal, exit code passed on, terminal restored",
       async () => {
         const name = track(uniqueName(`ttyexec-${way}`));
@@ -182,11 +205,11 @@ for (const way of waysToTest()) {
     );
 
     dockerIt(
-      "run -it: Ctrl-C goes to the container as a byte; an outside SIGTERM restores the terminal",
+      "run -it --rm: Ctrl-C goes to the container as a byte; an outside SIGTERM is forwarded to it, as the CLI does",
       async () => {
         const name = track(uniqueName(`ttyint-${way}`));
         const pane = tmux.start(
-          `${ipcat} run -it --name ${name} --network none ${IMAGE} sh -c 'trap "echo got-int" INT; echo ready; while true; do sleep 0.1; done'`,
+          `${ipcat} run -it --rm --name ${name} --network none ${IMAGE} sh -c 'trap "echo got-int" INT; trap "echo got-term; exit 7" TERM; echo ready; while true; do sleep 0.1; done'`,
         );
         await tmux.waitFor(pane, /^ready/m);
         tmux.keys(pane, "C-c");
@@ -196,8 +219,11 @@ for (const way of waysToTest()) {
           "\n",
         )[0]!;
         process.kill(Number(ipcatPid), "SIGTERM");
-        await tmux.waitFor(pane, /EXIT=143/);
+        await tmux.waitFor(pane, /got-term/);
+        await tmux.waitFor(pane, /EXIT=7/);
         assert.equal(tmux.canonical(pane), true);
+        const gone = await ipcatDocker(way, ["inspect", name]);
+        assert.equal(gone.code, 1, "--rm removed the container the signal stopped");
       },
     );
   });

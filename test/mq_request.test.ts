@@ -3,19 +3,21 @@
 // timeouts, Ctrl-C, and a server in its own IPC (and PID) namespace reached with --pid.
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { existsSync, readFileSync, readlinkSync } from "node:fs";
+import { existsSync, readFileSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
 import process from "node:process";
 import { after, describe, it } from "node:test";
 import {
   cliCommand,
   exited,
   runCli,
+  runProcess,
   startCli,
   startProcess,
+  tempName,
   waitForOutput,
   waysToTest,
 } from "./harness.ts";
-import { openQueue, statQueue, tryOpenQueue } from "../src/mq/mod.ts";
+import { encodeRequest, openQueue, statQueue, tryOpenQueue } from "../src/mq/mod.ts";
 
 const children: ChildProcess[] = [];
 after(async () => {
@@ -38,9 +40,13 @@ async function startServer(
   return child;
 }
 
-async function stopServer(child: ChildProcess): Promise<void> {
-  child.kill("SIGINT");
-  assert.equal((await exited(child)).code, 130, "serve exits 130 on Ctrl-C");
+async function stopServer(
+  child: ChildProcess,
+  signal: "SIGINT" | "SIGHUP" = "SIGINT",
+): Promise<void> {
+  child.kill(signal);
+  const status = signal === "SIGINT" ? 130 : 129;
+  assert.equal((await exited(child)).code, status, `serve exits ${status} on ${signal}`);
 }
 
 const queueExists = (name: string) => {
@@ -53,6 +59,12 @@ const queueExists = (name: string) => {
 };
 
 const isRoot = process.getuid?.() === 0;
+const SERVER_UID = 65534;
+const THIRD_UID = 65533;
+/** The argv prefix that runs a command as `uid` (and its own group), without root's groups. */
+const asUid = (uid: number) => ["setpriv", `--reuid=${uid}`, `--regid=${uid}`, "--clear-groups"];
+const canSwitchUid = isRoot && spawnSync("sh", ["-c", "command -v setpriv"]).status === 0 &&
+  existsSync(cliCommand("binary")[0]!);
 const hasUnshare = spawnSync("sh", ["-c", "command -v unshare"]).status === 0;
 // The namespaced servers run as the compiled binary, whichever way the client runs.
 const canNamespace = isRoot && hasUnshare && existsSync(cliCommand("binary")[0]!);
@@ -83,15 +95,41 @@ for (const way of waysToTest()) {
       assert.equal(details.pid, server.pid);
       assert.match(details.uuid, /^[0-9a-f-]{36}$/);
       r = await runCli(way, ["mq", "transports", pid, "--json"]);
-      assert.equal(JSON.parse(r.stdout).interfaces[0].config, `mqueue:///ScopeIPCIn.${pid}`);
-      r = await runCli(way, ["mq", "cfg", pid]);
+      assert.deepEqual(JSON.parse(r.stdout), {
+        status: 200,
+        interfaces: [
+          { name: "log", config: "file:///tmp/scope.log", connected: false, attempts: 0 },
+          { name: "cribl", config: "edge", connected: false, attempts: 0 },
+        ],
+      });
+      // libscope's default configuration from the start, as 'scope inspect' needs.
+      r = await runCli(way, ["mq", "cfg", pid, "--json"]);
+      assert.equal(r.code, 0, r.stderr);
+      const current = JSON.parse(r.stdout).cfg.current;
+      assert.deepEqual(Object.keys(current), [
+        "metric",
+        "libscope",
+        "event",
+        "payload",
+        "tags",
+        "protocol",
+        "cribl",
+      ]);
+      assert.equal(current.libscope.log.level, "warning");
+      assert.deepEqual(current.metric.transport, {
+        type: "udp",
+        host: "127.0.0.1",
+        port: "8125",
+        tls: { enable: "false", validateserver: "true", cacertpath: "" },
+      });
+      // A non-200 answer: the body is printed all the same, the status says it failed.
+      r = await runCli(way, ["mq", "snapshot", pid, "--json"]);
       assert.equal(r.code, 1);
+      assert.equal(r.stdout, '{"status":500}\n');
       assert.equal(
         r.stderr,
-        `ipcat: process ${pid} answered getScopeCfg with status 500 (it could not carry it out) (see the process's own log)\n`,
+        `ipcat: process ${pid} answered initiateSnapshot with status 500 (it could not carry it out) (see the process's own log)\n`,
       );
-      r = await runCli(way, ["mq", "snapshot", pid]);
-      assert.equal(r.code, 1);
       r = await runCli(way, ["mq", "request", "--pid", pid, '{"req":42}']);
       assert.equal(r.stdout, '{"status":501}\n');
       r = await runCli(way, ["mq", "request", "--pid", pid, '{"no":"req"}']);
@@ -186,6 +224,50 @@ for (const way of waysToTest()) {
       await stopServer(server);
     });
 
+    it("set-cfg reads YAML as 'scope update' does; transports follow the configuration", async () => {
+      const server = await startServer(way);
+      const pid = String(server.pid);
+      const yaml = [
+        "# scope.yml, as 'scope update' takes it",
+        "metric:",
+        "  enable: true",
+        "  transport: { type: udp, host: 10.0.0.1, port: '8125' }",
+        "event:",
+        "  enable: true",
+        "  transport:",
+        "    type: unix",
+        "    path: /run/events.sock",
+        "cribl:",
+        "  enable: false",
+        "libscope:",
+        "  log: { level: debug, transport: { type: file, path: /var/log/scope.log } }",
+        "",
+      ].join("\n");
+      let r = await runCli(way, ["mq", "set-cfg", pid, "-"], { stdin: yaml });
+      assert.equal(r.code, 0, r.stderr);
+      r = await runCli(way, ["mq", "cfg", pid, "--json"]);
+      assert.equal(JSON.parse(r.stdout).cfg.current.libscope.log.level, "debug");
+      r = await runCli(way, ["mq", "transports", pid, "--json"]);
+      assert.deepEqual(
+        JSON.parse(r.stdout).interfaces.map((t: { name: string; config: string }) => [
+          t.name,
+          t.config,
+        ]),
+        [
+          ["log", "file:///var/log/scope.log"],
+          ["events", "unix:///run/events.sock"],
+          ["metrics", "udp://10.0.0.1:8125"],
+        ],
+      );
+      r = await runCli(way, ["mq", "set-cfg", pid, "-"], { stdin: "metric: [unclosed" });
+      assert.equal(r.code, 2);
+      assert.match(r.stderr, /^ipcat: the configuration in stdin is neither YAML nor JSON/);
+      r = await runCli(way, ["mq", "set-cfg", pid, "-"], { stdin: "- a list\n" });
+      assert.equal(r.code, 2);
+      assert.match(r.stderr, /is not a mapping/);
+      await stopServer(server);
+    });
+
     it("hands every request to --handler CMD, and answers 500 when it fails", async () => {
       const server = await startServer(way, [
         "--as-pid",
@@ -232,6 +314,56 @@ for (const way of waysToTest()) {
       assert.match(r.stderr, /AppView has no snapshot request/);
       r = await runCli(way, ["mq", "status", pid, "--timeout", "0.3"]);
       assert.equal(r.code, 6, "a scope request finds no scope server");
+      await stopServer(server, "SIGHUP");
+    });
+
+    it("outlives a tiny or hostile Out queue: meta-only 500 where it fits, skipped otherwise", async () => {
+      const asPid = 781000 + (process.pid % 10000);
+      const server = await startServer(way, ["--as-pid", String(asPid)]);
+      const names = { in: `/ScopeIPCIn.${asPid}`, out: `/ScopeIPCOut.${asPid}` };
+      for (const [msgsize, expected] of [[32, null], [36, '{"status":500,"uniq":77,"remain":0}']]) {
+        const inQueue = openQueue(names.in, { create: true, exclusive: true, access: "write" });
+        const outQueue = openQueue(names.out, {
+          create: true,
+          exclusive: true,
+          access: "read",
+          msgsize: msgsize as number,
+        });
+        const logged = expected === null
+          ? waitForOutput(server, "and for a meta-only error: skipped")
+          : null;
+        try {
+          inQueue.trySend(encodeRequest('{"req":0}', 77, inQueue.msgsize)[0]!);
+          const until = Date.now() + 30_000;
+          while (inQueue.attributes().curmsgs > 0) {
+            assert.ok(Date.now() < until, "the server never took the request");
+            await new Promise((resolve) => setTimeout(resolve, 5));
+          }
+          if (expected === null) {
+            await logged;
+            assert.equal(outQueue.tryReceive(), null, "nothing fits a 32-byte queue");
+          } else {
+            const frame = await outQueue.receive({ timeoutMs: 30_000 });
+            assert.equal(new TextDecoder().decode(frame.data), expected);
+          }
+        } finally {
+          for (const queue of [inQueue, outQueue]) {
+            queue.close();
+            queue.unlink();
+          }
+        }
+      }
+      assert.equal(server.exitCode, null, "the server is still running");
+      const r = await runCli(way, [
+        "mq",
+        "request",
+        "--in",
+        names.in,
+        "--out",
+        names.out,
+        '{"req":1}',
+      ]);
+      assert.equal(r.stdout, '{"status":200,"scoped":true}\n', r.stderr);
       await stopServer(server);
     });
 
@@ -269,23 +401,90 @@ for (const way of waysToTest()) {
       sleeper.kill("SIGTERM");
     });
 
-    it("Ctrl-C during a request stops it at once and removes its queues", async () => {
-      const sleeper = startProcess(["sleep", "60"]);
-      children.push(sleeper);
-      const client = startCli(way, ["mq", "status", String(sleeper.pid), "--timeout", "60"]);
-      const until = Date.now() + 30_000;
-      while (!queueExists(`/ScopeIPCOut.${sleeper.pid}`)) {
-        assert.ok(Date.now() < until, "the client never created its queues");
-        await new Promise((resolve) => setTimeout(resolve, 10));
-      }
-      client.kill("SIGINT");
-      assert.equal((await exited(client)).code, 130);
-      assert.equal(
-        queueExists(`/ScopeIPCIn.${sleeper.pid}`) || queueExists(`/ScopeIPCOut.${sleeper.pid}`),
-        false,
-      );
-      sleeper.kill("SIGTERM");
-    });
+    for (const [signal, status] of [["SIGINT", 130], ["SIGHUP", 129]] as const) {
+      it(`${signal} during a request stops it at once (exit ${status}) and removes its queues`, async () => {
+        const sleeper = startProcess(["sleep", "60"]);
+        children.push(sleeper);
+        const client = startCli(way, ["mq", "status", String(sleeper.pid), "--timeout", "60"]);
+        const until = Date.now() + 30_000;
+        while (!queueExists(`/ScopeIPCOut.${sleeper.pid}`)) {
+          assert.ok(Date.now() < until, "the client never created its queues");
+          await new Promise((resolve) => setTimeout(resolve, 10));
+        }
+        client.kill(signal);
+        assert.equal((await exited(client)).code, status);
+        assert.equal(
+          queueExists(`/ScopeIPCIn.${sleeper.pid}`) || queueExists(`/ScopeIPCOut.${sleeper.pid}`),
+          false,
+        );
+        sleeper.kill("SIGTERM");
+      });
+    }
+
+    it(
+      "keeps an exchange private: 0600 queues given to the server's uid; a third uid can neither read nor forge",
+      {
+        skip: !canSwitchUid,
+      },
+      async () => {
+        const released = tempName("ipcat-mq-release");
+        const server = startProcess([
+          ...asUid(SERVER_UID),
+          ...cliCommand("binary"),
+          "mq",
+          "serve",
+          "--handler",
+          `cat >/dev/null; while [ ! -e ${released} ]; do sleep 0.01; done; echo '{"status":200,"real":true}'`,
+        ]);
+        children.push(server);
+        await waitForOutput(server, "Ctrl-C stops");
+        const pid = String(server.pid);
+        const names = { in: `/ScopeIPCIn.${pid}`, out: `/ScopeIPCOut.${pid}` };
+        try {
+          const asRoot = runCli(way, ["mq", "request", "--pid", pid, '{"req":1}']);
+          const until = Date.now() + 30_000;
+          while (!queueExists(names.out) || statQueue(names.in).curmsgs !== 0) {
+            assert.ok(Date.now() < until, "the server never took the request");
+            await new Promise((resolve) => setTimeout(resolve, 5));
+          }
+          for (const name of [names.in, names.out]) {
+            const info = statQueue(name);
+            assert.equal(info.mode, "0600", `${name} is private`);
+            assert.equal(info.uid, SERVER_UID, `${name} belongs to the server's uid`);
+          }
+          const third = [...asUid(THIRD_UID), ...cliCommand("binary"), "mq"];
+          const spy = await runProcess([...third, "recv", names.in, "--nonblock"]);
+          assert.equal(spy.code, 5, spy.stderr);
+          assert.match(spy.stderr, /permission denied to open queue/);
+          const forger = await runProcess([...third, "send", names.out, "--split", "none"], {
+            stdin: '{"status":200,"uniq":1,"remain":29}\u0000{"status":200,"forged":true}',
+          });
+          assert.equal(forger.code, 5, forger.stderr);
+          writeFileSync(released, "");
+          const root = await asRoot;
+          assert.equal(root.code, 0, root.stderr);
+          assert.equal(root.stdout, '{"status":200,"real":true}\n');
+          // The server's own uid asking: 0600 as well, no change of owner needed.
+          const own = await runProcess([
+            ...asUid(SERVER_UID),
+            ...cliCommand(way),
+            "mq",
+            "status",
+            pid,
+          ], {
+            env: { HOME: "/tmp", DENO_DIR: tempName("ipcat-deno-dir") },
+          });
+          assert.equal(own.code, 0, own.stderr);
+          assert.deepEqual(JSON.parse(own.stdout), { status: 200, real: true });
+        } finally {
+          // Whatever failed, the handler must finish, or the server never stops.
+          writeFileSync(released, "");
+        }
+        rmSync(released, { force: true });
+        assert.equal(queueExists(names.in) || queueExists(names.out), false);
+        await stopServer(server);
+      },
+    );
 
     it(
       "reaches a server in its own IPC namespace with --pid (setns)",

@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
+import { setImmediate } from "node:timers";
 import { after, describe, it } from "node:test";
 import { concatBytes } from "../framing/bytes.ts";
 import { runtime } from "./mod.ts";
@@ -176,6 +177,27 @@ describe(`${runtime.name} adapter: FFI to libc`, () => {
     assert.equal(libc.symbols.strlen(new TextEncoder().encode("ipcat\0")), 5);
     assert.equal(libc.symbols.close(-1), -1);
     assert.equal(libc.errno(), 9, "EBADF");
+  });
+  it("runs a nonblocking call on another thread and writes its buffers back", async () => {
+    const waiting = runtime.dlopen("libc.so.6", {
+      usleep: { args: ["u32"], returns: "i32", nonblocking: true },
+      memset: { args: ["buffer", "i32", "u64"], returns: "u64", nonblocking: true },
+    });
+    let turns = 0;
+    let sleeping = true;
+    const spin = () => {
+      turns++;
+      if (sleeping) setImmediate(spin);
+    };
+    spin();
+    assert.equal(await waiting.symbols.usleep(200_000), 0);
+    sleeping = false;
+    // A call on this thread would have held the loop: one turn in 200 ms.
+    assert.ok(turns > 1000, `the event loop turned ${turns} times during the call`);
+    const buffer = new Uint8Array(4);
+    await waiting.symbols.memset(buffer, 0x41, 3);
+    assert.deepEqual([...buffer], [0x41, 0x41, 0x41, 0]);
+    waiting.close();
   });
 });
 

@@ -157,14 +157,27 @@ export type FfiType = "i32" | "u32" | "i64" | "u64" | "buffer" | "void";
 export interface FfiSymbol {
   args: readonly FfiType[];
   returns: FfiType;
+  /**
+   * Call it on another thread and resolve with its result, so that a call which blocks
+   * (a timed wait) leaves the event loop free: Deno's `nonblocking` FFI, a worker thread
+   * under Bun. Buffers are written back before the promise resolves. The call's `errno` is
+   * that other thread's and cannot be read here: learn a failure's cause by repeating the
+   * call synchronously in a form that does not wait.
+   */
+  nonblocking?: boolean;
 }
 
 /** The JavaScript value passed for an FFI argument. */
 export type FfiValue = number | bigint | Uint8Array;
 
+/** A bound function: synchronous, or a promise for a `nonblocking` one. */
+export type FfiFunction<S extends FfiSymbol> = S extends { nonblocking: true }
+  ? (...args: FfiValue[]) => Promise<number>
+  : (...args: FfiValue[]) => number;
+
 /** A loaded shared library with its bound functions and the calling thread's `errno`. */
 export interface FfiLibrary<S extends Record<string, FfiSymbol>> {
-  readonly symbols: { [K in keyof S]: (...args: FfiValue[]) => number };
+  readonly symbols: { [K in keyof S]: FfiFunction<S[K]> };
   /** `errno` of the calling thread; read it right after a failing call. */
   errno(): number;
   close(): void;

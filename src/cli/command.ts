@@ -111,6 +111,11 @@ export interface Family {
   description: string;
   // deno-lint-ignore no-explicit-any
   commands: ReadonlyArray<Command<any>>;
+  /**
+   * Turns an error of one of the family's commands (parsing included) into the one to
+   * report, e.g. to give the exit statuses of the tool the family mirrors.
+   */
+  mapError?(error: unknown, command: string): unknown;
 }
 
 /** The built-in `--help` option every command has. */
@@ -227,7 +232,9 @@ export function parseCommandLine<O>(
           { hint: `see '${prefix} --help'` },
         );
       }
-      value = token.value;
+      // `-e=A=1` means `A=1`, as getopt-style parsers (and the docker CLI) read it.
+      const attachedShort = token.inlineValue && !token.rawName.startsWith("--");
+      value = attachedShort && token.value.startsWith("=") ? token.value.slice(1) : token.value;
     }
     if (spec.multiple) {
       const list = (values[token.name] as string[] | undefined) ?? [];

@@ -98,5 +98,9 @@ export async function dispatch(argv: readonly string[]): Promise<number> {
     await writeOut(commandHelp(command, prefix));
     return 0;
   }
-  return await command.run(parseCommandLine(command, rest, prefix));
+  try {
+    return await command.run(parseCommandLine(command, rest, prefix));
+  } catch (error) {
+    throw family.mapError ? family.mapError(error, command.name) : error;
+  }
 }

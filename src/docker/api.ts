@@ -8,17 +8,11 @@
 import * as v from "valibot";
 import { type Conn, type HttpFetch, runtime } from "../adapter/mod.ts";
 import { IpcatError } from "../errors.ts";
-import { concatBytes } from "../framing/bytes.ts";
-import {
-  bodyFraming,
-  decodeChunked,
-  encodeHttpRequest,
-  HttpHeadError,
-  HttpHeadParser,
-} from "../framing/http.ts";
 import { systemCode } from "../transport/dial.ts";
 import type { DockerEndpoint } from "./host.ts";
-import { ErrorBody, PingHeaders } from "./schemas.ts";
+import { DockerError, type DockerErrorKind, kindOfAnswer } from "./errors.ts";
+import { exchange, messageOf } from "./raw_http.ts";
+import { PingHeaders } from "./schemas.ts";
 
 /** The newest API version ipcat speaks; older daemons are met at their own version. */
 export const CLIENT_MAX_API = "1.43";
@@ -30,8 +24,9 @@ export const CLIENT_MIN_API = "1.30";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { compareApiVersions } from "./api.ts";
- * console.assert(compareApiVersions("1.9", "1.41") < 0 && compareApiVersions("1.41", "1.41") === 0);
+ * assert.ok(compareApiVersions("1.9", "1.41") < 0 && compareApiVersions("1.41", "1.41") === 0);
  * ```
  */
 export function compareApiVersions(a: string, b: string): number {
@@ -61,13 +56,11 @@ export interface Hijacked {
   leftover: Uint8Array;
 }
 
-const decoder = new TextDecoder();
-
 /**
  * A connection to one daemon. Cheap to create; negotiates the API version on first use.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * import { DockerApi } from "./api.ts";
  * import { resolveDockerHost } from "./host.ts";
  * const api = new DockerApi(resolveDockerHost({ DOCKER_HOST: "unix:///var/run/docker.sock" }));
@@ -77,6 +70,10 @@ const decoder = new TextDecoder();
  */
 export class DockerApi {
   readonly #fetch: HttpFetch;
+  /** Aborts every REST call in flight, streamed bodies included, at {@link DockerApi.close}. */
+  readonly #abort = new AbortController();
+  /** What {@link DockerApi.close} ends besides: hijacked sessions. */
+  readonly #open = new Set<() => void>();
   #version: Promise<string> | null = null;
   #pinned: string | undefined;
 
@@ -94,11 +91,29 @@ export class DockerApi {
     }
   }
 
+  /** Registers something `close()` must end; returns its removal. */
+  track(close: () => void): () => void {
+    this.#open.add(close);
+    return () => void this.#open.delete(close);
+  }
+
+  /** True once {@link DockerApi.close} was called: streams then end instead of failing. */
+  get closed(): boolean {
+    return this.#abort.signal.aborted;
+  }
+
+  /** Ends every call in flight and every hijacked stream of this client. */
+  close(): void {
+    this.#abort.abort(new IpcatError("unavailable", "the Docker client was closed"));
+    for (const close of [...this.#open]) close();
+    this.#open.clear();
+  }
+
   /** `GET /_ping`: the daemon's API version and OS, without a version prefix. */
   async ping(): Promise<{ apiVersion: string; osType: string; server: string }> {
     const res = await this.#send("GET", `${this.endpoint.baseUrl}/_ping`, {});
     if (!res.ok) throw await this.#errorFrom(res, {});
-    await res.arrayBuffer();
+    await this.drain(res);
     const headers = v.safeParse(PingHeaders, Object.fromEntries(res.headers));
     if (!headers.success) {
       throw new IpcatError(
@@ -153,7 +168,7 @@ export class DockerApi {
     options: RequestOptions = {},
   ): Promise<v.InferOutput<S>> {
     const res = await this.request(method, path, options);
-    return this.parse(schema, await this.#text(res), `${method} ${path}`);
+    return this.parse(schema, await this.text(res), `${method} ${path}`);
   }
 
   /** Validates a JSON text against `schema`, or throws a protocol error naming the call. */
@@ -162,19 +177,21 @@ export class DockerApi {
     try {
       data = JSON.parse(text);
     } catch {
-      throw new IpcatError(
+      throw new DockerError(
         "protocol",
         `the daemon's answer to ${what} is not JSON: ${JSON.stringify(text.slice(0, 80))}`,
+        { kind: "protocol" },
       );
     }
     const result = v.safeParse(schema, data);
     if (!result.success) {
       const issue = result.issues[0];
       const path = issue.path?.map((p) => String(p.key)).join(".") ?? "";
-      throw new IpcatError(
+      throw new DockerError(
         "protocol",
         `unexpected answer to ${what}: ${path ? `${path}: ` : ""}${issue.message}`,
         {
+          kind: "protocol",
           hint: "the daemon may speak a newer API; set DOCKER_API_VERSION to pin one",
         },
       );
@@ -191,86 +208,31 @@ export class DockerApi {
     path: string,
     options: { json?: unknown; subject?: string } = {},
   ): Promise<Hijacked> {
-    const version = await this.version();
-    let conn: Conn;
-    try {
-      conn = await runtime.connect(this.endpoint.target);
-    } catch (error) {
-      throw await this.connectionError(error);
-    }
-    const headers: Record<string, string> = {
-      Host: this.endpoint.hostHeader,
-      "User-Agent": "ipcat",
-      Connection: "Upgrade",
-      Upgrade: "tcp",
-    };
-    let body: Uint8Array | undefined;
-    if (options.json !== undefined) {
-      headers["Content-Type"] = "application/json";
-      body = new TextEncoder().encode(JSON.stringify(options.json));
-    }
-    conn.write(encodeHttpRequest("POST", `/v${version}${path}`, headers, body));
-    const parser = new HttpHeadParser();
-    for (;;) {
-      let chunk: Uint8Array | null;
-      try {
-        chunk = await conn.read();
-      } catch (error) {
-        conn.close();
-        throw this.droppedError(error);
-      }
-      if (chunk === null) {
-        conn.close();
-        throw this.droppedError(undefined, "before answering");
-      }
-      let done;
-      try {
-        done = parser.push(chunk);
-      } catch (error) {
-        conn.close();
-        throw new IpcatError(
-          "protocol",
-          `${this.endpoint.display} did not answer in HTTP: ${(error as HttpHeadError).message}`,
-          {
-            hint: "is DOCKER_HOST really a Docker daemon?",
-          },
-        );
-      }
-      if (!done) continue;
-      const { head, rest } = done;
-      if (head.status === 101 || head.status === 200) return { conn, leftover: rest };
-      const framing = bodyFraming(head);
-      const parts = [rest];
-      let total = rest.byteLength;
-      const complete = () =>
-        framing.kind === "length"
-          ? total >= framing.length
-          : framing.kind === "chunked"
-          ? decodeChunked(concatBytes(parts)) !== null
-          : false;
-      while (!complete() && total < 1 << 20) {
-        const more = await conn.read().catch(() => null);
-        if (more === null) break;
-        parts.push(more);
-        total += more.byteLength;
-      }
-      conn.close();
-      let bytes = concatBytes(parts);
-      if (framing.kind === "chunked") bytes = decodeChunked(bytes) ?? bytes;
-      if (framing.kind === "length") bytes = bytes.subarray(0, framing.length);
-      throw this.daemonError(head.status, messageOf(decoder.decode(bytes)), options.subject);
-    }
+    const { conn, rest } = await exchange(this, "POST", path, {
+      json: options.json,
+      upgrade: true,
+      subject: options.subject,
+      accept: (status) => status === 101 || status === 200,
+    });
+    return { conn, leftover: rest };
   }
 
   /** The error for a connection the daemon closed or reset in the middle of an exchange. */
-  droppedError(cause?: unknown, when = "midway"): IpcatError {
+  droppedError(cause?: unknown, when = "midway"): DockerError {
+    if (this.#abort.signal.aborted) {
+      return new DockerError("unavailable", "the Docker client was closed", {
+        kind: "connection_dropped",
+        cause,
+      });
+    }
     const detail = cause === undefined
       ? ""
       : `: ${systemCode(cause) ?? (cause as Error)?.message ?? cause}`;
-    return new IpcatError(
-      "docker",
+    return new DockerError(
+      "unavailable",
       `the Docker daemon at ${this.endpoint.display} dropped the connection ${when}${detail}`,
       {
+        kind: "connection_dropped",
         hint: "the daemon may have stopped or restarted; check it and try again",
         cause,
       },
@@ -297,74 +259,73 @@ export class DockerApi {
     const path = "unix" in this.endpoint.target ? this.endpoint.target.unix : where;
     switch (code) {
       case "ENOENT":
-        return new IpcatError(
-          "docker",
+        return new DockerError(
+          "unavailable",
           `cannot connect to the Docker daemon at ${where}: the socket ${path} does not exist`,
           {
             hint: "is the docker daemon running? set DOCKER_HOST to its socket",
+            kind: "daemon_unavailable",
             cause: error,
           },
         );
       case "ECONNREFUSED":
-        return new IpcatError(
-          "docker",
+        return new DockerError(
+          "unavailable",
           `cannot connect to the Docker daemon at ${where}: nothing is listening there (connection refused)`,
           {
             hint: "the daemon is not running, or died and left its socket behind; start it",
+            kind: "daemon_unavailable",
             cause: error,
           },
         );
       case "EACCES":
       case "EPERM":
-        return new IpcatError("docker", `permission denied on the Docker daemon socket ${path}`, {
-          hint: "run as root or as a member of the socket's group, usually 'docker'",
-          cause: error,
-        });
+        return new DockerError(
+          "permission",
+          `permission denied on the Docker daemon socket ${path}`,
+          {
+            hint: "run as root or as a member of the socket's group, usually 'docker'",
+            kind: "daemon_unavailable",
+            cause: error,
+          },
+        );
       default:
-        return new IpcatError(
-          "docker",
+        return new DockerError(
+          "unavailable",
           `cannot connect to the Docker daemon at ${where}: ${(error as Error)?.message ?? error}`,
           {
             hint: "check DOCKER_HOST and that the daemon is reachable",
+            kind: "daemon_unavailable",
             cause: error,
           },
         );
     }
   }
 
-  /** The one-line error for a daemon's error answer. */
-  daemonError(status: number, message: string, subject?: string): IpcatError {
+  /** The one-line error for a daemon's error answer, with the docker CLI's prefix. */
+  daemonError(status: number, message: string, subject?: string): DockerError {
     const text = message.trim() || `HTTP ${status}${subject ? ` for ${subject}` : ""}`;
-    if (/client version .* is too (new|old)/i.test(text)) {
-      return new IpcatError("docker", `API version mismatch: ${text}`, {
-        hint: this.#pinned
-          ? "unset DOCKER_API_VERSION or pin a version the daemon supports"
-          : "upgrade ipcat or the Docker engine",
-      });
+    const kind = kindOfAnswer(status, text);
+    const hints: Partial<Record<DockerErrorKind, string>> = {
+      version_mismatch: this.#pinned
+        ? "unset DOCKER_API_VERSION or pin a version the daemon supports"
+        : "upgrade ipcat or the Docker engine",
+      not_running: "start it first with 'ipcat docker start'",
+      paused: "unpause it first with 'ipcat docker unpause'",
+      restarting: "wait until it is running",
+      conflict: "see the container's state with 'ipcat docker ps -a'",
+    };
+    let hint = hints[kind];
+    if (kind === "not_found" && /no such container/i.test(text)) {
+      hint = "list containers with 'ipcat docker ps -a'";
+    } else if (kind === "not_found" && /no such image|pull access denied/i.test(text)) {
+      hint = "no registry is used: build the image with 'ipcat docker import'";
     }
-    if (status === 404 && /no such container/i.test(text)) {
-      return new IpcatError("docker", text, { hint: "list containers with 'ipcat docker ps -a'" });
-    }
-    if (status === 404 && /no such image|not found|pull access denied/i.test(text)) {
-      return new IpcatError("docker", text, {
-        hint: "no registry is used: build the image with 'ipcat docker import'",
-      });
-    }
-    if (/is not running/i.test(text)) {
-      return new IpcatError("docker", text, { hint: "start it first with 'ipcat docker start'" });
-    }
-    if (/is paused/i.test(text)) {
-      return new IpcatError("docker", text, { hint: "unpause it first with 'docker unpause'" });
-    }
-    if (/is restarting/i.test(text)) {
-      return new IpcatError("docker", text, { hint: "wait until it is running" });
-    }
-    if (status === 409) {
-      return new IpcatError("docker", text, {
-        hint: "see the container's state with 'ipcat docker ps -a'",
-      });
-    }
-    return new IpcatError("docker", `Error response from daemon: ${text}`);
+    return new DockerError(
+      kind === "not_found" ? "not_found" : "docker",
+      `Error response from daemon: ${text}`,
+      { kind, status, hint },
+    );
   }
 
   async #send(method: string, url: string, options: RequestOptions): Promise<Response> {
@@ -384,6 +345,7 @@ export class DockerApi {
           method,
           headers,
           body,
+          signal: this.#abort.signal,
           ...(body instanceof ReadableStream ? { duplex: "half" } : {}),
         } as RequestInit,
       );
@@ -392,7 +354,8 @@ export class DockerApi {
     }
   }
 
-  async #text(res: Response): Promise<string> {
+  /** Reads a whole answer body; a body cut short or badly chunked is a dropped connection. */
+  async text(res: Response): Promise<string> {
     try {
       return await res.text();
     } catch (error) {
@@ -400,20 +363,18 @@ export class DockerApi {
     }
   }
 
-  async #errorFrom(res: Response, options: RequestOptions): Promise<IpcatError> {
-    return this.daemonError(res.status, messageOf(await this.#text(res)), options.subject);
+  /** Reads and discards an answer body, with the errors of {@link DockerApi.text}. */
+  async drain(res: Response): Promise<void> {
+    try {
+      await res.arrayBuffer();
+    } catch (error) {
+      throw this.droppedError(error);
+    }
   }
-}
 
-/** The message of an error body: JSON `{"message"}` from REST, plain text from attach. */
-function messageOf(text: string): string {
-  try {
-    const parsed = v.safeParse(ErrorBody, JSON.parse(text));
-    if (parsed.success) return parsed.output.message;
-  } catch {
-    // plain text, as the attach endpoint answers
+  async #errorFrom(res: Response, options: RequestOptions): Promise<IpcatError> {
+    return this.daemonError(res.status, messageOf(await this.text(res)), options.subject);
   }
-  return text.trim();
 }
 
 function queryString(query: RequestOptions["query"]): string {

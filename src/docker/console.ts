@@ -1,7 +1,7 @@
 /**
  * A hijacked session wired to this process's terminal: raw mode (always restored), TTY
  * resizes at start and on SIGWINCH, stdin forwarding with detach keys, and signals
- * forwarded to the container when there is no TTY (`--sig-proxy`).
+ * forwarded to the container (`--sig-proxy`), with a TTY or without, as the docker CLI does.
  *
  * @module
  */
@@ -20,6 +20,13 @@ export interface ConsoleOptions {
   sigProxyTo: string | null;
   /** What to resize when there is a TTY. */
   resize: { id: string; kind: "containers" | "exec" } | null;
+  /**
+   * Resize to a different size first, then the real one: a process attached to again at
+   * the same size gets no SIGWINCH and would not redraw its prompt (the CLI's `attach` trick).
+   */
+  forceRedraw?: boolean;
+  /** What the session waits for after its output ends, signals still forwarded (the exit). */
+  until?: Promise<unknown>;
   /** Called once everything is wired, before output is copied (e.g. to start the container). */
   beforeOutput?: () => Promise<void>;
 }
@@ -57,7 +64,7 @@ export function checkTty(attachStdin: boolean, tty: boolean): void {
  * every path out.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * import { Docker } from "./mod.ts";
  * import { runConsole } from "./console.ts";
  * const docker = await Docker.fromEnv();
@@ -77,19 +84,21 @@ export async function runConsole(
       runtime.setRawMode(true);
       cleanups.push(() => runtime.setRawMode(false));
     }
-    if (session.tty) {
-      // Outside signals end the session; the terminal must come back cooked first.
+    if (options.sigProxyTo) {
+      // As the docker CLI: signals go to the container, TTY or not, and the session goes on
+      // until the container's output ends (SIGTERM to `run -it --rm` stops and removes it).
+      const id = options.sigProxyTo;
+      for (const signal of PROXIED_SIGNALS) {
+        cleanups.push(runtime.onSignal(signal, () => void docker.kill(id, signal).catch(() => {})));
+      }
+    } else if (session.tty) {
+      // Nothing to forward to (exec): outside signals end the session, terminal cooked first.
       for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
         cleanups.push(runtime.onSignal(signal, () => {
           if (raw) runtime.setRawMode(false);
           session.close();
           runtime.exit(SIGNAL_EXIT[signal]!);
         }));
-      }
-    } else if (options.sigProxyTo) {
-      const id = options.sigProxyTo;
-      for (const signal of PROXIED_SIGNALS) {
-        cleanups.push(runtime.onSignal(signal, () => void docker.kill(id, signal).catch(() => {})));
       }
     }
     const resize = options.resize;
@@ -115,13 +124,19 @@ export async function runConsole(
       );
     }
     await options.beforeOutput?.();
-    if (session.tty && resize && size) void initialResize(docker, resize, size);
+    if (session.tty && resize && size) {
+      void initialResize(docker, resize, size, options.forceRedraw ?? false);
+    }
     await session.copyOutput({
       stdout: (d) => runtime.stdout.write(d),
       stderr: (d) => runtime.stderr.write(d),
     });
     session.close();
-    return detached ? "detached" : "ended";
+    if (detached) return "detached";
+    // As the CLI: the output can end before the container does (stdin at EOF closes the
+    // attach of a container without StdinOnce); signals go on being forwarded until it exits.
+    await options.until?.catch(() => {});
+    return "ended";
   } finally {
     for (const undo of cleanups.reverse()) undo();
     if (options.stdin) runtime.stdin.cancel();
@@ -129,14 +144,19 @@ export async function runConsole(
 }
 
 /**
- * Sizes the remote TTY right after start, retrying a few times as the docker CLI does:
+ * Sizes the remote TTY right after start (after a nudge, with `forceRedraw`), retrying a few times as the docker CLI does:
  * an exec process may not exist yet when its stream is already up.
  */
 async function initialResize(
   docker: Docker,
   target: NonNullable<ConsoleOptions["resize"]>,
   size: { rows: number; cols: number },
+  forceRedraw: boolean,
 ): Promise<void> {
+  if (forceRedraw) {
+    const nudged = { rows: size.rows + 1, cols: size.cols + 1 };
+    await docker.resize(target.id, nudged, target.kind).catch(() => {});
+  }
   for (let attempt = 1; attempt <= 5; attempt++) {
     try {
       await docker.resize(target.id, size, target.kind);

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { humanDuration, indentJson, psRow, table } from "./format.ts";
+import { humanDuration, indentJson, psRow } from "./format.ts";
 import { resolveDockerHost } from "./host.ts";
-import { startFailureStatus } from "./cli.ts";
+import { startFailureStatus } from "./commands/shared.ts";
 
 describe("docker output formats", () => {
   it("indents JSON like Go's json.Indent, keeping escapes and key order", () => {
@@ -55,11 +55,24 @@ describe("docker output formats", () => {
         Id: "0123456789abcdef",
         Names: ["/web"],
         Image: "img",
+        ImageID: "sha256:" + "ab".repeat(32),
         Command: "sh -c 'a very long command here'",
         Created: 100,
         State: "running",
         Status: "Up 5 seconds",
         Labels: { a: "b" },
+        Ports: [{ PrivatePort: 80, PublicPort: 8080, IP: "0.0.0.0", Type: "tcp" }, {
+          PrivatePort: 443,
+          Type: "tcp",
+        }],
+        Mounts: [{ Name: "", Source: "/a/rather/long/host/path", Driver: "" }, {
+          Name: "data",
+          Source: "/var/lib/docker/volumes/data/_data",
+          Driver: "local",
+        }],
+        NetworkSettings: { Networks: { none: {}, bridge: {} } },
+        SizeRw: 2048,
+        SizeRootFs: 1990656,
       },
       105,
       false,
@@ -68,10 +81,11 @@ describe("docker output formats", () => {
     assert.equal(row.Command, '"sh -c \'a very long …"');
     assert.equal(row.RunningFor, "5 seconds ago");
     assert.equal(row.Labels, "a=b");
-    assert.equal(
-      table([["CONTAINER ID", "X"], ["abc", "y"]]),
-      "CONTAINER ID   X\nabc            y\n",
-    );
+    assert.equal(row.Ports, "443/tcp, 0.0.0.0:8080->80/tcp");
+    assert.equal(row.Mounts, "/a/rather/long…,data");
+    assert.equal(row.LocalVolumes, "1");
+    assert.equal(row.Networks, "bridge,none");
+    assert.equal(row.Size, "2.05kB (virtual 1.99MB)");
   });
 });
 

@@ -1,6 +1,6 @@
 /**
  * Output formats shared with the docker CLI: Go's `json.Indent` (what `docker inspect`
- * prints), the `ps` table, and human durations ("5 seconds ago").
+ * prints), the `ps` row, and human durations ("5 seconds ago").
  *
  * @module
  */
@@ -12,8 +12,9 @@ import type { ContainerSummary } from "./schemas.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { indentJson } from "./format.ts";
- * console.assert(indentJson('[{"a":1,"b":[]}]', "    ") === '[\n    {\n        "a": 1,\n        "b": []\n    }\n]');
+ * assert.ok(indentJson('[{"a":1,"b":[]}]', "    ") === '[\n    {\n        "a": 1,\n        "b": []\n    }\n]');
  * ```
  */
 export function indentJson(text: string, indent: string): string {
@@ -74,8 +75,9 @@ export function indentJson(text: string, indent: string): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { humanDuration } from "./format.ts";
- * console.assert(humanDuration(5) === "5 seconds" && humanDuration(90) === "About a minute");
+ * assert.ok(humanDuration(5) === "5 seconds" && humanDuration(90) === "About a minute");
  * ```
  */
 export function humanDuration(seconds: number): string {
@@ -95,21 +97,95 @@ export function humanDuration(seconds: number): string {
 }
 
 /**
+ * A byte count as docker's `units.HumanSizeWithPrecision(n, precision)` writes it (decimal
+ * units; `units.HumanSize` is precision 4).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { humanSize } from "./format.ts";
+ * assert.equal(humanSize(0), "0B");
+ * assert.equal(humanSize(1990656), "1.99MB");
+ * assert.equal(humanSize(2048), "2.05kB");
+ * ```
+ */
+export function humanSize(bytes: number, precision = 3): string {
+  const units = ["B", "kB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB"];
+  let size = bytes;
+  let unit = 0;
+  while (size >= 1000 && unit < units.length - 1) {
+    size /= 1000;
+    unit++;
+  }
+  return `${goFormatG(size, precision)}${units[unit]}`;
+}
+
+/** Go's `%.*g`: `precision` significant digits, trailing zeros dropped. */
+function goFormatG(value: number, precision: number): string {
+  if (value === 0) return "0";
+  const text = value.toPrecision(precision);
+  if (text.includes("e")) return text;
+  return text.includes(".") ? text.replace(/\.?0+$/, "") : text;
+}
+
+/** Cuts `text` to `max` characters, the last being "…", as the CLI's TruncateWithEllipsis. */
+export function truncateWithEllipsis(text: string, max: number): string {
+  const chars = [...text];
+  return chars.length <= max ? text : chars.slice(0, max - 1).join("") + "…";
+}
+
+/** A container's ports as `docker ps` shows them: `0.0.0.0:8080->80/tcp, 443/tcp`. */
+export function displayPorts(ports: ContainerSummary["Ports"]): string {
+  const sorted = [...ports].sort((a, b) =>
+    (a.Type === b.Type ? 0 : a.Type < b.Type ? -1 : 1) ||
+    (a.PublicPort ?? 0) - (b.PublicPort ?? 0) || a.PrivatePort - b.PrivatePort
+  );
+  return sorted.map((p) =>
+    p.PublicPort
+      ? `${
+        p.IP?.includes(":") ? `[${p.IP}]` : p.IP ?? ""
+      }:${p.PublicPort}->${p.PrivatePort}/${p.Type}`
+      : `${p.PrivatePort}/${p.Type}`
+  ).join(", ");
+}
+
+/** `sha256:0123…` as its first 12 hex digits, as the CLI's TruncateID. */
+export function truncateId(id: string): string {
+  return id.replace(/^sha256:/, "").slice(0, 12);
+}
+
+/** A container's image as `ps` shows it: a bare ID truncated, a digest dropped from a name. */
+function shortImage(image: string, imageId: string): string {
+  if (image === "") return "<no image>";
+  if (truncateId(image) === truncateId(imageId) || /^sha256:[0-9a-f]{64}$/.test(image)) {
+    return truncateId(image);
+  }
+  return image.replace(/@sha256:[0-9a-f]{64}$/, "");
+}
+
+/** One `ps` row, with the docker CLI's field names (as in `--format json`, in its key order). */
+export type PsRow = Record<string, string | null>;
+
+/**
  * The `ps` row of one container, with the docker CLI's column names (as in `--format json`).
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { psRow } from "./format.ts";
- * const row = psRow({ Id: "0123456789abcdef", Names: ["/web"], Image: "busybox", Command: "sh", Created: 0, State: "running", Status: "Up", Labels: {} }, 5, false);
- * console.assert(row.ID === "0123456789ab" && row.Names === "web" && row.RunningFor === "5 seconds ago");
+ * const row = psRow({ Id: "0123456789abcdef", Names: ["/web"], Image: "busybox", ImageID: "", Command: "sh", Created: 0, State: "running", Status: "Up", Labels: {}, Ports: [], Mounts: [] }, 5, false);
+ * assert.equal(row.ID, "0123456789ab");
+ * assert.equal(row.Names, "web");
+ * assert.equal(row.RunningFor, "5 seconds ago");
  * ```
  */
-export function psRow(
-  c: ContainerSummary,
-  nowSeconds: number,
-  noTrunc: boolean,
-): Record<string, string> {
-  const command = noTrunc || c.Command.length <= 20 ? c.Command : `${c.Command.slice(0, 19)}…`;
+export function psRow(c: ContainerSummary, nowSeconds: number, noTrunc: boolean): PsRow {
+  const command = noTrunc ? c.Command : truncateWithEllipsis(c.Command, 20);
+  const mounts = c.Mounts.map((m) => {
+    const name = m.Name || m.Source;
+    return noTrunc ? name : truncateWithEllipsis(name, 15);
+  });
+  const size = humanSize(c.SizeRw ?? 0);
   return {
     Command: JSON.stringify(command),
     CreatedAt: new Date(c.Created * 1000).toISOString().replace("T", " ").replace(
@@ -117,38 +193,18 @@ export function psRow(
       " +0000 UTC",
     ),
     ID: noTrunc ? c.Id : c.Id.slice(0, 12),
-    Image: c.Image,
+    Image: noTrunc ? c.Image : shortImage(c.Image, c.ImageID),
     Labels: Object.entries(c.Labels).map(([k, val]) => `${k}=${val}`).join(","),
+    LocalVolumes: String(c.Mounts.filter((m) => m.Driver === "local").length),
+    Mounts: mounts.join(","),
     Names: c.Names.map((n) => n.replace(/^\//, "")).join(","),
-    Ports: "",
+    Networks: Object.keys(c.NetworkSettings?.Networks ?? {}).sort().join(","),
+    // Only API 1.46 and newer names the image's platform; older answers have none.
+    Platform: null,
+    Ports: displayPorts(c.Ports),
     RunningFor: `${humanDuration(nowSeconds - c.Created)} ago`,
+    Size: c.SizeRootFs ? `${size} (virtual ${humanSize(c.SizeRootFs)})` : size,
     State: c.State,
     Status: c.Status,
   };
-}
-
-/**
- * Lays out rows like Go's tabwriter with the docker CLI's settings: each column as wide
- * as its widest cell plus 3 spaces, and at least 10.
- *
- * @example
- * ```ts
- * import { table } from "./format.ts";
- * console.assert(table([["NAMES", "ID"], ["a", "b"]]) === "NAMES      ID\na          b\n");
- * ```
- */
-export function table(rows: string[][]): string {
-  const widths: number[] = [];
-  for (const row of rows) {
-    row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, [...cell].length)));
-  }
-  return rows.map((row) =>
-    row.map((
-      cell,
-      i,
-    ) => (i === row.length - 1
-      ? cell
-      : cell + " ".repeat(Math.max(10, widths[i]! + 3) - [...cell].length))
-    ).join("") + "\n"
-  ).join("");
 }

@@ -32,9 +32,10 @@ export interface DockerEndpoint {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { resolveDockerHost } from "./host.ts";
  * const endpoint = resolveDockerHost({ DOCKER_HOST: "unix:///run/docker.sock" });
- * console.assert(endpoint.baseUrl === "http://docker" && endpoint.display === "unix:///run/docker.sock");
+ * assert.ok(endpoint.baseUrl === "http://docker" && endpoint.display === "unix:///run/docker.sock");
  * ```
  */
 export function resolveDockerHost(

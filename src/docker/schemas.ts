@@ -37,16 +37,45 @@ export const ContainerSummary = v.looseObject({
   Id: v.string(),
   Names: v.nullish(v.array(v.string()), []),
   Image: v.string(),
+  ImageID: v.optional(v.string(), ""),
   Command: v.string(),
   Created: v.number(),
   State: v.string(),
   Status: v.string(),
   Labels: v.nullish(v.record(v.string(), v.string()), {}),
+  Ports: v.nullish(
+    v.array(v.looseObject({
+      IP: v.optional(v.string()),
+      PrivatePort: v.number(),
+      PublicPort: v.optional(v.number()),
+      Type: v.string(),
+    })),
+    [],
+  ),
+  Mounts: v.nullish(
+    v.array(v.looseObject({
+      Name: v.optional(v.string(), ""),
+      Source: v.optional(v.string(), ""),
+      Driver: v.optional(v.string(), ""),
+    })),
+    [],
+  ),
+  NetworkSettings: v.nullish(
+    v.looseObject({ Networks: v.nullish(v.record(v.string(), v.unknown()), {}) }),
+  ),
+  SizeRw: v.optional(v.number()),
+  SizeRootFs: v.optional(v.number()),
 });
 /** A container as `ps` lists it. */
 export type ContainerSummary = v.InferOutput<typeof ContainerSummary>;
 /** `GET /containers/json`. */
 export const ContainerList = v.array(ContainerSummary);
+
+/** Where a container port is published on the host. */
+export const PortBinding = v.looseObject({
+  HostIp: v.optional(v.string(), ""),
+  HostPort: v.optional(v.string(), ""),
+});
 
 /** `GET /containers/{id}/json`, the fields ipcat decides on. */
 export const ContainerInspect = v.looseObject({
@@ -66,6 +95,36 @@ export const ContainerInspect = v.looseObject({
     ExitCode: v.number(),
   }),
   HostConfig: v.looseObject({ AutoRemove: v.optional(v.boolean(), false) }),
+  NetworkSettings: v.optional(
+    v.looseObject({
+      Ports: v.nullish(v.record(v.string(), v.nullish(v.array(PortBinding))), {}),
+      Networks: v.nullish(
+        v.record(
+          v.string(),
+          v.looseObject({
+            NetworkID: v.optional(v.string(), ""),
+            IPAddress: v.optional(v.string(), ""),
+            Gateway: v.optional(v.string(), ""),
+            MacAddress: v.optional(v.string(), ""),
+          }),
+        ),
+        {},
+      ),
+    }),
+    { Ports: {}, Networks: {} },
+  ),
+  Mounts: v.nullish(
+    v.array(v.looseObject({
+      Type: v.string(),
+      Name: v.optional(v.string()),
+      Source: v.optional(v.string(), ""),
+      Destination: v.string(),
+      Driver: v.optional(v.string()),
+      Mode: v.optional(v.string(), ""),
+      RW: v.boolean(),
+    })),
+    [],
+  ),
 });
 /** What ipcat knows about a container. */
 export type ContainerInspect = v.InferOutput<typeof ContainerInspect>;
@@ -105,13 +164,25 @@ export const CreateBody = v.object({
   Env: v.optional(v.array(v.string())),
   WorkingDir: v.optional(v.string()),
   User: v.optional(v.string()),
+  Hostname: v.optional(v.string()),
   Tty: v.boolean(),
   OpenStdin: v.boolean(),
   StdinOnce: v.boolean(),
   AttachStdin: v.boolean(),
   AttachStdout: v.boolean(),
   AttachStderr: v.boolean(),
-  HostConfig: v.object({
+  Labels: v.optional(v.record(v.string(), v.string())),
+  ExposedPorts: v.optional(v.record(v.string(), v.object({}))),
+  StopSignal: v.optional(v.string()),
+  StopTimeout: v.optional(v.number()),
+  Healthcheck: v.optional(v.object({
+    Test: v.array(v.string()),
+    Interval: v.optional(v.number()),
+    Timeout: v.optional(v.number()),
+    StartPeriod: v.optional(v.number()),
+    Retries: v.optional(v.number()),
+  })),
+  HostConfig: v.looseObject({
     AutoRemove: v.boolean(),
     Binds: v.optional(v.array(v.string())),
     NetworkMode: v.optional(v.string()),
@@ -139,6 +210,30 @@ export const ExecBody = v.object({
   WorkingDir: v.optional(v.string()),
   User: v.optional(v.string()),
   DetachKeys: v.optional(v.string()),
+  Privileged: v.optional(v.boolean()),
 });
 /** The body of `POST /containers/{id}/exec`. */
 export type ExecBody = v.InferOutput<typeof ExecBody>;
+
+/** One entry of `GET /images/json`. */
+export const ImageSummary = v.looseObject({
+  Id: v.string(),
+  ParentId: v.optional(v.string(), ""),
+  RepoTags: v.nullish(v.array(v.string()), []),
+  RepoDigests: v.nullish(v.array(v.string()), []),
+  Created: v.number(),
+  Size: v.number(),
+  SharedSize: v.optional(v.number(), -1),
+  VirtualSize: v.optional(v.number()),
+  Labels: v.nullish(v.record(v.string(), v.string()), {}),
+  Containers: v.optional(v.number(), -1),
+});
+/** An image as `images` lists it. */
+export type ImageSummary = v.InferOutput<typeof ImageSummary>;
+/** `GET /images/json`. */
+export const ImageList = v.array(ImageSummary);
+
+/** One line of `DELETE /images/{name}`. */
+export const ImageDeleteList = v.array(
+  v.looseObject({ Untagged: v.optional(v.string()), Deleted: v.optional(v.string()) }),
+);

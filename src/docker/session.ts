@@ -8,13 +8,9 @@
 import type { ByteReader, Conn } from "../adapter/mod.ts";
 import { IpcatError } from "../errors.ts";
 import { concatBytes } from "../framing/bytes.ts";
-import {
-  STDCOPY_STDERR,
-  STDCOPY_SYSTEM_ERROR,
-  StdcopyDemuxer,
-  StdcopyError,
-} from "../framing/stdcopy.ts";
+import { STDCOPY_STDERR, STDCOPY_SYSTEM_ERROR, StdcopyDemuxer } from "../framing/stdcopy.ts";
 import type { DockerApi, Hijacked } from "./api.ts";
+import { badStreamError, DockerError } from "./errors.ts";
 
 /** Where a session's output goes. A returned promise is awaited (back-pressure). */
 export interface OutputSinks {
@@ -42,9 +38,10 @@ export const DEFAULT_DETACH_KEYS = "ctrl-p,ctrl-q";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseDetachKeys } from "./session.ts";
- * console.assert(parseDetachKeys("ctrl-p,ctrl-q").join() === "16,17");
- * console.assert(parseDetachKeys("ctrl-a,x").join() === "1,120");
+ * assert.ok(parseDetachKeys("ctrl-p,ctrl-q").join() === "16,17");
+ * assert.ok(parseDetachKeys("ctrl-a,x").join() === "1,120");
  * ```
  */
 export function parseDetachKeys(keys: string): Uint8Array {
@@ -72,11 +69,12 @@ export function parseDetachKeys(keys: string): Uint8Array {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { DetachWatcher } from "./session.ts";
  * const watcher = new DetachWatcher(new Uint8Array([16, 17]));
  * const first = watcher.feed(new Uint8Array([104, 105, 16]));
- * console.assert(first.forward.join() === "104,105" && !first.detached);
- * console.assert(watcher.feed(new Uint8Array([17])).detached);
+ * assert.ok(first.forward.join() === "104,105" && !first.detached);
+ * assert.ok(watcher.feed(new Uint8Array([17])).detached);
  * ```
  */
 export class DetachWatcher {
@@ -120,7 +118,7 @@ export type InputEnd = "eof" | "detached";
  * A hijacked stream of one container or exec process.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * import { Docker } from "./mod.ts";
  * const docker = await Docker.fromEnv();
  * const session = await docker.attachSession("web", { stdin: false });
@@ -132,9 +130,13 @@ export class HijackedSession {
   #leftover: Uint8Array;
   #closing = false;
 
+  readonly #untrack: () => void;
+
   constructor(private readonly api: DockerApi, hijacked: Hijacked, readonly tty: boolean) {
     this.#conn = hijacked.conn;
     this.#leftover = hijacked.leftover;
+    // The client's close() ends this session too.
+    this.#untrack = api.track(() => this.close());
   }
 
   /**
@@ -156,13 +158,7 @@ export class HijackedSession {
         try {
           pieces = demux.push(chunk);
         } catch (error) {
-          throw new IpcatError(
-            "protocol",
-            `bad output stream from the daemon: ${(error as StdcopyError).message}`,
-            {
-              hint: "the container's Tty setting may have changed; inspect it",
-            },
-          );
+          throw badStreamError(error);
         }
         await this.#deliver(pieces, sinks);
       }
@@ -172,7 +168,7 @@ export class HijackedSession {
       try {
         demux.end();
       } catch (error) {
-        throw this.api.droppedError(undefined, `midway (${(error as StdcopyError).message})`);
+        throw this.api.droppedError(undefined, `midway (${(error as Error).message})`);
       }
     }
   }
@@ -191,7 +187,11 @@ export class HijackedSession {
     for (const { stream, data } of pieces) {
       if (stream === STDCOPY_SYSTEM_ERROR) {
         await flush();
-        throw new IpcatError("docker", `daemon error: ${new TextDecoder().decode(data).trim()}`);
+        throw new DockerError(
+          "docker",
+          `Error response from daemon: ${new TextDecoder().decode(data).trim()}`,
+          { kind: "daemon" },
+        );
       }
       const target = stream === STDCOPY_STDERR ? STDCOPY_STDERR : 1;
       if (target !== runStream) {
@@ -249,7 +249,9 @@ export class HijackedSession {
 
   /** Closes the connection: the daemon detaches from the process. */
   close(): void {
+    if (this.#closing) return;
     this.#closing = true;
+    this.#untrack();
     this.#conn.close();
   }
 }

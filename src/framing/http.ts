@@ -10,6 +10,7 @@
  *
  * @module
  */
+import { IpcatError } from "../errors.ts";
 import { concatBytes } from "./bytes.ts";
 
 /** A parsed response status line and header fields. */
@@ -28,11 +29,6 @@ export interface HttpHeadResult {
   rest: Uint8Array;
 }
 
-/** Thrown when the bytes are not an HTTP/1.x response head (or the head is too large). */
-export class HttpHeadError extends Error {
-  override readonly name = "HttpHeadError";
-}
-
 /** A head larger than this is refused: no daemon sends one, a stream of garbage might. */
 export const MAX_HEAD_BYTES = 64 * 1024;
 
@@ -44,11 +40,12 @@ const latin1 = new TextDecoder("latin1");
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { encodeHttpRequest } from "./http.ts";
  * const bytes = encodeHttpRequest("POST", "/v1.41/containers/abc/attach?stream=1", {
  *   Host: "docker", Connection: "Upgrade", Upgrade: "tcp",
  * });
- * console.assert(new TextDecoder().decode(bytes).endsWith("Upgrade: tcp\r\n\r\n"));
+ * assert.ok(new TextDecoder().decode(bytes).endsWith("Upgrade: tcp\r\n\r\n"));
  * ```
  */
 export function encodeHttpRequest(
@@ -60,7 +57,7 @@ export function encodeHttpRequest(
   let head = `${method} ${path} HTTP/1.1\r\n`;
   for (const [name, value] of Object.entries(headers)) {
     if (/[\r\n]/.test(name) || /[\r\n]/.test(value)) {
-      throw new HttpHeadError(`header ${JSON.stringify(name)} contains a line break`);
+      throw new IpcatError("protocol", `header ${JSON.stringify(name)} contains a line break`);
     }
     head += `${name}: ${value}\r\n`;
   }
@@ -79,13 +76,14 @@ export function encodeHttpRequest(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { HttpHeadParser } from "./http.ts";
  * const parser = new HttpHeadParser();
  * const wire = new TextEncoder().encode("HTTP/1.1 101 UPGRADED\r\nUpgrade: tcp\r\n\r\n\x01\x00");
- * console.assert(parser.push(wire.subarray(0, 10)) === null);
+ * assert.ok(parser.push(wire.subarray(0, 10)) === null);
  * const done = parser.push(wire.subarray(10))!;
- * console.assert(done.head.status === 101 && done.head.headers.get("upgrade") === "tcp");
- * console.assert(done.rest.length === 2);
+ * assert.ok(done.head.status === 101 && done.head.headers.get("upgrade") === "tcp");
+ * assert.ok(done.rest.length === 2);
  * ```
  */
 export class HttpHeadParser {
@@ -100,7 +98,10 @@ export class HttpHeadParser {
     const end = findHeadEnd(joined, searchFrom);
     if (end < 0) {
       if (joined.byteLength > MAX_HEAD_BYTES) {
-        throw new HttpHeadError(`no end of the response head within ${MAX_HEAD_BYTES} bytes`);
+        throw new IpcatError(
+          "protocol",
+          `no end of the response head within ${MAX_HEAD_BYTES} bytes`,
+        );
       }
       this.#buffered = joined;
       return null;
@@ -131,7 +132,8 @@ function parseHead(text: string): HttpResponseHead {
   const lines = text.split("\r\n");
   const status = /^(HTTP\/1\.[01]) (\d{3})(?: (.*))?$/.exec(lines[0] ?? "");
   if (!status) {
-    throw new HttpHeadError(
+    throw new IpcatError(
+      "protocol",
       `not an HTTP/1.x status line: ${JSON.stringify((lines[0] ?? "").slice(0, 80))}`,
     );
   }
@@ -139,7 +141,10 @@ function parseHead(text: string): HttpResponseHead {
   for (const line of lines.slice(1)) {
     const colon = line.indexOf(":");
     if (colon <= 0) {
-      throw new HttpHeadError(`malformed header line: ${JSON.stringify(line.slice(0, 80))}`);
+      throw new IpcatError(
+        "protocol",
+        `malformed header line: ${JSON.stringify(line.slice(0, 80))}`,
+      );
     }
     const name = line.slice(0, colon).trim().toLowerCase();
     const value = line.slice(colon + 1).trim();
@@ -159,9 +164,10 @@ export type HttpBodyFraming = { kind: "length"; length: number } | { kind: "chun
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { bodyFraming } from "./http.ts";
  * const head = { version: "HTTP/1.1", status: 404, reason: "Not Found", headers: new Map([["content-length", "22"]]) };
- * console.assert(JSON.stringify(bodyFraming(head)) === '{"kind":"length","length":22}');
+ * assert.ok(JSON.stringify(bodyFraming(head)) === '{"kind":"length","length":22}');
  * ```
  */
 export function bodyFraming(head: HttpResponseHead): HttpBodyFraming {
@@ -183,9 +189,10 @@ export function bodyFraming(head: HttpResponseHead): HttpBodyFraming {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { decodeChunked } from "./http.ts";
  * const body = decodeChunked(new TextEncoder().encode("5\r\nhello\r\n0\r\n\r\n"));
- * console.assert(new TextDecoder().decode(body!) === "hello");
+ * assert.ok(new TextDecoder().decode(body!) === "hello");
  * ```
  */
 export function decodeChunked(bytes: Uint8Array): Uint8Array | null {
@@ -202,7 +209,7 @@ export function decodeChunked(bytes: Uint8Array): Uint8Array | null {
     if (lineEnd < 0) return null;
     const sizeText = latin1.decode(bytes.subarray(offset, lineEnd)).split(";")[0]!.trim();
     if (!/^[0-9a-fA-F]+$/.test(sizeText)) {
-      throw new HttpHeadError(`bad chunk size ${JSON.stringify(sizeText)}`);
+      throw new IpcatError("protocol", `bad chunk size ${JSON.stringify(sizeText)}`);
     }
     const size = parseInt(sizeText, 16);
     const start = lineEnd + 2;
@@ -212,4 +219,71 @@ export function decodeChunked(bytes: Uint8Array): Uint8Array | null {
     offset = start + size + 2;
   }
   return concatBytes(parts);
+}
+
+/**
+ * Decodes a chunked body pushed in pieces of any size, handing out the data as it
+ * arrives (a 256 MiB archive is never held whole).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ChunkedDecoder } from "./http.ts";
+ * const decoder = new ChunkedDecoder();
+ * const bytes = new TextEncoder().encode("5\r\nhello\r\n0\r\n\r\n");
+ * const parts = [...decoder.push(bytes.subarray(0, 4)), ...decoder.push(bytes.subarray(4))];
+ * assert.equal(parts.map((p) => new TextDecoder().decode(p)).join(""), "hello");
+ * assert.ok(decoder.done);
+ * ```
+ */
+export class ChunkedDecoder {
+  #line = "";
+  #remaining = 0;
+  /** What comes next: a size line, chunk data, the CRLF after it, or trailer lines. */
+  #state: "size" | "data" | "crlf" | "trailer" | "done" = "size";
+
+  /** True once the terminating chunk and its trailers have passed. */
+  get done(): boolean {
+    return this.#state === "done";
+  }
+
+  /** The body bytes in `chunk`. */
+  push(chunk: Uint8Array): Uint8Array[] {
+    const out: Uint8Array[] = [];
+    let at = 0;
+    while (at < chunk.byteLength && this.#state !== "done") {
+      if (this.#state === "data") {
+        const take = Math.min(this.#remaining, chunk.byteLength - at);
+        out.push(chunk.subarray(at, at + take));
+        this.#remaining -= take;
+        at += take;
+        if (this.#remaining === 0) this.#state = "crlf";
+        continue;
+      }
+      const newline = chunk.indexOf(10, at);
+      const end = newline < 0 ? chunk.byteLength : newline + 1;
+      this.#line += latin1.decode(chunk.subarray(at, end));
+      at = end;
+      if (newline < 0) {
+        if (this.#line.length > 4096) throw new IpcatError("protocol", "chunk size line too long");
+        continue;
+      }
+      const line = this.#line.replace(/\r?\n$/, "");
+      this.#line = "";
+      if (this.#state === "crlf") {
+        if (line !== "") throw new IpcatError("protocol", "no CRLF after a chunk's data");
+        this.#state = "size";
+      } else if (this.#state === "trailer") {
+        if (line === "") this.#state = "done";
+      } else {
+        const sizeText = line.split(";")[0]!.trim();
+        if (!/^[0-9a-fA-F]{1,12}$/.test(sizeText)) {
+          throw new IpcatError("protocol", `bad chunk size ${JSON.stringify(sizeText)}`);
+        }
+        this.#remaining = parseInt(sizeText, 16);
+        this.#state = this.#remaining === 0 ? "trailer" : "data";
+      }
+    }
+    return out;
+  }
 }

@@ -10,10 +10,11 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert";
  * import { encodeRequest, RequestAssembler } from "./mq.ts";
  * const [frame] = encodeRequest('{"req":1}', 1234, 8192);
  * const step = new RequestAssembler().push(frame!);
- * console.assert(step.kind === "complete");
+ * assert.ok(step.kind === "complete");
  * ```
  *
  * @module
@@ -51,8 +52,9 @@ const decoder = new TextDecoder();
  *
  * @example
  * ```ts
+ * import assert from "node:assert";
  * import { requestMetaText } from "./mq.ts";
- * console.assert(requestMetaText({ req: 0, uniq: 1234, remain: 9 }) === '{"req":0,"uniq":1234,"remain":9}');
+ * assert.ok(requestMetaText({ req: 0, uniq: 1234, remain: 9 }) === '{"req":0,"uniq":1234,"remain":9}');
  * ```
  */
 export function requestMetaText(meta: RequestMeta): string {
@@ -64,8 +66,9 @@ export function requestMetaText(meta: RequestMeta): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert";
  * import { responseMetaText } from "./mq.ts";
- * console.assert(responseMetaText({ status: 400, uniq: -1, remain: 0 }) === '{"status":400,"uniq":-1,"remain":0}');
+ * assert.ok(responseMetaText({ status: 400, uniq: -1, remain: 0 }) === '{"status":400,"uniq":-1,"remain":0}');
  * ```
  */
 export function responseMetaText(meta: ResponseMeta): string {
@@ -120,9 +123,10 @@ function frames(
  *
  * @example
  * ```ts
+ * import assert from "node:assert";
  * import { encodeRequest } from "./mq.ts";
  * const frames = encodeRequest('{"req":1}', 1234, 8192);
- * console.assert(frames.length === 1 && frames[0]!.byteLength === 43);
+ * assert.ok(frames.length === 1 && frames[0]!.byteLength === 43);
  * ```
  */
 export function encodeRequest(
@@ -144,9 +148,10 @@ export function encodeRequest(
  *
  * @example
  * ```ts
+ * import assert from "node:assert";
  * import { encodeResponse } from "./mq.ts";
  * const [frame] = encodeResponse('{"status":200,"scoped":true}', 1234, 8192);
- * console.assert(frame!.byteLength === 67);
+ * assert.ok(frame!.byteLength === 67);
  * ```
  */
 export function encodeResponse(
@@ -168,8 +173,9 @@ export function encodeResponse(
  *
  * @example
  * ```ts
+ * import assert from "node:assert";
  * import { encodeErrorResponse } from "./mq.ts";
- * console.assert(encodeErrorResponse(400, -1).byteLength === 35);
+ * assert.ok(encodeErrorResponse(400, -1).byteLength === 35);
  * ```
  */
 export function encodeErrorResponse(status: 400 | 500, uniq: number): Uint8Array {
@@ -181,9 +187,10 @@ export function encodeErrorResponse(status: 400 | 500, uniq: number): Uint8Array
  *
  * @example
  * ```ts
+ * import assert from "node:assert";
  * import { splitFrame } from "./mq.ts";
  * const parts = splitFrame(new TextEncoder().encode('{"status":200}\0{}'));
- * console.assert(parts!.chunk.byteLength === 2);
+ * assert.ok(parts!.chunk.byteLength === 2);
  * ```
  */
 export function splitFrame(frame: Uint8Array): { meta: Uint8Array; chunk: Uint8Array } | null {
@@ -229,10 +236,11 @@ export type RequestStep =
  *
  * @example
  * ```ts
+ * import assert from "node:assert";
  * import { encodeRequest, RequestAssembler } from "./mq.ts";
  * const assembler = new RequestAssembler();
  * const steps = encodeRequest('{"req":3,"cfg":{"libscope":{"log":{"level":"debug"}}}}', 556, 64).map((f) => assembler.push(f));
- * console.assert(steps[0]!.kind === "more" && steps[1]!.kind === "complete");
+ * assert.ok(steps[0]!.kind === "more" && steps[1]!.kind === "complete");
  * ```
  */
 export class RequestAssembler {
@@ -328,11 +336,12 @@ export class RequestAssembler {
  *
  * @example
  * ```ts
+ * import assert from "node:assert";
  * import { encodeResponse, ResponseAssembler } from "./mq.ts";
  * const assembler = new ResponseAssembler(555);
  * let payload: Uint8Array | null = null;
  * for (const frame of encodeResponse('{"status":200}', 555, 8192)) payload = assembler.push(frame);
- * console.assert(new TextDecoder().decode(payload!) === '{"status":200}');
+ * assert.ok(new TextDecoder().decode(payload!) === '{"status":200}');
  * ```
  */
 export class ResponseAssembler {

@@ -6,9 +6,12 @@ import {
   demultiplexAll,
   encodeStdcopyFrame,
   StdcopyDemuxer,
-  StdcopyError,
   type StdcopyStream,
 } from "./stdcopy.ts";
+import { IpcatError } from "../errors.ts";
+
+const isProtocolError = (error: unknown) =>
+  error instanceof IpcatError && error.code === "protocol";
 
 function collect(demux: StdcopyDemuxer, pieces: Uint8Array[]): Record<number, Uint8Array> {
   const got: Record<number, Uint8Array[]> = { 0: [], 1: [], 2: [], 3: [] };
@@ -96,7 +99,7 @@ describe("stdcopy demultiplexer", () => {
     for (const cut of [3, 12]) {
       const demux = new StdcopyDemuxer();
       demux.push(frame.subarray(0, cut));
-      assert.throws(() => demux.end(), StdcopyError);
+      assert.throws(() => demux.end(), isProtocolError);
     }
   });
 

@@ -9,6 +9,7 @@
  *
  * @module
  */
+import { IpcatError } from "../errors.ts";
 import { concatBytes } from "./bytes.ts";
 
 /** Which stream a frame belongs to: 0 stdin (echoed, shown on stdout), 1 stdout, 2 stderr, 3 system error. */
@@ -37,9 +38,10 @@ export interface StdcopyChunk {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { encodeStdcopyFrame } from "./stdcopy.ts";
  * const frame = encodeStdcopyFrame(2, new TextEncoder().encode("oops\n"));
- * console.assert(frame[0] === 2 && frame[7] === 5 && frame.length === 13);
+ * assert.ok(frame[0] === 2 && frame[7] === 5 && frame.length === 13);
  * ```
  */
 export function encodeStdcopyFrame(stream: StdcopyStream, payload: Uint8Array): Uint8Array {
@@ -50,25 +52,21 @@ export function encodeStdcopyFrame(stream: StdcopyStream, payload: Uint8Array): 
   return frame;
 }
 
-/** Thrown when the bytes are not stdcopy frames or end in the middle of one. */
-export class StdcopyError extends Error {
-  override readonly name = "StdcopyError";
-}
-
 /**
  * Incremental stdcopy demultiplexer. Feed it reads with {@link StdcopyDemuxer.push}; call
  * {@link StdcopyDemuxer.end} at end of stream to learn whether a frame was cut short.
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { encodeStdcopyFrame, StdcopyDemuxer } from "./stdcopy.ts";
  * const wire = encodeStdcopyFrame(1, new TextEncoder().encode("hello"));
  * const demux = new StdcopyDemuxer();
  * const first = demux.push(wire.subarray(0, 3)); // half a header: nothing yet
  * const rest = demux.push(wire.subarray(3));
  * demux.end();
- * console.assert(first.length === 0 && rest[0]!.stream === 1);
- * console.assert(new TextDecoder().decode(rest[0]!.data) === "hello");
+ * assert.ok(first.length === 0 && rest[0]!.stream === 1);
+ * assert.ok(new TextDecoder().decode(rest[0]!.data) === "hello");
  * ```
  */
 export class StdcopyDemuxer {
@@ -98,7 +96,8 @@ export class StdcopyDemuxer {
           stream > STDCOPY_SYSTEM_ERROR || this.#header[1] !== 0 || this.#header[2] !== 0 ||
           this.#header[3] !== 0
         ) {
-          throw new StdcopyError(
+          throw new IpcatError(
+            "protocol",
             `not a stdcopy frame header: ${
               Array.from(this.#header, (b) => b.toString(16).padStart(2, "0")).join(" ")
             }`,
@@ -122,10 +121,11 @@ export class StdcopyDemuxer {
     return this.#headerFill === 0 && this.#remaining === 0;
   }
 
-  /** Declares end of stream; throws {@link StdcopyError} if it cut a frame short. */
+  /** Declares end of stream; throws an {@link IpcatError} with code `protocol` if it cut a frame short. */
   end(): void {
     if (!this.atBoundary) {
-      throw new StdcopyError(
+      throw new IpcatError(
+        "protocol",
         this.#remaining > 0
           ? `stream ended ${this.#remaining} bytes short of the end of a frame`
           : `stream ended inside a frame header (${this.#headerFill} of 8 bytes)`,
@@ -139,11 +139,12 @@ export class StdcopyDemuxer {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { demultiplexAll, encodeStdcopyFrame } from "./stdcopy.ts";
  * const enc = new TextEncoder();
  * const wire = new Uint8Array([...encodeStdcopyFrame(1, enc.encode("out")), ...encodeStdcopyFrame(2, enc.encode("err"))]);
  * const { stdout, stderr } = demultiplexAll(wire);
- * console.assert(new TextDecoder().decode(stdout) === "out" && new TextDecoder().decode(stderr) === "err");
+ * assert.ok(new TextDecoder().decode(stdout) === "out" && new TextDecoder().decode(stderr) === "err");
  * ```
  */
 export function demultiplexAll(

@@ -1,16 +1,13 @@
 /**
- * Looking at queues from outside: the mqueue filesystem (`/dev/mqueue`), which lists the
- * queues of an IPC namespace with their owner, mode and byte count, and `stat` of one queue.
+ * Looking at queues from outside: `ls` of the queues of the caller's IPC namespace and
+ * `stat` of one queue, from their attributes and the mqueue filesystem (`./mqueue_fs.ts`).
  *
  * @module
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { readdirSync, readFileSync, statSync } from "node:fs";
 import { IpcatError } from "../errors.ts";
-import { cString, Errno, errnoName, libc } from "./libc.ts";
+import { MQUEUE_MOUNT, ownMqueueView } from "./mqueue_fs.ts";
 import { openQueue, type QueueAttributes, queueName } from "./queue.ts";
-
-/** Where the mqueue filesystem is mounted by convention. */
-export const MQUEUE_MOUNT = "/dev/mqueue";
 
 /** What `ipcat mq stat` and `ls` report about one queue. */
 export interface QueueInfo {
@@ -25,63 +22,6 @@ export interface QueueInfo {
   mode: string | null;
   uid: number | null;
   gid: number | null;
-}
-
-/**
- * Whether an mqueue filesystem is mounted at `/dev/mqueue` in this mount namespace.
- *
- * @example
- * ```ts
- * import { mqueueMounted } from "./admin.ts";
- * console.log(mqueueMounted() ? "mounted" : "not mounted");
- * ```
- */
-export function mqueueMounted(): boolean {
-  try {
-    return readFileSync("/proc/self/mountinfo", "utf8").split("\n").some((line) => {
-      const [before, after] = line.split(" - ");
-      return before?.split(" ")[4] === MQUEUE_MOUNT && after?.startsWith("mqueue ");
-    });
-  } catch {
-    return false;
-  }
-}
-
-/**
- * Makes sure the mqueue filesystem is at `/dev/mqueue`, mounting it when it is absent
- * and this process may. Returns whether it mounted it.
- *
- * @example
- * ```ts
- * import { ensureMqueueMounted } from "./admin.ts";
- * ensureMqueueMounted();
- * ```
- */
-export function ensureMqueueMounted(): boolean {
-  if (mqueueMounted()) return false;
-  try {
-    if (!existsSync(MQUEUE_MOUNT)) mkdirSync(MQUEUE_MOUNT, { recursive: true });
-  } catch {
-    // mount(2) below reports the real problem
-  }
-  const result = libc().symbols.mount(
-    cString("mqueue"),
-    cString(MQUEUE_MOUNT),
-    cString("mqueue"),
-    0,
-    cString(""),
-  );
-  if (result < 0) {
-    const errno = libc().errno();
-    throw new IpcatError(
-      errno === Errno.EPERM || errno === Errno.EACCES ? "permission" : "failed",
-      `no mqueue filesystem at ${MQUEUE_MOUNT}, and mounting it failed (${errnoName(errno)})`,
-      {
-        hint: `run 'mount -t mqueue none ${MQUEUE_MOUNT}' as root, then retry`,
-      },
-    );
-  }
-  return true;
 }
 
 function attributesOf(name: string): QueueAttributes | null {
@@ -101,23 +41,34 @@ function attributesOf(name: string): QueueAttributes | null {
 }
 
 /**
- * Everything known about one queue. Throws `not_found` when there is no such queue, and
- * `permission` when this user can neither read nor write it and the filesystem is not mounted.
+ * Everything known about one queue of the caller's IPC namespace. Throws `not_found` when
+ * there is no such queue, and `permission` when this user can neither open it nor see the
+ * caller's own mqueue filesystem. Without that filesystem (not root, and `/dev/mqueue`
+ * absent or another namespace's) bytes, mode and owner are `null`.
  *
  * @example
  * ```ts
+ * import assert from "node:assert";
  * import { statQueue } from "./admin.ts";
- * import { openQueue } from "./queue.ts";
+ * import { openQueue, unlinkQueue } from "./queue.ts";
  * openQueue("/ipcat-doc-stat", { create: true }).close();
- * console.assert(statQueue("/ipcat-doc-stat").curmsgs === 0);
+ * assert.ok(statQueue("/ipcat-doc-stat").curmsgs === 0);
+ * unlinkQueue("/ipcat-doc-stat");
  * ```
  */
 export function statQueue(name: string): QueueInfo {
   const canonical = queueName(name);
   const attributes = attributesOf(canonical);
   const info = infoFrom(canonical, attributes);
-  if (mqueueMounted()) addFileFacts(info);
-  else if (!attributes) {
+  let ownView = true;
+  try {
+    ownMqueueView();
+  } catch (error) {
+    if (!(error instanceof IpcatError) || !attributes) throw error;
+    ownView = false;
+  }
+  if (ownView) addFileFacts(info);
+  if (!attributes && info.mode === null) {
     throw new IpcatError("permission", `permission denied to open queue ${canonical}`, {
       hint: "run as its owner or root",
     });
@@ -154,7 +105,8 @@ function addFileFacts(info: QueueInfo): void {
 }
 
 /**
- * All queues of this IPC namespace, by name, mounting `/dev/mqueue` first when needed.
+ * All queues of the caller's IPC namespace, by name, giving this thread its own view of
+ * the mqueue filesystem first when needed (see {@link ownMqueueView}).
  *
  * @example
  * ```ts
@@ -163,7 +115,7 @@ function addFileFacts(info: QueueInfo): void {
  * ```
  */
 export function listQueues(): QueueInfo[] {
-  ensureMqueueMounted();
+  ownMqueueView();
   return readdirSync(MQUEUE_MOUNT).sort().map((entry) => {
     const name = `/${entry}`;
     let attributes: QueueAttributes | null = null;

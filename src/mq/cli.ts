@@ -6,6 +6,7 @@
 import type { Family } from "../cli/command.ts";
 import { protocolCommands } from "./protocol_cli.ts";
 import { rawCommands } from "./raw_cli.ts";
+import { infoCommands } from "./info_cli.ts";
 
 /** The mq family's commands. */
 export const mqFamily: Family = {
@@ -13,6 +14,6 @@ export const mqFamily: Family = {
   summary:
     "POSIX message queues: raw send/receive/admin, and the AppScope/AppView request protocol",
   description:
-    "Raw queue commands (create, send, recv, stat, ls, unlink) and both roles of the framed\nJSON request protocol that the scope and appview CLIs speak with their libraries.",
-  commands: [...rawCommands, ...protocolCommands],
+    "Raw queue commands (create, send, recv, stat, ls, unlink, limits) and both roles of the framed\nJSON request protocol that the scope and appview CLIs speak with their libraries.",
+  commands: [...rawCommands, ...infoCommands, ...protocolCommands],
 };

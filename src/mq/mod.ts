@@ -20,7 +20,8 @@
  *
  * const stop = new AbortController();
  * const serving = serveRequests({ pid: 4242, signal: stop.signal });
- * console.log((await request({ req: 1 }, { pid: 4242 })).json);
+ * const queues = { inQueue: "/ScopeIPCIn.4242", outQueue: "/ScopeIPCOut.4242" };
+ * console.log((await request({ req: 1 }, queues)).json); // { status: 200, scoped: true }
  * stop.abort();
  * await serving;
  * ```
@@ -56,10 +57,8 @@ export {
   REQUESTS,
 } from "./protocol.ts";
 export {
-  enterIpcNamespaceOf,
   type Message,
   MessageQueue,
-  namespacePid,
   openQueue,
   type OpenQueueOptions,
   type QueueAttributes,
@@ -68,8 +67,9 @@ export {
   unlinkQueue,
   type WaitOptions,
 } from "./queue.ts";
+export { enterIpcNamespaceOf, namespacePid } from "./namespaces.ts";
+export { commandHandler } from "./command_handler.ts";
 export {
-  commandHandler,
   type HandlerResult,
   type RequestHandler,
   type ServeEvent,

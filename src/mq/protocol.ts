@@ -26,8 +26,9 @@ export const REQUESTS = {
  *
  * @example
  * ```ts
+ * import assert from "node:assert";
  * import { requestNames } from "./protocol.ts";
- * console.assert(requestNames("appview")[1] === "getAppViewStatus");
+ * assert.ok(requestNames("appview")[1] === "getAppViewStatus");
  * ```
  */
 export function requestNames(flavor: Flavor): readonly string[] {
@@ -56,8 +57,9 @@ export function requestNames(flavor: Flavor): readonly string[] {
  *
  * @example
  * ```ts
+ * import assert from "node:assert";
  * import { queueNames } from "./protocol.ts";
- * console.assert(queueNames("scope", 42).in === "/ScopeIPCIn.42");
+ * assert.ok(queueNames("scope", 42).in === "/ScopeIPCIn.42");
  * ```
  */
 export function queueNames(flavor: Flavor, pid: number): { in: string; out: string } {
@@ -70,8 +72,9 @@ export function queueNames(flavor: Flavor, pid: number): { in: string; out: stri
  *
  * @example
  * ```ts
+ * import assert from "node:assert";
  * import { supportedCommandsPayload } from "./protocol.ts";
- * console.assert(supportedCommandsPayload("scope").length === 364);
+ * assert.ok(supportedCommandsPayload("scope").length === 364);
  * ```
  */
 export function supportedCommandsPayload(flavor: Flavor): string {
@@ -91,8 +94,9 @@ export function supportedCommandsPayload(flavor: Flavor): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert";
  * import { statusPayload } from "./protocol.ts";
- * console.assert(statusPayload("scope", true) === '{"status":200,"scoped":true}');
+ * assert.ok(statusPayload("scope", true) === '{"status":200,"scoped":true}');
  * ```
  */
 export function statusPayload(flavor: Flavor, active: boolean): string {
@@ -101,11 +105,16 @@ export function statusPayload(flavor: Flavor, active: boolean): string {
     : JSON.stringify({ status: 200, viewed: active });
 }
 
-/** A request payload as the server reads it: a numeric `req`, anything else kept. */
-export const RequestPayloadSchema = v.looseObject({ req: v.pipe(v.number(), v.integer()) });
+/** A request payload after validation: a numeric `req`, anything else kept. */
+export interface RequestPayload {
+  req: number;
+  [field: string]: unknown;
+}
 
-/** A request payload after validation. */
-export type RequestPayload = v.InferOutput<typeof RequestPayloadSchema>;
+/** A request payload as the server reads it (typed out, as JSR wants public types). */
+export const RequestPayloadSchema: v.GenericSchema<unknown, RequestPayload> = v.looseObject({
+  req: v.pipe(v.number(), v.integer()),
+});
 
 /** A response payload: a JSON object with a numeric `status`. */
 export const ResponsePayloadSchema = v.looseObject({ status: v.pipe(v.number(), v.integer()) });

@@ -5,56 +5,39 @@
  * @module
  */
 import { readFileSync } from "node:fs";
+import { parse as parseYaml } from "yaml";
 import * as v from "valibot";
 import process from "node:process";
 import { type Command, defineCommand } from "../cli/command.ts";
+import { choice, duration, flag, option, text } from "../cli/options.ts";
 import { note, writeOut } from "../cli/io.ts";
 import { IpcatError } from "../errors.ts";
 import { DEFAULT_REQUEST_TIMEOUT_MS, request, type RequestResult } from "./client.ts";
 import { type Flavor, queueNames, requestNames, REQUESTS } from "./protocol.ts";
-import { namespacePid } from "./queue.ts";
-import { DurationSchema } from "./raw_cli.ts";
-import { commandHandler, type ServeEvent, serveRequests } from "./server.ts";
+import { namespacePid } from "./namespaces.ts";
+import { PidSchema } from "./target_cli.ts";
+import { type ServeEvent, serveRequests } from "./server.ts";
+import { commandHandler } from "./command_handler.ts";
 import { abortOnSignals, abortStatus } from "./signals.ts";
 
-const PidSchema = v.pipe(
-  v.string(),
-  v.regex(/^[1-9]\d*$/, "expected a process id"),
-  v.transform(Number),
-);
-const FlavorSchema = v.optional(v.picklist(["scope", "appview"]), "scope");
-
 const COMMON_OPTIONS = {
-  flavor: {
-    type: "string",
-    value: "scope|appview",
-    description: "Speak to libscope (ScopeIPC* queues, default) or AppView (AppViewIPC*)",
-  },
-  timeout: {
-    type: "string",
-    short: "t",
-    value: "S",
-    description: `How long to wait for the process to take the request and answer (default ${
-      DEFAULT_REQUEST_TIMEOUT_MS / 1000
-    })`,
-  },
-  force: {
-    type: "boolean",
-    description: "Remove queues left behind by an earlier request that crashed",
-  },
-} as const;
-
-const COMMON_SCHEMA = {
-  flavor: FlavorSchema,
-  timeout: v.optional(DurationSchema),
-  force: v.optional(v.boolean(), false),
+  flavor: choice(
+    ["scope", "appview"],
+    "Speak to libscope (ScopeIPC* queues) or AppView (AppViewIPC*)",
+    { default: "scope" },
+  ),
+  timeout: duration(
+    "How long to wait for the process to take the request and answer",
+    { short: "t", default: `${DEFAULT_REQUEST_TIMEOUT_MS / 1000}s` },
+  ),
+  force: flag("Remove queues left behind by an earlier request that crashed"),
 };
 
-/** Runs one request with Ctrl-C/SIGTERM wired to abort it (the queues are removed either way). */
+/** Runs one request with Ctrl-C, SIGTERM and SIGHUP wired to abort it (the queues are removed either way). */
 async function ask(
   payload: string | object,
   target: { pid?: number; inQueue?: string; outQueue?: string },
-  options: { flavor: Flavor; timeout?: number; force: boolean },
+  options: { flavor: Flavor; timeout: number; force: boolean },
 ): Promise<RequestResult> {
   const { signal, dispose } = abortOnSignals();
   try {
@@ -89,21 +72,11 @@ const requestCommand = defineCommand({
   description:
     "Sends JSON (or stdin with '-') to a process running libscope, the AppView library or\n'ipcat mq serve', and prints the reassembled response JSON as received. The process is\nnamed by --pid (queues /ScopeIPCIn.PID and /ScopeIPCOut.PID, entering its IPC namespace\nwhen it runs in a container), or the queue pair is given with --in and --out.",
   options: {
-    pid: { type: "string", short: "p", value: "PID", description: "The process to ask" },
-    in: {
-      type: "string",
-      value: "NAME",
-      description: "The queue the server reads (with --out, instead of --pid)",
-    },
-    out: { type: "string", value: "NAME", description: "The queue the server answers on" },
+    pid: option("PID", "The process to ask", PidSchema, { short: "p" }),
+    in: text("NAME", "The queue the server reads (with --out, instead of --pid)"),
+    out: text("NAME", "The queue the server answers on"),
     ...COMMON_OPTIONS,
   },
-  schema: v.object({
-    pid: v.optional(PidSchema),
-    in: v.optional(v.string()),
-    out: v.optional(v.string()),
-    ...COMMON_SCHEMA,
-  }),
   positionals: { min: 1, max: 1 },
   examples: [
     [`ipcat mq request --pid 4242 '{"req":1}'`, "Asks process 4242 for its scope status"],
@@ -175,19 +148,18 @@ function verbCommand(verb: (typeof VERBS)[number]): Command {
     summary: verb.summary,
     usage: takesConfig ? "PID FILE|-" : "PID",
     description:
-      `Sends request ${verb.req} to process PID and prints the response JSON, indented (--json: as received).\nFails (exit 1) when the process answers with a status other than 200. The queues are\n/ScopeIPCIn.PID and /ScopeIPCOut.PID (AppView: /AppViewIPC*), removed afterwards; a process\nin a container is reached by its host PID (ipcat enters its IPC namespace: needs root).${
+      `Sends request ${verb.req} to process PID and prints the response JSON, indented (--json: as received).\nFails (exit 1) when the process answers with a status other than 200, after printing the\nresponse all the same. The queues are\n/ScopeIPCIn.PID and /ScopeIPCOut.PID (AppView: /AppViewIPC*), removed afterwards; a process\nin a container is reached by its host PID (ipcat enters its IPC namespace: needs root).${
         takesConfig
-          ? "\nThe configuration is a JSON object read from FILE, or from stdin with '-'."
+          ? "\nThe configuration is read from FILE, or from stdin with '-': YAML as in scope.yml\n(what 'scope update' reads), or JSON."
           : ""
       }`,
     options: {
       ...COMMON_OPTIONS,
-      json: { type: "boolean", description: "Print the response as received, on one line" },
+      json: flag("Print the response as received, on one line"),
     },
-    schema: v.object({ ...COMMON_SCHEMA, json: v.optional(v.boolean(), false) }),
     positionals: takesConfig ? { min: 2, max: 2 } : { min: 1, max: 1 },
     examples: takesConfig
-      ? [[`ipcat mq set-cfg 4242 scope.json`, "Sends the configuration in scope.json"], [
+      ? [[`ipcat mq set-cfg 4242 scope.yml`, "Sends the configuration in scope.yml"], [
         `echo '{"metric":{"enable":false}}' | ipcat mq set-cfg 4242 -`,
         "From stdin",
       ]]
@@ -212,6 +184,8 @@ function verbCommand(verb: (typeof VERBS)[number]): Command {
       const payload: Record<string, unknown> = { req: verb.req };
       if (takesConfig) payload.cfg = readConfig(args[1]!);
       const result = await ask(payload, { pid }, options);
+      // The body first, whatever the status: a script needs it most when something failed.
+      await writeOut((options.json ? result.text : JSON.stringify(result.json, null, 2)) + "\n");
       if (result.status !== 200) {
         throw new IpcatError(
           "failed",
@@ -225,7 +199,6 @@ function verbCommand(verb: (typeof VERBS)[number]): Command {
           },
         );
       }
-      await writeOut((options.json ? result.text : JSON.stringify(result.json, null, 2)) + "\n");
       return 0;
     },
   });
@@ -237,31 +210,35 @@ const STATUS_MEANING: Record<number, string> = {
   501: " (not supported)",
 };
 
+/**
+ * The configuration in FILE (or stdin with `-`): YAML, as `scope update` reads scope.yml
+ * (JSON is YAML too), and it must be one mapping.
+ */
 function readConfig(source: string): object {
+  const where = source === "-" ? "stdin" : source;
   let text: string;
   try {
     text = readFileSync(source === "-" ? 0 : source, "utf8");
   } catch {
     throw new IpcatError("not_found", `cannot read the configuration file ${source}`, {
-      hint: "give a readable JSON file, or '-' for stdin",
+      hint: "give a readable YAML or JSON file, or '-' for stdin",
     });
   }
   let parsed: unknown;
   try {
-    parsed = JSON.parse(text);
-  } catch {
+    parsed = parseYaml(text);
+  } catch (error) {
+    const line = (error as { linePos?: Array<{ line: number }> }).linePos?.[0]?.line;
     throw new IpcatError(
       "usage",
-      `the configuration in ${source === "-" ? "stdin" : source} is not JSON`,
-      { hint: "it must be one JSON object" },
+      `the configuration in ${where} is neither YAML nor JSON${line ? ` (line ${line})` : ""}`,
+      { hint: "write it as scope.yml is written, or as one JSON object" },
     );
   }
   if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
-    throw new IpcatError(
-      "usage",
-      `the configuration in ${source === "-" ? "stdin" : source} is not a JSON object`,
-      { hint: "it must be one JSON object" },
-    );
+    throw new IpcatError("usage", `the configuration in ${where} is not a mapping`, {
+      hint: "it must be one YAML mapping (or JSON object), as scope.yml is",
+    });
   }
   return parsed;
 }
@@ -271,43 +248,25 @@ const serve = defineCommand({
   summary: "Answer framed requests as libscope (or AppView) does",
   usage: "",
   description:
-    "Plays the library's part: polls for /ScopeIPCIn.PID (PID: this process, as seen in its PID\nnamespace, or --as-pid) and answers on /ScopeIPCOut.PID. Built in: getSupportedCmd,\nstatus, details and transports; get/set cfg keep a configuration in memory; snapshot\nanswers 500. With --handler, every request goes to CMD (run by sh -c): the request JSON\non its stdin, the response JSON expected on its stdout. Malformed requests get 400, a\nrequest broken off midway 500 after --timeout; the server keeps serving. Ctrl-C stops it.",
+    "Plays the library's part: polls for /ScopeIPCIn.PID (PID: this process, as seen in its PID\nnamespace, or --as-pid) and answers on /ScopeIPCOut.PID. Built in: getSupportedCmd,\nstatus, details and transports; get/set cfg keep a configuration in memory; snapshot\nanswers 500. With --handler, every request goes to CMD (run by sh -c): the request JSON\non its stdin, the response JSON expected on its stdout. Malformed requests get 400, a\nrequest broken off midway 500 after --timeout; the server keeps serving.\nCtrl-C, SIGTERM and SIGHUP stop it (exit 130, 143, 129).",
   options: {
-    flavor: {
-      type: "string",
-      value: "scope|appview",
-      description: "Play libscope (ScopeIPC* queues, default) or the AppView library (AppViewIPC*)",
-    },
-    handler: {
-      type: "string",
-      value: "CMD",
-      description: "Answer every request with this command's output",
-    },
-    "as-pid": {
-      type: "string",
-      value: "PID",
-      description: "Use PID in the queue names instead of this process's",
-    },
-    timeout: {
-      type: "string",
+    flavor: choice(
+      ["scope", "appview"],
+      "Play libscope (ScopeIPC* queues) or the AppView library (AppViewIPC*)",
+      { default: "scope" },
+    ),
+    handler: option(
+      "CMD",
+      "Answer every request with this command's output",
+      v.pipe(v.string(), v.minLength(1, "expected a command")),
+    ),
+    "as-pid": option("PID", "Use PID in the queue names instead of this process's", PidSchema),
+    timeout: duration("How long to wait for the rest of a request, and for the client to read", {
       short: "t",
-      value: "S",
-      description:
-        "How long to wait for the rest of a request, and for the client to read (default 1)",
-    },
-    quiet: {
-      type: "boolean",
-      short: "q",
-      description: "Do not log refused requests and handler failures",
-    },
+      default: "1s",
+    }),
+    quiet: flag("Do not log refused requests and handler failures", { short: "q" }),
   },
-  schema: v.object({
-    flavor: FlavorSchema,
-    handler: v.optional(v.pipe(v.string(), v.minLength(1, "expected a command"))),
-    "as-pid": v.optional(PidSchema),
-    timeout: v.optional(DurationSchema, "1"),
-    quiet: v.optional(v.boolean(), false),
-  }),
   positionals: { min: 0, max: 0 },
   examples: [
     ["ipcat mq serve", "Answers 'ipcat mq status <its pid>' and the real scope CLI"],

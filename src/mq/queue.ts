@@ -1,22 +1,13 @@
 /**
- * POSIX message queues through libc: {@link openQueue} and the {@link MessageQueue} it
- * returns, queue names, kernel errors turned into one-line {@link IpcatError}s, and the
- * IPC namespace switch used to reach a process in a container.
- *
- * Waiting is done with timed sends and receives in short slices, giving the event loop a
- * turn between slices: Ctrl-C and deadlines are honoured within a slice, and a message is
- * either fully delivered to the caller or left in the queue, never lost in between.
+ * Opening POSIX message queues through libc: {@link openQueue} (create too) and
+ * {@link tryOpenQueue}. The descriptor they return is a {@link MessageQueue}
+ * (`./message_queue.ts`); names and removal are in `./queue_names.ts`, kernel errors in
+ * `./queue_errors.ts`, IPC namespaces in `./namespaces.ts`.
  *
  * @module
  */
-import { readFileSync, readlinkSync } from "node:fs";
-import { IpcatError } from "../errors.ts";
 import {
-  CLONE_NEWIPC,
   cString,
-  Errno,
-  errnoName,
-  libc,
   O_CLOEXEC,
   O_CREAT,
   O_EXCL,
@@ -24,31 +15,21 @@ import {
   O_RDONLY,
   O_RDWR,
   O_WRONLY,
-} from "./libc.ts";
+} from "../libc/mod.ts";
+import { libc } from "./libc.ts";
+import { MessageQueue } from "./message_queue.ts";
+import { queueError, readKernelLimit } from "./queue_errors.ts";
+import { queueName } from "./queue_names.ts";
 
-/** How long one blocking kernel wait may last before the event loop gets a turn. */
-export const WAIT_SLICE_MS = 50;
-/** The kernel's limit on a queue name after the leading slash (NAME_MAX). */
-const NAME_MAX = 255;
-const MQUEUE_PROC = "/proc/sys/fs/mqueue";
-
-/** A queue's attributes as `mq_getattr` reports them. */
-export interface QueueAttributes {
-  /** Whether this descriptor is non-blocking (`O_NONBLOCK`). */
-  nonblocking: boolean;
-  /** Most messages the queue holds. */
-  maxmsg: number;
-  /** Largest message in bytes. */
-  msgsize: number;
-  /** Messages in the queue now. */
-  curmsgs: number;
-}
-
-/** One received message. */
-export interface Message {
-  data: Uint8Array;
-  priority: number;
-}
+export {
+  type Message,
+  MessageQueue,
+  type QueueAttributes,
+  STREAM_INLINE_WAIT_MS,
+  WAIT_SLICE_MS,
+  type WaitOptions,
+} from "./message_queue.ts";
+export { queueName, unlinkQueue } from "./queue_names.ts";
 
 /** Options of {@link openQueue}. */
 export interface OpenQueueOptions {
@@ -66,180 +47,6 @@ export interface OpenQueueOptions {
   msgsize?: number;
   /** Open with `O_NONBLOCK`: sends and receives never wait, the waiting calls fail at once. */
   nonblocking?: boolean;
-}
-
-/** Options of the waiting calls {@link MessageQueue.send} and {@link MessageQueue.receive}. */
-export interface WaitOptions {
-  /** Give up after this many milliseconds (default: wait for ever). */
-  timeoutMs?: number;
-  /** Stop waiting when aborted; the abort reason is thrown. */
-  signal?: AbortSignal;
-}
-
-/**
- * A queue name as the kernel wants it: with one leading `/`. `jobs` and `/jobs` are the
- * same queue; a name with another `/`, an empty one or a too-long one is refused.
- *
- * @example
- * ```ts
- * import { queueName } from "./queue.ts";
- * console.assert(queueName("jobs") === "/jobs" && queueName("/jobs") === "/jobs");
- * ```
- */
-export function queueName(name: string): string {
-  const bare = name.startsWith("/") ? name.slice(1) : name;
-  if (bare === "" || bare === "." || bare === "..") {
-    throw new IpcatError("usage", `'${name}' is not a queue name`, {
-      hint: "name a queue like /jobs or jobs",
-    });
-  }
-  if (bare.includes("/")) {
-    throw new IpcatError("usage", `queue name '${name}' has a '/' after the first character`, {
-      hint: "queue names are flat: use /jobs.high, not /jobs/high",
-    });
-  }
-  if (new TextEncoder().encode(bare).byteLength > NAME_MAX) {
-    throw new IpcatError("usage", `queue name '${name}' is longer than ${NAME_MAX} bytes`, {
-      hint: "use a shorter name",
-    });
-  }
-  return `/${bare}`;
-}
-
-function readKernelLimit(file: string, fallback: number): number {
-  try {
-    return Number(readFileSync(`${MQUEUE_PROC}/${file}`, "utf8").trim());
-  } catch {
-    return fallback;
-  }
-}
-
-/** What was being done when the kernel said no, for the error message. */
-type Operation = "open" | "create" | "send" | "receive" | "unlink" | "attributes";
-
-/**
- * The one-line error for a failed queue call: what happened to which queue, and what to do.
- *
- * @example
- * ```ts
- * import { queueError } from "./queue.ts";
- * console.assert(queueError(2, "open", "/jobs").code === "not_found");
- * ```
- */
-export function queueError(
-  errno: number,
-  operation: Operation,
-  name: string,
-  context: { size?: number; msgsize?: number; maxmsg?: number } = {},
-): IpcatError {
-  switch (errno) {
-    case Errno.EEXIST:
-      return new IpcatError("exists", `queue ${name} already exists`, {
-        hint: `use it as it is, or remove it first with 'ipcat mq unlink ${name}'`,
-      });
-    case Errno.ENOENT:
-      return new IpcatError("not_found", `no queue named ${name}`, {
-        hint: operation === "unlink"
-          ? "see 'ipcat mq ls' for the queues there are"
-          : `create it with 'ipcat mq create ${name}' (or pass --create)`,
-      });
-    case Errno.EACCES:
-      return new IpcatError(
-        "permission",
-        `permission denied to ${
-          operation === "receive" ? "read" : operation === "send" ? "write" : operation
-        } queue ${name}`,
-        {
-          hint:
-            "its mode does not let you in: see 'ipcat mq ls', run as its owner, or recreate it with --mode",
-        },
-      );
-    case Errno.EMSGSIZE:
-      return operation === "receive"
-        ? new IpcatError(
-          "limit",
-          `queue ${name} holds messages of up to ${context.msgsize} bytes, more than the ${context.size}-byte buffer`,
-          {
-            hint: "receive with a buffer of at least the queue's msgsize",
-          },
-        )
-        : new IpcatError(
-          "limit",
-          `message of ${context.size} bytes is bigger than the msgsize of queue ${name} (${context.msgsize} bytes)`,
-          {
-            hint: "send smaller messages, or recreate the queue with a larger --msgsize",
-          },
-        );
-    case Errno.EAGAIN:
-      return operation === "receive"
-        ? new IpcatError("would_block", `queue ${name} is empty`, {
-          hint: "drop --nonblock to wait for a message",
-        })
-        : new IpcatError(
-          "would_block",
-          `queue ${name} is full (${context.maxmsg ?? "maxmsg"} messages)`,
-          {
-            hint: "drop --nonblock to wait for room, or receive some messages first",
-          },
-        );
-    case Errno.EINVAL:
-      return new IpcatError(
-        "limit",
-        `queue attributes maxmsg ${context.maxmsg}, msgsize ${context.msgsize} for ${name} are over the kernel limits (msg_max ${
-          readKernelLimit("msg_max", 10)
-        } in ${MQUEUE_PROC}/msg_max, msgsize_max ${
-          readKernelLimit("msgsize_max", 8192)
-        } in ${MQUEUE_PROC}/msgsize_max)`,
-        {
-          hint:
-            `ask for less, or raise the limits as root (e.g. 'echo 100 > ${MQUEUE_PROC}/msg_max')`,
-        },
-      );
-    case Errno.EMFILE:
-      return new IpcatError(
-        "limit",
-        `cannot ${operation} queue ${name}: too many open descriptors, or your queues' bytes exceed RLIMIT_MSGQUEUE`,
-        {
-          hint:
-            "close or unlink queues you no longer need ('ipcat mq ls'), or raise 'ulimit -n' / 'ulimit -q'",
-        },
-      );
-    case Errno.ENFILE:
-      return new IpcatError(
-        "limit",
-        `cannot ${operation} queue ${name}: the system's open-file table is full`,
-        { hint: "close files or raise fs.file-max" },
-      );
-    case Errno.ENOSPC:
-      return new IpcatError(
-        "limit",
-        `cannot create queue ${name}: the limit of ${
-          readKernelLimit("queues_max", 256)
-        } queues (${MQUEUE_PROC}/queues_max) is reached`,
-        {
-          hint:
-            `unlink queues you no longer need ('ipcat mq ls'), or raise ${MQUEUE_PROC}/queues_max as root`,
-        },
-      );
-    case Errno.ENOMEM:
-      return new IpcatError("limit", `cannot ${operation} queue ${name}: out of memory`, {
-        hint: "ask for a smaller --maxmsg or --msgsize",
-      });
-    case Errno.ENAMETOOLONG:
-      return new IpcatError("usage", `queue name ${name} is too long`, {
-        hint: "use a shorter name",
-      });
-    case Errno.EBADF:
-      return new IpcatError(
-        "permission",
-        `queue ${name} is not open for ${
-          operation === "send" ? "writing" : operation === "receive" ? "reading" : operation
-        }`,
-        { hint: "open it with the access you need" },
-      );
-    default:
-      return new IpcatError("failed", `cannot ${operation} queue ${name}: ${errnoName(errno)}`);
-  }
 }
 
 /**
@@ -262,10 +69,11 @@ const ACCESS_FLAGS = { read: O_RDONLY, write: O_WRONLY, readwrite: O_RDWR } as c
  *
  * @example
  * ```ts
+ * import assert from "node:assert";
  * import { openQueue } from "./queue.ts";
  * const q = openQueue("/ipcat-doc", { create: true, maxmsg: 4, msgsize: 64 });
  * q.trySend(new TextEncoder().encode("hi"), 3);
- * console.assert(new TextDecoder().decode(q.tryReceive()!.data) === "hi");
+ * assert.ok(new TextDecoder().decode(q.tryReceive()!.data) === "hi");
  * q.close();
  * q.unlink();
  * ```
@@ -303,8 +111,9 @@ export function openQueue(name: string, options: OpenQueueOptions = {}): Message
  *
  * @example
  * ```ts
+ * import assert from "node:assert";
  * import { tryOpenQueue } from "./queue.ts";
- * console.assert(tryOpenQueue("/ipcat-doc-missing", "read") === null);
+ * assert.ok(tryOpenQueue("/ipcat-doc-missing", "read") === null);
  * ```
  */
 export function tryOpenQueue(
@@ -316,341 +125,3 @@ export function tryOpenQueue(
 }
 
 const EMPTY_ATTR = new Uint8Array(64);
-
-/**
- * Removes a queue name; processes that have it open keep using it until they close it.
- *
- * @example
- * ```ts
- * import { openQueue, unlinkQueue } from "./queue.ts";
- * openQueue("/ipcat-doc-unlink", { create: true }).close();
- * unlinkQueue("/ipcat-doc-unlink");
- * ```
- */
-export function unlinkQueue(name: string): void {
-  const canonical = queueName(name);
-  if (libc().symbols.mq_unlink(cString(canonical)) < 0) {
-    throw queueError(libc().errno(), "unlink", canonical);
-  }
-}
-
-/**
- * An open queue descriptor. `try*` calls never wait; `send`/`receive` wait in slices
- * and honour a deadline and an `AbortSignal`.
- *
- * @example
- * ```ts
- * import { openQueue } from "./queue.ts";
- * const q = openQueue("/ipcat-doc-class", { create: true, maxmsg: 2, msgsize: 16 });
- * await q.send(new TextEncoder().encode("a"), 1, { timeoutMs: 100 });
- * const buffer = new Uint8Array(q.msgsize);
- * console.assert(q.tryReceiveInto(buffer) === 1 && q.lastPriority === 1);
- * q.close();
- * q.unlink();
- * ```
- */
-export class MessageQueue {
-  /** The priority of the last message received with {@link MessageQueue.tryReceiveInto}. */
-  lastPriority = 0;
-  readonly #priority = new Uint32Array(1);
-  readonly #priorityBytes = new Uint8Array(this.#priority.buffer);
-  /** An absolute time long past: a timed call with it never waits. */
-  readonly #never = new Uint8Array(16);
-  readonly #deadline = new BigInt64Array(2);
-  readonly #deadlineBytes = new Uint8Array(this.#deadline.buffer);
-  readonly #attr = new Uint8Array(64);
-  #receiveBuffer: Uint8Array | null = null;
-  #closed = false;
-  /** Whether this descriptor is non-blocking, cached from the last attribute read or change. */
-  #nonblocking: boolean;
-  readonly #msgsize: number;
-  readonly #maxmsg: number;
-
-  constructor(readonly name: string, readonly fd: number) {
-    const attributes = this.attributes();
-    this.#nonblocking = attributes.nonblocking;
-    this.#msgsize = attributes.msgsize;
-    this.#maxmsg = attributes.maxmsg;
-  }
-
-  /** Largest message in bytes. */
-  get msgsize(): number {
-    return this.#msgsize;
-  }
-
-  /** Most messages the queue holds. */
-  get maxmsg(): number {
-    return this.#maxmsg;
-  }
-
-  /** The attributes now, the current message count included. */
-  attributes(): QueueAttributes {
-    if (libc().symbols.mq_getattr(this.fd, this.#attr) < 0) {
-      throw queueError(libc().errno(), "attributes", this.name);
-    }
-    const view = new DataView(this.#attr.buffer);
-    return {
-      nonblocking: (Number(view.getBigInt64(0, true)) & O_NONBLOCK) !== 0,
-      maxmsg: Number(view.getBigInt64(8, true)),
-      msgsize: Number(view.getBigInt64(16, true)),
-      curmsgs: Number(view.getBigInt64(24, true)),
-    };
-  }
-
-  /** Switches this descriptor between blocking and non-blocking (`mq_setattr`). */
-  setNonblocking(nonblocking: boolean): void {
-    const attr = new Uint8Array(64);
-    new DataView(attr.buffer).setBigInt64(0, BigInt(nonblocking ? O_NONBLOCK : 0), true);
-    if (libc().symbols.mq_setattr(this.fd, attr, this.#attr) < 0) {
-      throw queueError(libc().errno(), "attributes", this.name);
-    }
-    this.#nonblocking = nonblocking;
-  }
-
-  /**
-   * Sends at once if there is room: `true` when sent, `false` when the queue is full.
-   * Any other failure (message too big, no permission) throws.
-   */
-  trySend(data: Uint8Array, priority = 0): boolean {
-    if (libc().symbols.mq_timedsend(this.fd, data, data.byteLength, priority, this.#never) === 0) {
-      return true;
-    }
-    return this.#sendFailed(data);
-  }
-
-  #sendFailed(data: Uint8Array): false {
-    const errno = libc().errno();
-    if (errno === Errno.EAGAIN || errno === Errno.ETIMEDOUT || errno === Errno.EINTR) return false;
-    throw queueError(errno, "send", this.name, {
-      size: data.byteLength,
-      msgsize: this.#msgsize,
-      maxmsg: this.#maxmsg,
-    });
-  }
-
-  /**
-   * Sends, waiting for room as long as `timeoutMs` allows (for ever by default). On a
-   * non-blocking descriptor a full queue fails at once with `would_block`.
-   */
-  async send(data: Uint8Array, priority = 0, options: WaitOptions = {}): Promise<void> {
-    if (this.trySend(data, priority)) return;
-    if (this.#nonblocking) {
-      throw queueError(Errno.EAGAIN, "send", this.name, { maxmsg: this.#maxmsg });
-    }
-    const deadline = options.timeoutMs === undefined ? Infinity : Date.now() + options.timeoutMs;
-    for (;;) {
-      this.#checkWait(deadline, options, "send");
-      if (
-        libc().symbols.mq_timedsend(
-          this.fd,
-          data,
-          data.byteLength,
-          priority,
-          this.#sliceDeadline(deadline),
-        ) === 0
-      ) return;
-      this.#sendFailed(data);
-      await yieldToEventLoop();
-    }
-  }
-
-  /**
-   * Receives into `buffer` (at least `msgsize` bytes) if a message is waiting: returns its
-   * length, with its priority in {@link MessageQueue.lastPriority}, or -1 when empty.
-   */
-  tryReceiveInto(buffer: Uint8Array): number {
-    const n = libc().symbols.mq_timedreceive(
-      this.fd,
-      buffer,
-      buffer.byteLength,
-      this.#priorityBytes,
-      this.#never,
-    );
-    if (n >= 0) {
-      this.lastPriority = this.#priority[0]!;
-      return n;
-    }
-    return this.#receiveFailed(buffer);
-  }
-
-  #receiveFailed(buffer: Uint8Array): -1 {
-    const errno = libc().errno();
-    if (errno === Errno.EAGAIN || errno === Errno.ETIMEDOUT || errno === Errno.EINTR) return -1;
-    throw queueError(errno, "receive", this.name, {
-      size: buffer.byteLength,
-      msgsize: this.#msgsize,
-    });
-  }
-
-  /**
-   * Waits up to one slice (or until `deadline`, whichever is sooner) for a message in
-   * `buffer`; returns its length, or -1 if none came. Does not yield to the event loop.
-   */
-  receiveSliceInto(buffer: Uint8Array, deadline = Infinity): number {
-    if (this.#nonblocking) return this.tryReceiveInto(buffer);
-    const n = libc().symbols.mq_timedreceive(
-      this.fd,
-      buffer,
-      buffer.byteLength,
-      this.#priorityBytes,
-      this.#sliceDeadline(deadline),
-    );
-    if (n >= 0) {
-      this.lastPriority = this.#priority[0]!;
-      return n;
-    }
-    return this.#receiveFailed(buffer);
-  }
-
-  /** Receives a message if one is waiting, else `null`. */
-  tryReceive(): Message | null {
-    const buffer = (this.#receiveBuffer ??= new Uint8Array(this.#msgsize));
-    const n = this.tryReceiveInto(buffer);
-    return n < 0 ? null : { data: buffer.slice(0, n), priority: this.lastPriority };
-  }
-
-  /**
-   * Receives the highest-priority message, waiting as long as `timeoutMs` allows. On a
-   * non-blocking descriptor an empty queue fails at once with `would_block`.
-   */
-  async receive(options: WaitOptions = {}): Promise<Message> {
-    const buffer = (this.#receiveBuffer ??= new Uint8Array(this.#msgsize));
-    const first = this.tryReceiveInto(buffer);
-    if (first >= 0) return { data: buffer.slice(0, first), priority: this.lastPriority };
-    if (this.#nonblocking) throw queueError(Errno.EAGAIN, "receive", this.name);
-    const deadline = options.timeoutMs === undefined ? Infinity : Date.now() + options.timeoutMs;
-    for (;;) {
-      this.#checkWait(deadline, options, "receive");
-      const n = this.receiveSliceInto(buffer, deadline);
-      if (n >= 0) return { data: buffer.slice(0, n), priority: this.lastPriority };
-      await yieldToEventLoop();
-    }
-  }
-
-  /** Throws the abort reason or a timeout before the next wait; the wait itself comes first. */
-  #checkWait(deadline: number, options: WaitOptions, what: "send" | "receive"): void {
-    if (options.signal?.aborted) throw options.signal.reason;
-    if (Date.now() >= deadline) {
-      throw new IpcatError(
-        "timeout",
-        what === "send"
-          ? `queue ${this.name} stayed full for ${formatSeconds(options.timeoutMs!)}`
-          : `no message arrived on queue ${this.name} within ${formatSeconds(options.timeoutMs!)}`,
-        {
-          hint: what === "send"
-            ? "is anything receiving? raise --timeout to wait longer"
-            : "is anything sending? raise --timeout to wait longer",
-        },
-      );
-    }
-  }
-
-  /** The absolute CLOCK_REALTIME time one slice from now, capped at `deadline`. */
-  #sliceDeadline(deadline: number): Uint8Array {
-    const at = Math.min(Date.now() + WAIT_SLICE_MS, deadline);
-    this.#deadline[0] = BigInt(Math.floor(at / 1000));
-    this.#deadline[1] = BigInt(Math.floor(at % 1000) * 1_000_000);
-    return this.#deadlineBytes;
-  }
-
-  /** Closes the descriptor (the queue itself stays until unlinked). Idempotent. */
-  close(): void {
-    if (this.#closed) return;
-    this.#closed = true;
-    libc().symbols.mq_close(this.fd);
-  }
-
-  /** Removes the queue's name (see {@link unlinkQueue}). */
-  unlink(): void {
-    unlinkQueue(this.name);
-  }
-}
-
-/**
- * `2 s`, `0.5 s`: a duration in milliseconds as people write it.
- *
- * @example
- * ```ts
- * import { formatSeconds } from "./queue.ts";
- * console.assert(formatSeconds(1500) === "1.5 s");
- * ```
- */
-export function formatSeconds(ms: number): string {
-  return `${Number((ms / 1000).toFixed(3))} s`;
-}
-
-/**
- * The PID of `pid` as seen inside its own PID namespace (the last `NSpid:` entry), which
- * is what the server names its queues after.
- *
- * @example
- * ```ts
- * import process from "node:process";
- * import { namespacePid } from "./queue.ts";
- * console.assert(namespacePid(process.pid) > 0);
- * ```
- */
-export function namespacePid(pid: number): number {
-  let status: string;
-  try {
-    status = readFileSync(`/proc/${pid}/status`, "utf8");
-  } catch {
-    throw new IpcatError("not_found", `no process with PID ${pid}`, {
-      hint: "check the PID with 'ps'; it may have exited",
-    });
-  }
-  const line = status.split("\n").find((l) => l.startsWith("NSpid:"));
-  const last = line?.trim().split(/\s+/).at(-1);
-  return last && /^\d+$/.test(last) ? Number(last) : pid;
-}
-
-/**
- * Moves the calling thread into the IPC namespace of `pid` when it is not already there
- * (`setns(2)`, as the real CLI does for a process in a container). Returns whether it moved.
- *
- * @example
- * ```ts
- * import process from "node:process";
- * import { enterIpcNamespaceOf } from "./queue.ts";
- * console.assert(enterIpcNamespaceOf(process.pid) === false);
- * ```
- */
-export function enterIpcNamespaceOf(pid: number): boolean {
-  let target: string;
-  try {
-    target = readlinkSync(`/proc/${pid}/ns/ipc`);
-  } catch (error) {
-    const code = (error as { code?: string }).code;
-    if (code === "EACCES" || code === "EPERM") {
-      throw new IpcatError("permission", `cannot see the IPC namespace of process ${pid}`, {
-        hint: "run as root or as the process's owner",
-      });
-    }
-    throw new IpcatError("not_found", `no process with PID ${pid}`, {
-      hint: "check the PID with 'ps'; it may have exited",
-    });
-  }
-  if (readlinkSync("/proc/thread-self/ns/ipc") === target) return false;
-  const { symbols } = libc();
-  const fd = symbols.open(cString(`/proc/${pid}/ns/ipc`), O_RDONLY | O_CLOEXEC, 0);
-  if (fd < 0) {
-    throw new IpcatError(
-      "permission",
-      `cannot open the IPC namespace of process ${pid} (${errnoName(libc().errno())})`,
-      { hint: "run as root" },
-    );
-  }
-  const result = symbols.setns(fd, CLONE_NEWIPC);
-  const errno = result < 0 ? libc().errno() : 0;
-  symbols.close(fd);
-  if (result < 0) {
-    throw new IpcatError(
-      "permission",
-      `cannot enter the IPC namespace of process ${pid} (${errnoName(errno)})`,
-      {
-        hint: "entering another namespace needs CAP_SYS_ADMIN: run as root",
-      },
-    );
-  }
-  return true;
-}

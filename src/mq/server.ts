@@ -14,7 +14,6 @@ import { hostname } from "node:os";
 import process from "node:process";
 import * as v from "valibot";
 import { encodeErrorResponse, encodeResponse, RequestAssembler } from "../framing/mq.ts";
-import { type ByteReader, runtime } from "../adapter/mod.ts";
 import { IpcatError } from "../errors.ts";
 import { libc } from "./libc.ts";
 import {
@@ -31,13 +30,19 @@ import {
   supportedCommandsPayload,
   UNKNOWN_REQUEST_RESPONSE,
 } from "./protocol.ts";
-import { type MessageQueue, namespacePid, tryOpenQueue, yieldToEventLoop } from "./queue.ts";
+import { type MessageQueue, tryOpenQueue, yieldToEventLoop } from "./queue.ts";
+import { namespacePid } from "./namespaces.ts";
+import { watchQueue } from "./queue_watch.ts";
+import { defaultScopeConfig, scopeTransports } from "./scope_config.ts";
 
 /** What a handler returns: a response payload (object or JSON text), or `undefined` for the built-in answer. */
 export type HandlerResult = object | string | undefined;
 
 /** Answers one request; see {@link ServeOptions.handler}. */
-export type RequestHandler = (request: RequestPayload) => HandlerResult | Promise<HandlerResult>;
+export type RequestHandler = (
+  request: RequestPayload,
+  context: { signal?: AbortSignal },
+) => HandlerResult | Promise<HandlerResult>;
 
 /** Something worth a log line: a request answered or refused. */
 export interface ServeEvent {
@@ -58,8 +63,9 @@ export interface ServeOptions {
   pid?: number;
   /**
    * Answers requests. Return a payload, or `undefined` to fall back to the built-in
-   * answer (getSupportedCmd, status, details, transports; an in-memory configuration for
-   * get/set cfg; 500 for snapshot; 501 for unknown numbers). A throw answers `{"status":500}`.
+   * answer (getSupportedCmd, status, details, transports; a configuration in memory for
+   * get/set cfg, libscope's default at first; 500 for snapshot; 501 for unknown numbers).
+   * A throw answers `{"status":500}`.
    */
   handler?: RequestHandler;
   /** How long to wait for the rest of a multi-frame request, and for the client to read (default 1000 ms). */
@@ -77,12 +83,18 @@ export interface ServeOptions {
 }
 
 /**
- * Idle polling step, in microseconds. The real CLI gives up when its request is not taken
- * within about 50 retries of 50 µs, so a request must be noticed within a couple of
- * milliseconds; a failed `mq_open` every millisecond costs about 2 % of a core.
+ * Idle polling step, in microseconds, where the queue cannot be watched (see
+ * `./queue_watch.ts`). The real CLI gives up when its request is not taken within about
+ * 50 retries of 50 µs, so a request must be noticed within a couple of milliseconds; a
+ * failed `mq_open` every millisecond costs about 2 % of a core.
  */
 const IDLE_POLL_US = 1000;
-/** After a request, poll tightly this long: clients often ask again at once. */
+/**
+ * With a watch, the idle server still looks this often, in case a creation was not reported
+ * (the In queue was there before the watch began, say).
+ */
+const WATCHED_POLL_MS = 100;
+/** After a request (or the In queue's creation), poll tightly this long: clients often ask again at once. */
 const HOT_MS = 250;
 /** The step between tight polls, in microseconds (the real library uses 50). */
 const HOT_POLL_US = 50;
@@ -117,7 +129,7 @@ class Server {
   readonly names: { in: string; out: string };
   readonly frameTimeoutMs: number;
   readonly uuid = crypto.randomUUID();
-  #config: unknown = undefined;
+  #config: object = defaultScopeConfig();
 
   constructor(readonly options: ServeOptions) {
     this.flavor = options.flavor ?? "scope";
@@ -128,27 +140,37 @@ class Server {
 
   async run(): Promise<void> {
     const signal = this.options.signal;
+    const watch = watchQueue([this.names.in, this.names.out]);
     let hotUntil = 0;
     let falseAlarm = false;
-    while (!signal?.aborted) {
-      if (await this.#pollOnce()) {
-        hotUntil = Date.now() + HOT_MS;
-        falseAlarm = false;
-        continue;
+    try {
+      while (!signal?.aborted) {
+        if (await this.#pollOnce()) {
+          hotUntil = Date.now() + HOT_MS;
+          falseAlarm = false;
+          continue;
+        }
+        const hot = Date.now() < hotUntil;
+        if (watch && (!hot || !this.options.ownsEventLoop)) {
+          // Sleep until a client creates its queues, or the next poll is due.
+          if (await watch.next(hot ? 1 : WATCHED_POLL_MS)) hotUntil = Date.now() + HOT_MS;
+          continue;
+        }
+        if (!this.options.ownsEventLoop) {
+          await new Promise((resolve) => setTimeout(resolve, hot ? 0 : 1));
+          continue;
+        }
+        if (falseAlarm) {
+          // A request waiting without its Out queue yet: give the loop a turn, then look again.
+          falseAlarm = false;
+          await yieldToEventLoop();
+          continue;
+        }
+        falseAlarm = this.#pollBurst(hot ? HOT_POLL_US : IDLE_POLL_US);
+        if (!falseAlarm) await yieldToEventLoop();
       }
-      const hot = Date.now() < hotUntil;
-      if (!this.options.ownsEventLoop) {
-        await new Promise((resolve) => setTimeout(resolve, hot ? 0 : 1));
-        continue;
-      }
-      if (falseAlarm) {
-        // A request waiting without its Out queue yet: give the loop a turn, then look again.
-        falseAlarm = false;
-        await yieldToEventLoop();
-        continue;
-      }
-      falseAlarm = this.#pollBurst(hot ? HOT_POLL_US : IDLE_POLL_US);
-      if (!falseAlarm) await yieldToEventLoop();
+    } finally {
+      watch?.close();
     }
   }
 
@@ -181,6 +203,11 @@ class Server {
       if (!outQueue) return false;
       try {
         await this.#exchange(inQueue, outQueue);
+      } catch (error) {
+        // A client's queues are the client's to break (wrong sizes, removed midway, modes
+        // changed): that exchange is lost, the server is not.
+        if (!(error instanceof IpcatError)) throw error;
+        this.#event({ kind: "unanswered", uniq: -1, status: 0, detail: error.message });
       } finally {
         outQueue.close();
       }
@@ -195,9 +222,12 @@ class Server {
     const buffer = new Uint8Array(inQueue.msgsize);
     let deadline = Date.now() + this.frameTimeoutMs;
     for (;;) {
-      const n = inQueue.receiveSliceInto(buffer, deadline);
+      let n = inQueue.tryReceiveInto(buffer);
       if (n < 0) {
         if (!assembler.started && inQueue.attributes().curmsgs === 0) return;
+        n = await inQueue.waitReceiveInto(buffer, deadline);
+      }
+      if (n < 0) {
         if (Date.now() >= deadline) {
           this.#event({
             kind: "broken_off",
@@ -208,7 +238,6 @@ class Server {
           await this.#send(outQueue, [encodeErrorResponse(500, assembler.uniq)]);
           return;
         }
-        await yieldToEventLoop();
         continue;
       }
       const step = assembler.push(buffer.subarray(0, n));
@@ -224,8 +253,33 @@ class Server {
         return;
       }
       const answer = await this.#answer(step.payload, step.uniq);
-      await this.#send(outQueue, encodeResponse(answer, step.uniq, outQueue.msgsize));
+      await this.#send(outQueue, this.#responseFrames(answer, step.uniq, outQueue));
       return;
+    }
+  }
+
+  /**
+   * The frames of `answer` for this Out queue. An Out queue too small for any payload
+   * (a client's mistake, or a hostile one) gets the meta-only 500 when that fits, and
+   * nothing otherwise; either way it is logged and the server goes on.
+   */
+  #responseFrames(answer: string, uniq: number, outQueue: MessageQueue): Uint8Array[] {
+    try {
+      return encodeResponse(answer, uniq, outQueue.msgsize);
+    } catch (error) {
+      if (!(error instanceof IpcatError)) throw error;
+      const refusal = encodeErrorResponse(500, uniq);
+      const fits = refusal.byteLength <= outQueue.msgsize;
+      this.#event({
+        kind: "unanswered",
+        uniq,
+        status: fits ? 500 : 0,
+        detail:
+          `${outQueue.name} has a msgsize of ${outQueue.msgsize} bytes, too small for a response${
+            fits ? "; sent the meta-only 500" : ", and for a meta-only error: skipped"
+          }`,
+      });
+      return fits ? [refusal] : [];
     }
   }
 
@@ -275,7 +329,9 @@ class Server {
     let status: number;
     try {
       // The request as sent, key order included (valibot's output puts `req` first).
-      const result = await this.options.handler?.(parsed as RequestPayload);
+      const result = await this.options.handler?.(parsed as RequestPayload, {
+        signal: this.options.signal,
+      });
       answer = result === undefined
         ? this.#builtIn(request.output)
         : typeof result === "string"
@@ -303,9 +359,7 @@ class Server {
       case REQUESTS.getStatus:
         return statusPayload(this.flavor, true);
       case REQUESTS.getCfg:
-        return this.#config === undefined
-          ? FAILED_RESPONSE
-          : JSON.stringify({ cfg: { current: this.#config }, status: 200 });
+        return JSON.stringify({ cfg: { current: this.#config }, status: 200 });
       case REQUESTS.setCfg: {
         const cfg = (request as { cfg?: unknown }).cfg;
         if (cfg === null || typeof cfg !== "object" || Array.isArray(cfg)) return FAILED_RESPONSE;
@@ -313,10 +367,7 @@ class Server {
         return OK_RESPONSE;
       }
       case REQUESTS.getTransportStatus:
-        return JSON.stringify({
-          status: 200,
-          interfaces: [{ name: "ipc", config: `mqueue://${this.names.in}`, connected: true }],
-        });
+        return JSON.stringify({ status: 200, interfaces: scopeTransports(this.#config) });
       case REQUESTS.getProcessDetails:
         return JSON.stringify({
           status: 200,
@@ -361,74 +412,4 @@ function machineId(): string {
   } catch {
     return "";
   }
-}
-
-/**
- * A handler that runs `command` (through `sh -c`) for each request: the request JSON on
- * its stdin (and its number in `IPCAT_MQ_REQ`), the response JSON expected on its stdout.
- * A failing command, or output that is not a JSON object with a numeric `status`, answers
- * `{"status":500}`.
- *
- * @example
- * ```ts
- * import { commandHandler } from "./server.ts";
- * const handler = commandHandler(`echo '{"status":200}'`);
- * console.log(await handler({ req: 2 }));
- * ```
- */
-export function commandHandler(command: string): RequestHandler {
-  return async (request) => {
-    const env = { ...(process.env as Record<string, string>), IPCAT_MQ_REQ: String(request.req) };
-    const child = runtime.spawn(["sh", "-c", command], {
-      env,
-      stdin: "pipe",
-      stdout: "pipe",
-      stderr: "pipe",
-    });
-    const feeding = child.stdin!.write(new TextEncoder().encode(JSON.stringify(request))).then(() =>
-      child.stdin!.close()
-    ).catch(() => {});
-    const [stdout, stderr, status] = await Promise.all([
-      readText(child.stdout!),
-      readText(child.stderr!),
-      child.exited,
-      feeding,
-    ]);
-    if (status.code !== 0) {
-      const why = status.signal ? `was killed by ${status.signal}` : `exited with ${status.code}`;
-      throw new IpcatError(
-        "failed",
-        `handler ${why}${stderr.trim() ? `: ${stderr.trim().split("\n")[0]}` : ""}`,
-      );
-    }
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(stdout);
-    } catch {
-      throw new IpcatError(
-        "failed",
-        `handler printed no JSON: ${JSON.stringify(stdout.slice(0, 80))}`,
-      );
-    }
-    const checked = v.safeParse(ResponsePayloadSchema, parsed);
-    if (!checked.success) {
-      throw new IpcatError(
-        "failed",
-        `handler printed JSON that is not a response object with a numeric status: ${
-          JSON.stringify(stdout.slice(0, 80))
-        }`,
-      );
-    }
-    // The handler's own key order is kept: clients may read the payload as text.
-    return JSON.stringify(parsed);
-  };
-}
-
-async function readText(reader: ByteReader): Promise<string> {
-  const decoder = new TextDecoder();
-  let text = "";
-  for (let chunk = await reader.read(); chunk !== null; chunk = await reader.read()) {
-    text += decoder.decode(chunk, { stream: true });
-  }
-  return text + decoder.decode();
 }

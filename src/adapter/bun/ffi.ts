@@ -1,10 +1,12 @@
 /**
- * C libraries through `bun:ffi`, with the caller's `errno` read right after each call.
+ * C libraries through `bun:ffi`, with the caller's `errno` read right after each call;
+ * `nonblocking` symbols on worker threads (`./ffi_worker.ts`).
  *
  * @module
  */
 import { dlopen as bunDlopen, FFIType, read as ffiRead } from "bun:ffi";
-import type { FfiLibrary, FfiSymbol, FfiType } from "../types.ts";
+import type { FfiLibrary, FfiSymbol, FfiType, FfiValue } from "../types.ts";
+import { FfiWorkerPool } from "./ffi_worker.ts";
 
 const FFI_TYPES: Record<FfiType, FFIType> = {
   i32: FFIType.i32,
@@ -26,8 +28,14 @@ export function dlopen<S extends Record<string, FfiSymbol>>(
     defs[name] = { args: sym.args.map((t) => FFI_TYPES[t]), returns: FFI_TYPES[sym.returns] };
   }
   const lib = bunDlopen(path, defs);
-  const bound: Record<string, (...args: unknown[]) => number> = {};
+  const bound: Record<string, (...args: unknown[]) => number | Promise<number>> = {};
+  const waiting = Object.fromEntries(Object.entries(symbols).filter(([, sym]) => sym.nonblocking));
+  const pool = Object.keys(waiting).length ? new FfiWorkerPool(path, waiting) : null;
   for (const [name, sym] of Object.entries(symbols)) {
+    if (sym.nonblocking) {
+      bound[name] = (...args) => pool!.call(name, args as FfiValue[]);
+      continue;
+    }
     const fn = lib.symbols[name] as unknown as (...args: unknown[]) => number | bigint;
     bound[name] = sym.returns === "i64" || sym.returns === "u64"
       ? (...args) => Number(fn(...args))
@@ -37,6 +45,9 @@ export function dlopen<S extends Record<string, FfiSymbol>>(
   return {
     symbols: bound as FfiLibrary<S>["symbols"],
     errno: () => ffiRead.i32(errnoLocation() as never, 0),
-    close: () => lib.close(),
+    close: () => {
+      pool?.close();
+      lib.close();
+    },
   };
 }
