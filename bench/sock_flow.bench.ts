@@ -210,8 +210,9 @@ export async function run(ctx: BenchContext): Promise<BenchRow[]> {
         );
       }
     } finally {
+      const gone = new Promise((r) => holder.on("exit", r));
       holder.stdin!.end();
-      await new Promise((r) => holder.on("exit", r));
+      await gone;
     }
     for (let i = 0; i < times; i++) {
       quiet.push(

@@ -20,7 +20,9 @@ async function main(): Promise<never> {
   let code: number;
   try {
     if (isVersionRequest(runtime.args)) {
-      await runtime.stdout.write(new TextEncoder().encode(versionText()));
+      await runtime.stdout.write(
+        new TextEncoder().encode(versionText(runtime.args[1] === "--json")),
+      );
       code = 0;
     } else {
       code = await (await import("./cli/dispatch.ts")).dispatch(runtime.args);

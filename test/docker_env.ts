@@ -17,10 +17,9 @@ import {
   runCli,
   type RunOptions,
   runProcess,
-  startProcess,
   type Way,
 } from "./harness.ts";
-import { seededBytes } from "./fixtures/seeded_bytes.ts";
+import { seededBytes } from "./fixtures/random.ts";
 
 export { busyboxRootfsTar };
 
@@ -98,8 +97,8 @@ export interface ByteResult {
   stderr: Buffer;
 }
 
-/** Runs `argv` with `stdin`, collecting stdout and stderr as bytes. */
-export function runBytes(
+/** Runs `argv` with `stdin` through the harness's one runner, stdout and stderr as bytes. */
+export async function runBytes(
   argv: readonly string[],
   options: {
     stdin?: Uint8Array | string;
@@ -107,21 +106,13 @@ export function runBytes(
     timeoutMs?: number;
   } = {},
 ): Promise<ByteResult> {
-  const child = startProcess(argv, { env: options.env });
-  const out: Buffer[] = [];
-  const err: Buffer[] = [];
-  child.stdout!.on("data", (c: Buffer) => out.push(c));
-  child.stderr!.on("data", (c: Buffer) => err.push(c));
-  child.stdin!.on("error", () => {});
-  child.stdin!.end(options.stdin ?? "");
-  const timer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMs ?? 120_000);
-  return new Promise((resolve, reject) => {
-    child.on("error", reject);
-    child.on("close", (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, stdout: Buffer.concat(out), stderr: Buffer.concat(err) });
-    });
-  });
+  const r = await runProcess(argv, { ...options, timeoutMs: options.timeoutMs ?? 120_000 });
+  return {
+    code: r.code,
+    signal: r.signal,
+    stdout: Buffer.from(r.stdoutBytes),
+    stderr: Buffer.from(r.stderrBytes),
+  };
 }
 
 /** `ipcat docker …` in `way`, binary-safe. */

@@ -58,6 +58,17 @@ class Tmux {
     throw new Error(`pane never showed ${pattern}; it shows:\n${this.screen(target)}`);
   }
 
+  /**
+   * Waits until the pane's terminal is in raw mode: the client (ipcat or the CLI) is
+   * attached and reads keys one by one, so what is typed next reaches the container.
+   */
+  async waitForRaw(target: string): Promise<void> {
+    for (let i = 0; i < 300 && this.canonical(target); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    if (this.canonical(target)) throw new Error(`the pane never went raw:\n${this.screen(target)}`);
+  }
+
   keys(target: string, ...keys: string[]): void {
     this.tmux("send-keys", "-t", target, ...keys);
   }
@@ -98,7 +109,7 @@ describe("docker TTY: the docker CLI as the reference", () => {
       tmux.keys(run, "C-p", "C-q");
       await tmux.waitFor(run, /EXIT=0/);
       const again = tmux.start(`${cli} attach ${name}`);
-      await new Promise((r) => setTimeout(r, 500));
+      await tmux.waitForRaw(again);
       tmux.keys(again, "C-p", "C-q");
       assert.match(await tmux.waitFor(again, /EXIT=\d+/), /read escape sequence\s*\nEXIT=1/);
     },
@@ -124,8 +135,12 @@ for (const way of waysToTest()) {
         tmux.keys(run, "stty size", "Enter");
         await tmux.waitFor(run, /^30 100$/m);
         tmux.tmux("resize-window", "-t", run, "-x", "120", "-y", "40");
-        await new Promise((r) => setTimeout(r, 300));
-        tmux.keys(run, "clear; stty size", "Enter");
+        // The resize reaches the container after a moment: ask again until it shows.
+        for (let i = 0; i < 100 && !/^40 120$/m.test(tmux.screen(run)); i++) {
+          tmux.keys(run, "clear; stty size", "Enter");
+          await tmux.waitFor(run, /^\d+ \d+$/m);
+          if (!/^40 120$/m.test(tmux.screen(run))) await new Promise((r) => setTimeout(r, 50));
+        }
         await tmux.waitFor(run, /^40 120$/m);
 
         tmux.keys(run, "C-p", "C-q");
@@ -135,7 +150,7 @@ for (const way of waysToTest()) {
         assert.equal(state.Running, true, "detaching must leave the container running");
 
         const again = tmux.start(`${ipcat} attach ${name}`);
-        await new Promise((r) => setTimeout(r, 500));
+        await tmux.waitForRaw(again);
         tmux.keys(again, "echo reattached-$((20+22))", "Enter");
         await tmux.waitFor(again, /^reattached-42/m);
         tmux.keys(again, "C-p", "C-q");
@@ -144,7 +159,7 @@ for (const way of waysToTest()) {
         assert.equal(tmux.canonical(again), true);
 
         const last = tmux.start(`${ipcat} attach --detach-keys ctrl-a,x ${name}`);
-        await new Promise((r) => setTimeout(r, 500));
+        await tmux.waitForRaw(last);
         tmux.keys(last, "exit 4", "Enter");
         await tmux.waitFor(last, /EXIT=4/);
       },
@@ -192,9 +207,10 @@ for (const way of waysToTest()) {
           0,
         );
         const pane = tmux.start(
-          `${ipcat} exec -it ${name} sh -c 'read x; stty size; read y; exit 5'`,
+          `${ipcat} exec -it ${name} sh -c 'echo ready; read x; stty size; read y; exit 5'`,
         );
-        await new Promise((r) => setTimeout(r, 500));
+        // Once the process has printed, its terminal exists and buffers what is typed.
+        await tmux.waitFor(pane, /^ready/m);
         tmux.keys(pane, "Enter");
         await tmux.waitFor(pane, /^30 100$/m);
         assert.equal(tmux.canonical(pane), false);

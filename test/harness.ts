@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import process from "node:process";
@@ -56,6 +56,7 @@ export interface CliResult {
   stdout: string;
   stderr: string;
   stdoutBytes: Uint8Array;
+  stderrBytes: Uint8Array;
 }
 
 /** Options for {@link runCli}. */
@@ -84,6 +85,8 @@ export function runProcess(argv: readonly string[], options: RunOptions = {}): P
   const err: Buffer[] = [];
   child.stdout!.on("data", (c: Buffer) => out.push(c));
   child.stderr!.on("data", (c: Buffer) => err.push(c));
+  // A child that exits without reading its stdin must not fail the run with EPIPE.
+  child.stdin!.on("error", () => {});
   if (options.stdin !== undefined) child.stdin!.end(options.stdin);
   else child.stdin!.end();
   const timer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMs ?? 60_000);
@@ -92,12 +95,14 @@ export function runProcess(argv: readonly string[], options: RunOptions = {}): P
     child.on("close", (code, signal) => {
       clearTimeout(timer);
       const stdoutBytes = new Uint8Array(Buffer.concat(out));
+      const stderrBytes = new Uint8Array(Buffer.concat(err));
       resolve({
         code,
         signal,
         stdout: Buffer.from(stdoutBytes).toString("utf8"),
-        stderr: Buffer.concat(err).toString("utf8"),
+        stderr: Buffer.from(stderrBytes).toString("utf8"),
         stdoutBytes,
+        stderrBytes,
       });
     });
   });
@@ -193,4 +198,9 @@ export async function eventually(
     }
     await new Promise((resolve) => setTimeout(resolve, pause));
   }
+}
+
+/** True when `tool` is on the PATH (tests that need it skip, saying so, when not). */
+export function hasCommand(tool: string): boolean {
+  return spawnSync("sh", ["-c", `command -v ${tool}`]).status === 0;
 }

@@ -1,13 +1,14 @@
 // `ipcat mq` errors that name the real cause and the way out: removing another user's
 // queue, a request over libscope's 1 MiB limit, and a request in the wrong flavor.
 import assert from "node:assert/strict";
-import { type ChildProcess, spawnSync } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import process from "node:process";
 import { after, describe, it } from "node:test";
 import {
   cliCommand,
   exited,
+  hasCommand,
   runCli,
   runProcess,
   startCli,
@@ -17,7 +18,7 @@ import {
 import { openQueue, statQueue, unlinkQueue } from "../src/mq/mod.ts";
 
 const isRoot = process.getuid?.() === 0;
-const canSwitchUid = isRoot && spawnSync("sh", ["-c", "command -v setpriv"]).status === 0 &&
+const canSwitchUid = isRoot && hasCommand("setpriv") &&
   existsSync(cliCommand("binary")[0]!);
 
 const servers: ChildProcess[] = [];

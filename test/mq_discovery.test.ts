@@ -2,13 +2,14 @@
 // mapped, or `ipcat mq serve`) with their flavor and namespaces; `ipcat mq inspect` gathers
 // cfg, transports and details of one process or of all, as `scope inspect` does.
 import assert from "node:assert/strict";
-import { type ChildProcess, spawnSync } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, readFileSync, readlinkSync, rmSync } from "node:fs";
 import process from "node:process";
 import { after, describe, it } from "node:test";
 import {
   cliCommand,
   exited,
+  hasCommand,
   runCli,
   startCli,
   startProcess,
@@ -37,7 +38,7 @@ async function server(way: Parameters<typeof startCli>[0], args: string[] = []) 
 /** A harmless shared library under libscope's name, for a process to map. */
 const STAND_IN = "/lib/x86_64-linux-gnu/libdl.so.2";
 const canNamespace = process.getuid?.() === 0 &&
-  spawnSync("sh", ["-c", "command -v unshare"]).status === 0 &&
+  hasCommand("unshare") &&
   existsSync(cliCommand("binary")[0]!);
 
 for (const way of waysToTest()) {

@@ -13,22 +13,11 @@ import {
   RequestAssembler,
   unlinkQueue,
 } from "../src/mq/mod.ts";
+import { seededRandom } from "./fixtures/random.ts";
 
 const CASES = 3000;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
-
-/** A small deterministic generator, so that a failure can be replayed from its seed. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const PAYLOADS = [
   '{"req":0}',
@@ -186,7 +175,7 @@ for (const way of waysToTest()) {
         msgsize: 8192,
       });
       const seed = Number(process.env.IPCAT_FUZZ_SEED ?? Date.now() % 1_000_000);
-      const next = random(seed);
+      const next = seededRandom(seed);
       let brokenOff = 0;
       const tally: Record<number, number> = { 200: 0, 400: 0, 500: 0 };
       for (let i = 0; i < CASES; i++) {

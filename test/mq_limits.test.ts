@@ -2,15 +2,13 @@
 // what the kernel then allows: as many queues as it says fit are made, the next one fails
 // with EMFILE, and that error points to `ipcat mq limits`.
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import process from "node:process";
 import { describe, it } from "node:test";
-import { cliCommand, runCli, runProcess, waysToTest } from "./harness.ts";
+import { cliCommand, hasCommand, runCli, runProcess, waysToTest } from "./harness.ts";
 
-const has = (tool: string) => spawnSync("sh", ["-c", `command -v ${tool}`]).status === 0;
-const canIsolate = process.getuid?.() === 0 && has("unshare") && has("setpriv") &&
-  has("prlimit") && existsSync(cliCommand("binary")[0]!);
+const canIsolate = process.getuid?.() === 0 && hasCommand("unshare") && hasCommand("setpriv") &&
+  hasCommand("prlimit") && existsSync(cliCommand("binary")[0]!);
 
 for (const way of waysToTest()) {
   describe(`mq limits (${way})`, () => {

@@ -2,11 +2,19 @@
 // namespace (after `unshare --ipc` and `nsenter --ipc`, where /dev/mqueue shows another's),
 // and `--pid PID` / `--container NAME` act in another process's namespace.
 import assert from "node:assert/strict";
-import { type ChildProcess, spawnSync } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { readlinkSync } from "node:fs";
 import process from "node:process";
 import { after, describe, it } from "node:test";
-import { cliCommand, exited, runCli, runProcess, startProcess, waysToTest } from "./harness.ts";
+import {
+  cliCommand,
+  exited,
+  hasCommand,
+  runCli,
+  runProcess,
+  startProcess,
+  waysToTest,
+} from "./harness.ts";
 import { openQueue, statQueue, unlinkQueue } from "../src/mq/mod.ts";
 import {
   DOCKER_HOST,
@@ -18,8 +26,7 @@ import {
 } from "./docker_env.ts";
 
 const isRoot = process.getuid?.() === 0;
-const has = (tool: string) => spawnSync("sh", ["-c", `command -v ${tool}`]).status === 0;
-const canNamespace = isRoot && has("unshare") && has("nsenter");
+const canNamespace = isRoot && hasCommand("unshare") && hasCommand("nsenter");
 
 const sleepers: ChildProcess[] = [];
 after(async () => {

@@ -7,6 +7,7 @@ import { after, describe, it } from "node:test";
 import {
   cliCommand,
   exited,
+  hasCommand,
   runCli,
   runProcess,
   startCli,
@@ -35,7 +36,6 @@ function removeCreated(): void {
 }
 
 const isRoot = process.getuid?.() === 0;
-const has = (tool: string) => spawnSync("sh", ["-c", `command -v ${tool}`]).status === 0;
 
 for (const way of waysToTest()) {
   describe(`mq raw commands (${way})`, () => {
@@ -179,7 +179,7 @@ for (const way of waysToTest()) {
 
     it(
       "EACCES: a queue whose mode shuts the user out",
-      { skip: !isRoot || !has("setpriv") },
+      { skip: !isRoot || !hasCommand("setpriv") },
       async () => {
         const name = freshName(way);
         openQueue(name, { create: true, mode: 0o600 }).close();
@@ -253,7 +253,7 @@ for (const way of waysToTest()) {
       );
     });
 
-    it("EMFILE: queue bytes over RLIMIT_MSGQUEUE", { skip: !has("prlimit") }, async () => {
+    it("EMFILE: queue bytes over RLIMIT_MSGQUEUE", { skip: !hasCommand("prlimit") }, async () => {
       const name = freshName(way);
       const r = await runProcess([
         "prlimit",
@@ -275,7 +275,7 @@ for (const way of waysToTest()) {
     });
 
     it("ENOSPC: queues_max reached (own IPC namespace, without CAP_SYS_RESOURCE)", {
-      skip: !isRoot || !has("unshare") || !has("setpriv"),
+      skip: !isRoot || !hasCommand("unshare") || !hasCommand("setpriv"),
     }, async () => {
       const r = await runProcess([
         "unshare",
@@ -347,7 +347,7 @@ for (const way of waysToTest()) {
 
     it(
       "delivers 10,000 messages sent at three priorities by priority, FIFO within each, none lost",
-      { skip: !isRoot || !has("unshare") },
+      { skip: !isRoot || !hasCommand("unshare") },
       async () => {
         removeCreated();
         // The queue's bytes count against the user's RLIMIT_MSGQUEUE (819,200 by default), so

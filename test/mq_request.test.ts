@@ -2,13 +2,14 @@
 // `ipcat mq request` and the verbs in another, in each way ipcat runs; stale queues,
 // timeouts, Ctrl-C, and a server in its own IPC (and PID) namespace reached with --pid.
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, readFileSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
 import process from "node:process";
 import { after, describe, it } from "node:test";
 import {
   cliCommand,
   exited,
+  hasCommand,
   runCli,
   runProcess,
   startCli,
@@ -63,9 +64,9 @@ const SERVER_UID = 65534;
 const THIRD_UID = 65533;
 /** The argv prefix that runs a command as `uid` (and its own group), without root's groups. */
 const asUid = (uid: number) => ["setpriv", `--reuid=${uid}`, `--regid=${uid}`, "--clear-groups"];
-const canSwitchUid = isRoot && spawnSync("sh", ["-c", "command -v setpriv"]).status === 0 &&
+const canSwitchUid = isRoot && hasCommand("setpriv") &&
   existsSync(cliCommand("binary")[0]!);
-const hasUnshare = spawnSync("sh", ["-c", "command -v unshare"]).status === 0;
+const hasUnshare = hasCommand("unshare");
 // The namespaced servers run as the compiled binary, whichever way the client runs.
 const canNamespace = isRoot && hasUnshare && existsSync(cliCommand("binary")[0]!);
 

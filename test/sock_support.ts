@@ -1,7 +1,7 @@
 // Helpers shared by the `ipcat sock` end-to-end tests: servers started as real processes,
 // a raw frame-speaking peer, process-tree inspection through /proc.
 import type { ChildProcess } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import net from "node:net";
 import { encodeFrame, type Frame, FrameDecoder, PROTOCOL_VERSION } from "../src/framing/sock.ts";
 import { exited, startCli, waitForOutput, type Way } from "./harness.ts";
@@ -78,26 +78,6 @@ export const hello = {
   maxPayload: 1 << 20,
   code: 0,
 } as const;
-
-/**
- * The live (not zombie) processes whose process group is `pgid`. Zombies are left out:
- * an orphan killed here may wait for a pid 1 that does not reap (containers).
- */
-export function livingInGroup(pgid: number): number[] {
-  const pids: number[] = [];
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-    } catch {
-      continue;
-    }
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    if (fields[0] !== "Z" && Number(fields[2]) === pgid) pids.push(Number(entry));
-  }
-  return pids;
-}
 
 /** True while `pid` exists and is no zombie. */
 export function alive(pid: number): boolean {

@@ -64,10 +64,7 @@ export interface Command<O = unknown> {
 /** What {@link defineCommand} takes: a command whose options are declared once. */
 export type CommandDeclaration<S extends OptionSpecs> =
   & Omit<Command<OptionValues<S>>, "schema" | "options">
-  & { options: S; schema?: never };
-
-/** What {@link defineCommand} also takes while a family still has its own schema. */
-export type CommandWithSchema<O> = Command<O>;
+  & { options: S };
 
 /**
  * Declares a command. The type of `options` in `run` and `check` is inferred from the
@@ -92,15 +89,13 @@ export type CommandWithSchema<O> = Command<O>;
  */
 export function defineCommand<S extends OptionSpecs>(
   command: CommandDeclaration<S>,
-): Command<OptionValues<S>>;
-export function defineCommand<O>(command: CommandWithSchema<O>): Command<O>;
-export function defineCommand(
-  command: CommandDeclaration<OptionSpecs> | CommandWithSchema<unknown>,
-): Command<unknown> {
-  if ("schema" in command && command.schema) return command;
+): Command<OptionValues<S>> {
   return {
     ...command,
-    schema: optionsSchema(command.options) as unknown as v.GenericSchema<RawValues, unknown>,
+    schema: optionsSchema(command.options) as unknown as v.GenericSchema<
+      RawValues,
+      OptionValues<S>
+    >,
   };
 }
 

@@ -37,7 +37,7 @@ export async function topHelp(): Promise<string> {
     "",
     "Options:",
     "  -h, --help     Show help (also after a family or command)",
-    "  -V, --version  Show the version and the runtime",
+    "  -V, --version  Show the version and the runtime (--json: as one JSON object)",
     "",
     "Examples:",
     "  ipcat docker run --rm -it myimage sh",

@@ -50,10 +50,9 @@ export interface OptionSpec<T = unknown> {
   default?: string;
   /**
    * From the text typed (or `true`/`false` for a flag) to the value; for a repeatable
-   * option, applied to each occurrence. Absent only in commands that still carry a
-   * schema of their own.
+   * option, applied to each occurrence.
    */
-  schema?: v.GenericSchema<string, T> | v.GenericSchema<boolean, T>;
+  schema: v.GenericSchema<string, T> | v.GenericSchema<boolean, T>;
   /** Kept out of help (an alias kept for compatibility, say). */
   hidden?: boolean;
   /** Phantom field that carries `T` for inference. */
@@ -228,8 +227,7 @@ export function optionsSchema<S extends OptionSpecs>(
 ): v.GenericSchema<Record<string, unknown>, OptionValues<S>> {
   const entries: Record<string, v.GenericSchema> = {};
   for (const [name, spec] of Object.entries(specs)) {
-    const schema =
-      (spec.schema ?? (spec.type === "boolean" ? v.boolean() : v.string())) as v.GenericSchema;
+    const schema = spec.schema as v.GenericSchema;
     if (spec.multiple) entries[name] = v.optional(v.array(schema), []);
     else if (spec.type === "boolean") entries[name] = v.optional(schema, spec.default === "true");
     else entries[name] = v.optional(schema, spec.default);

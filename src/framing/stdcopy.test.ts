@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { seededBytes } from "../../test/fixtures/seeded_bytes.ts";
+import { seededBytes } from "../../test/fixtures/random.ts";
 import { concatBytes } from "./bytes.ts";
 import {
   demultiplexAll,

@@ -20,12 +20,23 @@ export const ping = dockerCommand({
   name: "ping",
   summary: "Check that the daemon answers, and show its API version",
   usage: "",
-  options: {},
+  options: {
+    format: choice(["json"], "Print one JSON object (apiVersion, osType, server, endpoint)", {
+      short: "f",
+    }),
+  },
   args: { min: 0, max: 0 },
-  examples: [["ipcat docker ping", "Prints OK and the daemon's API version"]],
-  async run() {
+  examples: [
+    ["ipcat docker ping", "Prints OK and the daemon's API version"],
+    ["ipcat docker ping --format json", "The same as one JSON object"],
+  ],
+  async run({ options }) {
     const docker = await client();
     const info = await docker.ping();
+    if (options.format === "json") {
+      await writeOut(JSON.stringify({ ...info, endpoint: docker.api.endpoint.display }) + "\n");
+      return 0;
+    }
     await writeOut(
       `OK (API ${info.apiVersion}, ${info.osType || "unknown OS"}, ${
         info.server || "unknown server"
