@@ -23,6 +23,12 @@ export interface AdmissionLimits {
   maxPerUid?: number;
   /** Peer uids allowed besides the server's own and root. */
   allowUids?: readonly number[];
+  /**
+   * TLS identities allowed in: a verified client certificate whose subject CN is one of
+   * `cn`, or one of whose subject alternative names (the value after `DNS:`, `IP Address:`,
+   * …) is in `san`. Given, a connection without such a certificate is refused.
+   */
+  allowIdentities?: { cn: readonly string[]; san: readonly string[] };
 }
 
 /**
@@ -93,6 +99,23 @@ export function peerRefusal(conn: Conn, allowUids: readonly number[] | undefined
 }
 
 /**
+ * Why a TLS peer may not connect, or `null` when it may: with `allowed` given, its
+ * verified certificate must carry an allowed CN or subject alternative name.
+ */
+export function identityRefusal(
+  conn: Conn,
+  allowed: AdmissionLimits["allowIdentities"],
+): string | null {
+  if (!allowed) return null;
+  const certificate = conn.peerCertificate?.() ?? null;
+  if (!certificate) return "no verified client certificate";
+  if (certificate.cn !== null && allowed.cn.includes(certificate.cn)) return null;
+  const names = certificate.san.map((name) => name.slice(name.indexOf(":") + 1));
+  if (names.some((name) => allowed.san.includes(name))) return null;
+  return `certificate CN=${certificate.cn ?? "(none)"} is not allowed`;
+}
+
+/**
  * The admission state of one server.
  *
  * @example
@@ -125,7 +148,8 @@ export class Admission {
 
   /** Admits `conn` (a {@link Ticket}) or says why not ({@link Refusal}). */
   admit(conn: Conn): Ticket | Refusal {
-    const refusal = peerRefusal(conn, this.#limits.allowUids);
+    const refusal = peerRefusal(conn, this.#limits.allowUids) ??
+      identityRefusal(conn, this.#limits.allowIdentities);
     if (refusal) return { code: "permission_denied", reason: refusal };
     const { maxClients } = this.#limits;
     if (maxClients !== undefined && this.#count >= maxClients) {

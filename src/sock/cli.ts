@@ -22,7 +22,8 @@ import {
   waitForSocket,
 } from "./client.ts";
 import { connectFd, relayFds } from "./fdrelay.ts";
-import { socketPath } from "./paths.ts";
+import { clientTarget, sockEndpoint, tlsClientOptions, waitForPort } from "./network.ts";
+import { describeTarget } from "../transport/endpoint.ts";
 import { relay } from "./raw.ts";
 import { EXEC_STREAMS, ExecExitSchema, exitStatusOf } from "./services.ts";
 import { onStopSignals } from "./signals.ts";
@@ -114,6 +115,7 @@ const run = defineCommand({
     env: list("KEY=VALUE", "Set a variable for the command (server needs --allow-env)", EnvPair, {
       short: "e",
     }),
+    ...tlsClientOptions,
   },
   positionals: { min: 1 },
   examples: [
@@ -132,13 +134,14 @@ const run = defineCommand({
         hint: "write the command's arguments after --",
       });
     }
-    const path = socketPath(args[0]!);
+    const target = clientTarget(args[0]!, options);
+    const path = describeTarget(target);
     const env = Object.fromEntries(
       options.env.map((
         pair,
       ) => [pair.slice(0, pair.indexOf("=")), pair.slice(pair.indexOf("=") + 1)]),
     );
-    const client = await connect(path, { wait: options.wait / 1000 });
+    const client = await connect(target, { wait: options.wait / 1000 });
     const channel = client.open("ipcat.exec", JSON.stringify({ args: rest, env, tty: false }));
     // Interrupted: a final END cancels the remote run (the server ends its process group).
     const stop = onStopSignals(async () => {
@@ -203,6 +206,7 @@ const call = defineCommand({
   options: {
     json: flag("Print one JSON object per reply"),
     wait: duration(WAIT_HELP, { default: "0" }),
+    ...tlsClientOptions,
   },
   positionals: { min: 2, max: 3 },
   examples: [
@@ -211,9 +215,10 @@ const call = defineCommand({
   ],
   async run({ options, args }) {
     const [spec, service, data] = args as [string, string, string | undefined];
-    const path = socketPath(spec);
+    const target = clientTarget(spec, options);
+    const path = describeTarget(target);
     const opening = data === "-" ? await readStdin() : new TextEncoder().encode(data ?? "");
-    const client = await connect(path, { wait: options.wait / 1000 });
+    const client = await connect(target, { wait: options.wait / 1000 });
     if (opening.byteLength > client.server.maxPayload - MSG_OVERHEAD) {
       client.close();
       throw new IpcatError(
@@ -254,7 +259,7 @@ const call = defineCommand({
 
 const connectCommand = defineCommand({
   name: "connect",
-  summary: "Pipe stdin/stdout to a socket, raw (as 'socat - UNIX-CONNECT:PATH')",
+  summary: "Pipe stdin/stdout to a socket, raw (as 'socat - UNIX-CONNECT:PATH'); or tcp://, tls://",
   usage: "PATH",
   description: [
     "At stdin's EOF the socket is half-closed and the reply is still read to its end: unlike",
@@ -263,6 +268,7 @@ const connectCommand = defineCommand({
   ].join("\n"),
   options: {
     wait: duration(WAIT_HELP, { default: "0" }),
+    ...tlsClientOptions,
   },
   positionals: { min: 1, max: 1 },
   examples: [
@@ -272,11 +278,17 @@ const connectCommand = defineCommand({
     ],
   ],
   async run({ options, args }) {
-    const path = socketPath(args[0]!);
-    const socket = await retryWhileStarting(path, options.wait / 1000, () => connectFd(path));
+    const target = clientTarget(args[0]!, options);
+    const path = describeTarget(target);
+    const wait = options.wait / 1000;
+    // A unix socket is relayed by descriptor where the runtime allows it; TCP and TLS
+    // (and Deno) through the runtime's connection.
+    const socket = "unix" in target
+      ? await retryWhileStarting(path, wait, () => connectFd(path))
+      : null;
     const refusal = socket
       ? relayFds(socket)
-      : await relay(await dialWithWait(path, options.wait / 1000), runtime.stdin, runtime.stdout);
+      : await relay(await dialWithWait(target, wait), runtime.stdin, runtime.stdout);
     if (refusal === null) return 0;
     if (refusal.cause === "permission") {
       throw new IpcatError(
@@ -302,7 +314,10 @@ const wait = defineCommand({
   name: "wait",
   summary: "Wait until something accepts on PATH: exit 0, or 1 on timeout",
   usage: "PATH",
-  description: "Works across containers sharing the socket's volume, where 'ss' sees nothing.",
+  description: [
+    "Works across containers sharing the socket's volume, where 'ss' sees nothing. For",
+    "tcp:// and tls:// it waits for the port to accept a TCP connection (no handshake).",
+  ].join("\n"),
   options: {
     timeout: duration("Give up after DURATION", { default: "30s" }),
   },
@@ -312,8 +327,13 @@ const wait = defineCommand({
     "Start the client once the server is up",
   ]],
   async run({ options, args }) {
-    const path = socketPath(args[0]!);
-    if (await waitForSocket(path, options.timeout / 1000)) return 0;
+    const target = sockEndpoint(args[0]!);
+    const path = describeTarget(target);
+    const seconds = options.timeout / 1000;
+    const up = "unix" in target
+      ? await waitForSocket(target.unix, seconds)
+      : await waitForPort(target, seconds);
+    if (up) return 0;
     throw new IpcatError(
       "failed",
       `nothing accepted connections on ${path} within ${options.timeout / 1000} s`,

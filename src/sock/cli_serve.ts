@@ -19,7 +19,14 @@ import { serveRaw } from "./raw.ts";
 import { serveListener } from "./server.ts";
 import { echoService, execService, servicesService } from "./services.ts";
 import { onStopSignals } from "./signals.ts";
-import { socketPath } from "./paths.ts";
+import {
+  allowedIdentities,
+  checkServerOptions,
+  listenNetwork,
+  networkServerOptions,
+  sockEndpoint,
+} from "./network.ts";
+import { describeTarget } from "../transport/endpoint.ts";
 
 const Positive = v.pipe(
   v.string(),
@@ -60,6 +67,11 @@ export const serve = defineCommand({
     "(abstract namespace, no file).",
     "Peers are checked with SO_PEERCRED (binary and Bun; Deno cannot): only the server's",
     "own uid, root and each --allow-uid get in.",
+    "",
+    "PATH may also be tcp://HOST:PORT or tls://HOST:PORT (--tls-cert, --tls-key). Plain TCP",
+    "on an address other than loopback is refused unless --insecure. --tls-ca requires client",
+    "certificates from that CA (mutual TLS; binary and Bun); --allow-cn and --allow-san then",
+    "let in only those identities, and services see the certificate as the peer's identity.",
   ].join("\n"),
   options: {
     raw: flag("No protocol: each connection is stdin/stdout of a fresh CMD"),
@@ -99,6 +111,7 @@ export const serve = defineCommand({
       "Also allow peers with this uid (own uid and root always are; SO_PEERCRED: binary and Bun, not Deno)",
       Uid,
     ),
+    ...networkServerOptions,
   },
   positionals: { min: 1 },
   examples: [
@@ -109,6 +122,10 @@ export const serve = defineCommand({
     [
       "ipcat sock serve --raw /ipc/app.sock -- ./server_app.sh",
       "Serve seed-001 style line scripts (START -> SUCCESS) to socat or 'ipcat sock connect'",
+    ],
+    [
+      "ipcat sock serve --tls-cert s.pem --tls-key s.key --tls-ca ca.pem --allow-cn worker tls://0.0.0.0:7000 -- ./job.sh",
+      "Serve across hosts: mutual TLS, only the certificate named worker gets in",
     ],
     [
       "ipcat sock serve --allow-args @jobs -- ./job.sh",
@@ -139,7 +156,18 @@ export const serve = defineCommand({
         );
       }
     }
-    const path = socketPath(args[0]!);
+    const target = sockEndpoint(args[0]!);
+    checkServerOptions(target, options);
+    if (!("unix" in target) && (allowUids || options["max-per-uid"] !== undefined)) {
+      throw new IpcatError(
+        "usage",
+        `${
+          allowUids ? "--allow-uid" : "--max-per-uid"
+        } applies to unix sockets: a TCP peer has no uid`,
+        { hint: "for tls:// restrict clients with --tls-ca and --allow-cn or --allow-san" },
+      );
+    }
+    const path = describeTarget(target);
     const command = rest;
     if (options.queue && (!options.raw || options["max-clients"] === undefined)) {
       throw new IpcatError("usage", "--queue needs --raw and --max-clients", {
@@ -163,7 +191,10 @@ export const serve = defineCommand({
         `warning: --allow-env ${name} lets every client choose which programs or libraries CMD runs, as this server's user`,
       );
     }
-    const listener = await listenLocked(path, log, { mode: options.mode });
+    const listener = "unix" in target
+      ? await listenLocked(target.unix, log, { mode: options.mode })
+      : await listenNetwork(target, options);
+    const allowIdentities = allowedIdentities(options);
     let close: () => Promise<void>;
     let closed: Promise<void>;
     if (options.raw) {
@@ -174,6 +205,7 @@ export const serve = defineCommand({
         env: environment.base,
         log,
         allowUids,
+        allowIdentities,
         jobs,
       });
       close = () => server.close();
@@ -203,6 +235,7 @@ export const serve = defineCommand({
         handshakeTimeoutMs: options["handshake-timeout"],
         log,
         allowUids,
+        allowIdentities,
       });
       close = async () => {
         await server.close();

@@ -10,7 +10,7 @@ import { type ByteReader, type ByteWriter, type Conn, type Listener } from "../a
 import { DEFAULT_KILL_AFTER_MS, Jobs } from "./jobs.ts";
 import { decodeRawRefusal, encodeRawRefusal, type RawRefusal } from "../framing/raw_refusal.ts";
 import { acceptLoop } from "./accept.ts";
-import { Admission, type Refusal } from "./admission.ts";
+import { Admission, type AdmissionLimits, type Refusal } from "./admission.ts";
 
 /** Options of {@link serveRaw}. */
 export interface RawServeOptions {
@@ -20,6 +20,8 @@ export interface RawServeOptions {
   log?: (line: string) => void;
   /** Peer uids allowed besides the server's own and root (see `ServeOptions.allowUids`). */
   allowUids?: readonly number[];
+  /** TLS identities allowed (see `AdmissionLimits.allowIdentities`). */
+  allowIdentities?: AdmissionLimits["allowIdentities"];
   /** Connections one uid may hold at once (default 256; 0: no cap; Bun only). */
   maxPerUid?: number;
   /**

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { Conn, Listener } from "../adapter/mod.ts";
+import type { Conn, Listener, PeerCertificate, PeerCredentials } from "../adapter/mod.ts";
 import { IpcatError } from "../errors.ts";
 import {
   type ConnectFrame,
@@ -21,7 +21,7 @@ import {
   STATUS_CODES,
 } from "../framing/sock.ts";
 import { acceptLoop } from "./accept.ts";
-import { Admission } from "./admission.ts";
+import { Admission, type AdmissionLimits } from "./admission.ts";
 import { Channel } from "./channel.ts";
 import { FramedConn, readFirstFrame, refuseConnection } from "./framed.ts";
 import { listenLocked } from "./ownership.ts";
@@ -62,6 +62,8 @@ export interface ServeOptions {
    * is set, and then every peer is refused (nothing unverified gets in).
    */
   allowUids?: readonly number[];
+  /** TLS identities allowed (see `AdmissionLimits.allowIdentities`). */
+  allowIdentities?: AdmissionLimits["allowIdentities"];
   /** Connections one uid may hold at once, handshake or not (default 256; 0: no cap; Bun only). */
   maxPerUid?: number;
   /** Milliseconds a connection has from accept to complete its CONNECT (default 5000). */
@@ -82,6 +84,11 @@ export interface ClientContext {
   readonly id: number;
   /** The client's protocol version from its CONNECT. */
   readonly version: { major: number; minor: number };
+  /**
+   * Who the peer is, as far as the transport tells: its uid and pid (SO_PEERCRED, unix
+   * sockets under Bun) or its verified TLS client certificate (mutual TLS).
+   */
+  readonly peer: { credentials?: PeerCredentials; certificate?: PeerCertificate };
 }
 
 /** A running server. */
@@ -233,7 +240,14 @@ export function serveListener(listener: Listener, options: ServeOptions): SockSe
     }
     framed.peerMaxPayload = first.maxPayload;
     framed.decoder.maxPayload = hello.maxPayload;
-    const context: ClientContext = { id, version: { major: first.major, minor: first.minor } };
+    const context: ClientContext = {
+      id,
+      version: { major: first.major, minor: first.minor },
+      peer: {
+        credentials: conn.peerCredentials?.() ?? undefined,
+        certificate: conn.peerCertificate?.() ?? undefined,
+      },
+    };
     // Per-channel credit when both offer it; the answer tells the client which applies.
     const features = first.features & hello.features;
     let highestTag = 0;

@@ -140,6 +140,7 @@ async function dial(target: DialTarget): Promise<Conn> {
         caCerts: target.tls.ca ? [target.tls.ca] : undefined,
         cert: target.tls.cert,
         key: target.tls.key,
+        ...(target.tls.serverName ? { serverName: target.tls.serverName } : {}),
       }),
     );
   }
