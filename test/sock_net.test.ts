@@ -144,6 +144,35 @@ for (const way of waysToTest()) {
         assert.equal(untrusted.code, 8, untrusted.stderr);
         assert.match(untrusted.stderr, new RegExp(`^ipcat: .*tls://127\\.0\\.0\\.1:${port}`));
         assert.equal(untrusted.stderr.trim().split("\n").length, 1, untrusted.stderr);
+        // --tls-servername: the certificate must carry that name (Deno cannot check another).
+        const named = await runCli(way, [
+          "sock",
+          "call",
+          ...trust(),
+          "--tls-servername",
+          "localhost",
+          endpoint,
+          "ipcat.echo",
+          "n",
+        ]);
+        if (way === "deno") {
+          assert.equal(named.code, 8);
+          assert.match(named.stderr, /Deno checks the server certificate against HOST only/);
+        } else {
+          assert.equal(named.stdout, "n", named.stderr);
+          const wrong = await runCli(way, [
+            "sock",
+            "call",
+            ...trust(),
+            "--tls-servername",
+            "wrong.example",
+            endpoint,
+            "ipcat.echo",
+            "n",
+          ]);
+          assert.equal(wrong.code, 8, wrong.stderr);
+          assert.equal(wrong.stdout, "");
+        }
       } finally {
         await server.stop();
       }

@@ -43,7 +43,7 @@ export const tlsClientOptions = {
   "tls-key": option("FILE", "tls://: the client certificate's private key (PEM)", File),
   "tls-servername": option(
     "NAME",
-    "tls://: the name the server's certificate must carry (default: HOST)",
+    "tls://: the name the server's certificate must carry (default: HOST; binary and Bun)",
     Name,
   ),
 };

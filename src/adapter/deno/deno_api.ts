@@ -54,7 +54,6 @@ export interface DenoApi {
       caCerts?: string[];
       cert?: string;
       key?: string;
-      serverName?: string;
     },
   ): Promise<DenoConn>;
   listen(
