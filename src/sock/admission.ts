@@ -23,6 +23,8 @@ export interface AdmissionLimits {
   maxPerUid?: number;
   /** Peer uids allowed besides the server's own and root. */
   allowUids?: readonly number[];
+  /** Peer gids allowed (the peer's effective gid, as SO_PEERCRED reports it). */
+  allowGids?: readonly number[];
   /**
    * TLS identities allowed in: a verified client certificate whose subject CN is one of
    * `cn`, or one of whose subject alternative names (the value after `DNS:`, `IP Address:`,
@@ -87,14 +89,19 @@ export interface Ticket {
  * console.log(peerRefusal(conn, [1000]) ?? "allowed");
  * ```
  */
-export function peerRefusal(conn: Conn, allowUids: readonly number[] | undefined): string | null {
+export function peerRefusal(
+  conn: Conn,
+  allowUids: readonly number[] | undefined,
+  allowGids?: readonly number[],
+): string | null {
   const credentials = conn.peerCredentials?.();
   if (credentials === undefined) {
-    return allowUids ? "this runtime cannot read the peer's uid (SO_PEERCRED)" : null;
+    return allowUids || allowGids ? "this runtime cannot read the peer's uid (SO_PEERCRED)" : null;
   }
   if (credentials === null) return "SO_PEERCRED failed";
-  const { uid, pid } = credentials;
+  const { uid, gid, pid } = credentials;
   if (uid === 0 || uid === process.getuid?.() || allowUids?.includes(uid)) return null;
+  if (allowGids?.includes(gid)) return null;
   return `uid ${uid} (pid ${pid}) is not allowed`;
 }
 
@@ -148,7 +155,7 @@ export class Admission {
 
   /** Admits `conn` (a {@link Ticket}) or says why not ({@link Refusal}). */
   admit(conn: Conn): Ticket | Refusal {
-    const refusal = peerRefusal(conn, this.#limits.allowUids) ??
+    const refusal = peerRefusal(conn, this.#limits.allowUids, this.#limits.allowGids) ??
       identityRefusal(conn, this.#limits.allowIdentities);
     if (refusal) return { code: "permission_denied", reason: refusal };
     const { maxClients } = this.#limits;

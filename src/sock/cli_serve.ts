@@ -27,6 +27,7 @@ import {
   sockEndpoint,
 } from "./network.ts";
 import { describeTarget } from "../transport/endpoint.ts";
+import { groupId, userId } from "./accounts.ts";
 
 const Positive = v.pipe(
   v.string(),
@@ -43,6 +44,7 @@ const EnvName = v.pipe(
   v.regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "expected a variable name such as JOB_ID (no patterns)"),
 );
 const EnvPair = v.pipe(v.string(), v.regex(/^[A-Za-z_][A-Za-z0-9_]*=/, "expected KEY=VALUE"));
+const Account = v.pipe(v.string(), v.minLength(1, "expected a name or a number"));
 const Uid = v.pipe(v.string(), v.regex(/^\d+$/, "expected a numeric uid"), v.transform(Number));
 
 /** `ipcat sock serve`. */
@@ -66,7 +68,10 @@ export const serve = defineCommand({
     "removed on exit, SIGINT, SIGTERM and SIGHUP (exit 130, 143, 129). PATH may be @name",
     "(abstract namespace, no file).",
     "Peers are checked with SO_PEERCRED (binary and Bun; Deno cannot): only the server's",
-    "own uid, root and each --allow-uid get in.",
+    "own uid, root, each --allow-uid and each --allow-gid (the peer's effective gid) get in.",
+    "--owner and --group give the socket file away before it gets --mode: it is never",
+    "reachable by anyone --mode does not name (--mode 0660 --group g --allow-gid g shares it",
+    "with group g).",
     "",
     "PATH may also be tcp://HOST:PORT or tls://HOST:PORT (--tls-cert, --tls-key). Plain TCP",
     "on an address other than loopback is refused unless --insecure. --tls-ca requires client",
@@ -111,6 +116,13 @@ export const serve = defineCommand({
       "Also allow peers with this uid (own uid and root always are; SO_PEERCRED: binary and Bun, not Deno)",
       Uid,
     ),
+    "allow-gid": list(
+      "GROUP",
+      "Also allow peers whose effective gid is GROUP (a gid or a name; SO_PEERCRED: binary and Bun)",
+      Account,
+    ),
+    owner: option("USER", "Give the socket file to USER (a uid or a name; needs root)", Account),
+    group: option("GROUP", "Give the socket file to GROUP (a gid or a name)", Account),
     ...networkServerOptions,
   },
   positionals: { min: 1 },
@@ -139,11 +151,15 @@ export const serve = defineCommand({
       });
     }
     const allowUids = options["allow-uid"].length > 0 ? options["allow-uid"] : undefined;
+    const allowGids = options["allow-gid"].length > 0
+      ? options["allow-gid"].map((group) => groupId(group, "--allow-gid"))
+      : undefined;
     for (
-      const [name, given] of [["--allow-uid", allowUids], [
-        "--max-per-uid",
-        options["max-per-uid"],
-      ]] as const
+      const [name, given] of [
+        ["--allow-uid", allowUids],
+        ["--allow-gid", allowGids],
+        ["--max-per-uid", options["max-per-uid"]],
+      ] as const
     ) {
       if (given !== undefined && !runtime.socketDescriptors) {
         throw new IpcatError(
@@ -158,15 +174,35 @@ export const serve = defineCommand({
     }
     const target = sockEndpoint(args[0]!);
     checkServerOptions(target, options);
-    if (!("unix" in target) && (allowUids || options["max-per-uid"] !== undefined)) {
+    const unixOnly = ([
+      ["--allow-uid", allowUids],
+      ["--allow-gid", allowGids],
+      ["--max-per-uid", options["max-per-uid"]],
+      ["--owner", options.owner],
+      ["--group", options.group],
+    ] as const).find(([, given]) => given !== undefined)?.[0];
+    if (!("unix" in target) && unixOnly) {
       throw new IpcatError(
         "usage",
-        `${
-          allowUids ? "--allow-uid" : "--max-per-uid"
-        } applies to unix sockets: a TCP peer has no uid`,
+        `${unixOnly} applies to unix sockets: a TCP peer has no uid, a port no owner`,
         { hint: "for tls:// restrict clients with --tls-ca and --allow-cn or --allow-san" },
       );
     }
+    if ("unix" in target && target.unix.startsWith("@") && (options.owner || options.group)) {
+      throw new IpcatError(
+        "usage",
+        `${
+          options.owner ? "--owner" : "--group"
+        }: the abstract socket ${target.unix} has no file to own`,
+        { hint: "give a socket path in a directory, or drop the option" },
+      );
+    }
+    const owner = options.owner !== undefined || options.group !== undefined
+      ? {
+        uid: options.owner === undefined ? undefined : userId(options.owner),
+        gid: options.group === undefined ? undefined : groupId(options.group, "--group"),
+      }
+      : undefined;
     const path = describeTarget(target);
     const command = rest;
     if (options.queue && (!options.raw || options["max-clients"] === undefined)) {
@@ -192,7 +228,7 @@ export const serve = defineCommand({
       );
     }
     const listener = "unix" in target
-      ? await listenLocked(target.unix, log, { mode: options.mode })
+      ? await listenLocked(target.unix, log, { mode: options.mode, owner })
       : await listenNetwork(target, options);
     const allowIdentities = allowedIdentities(options);
     let close: () => Promise<void>;
@@ -205,6 +241,7 @@ export const serve = defineCommand({
         env: environment.base,
         log,
         allowUids,
+        allowGids,
         allowIdentities,
         jobs,
       });
@@ -235,6 +272,7 @@ export const serve = defineCommand({
         handshakeTimeoutMs: options["handshake-timeout"],
         log,
         allowUids,
+        allowGids,
         allowIdentities,
       });
       close = async () => {

@@ -20,6 +20,8 @@ export interface RawServeOptions {
   log?: (line: string) => void;
   /** Peer uids allowed besides the server's own and root (see `ServeOptions.allowUids`). */
   allowUids?: readonly number[];
+  /** Peer gids allowed (see `AdmissionLimits.allowGids`). */
+  allowGids?: readonly number[];
   /** TLS identities allowed (see `AdmissionLimits.allowIdentities`). */
   allowIdentities?: AdmissionLimits["allowIdentities"];
   /** Connections one uid may hold at once (default 256; 0: no cap; Bun only). */

@@ -62,6 +62,8 @@ export interface ServeOptions {
    * is set, and then every peer is refused (nothing unverified gets in).
    */
   allowUids?: readonly number[];
+  /** Peer gids allowed (see `AdmissionLimits.allowGids`). */
+  allowGids?: readonly number[];
   /** TLS identities allowed (see `AdmissionLimits.allowIdentities`). */
   allowIdentities?: AdmissionLimits["allowIdentities"];
   /** Connections one uid may hold at once, handshake or not (default 256; 0: no cap; Bun only). */
