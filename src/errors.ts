@@ -42,6 +42,10 @@ export const EXIT_CODES = {
   docker_cannot_invoke: 126,
   /** The container command was not found (as the docker CLI's 127). */
   docker_command_not_found: 127,
+  /** A local command (`serve -- CMD`, `connect -- CMD`) exists but cannot run (as a shell's 126). */
+  cannot_invoke: 126,
+  /** A local command (`serve -- CMD`, `connect -- CMD`) was not found (as a shell's 127). */
+  command_not_found: 127,
   /** Hang-up: SIGHUP (128 + 1), a terminal or ssh session closing. */
   hangup: 129,
   /**

@@ -118,6 +118,8 @@ const EXIT_MEANINGS: Record<ErrorCode, string> = {
   docker: "ipcat docker: as the docker CLI's 125",
   docker_cannot_invoke: "ipcat docker: the container command cannot be invoked",
   docker_command_not_found: "ipcat docker: the container command was not found",
+  cannot_invoke: "ipcat sock: the local command (serve -- CMD, connect -- CMD) is not executable",
+  command_not_found: "ipcat sock: the local command (serve -- CMD, connect -- CMD) was not found",
   hangup: "ended by SIGHUP",
   broken_pipe: "standard output was closed by its reader",
   interrupted: "ended by SIGINT",

@@ -25,6 +25,9 @@ import { connectFd, relayFds } from "./fdrelay.ts";
 import { clientTarget, sockEndpoint, tlsClientOptions, waitForPort } from "./network.ts";
 import { describeTarget } from "../transport/endpoint.ts";
 import { relay } from "./raw.ts";
+import type { RawRefusal } from "../framing/raw_refusal.ts";
+import { checkCommand } from "./command_check.ts";
+import { execOverConnection } from "./client_exec.ts";
 import { EXEC_STREAMS, ExecExitSchema, exitStatusOf } from "./services.ts";
 import { onStopSignals } from "./signals.ts";
 
@@ -260,27 +263,45 @@ const call = defineCommand({
 const connectCommand = defineCommand({
   name: "connect",
   summary: "Pipe stdin/stdout to a socket, raw (as 'socat - UNIX-CONNECT:PATH'); or tcp://, tls://",
-  usage: "PATH",
+  usage: "PATH [-- CMD [ARGS...]]",
   description: [
     "At stdin's EOF the socket is half-closed and the reply is still read to its end: unlike",
     "socat, nothing is cut off 0.5 s later. Exits 0 when the server closes the connection;",
     "8 when an 'ipcat sock serve --raw' refused it (--max-clients), 5 when it refused its uid.",
+    "With -- CMD, CMD's stdin and stdout are the connection instead of ours (socat's",
+    "UNIX-CONNECT:PATH SYSTEM:CMD), for a client script that holds a conversation; the exit",
+    "status is CMD's (127/126 at once when it is missing or not executable).",
   ].join("\n"),
   options: {
     wait: duration(WAIT_HELP, { default: "0" }),
     ...tlsClientOptions,
   },
-  positionals: { min: 1, max: 1 },
+  positionals: { min: 1 },
   examples: [
     [
       "echo START | ipcat sock connect --wait 10 /ipc/app.sock",
       "Seed 001's client: send START, print SUCCESS or FAIL",
     ],
+    [
+      "ipcat sock connect --wait 10 /ipc/app.sock -- ./client_app.sh",
+      "A conversational client script talks to the server on its stdin/stdout",
+    ],
   ],
-  async run({ options, args }) {
+  async run({ options, args, rest }) {
+    if (args.length - rest.length > 1) {
+      throw new IpcatError("usage", `unexpected '${args[1]}' before --`, {
+        hint: "write the command after --: ipcat sock connect PATH -- CMD ARGS",
+      });
+    }
     const target = clientTarget(args[0]!, options);
     const path = describeTarget(target);
     const wait = options.wait / 1000;
+    if (rest.length > 0) {
+      checkCommand(rest[0]!);
+      const outcome = await execOverConnection(await dialWithWait(target, wait), rest);
+      if ("status" in outcome) return outcome.status;
+      throw refusedError(outcome.refusal, path);
+    }
     // A unix socket is relayed by descriptor where the runtime allows it; TCP and TLS
     // (and Deno) through the runtime's connection.
     const socket = "unix" in target
@@ -290,25 +311,28 @@ const connectCommand = defineCommand({
       ? relayFds(socket)
       : await relay(await dialWithWait(target, wait), runtime.stdin, runtime.stdout);
     if (refusal === null) return 0;
-    if (refusal.cause === "permission") {
-      throw new IpcatError(
-        "permission",
-        `the server on ${path} refused this user: ${refusal.reason}`,
-        {
-          hint: "ask for your uid to be allowed (serve --allow-uid)",
-        },
-      );
-    }
-    throw new IpcatError(
-      "unavailable",
-      `the server on ${path} refused the connection: ${refusal.reason}`,
-      {
-        hint:
-          "it serves its --max-clients already: retry later, or start it with --queue to make clients wait",
-      },
-    );
+    throw refusedError(refusal, path);
   },
 });
+
+/** The error of a `serve --raw` refusal notice. */
+function refusedError(refusal: RawRefusal, path: string): IpcatError {
+  if (refusal.cause === "permission") {
+    return new IpcatError(
+      "permission",
+      `the server on ${path} refused this user: ${refusal.reason}`,
+      { hint: "ask for your uid to be allowed (serve --allow-uid)" },
+    );
+  }
+  return new IpcatError(
+    "unavailable",
+    `the server on ${path} refused the connection: ${refusal.reason}`,
+    {
+      hint:
+        "it serves its --max-clients already: retry later, or start it with --queue to make clients wait",
+    },
+  );
+}
 
 const wait = defineCommand({
   name: "wait",
