@@ -34,6 +34,10 @@ export const EXIT_CODES = {
   limit: 9,
   /** Non-blocking mode and the operation would have to wait (queue full or empty). */
   would_block: 10,
+  /** No data either way for `--idle-timeout` (socat's `-T`). */
+  idle_timeout: 11,
+  /** The whole exchange took longer than `--timeout`. */
+  total_timeout: 12,
   /** A bug in ipcat: please report it. */
   internal: 70,
   /** The Docker daemon or the docker client side failed (as the docker CLI's 125). */

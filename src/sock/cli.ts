@@ -14,25 +14,15 @@ import { systemCode } from "../transport/dial.ts";
 import { MSG_OVERHEAD, STATUS_CODES } from "../framing/sock.ts";
 import type { Channel, ChannelEnd } from "./channel.ts";
 import { serve } from "./cli_serve.ts";
-import {
-  connect,
-  dialWithWait,
-  retryWhileStarting,
-  type SockClient,
-  waitForSocket,
-} from "./client.ts";
-import { connectFd, relayFds } from "./fdrelay.ts";
-import { clientTarget, sockEndpoint, tlsClientOptions, waitForPort } from "./network.ts";
+import { connectCommand } from "./cli_connect.ts";
+import { connect, type SockClient, waitForSocket } from "./client.ts";
+import { clientTarget, sockEndpoint, tlsClientOptions, WAIT_HELP, waitForPort } from "./network.ts";
 import { describeTarget } from "../transport/endpoint.ts";
-import { relay } from "./raw.ts";
-import type { RawRefusal } from "../framing/raw_refusal.ts";
-import { checkCommand } from "./command_check.ts";
-import { execOverConnection } from "./client_exec.ts";
 import { EXEC_STREAMS, ExecExitSchema, exitStatusOf } from "./services.ts";
 import { onStopSignals } from "./signals.ts";
+import { timeoutOptions, watchChannel } from "./timeouts.ts";
 
 const EnvPair = v.pipe(v.string(), v.regex(/^[^=]+=/, "expected KEY=VALUE"));
-const WAIT_HELP = "Wait up to DURATION for the server to appear and accept";
 
 /** The user-facing error for a channel that ended with a non-zero code. */
 function channelError(end: ChannelEnd, path: string, service: string): IpcatError {
@@ -115,6 +105,7 @@ const run = defineCommand({
   ].join("\n"),
   options: {
     wait: duration(WAIT_HELP, { default: "0" }),
+    ...timeoutOptions,
     env: list("KEY=VALUE", "Set a variable for the command (server needs --allow-env)", EnvPair, {
       short: "e",
     }),
@@ -146,6 +137,7 @@ const run = defineCommand({
     );
     const client = await connect(target, { wait: options.wait / 1000 });
     const channel = client.open("ipcat.exec", JSON.stringify({ args: rest, env, tty: false }));
+    const deadlines = watchChannel(options, path, channel, client);
     // Interrupted: a final END cancels the remote run (the server ends its process group).
     const stop = onStopSignals(async () => {
       channel.end(STATUS_CODES.canceled, "the client was interrupted");
@@ -157,6 +149,7 @@ const run = defineCommand({
         chunk !== null && !channel.writeEnded;
         chunk = await runtime.stdin.read()
       ) {
+        deadlines.touch();
         const max = channel.maxData - 1;
         for (let off = 0; off < chunk.byteLength && !channel.writeEnded; off += max) {
           const piece = chunk.subarray(off, off + max);
@@ -171,6 +164,7 @@ const run = defineCommand({
     let exitStatus: number | null = null;
     try {
       for await (const data of channel) {
+        deadlines.touch();
         const body = data.subarray(1);
         if (data[0] === EXEC_STREAMS.stdout) await runtime.stdout.write(body);
         else if (data[0] === EXEC_STREAMS.stderr) await runtime.stderr.write(body);
@@ -183,8 +177,10 @@ const run = defineCommand({
       return await readerGone(channel, client);
     }
     const end = await channel.done;
+    deadlines.stop();
     if (stop.stopped) return await stop.stopped;
     await client.close();
+    if (deadlines.expired) throw deadlines.expired;
     if (exitStatus !== null) return exitStatus;
     if (end.code === 0) {
       throw new IpcatError(
@@ -209,6 +205,7 @@ const call = defineCommand({
   options: {
     json: flag("Print one JSON object per reply"),
     wait: duration(WAIT_HELP, { default: "0" }),
+    ...timeoutOptions,
     ...tlsClientOptions,
   },
   positionals: { min: 2, max: 3 },
@@ -234,9 +231,11 @@ const call = defineCommand({
     }
     const channel = client.open(service, opening);
     channel.closeWrite();
+    const deadlines = watchChannel(options, path, channel, client);
     const decoder = new TextDecoder("utf-8", { fatal: true });
     try {
       for await (const reply of channel) {
+        deadlines.touch();
         if (!options.json) {
           await writeOut(reply);
           continue;
@@ -254,85 +253,13 @@ const call = defineCommand({
       return await readerGone(channel, client);
     }
     const end = await channel.done;
+    deadlines.stop();
     client.close();
+    if (deadlines.expired) throw deadlines.expired;
     if (end.code !== 0) throw channelError(end, path, service);
     return 0;
   },
 });
-
-const connectCommand = defineCommand({
-  name: "connect",
-  summary: "Pipe stdin/stdout to a socket, raw (as 'socat - UNIX-CONNECT:PATH'); or tcp://, tls://",
-  usage: "PATH [-- CMD [ARGS...]]",
-  description: [
-    "At stdin's EOF the socket is half-closed and the reply is still read to its end: unlike",
-    "socat, nothing is cut off 0.5 s later. Exits 0 when the server closes the connection;",
-    "8 when an 'ipcat sock serve --raw' refused it (--max-clients), 5 when it refused its uid.",
-    "With -- CMD, CMD's stdin and stdout are the connection instead of ours (socat's",
-    "UNIX-CONNECT:PATH SYSTEM:CMD), for a client script that holds a conversation; the exit",
-    "status is CMD's (127/126 at once when it is missing or not executable).",
-  ].join("\n"),
-  options: {
-    wait: duration(WAIT_HELP, { default: "0" }),
-    ...tlsClientOptions,
-  },
-  positionals: { min: 1 },
-  examples: [
-    [
-      "echo START | ipcat sock connect --wait 10 /ipc/app.sock",
-      "Seed 001's client: send START, print SUCCESS or FAIL",
-    ],
-    [
-      "ipcat sock connect --wait 10 /ipc/app.sock -- ./client_app.sh",
-      "A conversational client script talks to the server on its stdin/stdout",
-    ],
-  ],
-  async run({ options, args, rest }) {
-    if (args.length - rest.length > 1) {
-      throw new IpcatError("usage", `unexpected '${args[1]}' before --`, {
-        hint: "write the command after --: ipcat sock connect PATH -- CMD ARGS",
-      });
-    }
-    const target = clientTarget(args[0]!, options);
-    const path = describeTarget(target);
-    const wait = options.wait / 1000;
-    if (rest.length > 0) {
-      checkCommand(rest[0]!);
-      const outcome = await execOverConnection(await dialWithWait(target, wait), rest);
-      if ("status" in outcome) return outcome.status;
-      throw refusedError(outcome.refusal, path);
-    }
-    // A unix socket is relayed by descriptor where the runtime allows it; TCP and TLS
-    // (and Deno) through the runtime's connection.
-    const socket = "unix" in target
-      ? await retryWhileStarting(path, wait, () => connectFd(path))
-      : null;
-    const refusal = socket
-      ? relayFds(socket)
-      : await relay(await dialWithWait(target, wait), runtime.stdin, runtime.stdout);
-    if (refusal === null) return 0;
-    throw refusedError(refusal, path);
-  },
-});
-
-/** The error of a `serve --raw` refusal notice. */
-function refusedError(refusal: RawRefusal, path: string): IpcatError {
-  if (refusal.cause === "permission") {
-    return new IpcatError(
-      "permission",
-      `the server on ${path} refused this user: ${refusal.reason}`,
-      { hint: "ask for your uid to be allowed (serve --allow-uid)" },
-    );
-  }
-  return new IpcatError(
-    "unavailable",
-    `the server on ${path} refused the connection: ${refusal.reason}`,
-    {
-      hint:
-        "it serves its --max-clients already: retry later, or start it with --queue to make clients wait",
-    },
-  );
-}
 
 const wait = defineCommand({
   name: "wait",

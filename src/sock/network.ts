@@ -36,6 +36,9 @@ export function sockEndpoint(spec: string): DialTarget {
   return { unix: socketPath(spec) };
 }
 
+/** The help of every client's `--wait`. */
+export const WAIT_HELP = "Wait up to DURATION for the server to appear and accept";
+
 /** The client options of TLS endpoints (run, call, connect). */
 export const tlsClientOptions = {
   "tls-ca": option("FILE", "tls://: trust server certificates issued by these CAs (PEM)", File),
