@@ -1,6 +1,7 @@
 // Client-side exec (issue 13, item 3): `ipcat sock connect PATH -- CMD` wires CMD's stdin
 // and stdout to the connection, as socat's UNIX-CONNECT:PATH SYSTEM:CMD does, so that a
-// conversational client script holds its dialogue; the exit status is CMD's.
+// conversational client script holds its dialogue; the exit status is CMD's. And the
+// start-up check of item 5: `serve -- CMD` exits 127/126 at once when CMD cannot run.
 import assert from "node:assert/strict";
 import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -68,6 +69,38 @@ for (const way of waysToTest()) {
       const notExecutable = await runCli(way, ["sock", "connect", path, "--", plain]);
       assert.equal(notExecutable.code, 126);
       assert.match(notExecutable.stderr, /^ipcat: .*plain\.txt: not executable/);
+    });
+  });
+}
+
+for (const way of waysToTest()) {
+  describe(`sock serve -- CMD start-up check (${way})`, () => {
+    it("a missing CMD exits 127 and a non-executable one 126 at once, naming the path; no socket is left", async () => {
+      const path = sockPath();
+      const missing = await runCli(way, ["sock", "serve", path, "--", join(dir, "gone.sh")]);
+      assert.equal(missing.code, 127);
+      assert.match(missing.stderr, /^ipcat: .*gone\.sh: no such file/);
+      assert.equal(existsSync(path), false);
+      const plain = join(dir, "data.txt");
+      writeFileSync(plain, "not a program\n");
+      const raw = await runCli(way, ["sock", "serve", "--raw", path, "--", plain]);
+      assert.equal(raw.code, 126);
+      assert.match(raw.stderr, /^ipcat: .*data\.txt: not executable/);
+      const unknown = await runCli(way, ["sock", "serve", path, "--", "no-such-program-ipcat"]);
+      assert.equal(unknown.code, 127);
+      assert.match(unknown.stderr, /^ipcat: no-such-program-ipcat: command not found in PATH/);
+      assert.equal(existsSync(path), false);
+    });
+
+    it("with --clear-env the command is looked up in the safe PATH it will run with", async () => {
+      const path = sockPath();
+      const server = await startServer(way, ["--clear-env", path, "--", "sh", "-c", "echo ok"]);
+      try {
+        const run = await runCli(way, ["sock", "run", path]);
+        assert.equal(run.stdout, "ok\n", run.stderr);
+      } finally {
+        await server.stop();
+      }
     });
   });
 }

@@ -28,6 +28,7 @@ import {
 } from "./network.ts";
 import { describeTarget } from "../transport/endpoint.ts";
 import { groupId, userId } from "./accounts.ts";
+import { checkCommand } from "./command_check.ts";
 
 const Positive = v.pipe(
   v.string(),
@@ -58,6 +59,8 @@ export const serve = defineCommand({
     "each with many channels. --raw serves no protocol: each connection is the stdin and",
     "stdout of a fresh CMD (as 'socat UNIX-LISTEN:PATH,fork SYSTEM:CMD'), the reply is never",
     "cut off, and each exit status is logged on stderr.",
+    "",
+    "CMD is checked at start: missing, the server exits 127, not executable 126, naming it.",
     "",
     "Each command runs in its own session (process group). A client's Ctrl-C, disconnect or",
     "early END, the command's own exit, and the server's SIGTERM, SIGINT or SIGHUP end the",
@@ -222,6 +225,8 @@ export const serve = defineCommand({
       set: options.env,
       allow: options["allow-env"],
     });
+    // A command that cannot run fails the server at once, not every client later.
+    if (command.length > 0) checkCommand(command[0]!, environment.base);
     for (const name of options["allow-env"].filter(changesWhatRuns)) {
       log(
         `warning: --allow-env ${name} lets every client choose which programs or libraries CMD runs, as this server's user`,
