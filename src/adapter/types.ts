@@ -263,6 +263,12 @@ export interface Runtime {
    * certificates under Deno).
    */
   listenTcp(options: TcpListenOptions): Promise<Listener>;
+  /**
+   * Serves an inherited listening socket (systemd socket activation), unix or TCP as the
+   * caller found with getsockname(2). Defined only where the runtime can adopt a
+   * descriptor (Bun); Deno cannot.
+   */
+  listenFd?(fd: number, transport: "unix" | "tcp"): Promise<Listener>;
   /** An HTTP client for one endpoint: a unix socket path, or a TCP base with TLS files. */
   httpClient(target: DialTarget): HttpFetch;
 

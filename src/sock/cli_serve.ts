@@ -29,6 +29,7 @@ import {
 import { describeTarget } from "../transport/endpoint.ts";
 import { groupId, userId } from "./accounts.ts";
 import { checkCommand } from "./command_check.ts";
+import { inheritedDescriptors, listenInherited, serviceManager } from "./activation.ts";
 
 const Positive = v.pipe(
   v.string(),
@@ -61,6 +62,10 @@ export const serve = defineCommand({
     "cut off, and each exit status is logged on stderr.",
     "",
     "CMD is checked at start: missing, the server exits 127, not executable 126, naming it.",
+    "",
+    "--listen-fds serves the sockets a systemd .socket unit (or systemd-socket-activate)",
+    "passes instead of PATH. With NOTIFY_SOCKET set (Type=notify) the server sends READY=1",
+    "once it serves and STOPPING=1 when it stops.",
     "",
     "Each command runs in its own session (process group). A client's Ctrl-C, disconnect or",
     "early END, the command's own exit, and the server's SIGTERM, SIGINT or SIGHUP end the",
@@ -127,6 +132,9 @@ export const serve = defineCommand({
     owner: option("USER", "Give the socket file to USER (a uid or a name; needs root)", Account),
     group: option("GROUP", "Give the socket file to GROUP (a gid or a name)", Account),
     ...networkServerOptions,
+    "listen-fds": flag(
+      "Serve the listening sockets systemd passes (LISTEN_FDS, LISTEN_PID) instead of PATH (binary and Bun)",
+    ),
   },
   positionals: { min: 1 },
   examples: [
@@ -175,8 +183,21 @@ export const serve = defineCommand({
         );
       }
     }
-    const target = sockEndpoint(args[0]!);
-    checkServerOptions(target, options);
+    const log = (line: string) => void note(line);
+    const manager = serviceManager(log);
+    const inherited = options["listen-fds"] ? inheritedDescriptors() : null;
+    if (inherited && (args.length > rest.length || options.owner || options.group)) {
+      throw new IpcatError(
+        "usage",
+        `--listen-fds takes ${
+          args.length > rest.length ? "no PATH" : "no --owner or --group"
+        }: the sockets come from the service manager`,
+        { hint: "ipcat sock serve --listen-fds -- CMD [ARGS...]" },
+      );
+    }
+    const target = inherited ? null : sockEndpoint(args[0]!);
+    // Inherited sockets are unix or TCP, never TLS: no TLS options apply to them.
+    checkServerOptions(target ?? { unix: "" }, options);
     const unixOnly = ([
       ["--allow-uid", allowUids],
       ["--allow-gid", allowGids],
@@ -184,14 +205,16 @@ export const serve = defineCommand({
       ["--owner", options.owner],
       ["--group", options.group],
     ] as const).find(([, given]) => given !== undefined)?.[0];
-    if (!("unix" in target) && unixOnly) {
+    if (target && !("unix" in target) && unixOnly) {
       throw new IpcatError(
         "usage",
         `${unixOnly} applies to unix sockets: a TCP peer has no uid, a port no owner`,
         { hint: "for tls:// restrict clients with --tls-ca and --allow-cn or --allow-san" },
       );
     }
-    if ("unix" in target && target.unix.startsWith("@") && (options.owner || options.group)) {
+    if (
+      target && "unix" in target && target.unix.startsWith("@") && (options.owner || options.group)
+    ) {
       throw new IpcatError(
         "usage",
         `${
@@ -206,7 +229,9 @@ export const serve = defineCommand({
         gid: options.group === undefined ? undefined : groupId(options.group, "--group"),
       }
       : undefined;
-    const path = describeTarget(target);
+    const path = target
+      ? describeTarget(target)
+      : `inherited descriptor${inherited!.length > 1 ? "s" : ""} ${inherited!.join(", ")}`;
     const command = rest;
     if (options.queue && (!options.raw || options["max-clients"] === undefined)) {
       throw new IpcatError("usage", "--queue needs --raw and --max-clients", {
@@ -218,7 +243,6 @@ export const serve = defineCommand({
         hint: "ipcat sock serve --raw PATH -- CMD [ARGS...]",
       });
     }
-    const log = (line: string) => void note(line);
     const jobs = new Jobs(options["kill-after"], log);
     const environment = environmentPolicy({
       clear: options["clear-env"],
@@ -232,7 +256,9 @@ export const serve = defineCommand({
         `warning: --allow-env ${name} lets every client choose which programs or libraries CMD runs, as this server's user`,
       );
     }
-    const listener = "unix" in target
+    const listener = !target
+      ? await listenInherited(inherited!)
+      : "unix" in target
       ? await listenLocked(target.unix, log, { mode: options.mode, owner })
       : await listenNetwork(target, options);
     const allowIdentities = allowedIdentities(options);
@@ -291,7 +317,11 @@ export const serve = defineCommand({
         }`,
       );
     }
-    const stop = onStopSignals(close);
+    manager.notify("READY=1");
+    const stop = onStopSignals(async () => {
+      manager.notify("STOPPING=1");
+      await close();
+    });
     await closed;
     // Closed by a stop signal: its handler exits with 128+N once the cleanup is over.
     return stop.stopped ? await stop.stopped : 0;

@@ -36,6 +36,38 @@ export async function listenUnix(path: string): Promise<Listener> {
   };
 }
 
+// deno-lint-ignore require-await -- async, so that a synchronous throw (EBADF) rejects
+export async function listenFd(fd: number, transport: "unix" | "tcp"): Promise<Listener> {
+  const accepted = new AcceptQueue<Conn>();
+  // `fd` is in Bun's listen options (checked with Bun 1.4), not in its typings.
+  const options = {
+    fd,
+    allowHalfOpen: true,
+    socket: {
+      ...connHandlers,
+      open(socket: Bun.Socket<BunConn>) {
+        const conn = new BunConn();
+        conn.socket = socket;
+        conn.transport = transport;
+        socket.pause();
+        conn.awaitingFirstRead = true;
+        socket.data = conn;
+        accepted.push(conn);
+      },
+    },
+  };
+  const server = Bun.listen<BunConn>(
+    options as unknown as Parameters<typeof Bun.listen<BunConn>>[0],
+  );
+  return {
+    accept: () => accepted.next(),
+    close() {
+      server.stop(false);
+      accepted.end();
+    },
+  };
+}
+
 // deno-lint-ignore require-await -- async, so that a synchronous throw (EADDRINUSE) rejects
 export async function listenTcp(options: TcpListenOptions): Promise<Listener> {
   const accepted = new AcceptQueue<Conn>();
