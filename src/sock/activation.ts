@@ -1,27 +1,21 @@
 /**
  * systemd socket activation and readiness for `ipcat sock serve`: the listening sockets
  * passed in `LISTEN_FDS` (from descriptor 3 on, for `LISTEN_PID`), and `READY=1` /
- * `STOPPING=1` sent to `NOTIFY_SOCKET` (a unix datagram socket) through libc.
+ * `STOPPING=1` sent to `NOTIFY_SOCKET` (a unix datagram socket, `datagram.ts`).
  *
  * @module
  */
 import process from "node:process";
 import { type Listener, runtime } from "../adapter/mod.ts";
 import { IpcatError } from "../errors.ts";
-import { kernelSocketPath } from "../adapter/shared.ts";
+import { sendDatagram } from "./datagram.ts";
 
 const LIBC_SYMBOLS = {
-  socket: { args: ["i32", "i32", "i32"], returns: "i32" },
   getsockname: { args: ["i32", "buffer", "buffer"], returns: "i32" },
-  sendto: { args: ["i32", "buffer", "u64", "i32", "buffer", "u32"], returns: "i64" },
-  close: { args: ["i32"], returns: "i32" },
 } as const;
 const AF_UNIX = 1;
 const AF_INET = 2;
 const AF_INET6 = 10;
-const SOCK_DGRAM = 2;
-const SOCK_CLOEXEC = 0o2000000;
-const MSG_NOSIGNAL = 0x4000;
 /** The first inherited descriptor (SD_LISTEN_FDS_START). */
 const FIRST_FD = 3;
 
@@ -136,21 +130,4 @@ export function serviceManager(log: (line: string) => void): { notify(state: str
       }
     },
   };
-}
-
-/** Sends one datagram to the unix datagram socket `target` (`@name`: abstract). */
-function sendDatagram(target: string, message: Uint8Array): void {
-  libc ??= loadLibc();
-  const path = new TextEncoder().encode(kernelSocketPath(target));
-  const address = new Uint8Array(2 + path.byteLength + 1);
-  address[0] = AF_UNIX;
-  address.set(path, 2);
-  // An abstract name's length counts exactly; a path's includes its NUL.
-  const length = target.startsWith("@") ? address.byteLength - 1 : address.byteLength;
-  const fd = libc.symbols.socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) throw new Error(`socket: errno ${libc.errno()}`);
-  const sent = libc.symbols.sendto(fd, message, message.byteLength, MSG_NOSIGNAL, address, length);
-  const errno = libc.errno();
-  libc.symbols.close(fd);
-  if (sent < 0) throw new Error(`sendto: errno ${errno}`);
 }
