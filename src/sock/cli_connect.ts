@@ -5,7 +5,7 @@
  */
 import { type ByteReader, type ByteWriter, runtime } from "../adapter/mod.ts";
 import { defineCommand } from "../cli/command.ts";
-import { duration } from "../cli/options.ts";
+import { duration, flag } from "../cli/options.ts";
 import { IpcatError } from "../errors.ts";
 import type { RawRefusal } from "../framing/raw_refusal.ts";
 import { describeTarget } from "../transport/endpoint.ts";
@@ -16,6 +16,7 @@ import { connectFd, relayFds } from "./fdrelay.ts";
 import { clientTarget, tlsClientOptions, WAIT_HELP } from "./network.ts";
 import { relay } from "./raw.ts";
 import { Deadlines, timeoutOptions } from "./timeouts.ts";
+import { stderrTracer, tracedReader, tracedWriter } from "./trace.ts";
 
 /** `reader`, touching `deadlines` on every chunk. */
 function touching(reader: ByteReader, deadlines: Deadlines): ByteReader {
@@ -58,6 +59,7 @@ export const connectCommand = defineCommand({
   options: {
     wait: duration(WAIT_HELP, { default: "0" }),
     ...timeoutOptions,
+    trace: flag("Dump the traffic to stderr in hex and ASCII, > sent, < received (socat -x)"),
     ...tlsClientOptions,
   },
   positionals: { min: 1 },
@@ -82,6 +84,11 @@ export const connectCommand = defineCommand({
     const wait = options.wait / 1000;
     const limits = { idle: options["idle-timeout"], total: options.timeout };
     if (rest.length > 0) {
+      if (options.trace) {
+        throw new IpcatError("usage", "connect --trace does not apply with -- CMD", {
+          hint: "trace without CMD, or on the server (serve --raw --trace)",
+        });
+      }
       checkCommand(rest[0]!);
       const outcome = await execOverConnection(
         await dialWithWait(target, wait),
@@ -92,14 +99,18 @@ export const connectCommand = defineCommand({
       if ("status" in outcome) return outcome.status;
       throw refusedError(outcome.refusal, path);
     }
-    if (limits.idle !== undefined || limits.total !== undefined) {
-      // Timed: relayed on the event loop, where the timers run (the descriptor relay blocks it).
+    if (limits.idle !== undefined || limits.total !== undefined || options.trace) {
+      // Timed or traced: relayed on the event loop, where the timers run and the bytes
+      // pass through us (the descriptor relay blocks the loop and bypasses us).
       const conn = await dialWithWait(target, wait);
       const deadlines = new Deadlines(limits, path, () => conn.close());
+      const trace = options.trace ? stderrTracer(path) : null;
+      const input = touching(runtime.stdin, deadlines);
+      const output = touchingWriter(runtime.stdout, deadlines);
       const refusal = await relay(
         conn,
-        touching(runtime.stdin, deadlines),
-        touchingWriter(runtime.stdout, deadlines),
+        trace ? tracedReader(input, trace, ">") : input,
+        trace ? tracedWriter(output, trace, "<") : output,
       );
       deadlines.stop();
       if (deadlines.expired) throw deadlines.expired;

@@ -29,6 +29,7 @@ import {
 import { describeTarget } from "../transport/endpoint.ts";
 import { groupId, userId } from "./accounts.ts";
 import { checkCommand } from "./command_check.ts";
+import { stderrTracer } from "./trace.ts";
 import { inheritedDescriptors, listenInherited, serviceManager } from "./activation.ts";
 
 const Positive = v.pipe(
@@ -132,6 +133,7 @@ export const serve = defineCommand({
     owner: option("USER", "Give the socket file to USER (a uid or a name; needs root)", Account),
     group: option("GROUP", "Give the socket file to GROUP (a gid or a name)", Account),
     ...networkServerOptions,
+    trace: flag("With --raw: dump each connection's traffic to stderr in hex and ASCII (socat -x)"),
     "listen-fds": flag(
       "Serve the listening sockets systemd passes (LISTEN_FDS, LISTEN_PID) instead of PATH (binary and Bun)",
     ),
@@ -194,6 +196,11 @@ export const serve = defineCommand({
         }: the sockets come from the service manager`,
         { hint: "ipcat sock serve --listen-fds -- CMD [ARGS...]" },
       );
+    }
+    if (options.trace && !options.raw) {
+      throw new IpcatError("usage", "serve --trace needs --raw", {
+        hint: "to see routed frames, put 'ipcat sock proxy --trace' in front of the server",
+      });
     }
     const target = inherited ? null : sockEndpoint(args[0]!);
     // Inherited sockets are unix or TCP, never TLS: no TLS options apply to them.
@@ -275,6 +282,7 @@ export const serve = defineCommand({
         allowGids,
         allowIdentities,
         jobs,
+        trace: options.trace ? (id) => stderrTracer(`connection ${id}`) : undefined,
       });
       close = () => server.close();
       closed = server.closed;
