@@ -16,6 +16,7 @@ import type { Channel, ChannelEnd } from "./channel.ts";
 import { serve } from "./cli_serve.ts";
 import { connectCommand } from "./cli_connect.ts";
 import { recv, send } from "./cli_datagram.ts";
+import { proxy } from "./cli_proxy.ts";
 import { connect, type SockClient, waitForSocket } from "./client.ts";
 import { clientTarget, sockEndpoint, tlsClientOptions, WAIT_HELP, waitForPort } from "./network.ts";
 import { describeTarget } from "../transport/endpoint.ts";
@@ -302,5 +303,5 @@ export const sockFamily: Family = {
   summary: "Unix-socket IPC: script server and client, socat-style raw relay, routed channels",
   description:
     "Run a script in one container from another through a socket on a shared volume, with\nexit codes and no cut-off replies, or serve the routed, multiplexed ipcat protocol.",
-  commands: [serve, run, call, connectCommand, wait, send, recv],
+  commands: [serve, run, call, connectCommand, wait, send, recv, proxy],
 };
