@@ -80,7 +80,8 @@ export interface Conn {
    * Gives up this accepted connection's descriptor so that a child can use it as its
    * stdin/stdout (see {@link StdioFd}); afterwards only `close()` may be called. Returns
    * `null` when that is impossible: bytes were already read from it, or it is not an
-   * accepted unix connection. Defined only where {@link Runtime.socketDescriptors} is true.
+   * accepted plain (unix or TCP) connection: TLS bytes are ciphertext. Defined only where
+   * {@link Runtime.socketDescriptors} is true.
    */
   handOff?(): number | null;
 }

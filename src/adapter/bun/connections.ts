@@ -60,7 +60,8 @@ export class BunConn implements Conn {
   }
 
   handOff(): number | null {
-    if (this.transport !== "unix") return null;
+    // A TLS socket's bytes are ciphertext: only plain sockets can be a child's stdio.
+    if (this.transport === "tls") return null;
     const fd = (this.socket as unknown as { fd?: number } | null)?.fd;
     if (!this.awaitingFirstRead || this.#received || fd === undefined || fd < 0) return null;
     return fd;
