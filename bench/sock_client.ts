@@ -13,6 +13,7 @@
  */
 import process from "node:process";
 import { connect } from "../src/sock/mod.ts";
+import { clientTarget } from "../src/sock/network.ts";
 
 const [mode, path, countText, sizeText, windowText] = process.argv.slice(2);
 const count = Number(countText);
@@ -31,7 +32,12 @@ if (mode === "hold") {
   process.exit(0);
 }
 
-const client = await connect(path!);
+// A tls:// endpoint trusts the CA in IPCAT_BENCH_CA (bench/sock_net.bench.ts).
+const client = await connect(
+  path!.startsWith("tls://")
+    ? clientTarget(path!, { "tls-ca": process.env.IPCAT_BENCH_CA })
+    : path!,
+);
 if (mode === "hol") {
   // Channel A: 64 MiB offered to the echo and its echoes never read. Only A waits.
   const held = client.open("ipcat.echo");

@@ -34,6 +34,10 @@ export const EXIT_CODES = {
   limit: 9,
   /** Non-blocking mode and the operation would have to wait (queue full or empty). */
   would_block: 10,
+  /** No data either way for `--idle-timeout` (socat's `-T`). */
+  idle_timeout: 11,
+  /** The whole exchange took longer than `--timeout`. */
+  total_timeout: 12,
   /** A bug in ipcat: please report it. */
   internal: 70,
   /** The Docker daemon or the docker client side failed (as the docker CLI's 125). */
@@ -42,6 +46,10 @@ export const EXIT_CODES = {
   docker_cannot_invoke: 126,
   /** The container command was not found (as the docker CLI's 127). */
   docker_command_not_found: 127,
+  /** A local command (`serve -- CMD`, `connect -- CMD`) exists but cannot run (as a shell's 126). */
+  cannot_invoke: 126,
+  /** A local command (`serve -- CMD`, `connect -- CMD`) was not found (as a shell's 127). */
+  command_not_found: 127,
   /** Hang-up: SIGHUP (128 + 1), a terminal or ssh session closing. */
   hangup: 129,
   /**

@@ -21,6 +21,28 @@ export interface TlsFiles {
   key?: string;
   /** Verify the server certificate (default true). */
   verify?: boolean;
+  /** The name the server's certificate must carry, when it is not the host dialled. */
+  serverName?: string;
+}
+
+/** Where and how to listen on TCP: plain, or TLS with the server's PEM files. */
+export interface TcpListenOptions {
+  host: string;
+  port: number;
+  tls?: {
+    cert: string;
+    key: string;
+    /** CAs that client certificates must chain to: given, a client certificate is required. */
+    ca?: string;
+  };
+}
+
+/** The identity in a TLS peer's verified certificate (mutual TLS). */
+export interface PeerCertificate {
+  /** The subject's common name, if any. */
+  cn: string | null;
+  /** The subject alternative names, as `DNS:name`, `IP Address:addr`, `email:…`. */
+  san: string[];
 }
 
 /**
@@ -45,14 +67,21 @@ export interface Conn {
   readonly closed: Promise<void>;
   /**
    * The peer's credentials (SO_PEERCRED) of a unix connection. Defined only by adapters
-   * whose runtime exposes the socket's descriptor (Bun); `null` when the call fails.
+   * whose runtime exposes the socket's descriptor (Bun); `null` when the call fails,
+   * `undefined` for a TCP or TLS connection (which has no such credentials).
    */
-  peerCredentials?(): PeerCredentials | null;
+  peerCredentials?(): PeerCredentials | null | undefined;
+  /**
+   * The verified client certificate of an accepted TLS connection whose listener asked for
+   * one ({@link TcpListenOptions} `tls.ca`); `null` for any other connection.
+   */
+  peerCertificate?(): PeerCertificate | null;
   /**
    * Gives up this accepted connection's descriptor so that a child can use it as its
    * stdin/stdout (see {@link StdioFd}); afterwards only `close()` may be called. Returns
    * `null` when that is impossible: bytes were already read from it, or it is not an
-   * accepted unix connection. Defined only where {@link Runtime.socketDescriptors} is true.
+   * accepted plain (unix or TCP) connection: TLS bytes are ciphertext. Defined only where
+   * {@link Runtime.socketDescriptors} is true.
    */
   handOff?(): number | null;
 }
@@ -229,6 +258,18 @@ export interface Runtime {
   connect(target: DialTarget): Promise<Conn>;
   /** Listens on a unix socket path (or `@abstract` name). The path must not exist. */
   listenUnix(path: string): Promise<Listener>;
+  /**
+   * Listens on TCP, or TLS with `tls`. Rejects with the system error (`EADDRINUSE`, …),
+   * or with code `EUNSUPPORTED` where the runtime cannot do what is asked (client
+   * certificates under Deno).
+   */
+  listenTcp(options: TcpListenOptions): Promise<Listener>;
+  /**
+   * Serves an inherited listening socket (systemd socket activation), unix or TCP as the
+   * caller found with getsockname(2). Defined only where the runtime can adopt a
+   * descriptor (Bun); Deno cannot.
+   */
+  listenFd?(fd: number, transport: "unix" | "tcp"): Promise<Listener>;
   /** An HTTP client for one endpoint: a unix socket path, or a TCP base with TLS files. */
   httpClient(target: DialTarget): HttpFetch;
 

@@ -23,6 +23,14 @@ export interface AdmissionLimits {
   maxPerUid?: number;
   /** Peer uids allowed besides the server's own and root. */
   allowUids?: readonly number[];
+  /** Peer gids allowed (the peer's effective gid, as SO_PEERCRED reports it). */
+  allowGids?: readonly number[];
+  /**
+   * TLS identities allowed in: a verified client certificate whose subject CN is one of
+   * `cn`, or one of whose subject alternative names (the value after `DNS:`, `IP Address:`,
+   * …) is in `san`. Given, a connection without such a certificate is refused.
+   */
+  allowIdentities?: { cn: readonly string[]; san: readonly string[] };
 }
 
 /**
@@ -81,15 +89,37 @@ export interface Ticket {
  * console.log(peerRefusal(conn, [1000]) ?? "allowed");
  * ```
  */
-export function peerRefusal(conn: Conn, allowUids: readonly number[] | undefined): string | null {
+export function peerRefusal(
+  conn: Conn,
+  allowUids: readonly number[] | undefined,
+  allowGids?: readonly number[],
+): string | null {
   const credentials = conn.peerCredentials?.();
   if (credentials === undefined) {
-    return allowUids ? "this runtime cannot read the peer's uid (SO_PEERCRED)" : null;
+    return allowUids || allowGids ? "this runtime cannot read the peer's uid (SO_PEERCRED)" : null;
   }
   if (credentials === null) return "SO_PEERCRED failed";
-  const { uid, pid } = credentials;
+  const { uid, gid, pid } = credentials;
   if (uid === 0 || uid === process.getuid?.() || allowUids?.includes(uid)) return null;
+  if (allowGids?.includes(gid)) return null;
   return `uid ${uid} (pid ${pid}) is not allowed`;
+}
+
+/**
+ * Why a TLS peer may not connect, or `null` when it may: with `allowed` given, its
+ * verified certificate must carry an allowed CN or subject alternative name.
+ */
+export function identityRefusal(
+  conn: Conn,
+  allowed: AdmissionLimits["allowIdentities"],
+): string | null {
+  if (!allowed) return null;
+  const certificate = conn.peerCertificate?.() ?? null;
+  if (!certificate) return "no verified client certificate";
+  if (certificate.cn !== null && allowed.cn.includes(certificate.cn)) return null;
+  const names = certificate.san.map((name) => name.slice(name.indexOf(":") + 1));
+  if (names.some((name) => allowed.san.includes(name))) return null;
+  return `certificate CN=${certificate.cn ?? "(none)"} is not allowed`;
 }
 
 /**
@@ -125,7 +155,8 @@ export class Admission {
 
   /** Admits `conn` (a {@link Ticket}) or says why not ({@link Refusal}). */
   admit(conn: Conn): Ticket | Refusal {
-    const refusal = peerRefusal(conn, this.#limits.allowUids);
+    const refusal = peerRefusal(conn, this.#limits.allowUids, this.#limits.allowGids) ??
+      identityRefusal(conn, this.#limits.allowIdentities);
     if (refusal) return { code: "permission_denied", reason: refusal };
     const { maxClients } = this.#limits;
     if (maxClients !== undefined && this.#count >= maxClients) {

@@ -15,21 +15,17 @@ import { MSG_OVERHEAD, STATUS_CODES } from "../framing/sock.ts";
 import type { Channel, ChannelEnd } from "./channel.ts";
 import { serve } from "./cli_serve.ts";
 import { introspectCommand, subscribeCommand, typedCall } from "./cli_typed.ts";
-import {
-  connect,
-  dialWithWait,
-  retryWhileStarting,
-  type SockClient,
-  waitForSocket,
-} from "./client.ts";
-import { connectFd, relayFds } from "./fdrelay.ts";
-import { socketPath } from "./paths.ts";
-import { relay } from "./raw.ts";
+import { connectCommand } from "./cli_connect.ts";
+import { recv, send } from "./cli_datagram.ts";
+import { proxy } from "./cli_proxy.ts";
+import { connect, type SockClient, waitForSocket } from "./client.ts";
+import { clientTarget, sockEndpoint, tlsClientOptions, WAIT_HELP, waitForPort } from "./network.ts";
+import { describeTarget } from "../transport/endpoint.ts";
 import { EXEC_STREAMS, ExecExitSchema, exitStatusOf } from "./services.ts";
 import { onStopSignals } from "./signals.ts";
+import { timeoutOptions, watchChannel } from "./timeouts.ts";
 
 const EnvPair = v.pipe(v.string(), v.regex(/^[^=]+=/, "expected KEY=VALUE"));
-const WAIT_HELP = "Wait up to DURATION for the server to appear and accept";
 
 /** The user-facing error for a channel that ended with a non-zero code. */
 function channelError(end: ChannelEnd, path: string, service: string): IpcatError {
@@ -120,9 +116,11 @@ const run = defineCommand({
   ].join("\n"),
   options: {
     wait: duration(WAIT_HELP, { default: "0" }),
+    ...timeoutOptions,
     env: list("KEY=VALUE", "Set a variable for the command (server needs --allow-env)", EnvPair, {
       short: "e",
     }),
+    ...tlsClientOptions,
   },
   positionals: { min: 1 },
   examples: [
@@ -141,14 +139,16 @@ const run = defineCommand({
         hint: "write the command's arguments after --",
       });
     }
-    const path = socketPath(args[0]!);
+    const target = clientTarget(args[0]!, options);
+    const path = describeTarget(target);
     const env = Object.fromEntries(
       options.env.map((
         pair,
       ) => [pair.slice(0, pair.indexOf("=")), pair.slice(pair.indexOf("=") + 1)]),
     );
-    const client = await connect(path, { wait: options.wait / 1000 });
+    const client = await connect(target, { wait: options.wait / 1000 });
     const channel = client.open("ipcat.exec", JSON.stringify({ args: rest, env, tty: false }));
+    const deadlines = watchChannel(options, path, channel, client);
     // Interrupted: a final END cancels the remote run (the server ends its process group).
     const stop = onStopSignals(async () => {
       channel.end(STATUS_CODES.canceled, "the client was interrupted");
@@ -160,6 +160,7 @@ const run = defineCommand({
         chunk !== null && !channel.writeEnded;
         chunk = await runtime.stdin.read()
       ) {
+        deadlines.touch();
         const max = channel.maxData - 1;
         for (let off = 0; off < chunk.byteLength && !channel.writeEnded; off += max) {
           const piece = chunk.subarray(off, off + max);
@@ -174,6 +175,7 @@ const run = defineCommand({
     let exitStatus: number | null = null;
     try {
       for await (const data of channel) {
+        deadlines.touch();
         const body = data.subarray(1);
         if (data[0] === EXEC_STREAMS.stdout) await runtime.stdout.write(body);
         else if (data[0] === EXEC_STREAMS.stderr) await runtime.stderr.write(body);
@@ -186,8 +188,10 @@ const run = defineCommand({
       return await readerGone(channel, client);
     }
     const end = await channel.done;
+    deadlines.stop();
     if (stop.stopped) return await stop.stopped;
     await client.close();
+    if (deadlines.expired) throw deadlines.expired;
     if (exitStatus !== null) return exitStatus;
     if (end.code === 0) {
       throw new IpcatError(
@@ -217,7 +221,8 @@ const call = defineCommand({
   options: {
     json: flag("Print one JSON object per reply"),
     wait: duration(WAIT_HELP, { default: "0" }),
-    timeout: duration("Give the call DURATION: the deadline sent to a typed service"),
+    ...timeoutOptions,
+    ...tlsClientOptions,
   },
   positionals: { min: 2, max: 3 },
   examples: [
@@ -230,9 +235,10 @@ const call = defineCommand({
   ],
   async run({ options, args }) {
     const [spec, service, data] = args as [string, string, string | undefined];
-    const path = socketPath(spec);
+    const target = clientTarget(spec, options);
+    const path = describeTarget(target);
     const opening = data === "-" ? await readStdin() : new TextEncoder().encode(data ?? "");
-    const client = await connect(path, { wait: options.wait / 1000 });
+    const client = await connect(target, { wait: options.wait / 1000 });
     if (opening.byteLength > client.server.maxPayload - MSG_OVERHEAD) {
       client.close();
       throw new IpcatError(
@@ -255,13 +261,11 @@ const call = defineCommand({
     }
     const channel = client.open(service, opening);
     channel.closeWrite();
-    const timer = options.timeout === undefined ? undefined : setTimeout(() => {
-      channel.end(STATUS_CODES.deadline_exceeded, "the client's deadline passed");
-    }, options.timeout);
-    void channel.done.then(() => clearTimeout(timer));
+    const deadlines = watchChannel(options, path, channel, client);
     const decoder = new TextDecoder("utf-8", { fatal: true });
     try {
       for await (const reply of channel) {
+        deadlines.touch();
         if (!options.json) {
           await writeOut(reply);
           continue;
@@ -279,55 +283,11 @@ const call = defineCommand({
       return await readerGone(channel, client);
     }
     const end = await channel.done;
+    deadlines.stop();
     client.close();
+    if (deadlines.expired) throw deadlines.expired;
     if (end.code !== 0) throw channelError(end, path, service);
     return 0;
-  },
-});
-
-const connectCommand = defineCommand({
-  name: "connect",
-  summary: "Pipe stdin/stdout to a socket, raw (as 'socat - UNIX-CONNECT:PATH')",
-  usage: "PATH",
-  description: [
-    "At stdin's EOF the socket is half-closed and the reply is still read to its end: unlike",
-    "socat, nothing is cut off 0.5 s later. Exits 0 when the server closes the connection;",
-    "8 when an 'ipcat sock serve --raw' refused it (--max-clients), 5 when it refused its uid.",
-  ].join("\n"),
-  options: {
-    wait: duration(WAIT_HELP, { default: "0" }),
-  },
-  positionals: { min: 1, max: 1 },
-  examples: [
-    [
-      "echo START | ipcat sock connect --wait 10 /ipc/app.sock",
-      "Seed 001's client: send START, print SUCCESS or FAIL",
-    ],
-  ],
-  async run({ options, args }) {
-    const path = socketPath(args[0]!);
-    const socket = await retryWhileStarting(path, options.wait / 1000, () => connectFd(path));
-    const refusal = socket
-      ? relayFds(socket)
-      : await relay(await dialWithWait(path, options.wait / 1000), runtime.stdin, runtime.stdout);
-    if (refusal === null) return 0;
-    if (refusal.cause === "permission") {
-      throw new IpcatError(
-        "permission",
-        `the server on ${path} refused this user: ${refusal.reason}`,
-        {
-          hint: "ask for your uid to be allowed (serve --allow-uid)",
-        },
-      );
-    }
-    throw new IpcatError(
-      "unavailable",
-      `the server on ${path} refused the connection: ${refusal.reason}`,
-      {
-        hint:
-          "it serves its --max-clients already: retry later, or start it with --queue to make clients wait",
-      },
-    );
   },
 });
 
@@ -335,7 +295,10 @@ const wait = defineCommand({
   name: "wait",
   summary: "Wait until something accepts on PATH: exit 0, or 1 on timeout",
   usage: "PATH",
-  description: "Works across containers sharing the socket's volume, where 'ss' sees nothing.",
+  description: [
+    "Works across containers sharing the socket's volume, where 'ss' sees nothing. For",
+    "tcp:// and tls:// it waits for the port to accept a TCP connection (no handshake).",
+  ].join("\n"),
   options: {
     timeout: duration("Give up after DURATION", { default: "30s" }),
   },
@@ -345,8 +308,13 @@ const wait = defineCommand({
     "Start the client once the server is up",
   ]],
   async run({ options, args }) {
-    const path = socketPath(args[0]!);
-    if (await waitForSocket(path, options.timeout / 1000)) return 0;
+    const target = sockEndpoint(args[0]!);
+    const path = describeTarget(target);
+    const seconds = options.timeout / 1000;
+    const up = "unix" in target
+      ? await waitForSocket(target.unix, seconds)
+      : await waitForPort(target, seconds);
+    if (up) return 0;
     throw new IpcatError(
       "failed",
       `nothing accepted connections on ${path} within ${options.timeout / 1000} s`,
@@ -363,5 +331,16 @@ export const sockFamily: Family = {
   summary: "Unix-socket IPC: script server and client, socat-style raw relay, routed channels",
   description:
     "Run a script in one container from another through a socket on a shared volume, with\nexit codes and no cut-off replies, or serve the routed, multiplexed ipcat protocol.",
-  commands: [serve, run, call, connectCommand, wait, introspectCommand, subscribeCommand],
+  commands: [
+    serve,
+    run,
+    call,
+    connectCommand,
+    wait,
+    send,
+    recv,
+    proxy,
+    introspectCommand,
+    subscribeCommand,
+  ],
 };

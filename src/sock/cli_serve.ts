@@ -21,7 +21,18 @@ import { serveListener, type Service } from "./server.ts";
 import { echoService, execService } from "./services.ts";
 import { servicesService } from "./typed/catalog.ts";
 import { onStopSignals } from "./signals.ts";
-import { socketPath } from "./paths.ts";
+import {
+  allowedIdentities,
+  checkServerOptions,
+  listenNetwork,
+  networkServerOptions,
+  sockEndpoint,
+} from "./network.ts";
+import { describeTarget } from "../transport/endpoint.ts";
+import { groupId, userId } from "./accounts.ts";
+import { checkCommand } from "./command_check.ts";
+import { stderrTracer } from "./trace.ts";
+import { inheritedDescriptors, listenInherited, serviceManager } from "./activation.ts";
 
 const Positive = v.pipe(
   v.string(),
@@ -38,6 +49,7 @@ const EnvName = v.pipe(
   v.regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "expected a variable name such as JOB_ID (no patterns)"),
 );
 const EnvPair = v.pipe(v.string(), v.regex(/^[A-Za-z_][A-Za-z0-9_]*=/, "expected KEY=VALUE"));
+const Account = v.pipe(v.string(), v.minLength(1, "expected a name or a number"));
 const Uid = v.pipe(v.string(), v.regex(/^\d+$/, "expected a numeric uid"), v.transform(Number));
 
 /** `ipcat sock serve`. */
@@ -52,6 +64,12 @@ export const serve = defineCommand({
     "stdout of a fresh CMD (as 'socat UNIX-LISTEN:PATH,fork SYSTEM:CMD'), the reply is never",
     "cut off, and each exit status is logged on stderr.",
     "",
+    "CMD is checked at start: missing, the server exits 127, not executable 126, naming it.",
+    "",
+    "--listen-fds serves the sockets a systemd .socket unit (or systemd-socket-activate)",
+    "passes instead of PATH. With NOTIFY_SOCKET set (Type=notify) the server sends READY=1",
+    "once it serves and STOPPING=1 when it stops.",
+    "",
     "Each command runs in its own session (process group). A client's Ctrl-C, disconnect or",
     "early END, the command's own exit, and the server's SIGTERM, SIGINT or SIGHUP end the",
     "whole group: SIGTERM, then SIGKILL after --kill-after; the log says which.",
@@ -61,7 +79,15 @@ export const serve = defineCommand({
     "removed on exit, SIGINT, SIGTERM and SIGHUP (exit 130, 143, 129). PATH may be @name",
     "(abstract namespace, no file).",
     "Peers are checked with SO_PEERCRED (binary and Bun; Deno cannot): only the server's",
-    "own uid, root and each --allow-uid get in.",
+    "own uid, root, each --allow-uid and each --allow-gid (the peer's effective gid) get in.",
+    "--owner and --group give the socket file away before it gets --mode: it is never",
+    "reachable by anyone --mode does not name (--mode 0660 --group g --allow-gid g shares it",
+    "with group g).",
+    "",
+    "PATH may also be tcp://HOST:PORT or tls://HOST:PORT (--tls-cert, --tls-key). Plain TCP",
+    "on an address other than loopback is refused unless --insecure. --tls-ca requires client",
+    "certificates from that CA (mutual TLS; binary and Bun); --allow-cn and --allow-san then",
+    "let in only those identities, and services see the certificate as the peer's identity.",
   ].join("\n"),
   options: {
     raw: flag("No protocol: each connection is stdin/stdout of a fresh CMD"),
@@ -107,6 +133,18 @@ export const serve = defineCommand({
       "Also allow peers with this uid (own uid and root always are; SO_PEERCRED: binary and Bun, not Deno)",
       Uid,
     ),
+    "allow-gid": list(
+      "GROUP",
+      "Also allow peers whose effective gid is GROUP (a gid or a name; SO_PEERCRED: binary and Bun)",
+      Account,
+    ),
+    owner: option("USER", "Give the socket file to USER (a uid or a name; needs root)", Account),
+    group: option("GROUP", "Give the socket file to GROUP (a gid or a name)", Account),
+    ...networkServerOptions,
+    trace: flag("With --raw: dump each connection's traffic to stderr in hex and ASCII (socat -x)"),
+    "listen-fds": flag(
+      "Serve the listening sockets systemd passes (LISTEN_FDS, LISTEN_PID) instead of PATH (binary and Bun)",
+    ),
   },
   positionals: { min: 1 },
   examples: [
@@ -117,6 +155,10 @@ export const serve = defineCommand({
     [
       "ipcat sock serve --raw /ipc/app.sock -- ./server_app.sh",
       "Serve seed-001 style line scripts (START -> SUCCESS) to socat or 'ipcat sock connect'",
+    ],
+    [
+      "ipcat sock serve --tls-cert s.pem --tls-key s.key --tls-ca ca.pem --allow-cn worker tls://0.0.0.0:7000 -- ./job.sh",
+      "Serve across hosts: mutual TLS, only the certificate named worker gets in",
     ],
     [
       "ipcat sock serve --allow-args @jobs -- ./job.sh",
@@ -130,11 +172,15 @@ export const serve = defineCommand({
       });
     }
     const allowUids = options["allow-uid"].length > 0 ? options["allow-uid"] : undefined;
+    const allowGids = options["allow-gid"].length > 0
+      ? options["allow-gid"].map((group) => groupId(group, "--allow-gid"))
+      : undefined;
     for (
-      const [name, given] of [["--allow-uid", allowUids], [
-        "--max-per-uid",
-        options["max-per-uid"],
-      ]] as const
+      const [name, given] of [
+        ["--allow-uid", allowUids],
+        ["--allow-gid", allowGids],
+        ["--max-per-uid", options["max-per-uid"]],
+      ] as const
     ) {
       if (given !== undefined && !runtime.socketDescriptors) {
         throw new IpcatError(
@@ -147,7 +193,63 @@ export const serve = defineCommand({
         );
       }
     }
-    const path = socketPath(args[0]!);
+    const logging = options.log === "json"
+      ? jsonLogging()
+      : { log: (line: string) => void note(line), hooks: undefined };
+    const log = logging.log;
+    const manager = serviceManager(log);
+    const inherited = options["listen-fds"] ? inheritedDescriptors() : null;
+    if (inherited && (args.length > rest.length || options.owner || options.group)) {
+      throw new IpcatError(
+        "usage",
+        `--listen-fds takes ${
+          args.length > rest.length ? "no PATH" : "no --owner or --group"
+        }: the sockets come from the service manager`,
+        { hint: "ipcat sock serve --listen-fds -- CMD [ARGS...]" },
+      );
+    }
+    if (options.trace && !options.raw) {
+      throw new IpcatError("usage", "serve --trace needs --raw", {
+        hint: "to see routed frames, put 'ipcat sock proxy --trace' in front of the server",
+      });
+    }
+    const target = inherited ? null : sockEndpoint(args[0]!);
+    // Inherited sockets are unix or TCP, never TLS: no TLS options apply to them.
+    checkServerOptions(target ?? { unix: "" }, options);
+    const unixOnly = ([
+      ["--allow-uid", allowUids],
+      ["--allow-gid", allowGids],
+      ["--max-per-uid", options["max-per-uid"]],
+      ["--owner", options.owner],
+      ["--group", options.group],
+    ] as const).find(([, given]) => given !== undefined)?.[0];
+    if (target && !("unix" in target) && unixOnly) {
+      throw new IpcatError(
+        "usage",
+        `${unixOnly} applies to unix sockets: a TCP peer has no uid, a port no owner`,
+        { hint: "for tls:// restrict clients with --tls-ca and --allow-cn or --allow-san" },
+      );
+    }
+    if (
+      target && "unix" in target && target.unix.startsWith("@") && (options.owner || options.group)
+    ) {
+      throw new IpcatError(
+        "usage",
+        `${
+          options.owner ? "--owner" : "--group"
+        }: the abstract socket ${target.unix} has no file to own`,
+        { hint: "give a socket path in a directory, or drop the option" },
+      );
+    }
+    const owner = options.owner !== undefined || options.group !== undefined
+      ? {
+        uid: options.owner === undefined ? undefined : userId(options.owner),
+        gid: options.group === undefined ? undefined : groupId(options.group, "--group"),
+      }
+      : undefined;
+    const path = target
+      ? describeTarget(target)
+      : `inherited descriptor${inherited!.length > 1 ? "s" : ""} ${inherited!.join(", ")}`;
     const command = rest;
     if (options.queue && (!options.raw || options["max-clients"] === undefined)) {
       throw new IpcatError("usage", "--queue needs --raw and --max-clients", {
@@ -159,22 +261,25 @@ export const serve = defineCommand({
         hint: "ipcat sock serve --raw PATH -- CMD [ARGS...]",
       });
     }
-    const logging = options.log === "json"
-      ? jsonLogging()
-      : { log: (line: string) => void note(line), hooks: undefined };
-    const log = logging.log;
     const jobs = new Jobs(options["kill-after"], log);
     const environment = environmentPolicy({
       clear: options["clear-env"],
       set: options.env,
       allow: options["allow-env"],
     });
+    // A command that cannot run fails the server at once, not every client later.
+    if (command.length > 0) checkCommand(command[0]!, environment.base);
     for (const name of options["allow-env"].filter(changesWhatRuns)) {
       log(
         `warning: --allow-env ${name} lets every client choose which programs or libraries CMD runs, as this server's user`,
       );
     }
-    const listener = await listenLocked(path, log, { mode: options.mode });
+    const listener = !target
+      ? await listenInherited(inherited!)
+      : "unix" in target
+      ? await listenLocked(target.unix, log, { mode: options.mode, owner })
+      : await listenNetwork(target, options);
+    const allowIdentities = allowedIdentities(options);
     let close: () => Promise<void>;
     let closed: Promise<void>;
     if (options.raw) {
@@ -185,7 +290,10 @@ export const serve = defineCommand({
         env: environment.base,
         log,
         allowUids,
+        allowGids,
+        allowIdentities,
         jobs,
+        trace: options.trace ? (id) => stderrTracer(`connection ${id}`) : undefined,
       });
       close = () => server.close();
       closed = server.closed;
@@ -215,6 +323,8 @@ export const serve = defineCommand({
         log,
         hooks: logging.hooks,
         allowUids,
+        allowGids,
+        allowIdentities,
       });
       close = async () => {
         await server.close();
@@ -227,7 +337,11 @@ export const serve = defineCommand({
         }`,
       );
     }
-    const stop = onStopSignals(close);
+    manager.notify("READY=1");
+    const stop = onStopSignals(async () => {
+      manager.notify("STOPPING=1");
+      await close();
+    });
     await closed;
     // Closed by a stop signal: its handler exits with 128+N once the cleanup is over.
     return stop.stopped ? await stop.stopped : 0;

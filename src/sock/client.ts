@@ -4,7 +4,8 @@
  *
  * @module
  */
-import { type Conn, runtime } from "../adapter/mod.ts";
+import { type Conn, type DialTarget, runtime } from "../adapter/mod.ts";
+import { describeTarget } from "../transport/endpoint.ts";
 import { IpcatError } from "../errors.ts";
 import {
   DEFAULT_MAX_PAYLOAD,
@@ -108,8 +109,9 @@ export async function waitForSocket(path: string, seconds: number): Promise<bool
 }
 
 /**
- * Runs `attempt` (a connect to the unix socket `path`) until it succeeds, retrying for up
- * to `wait` seconds while the socket is missing or refusing (a server still starting).
+ * Runs `attempt` (a connect to `endpoint`: a unix socket path, or a TCP/TLS target) until
+ * it succeeds, retrying for up to `wait` seconds while the socket is missing or refusing
+ * (a server still starting).
  * Failures become the user-facing dial errors, saying how long we waited.
  *
  * @example
@@ -121,20 +123,23 @@ export async function waitForSocket(path: string, seconds: number): Promise<bool
  * ```
  */
 export async function retryWhileStarting<T>(
-  path: string,
+  endpoint: string | DialTarget,
   wait: number,
   attempt: () => T | Promise<T>,
 ): Promise<T> {
+  const target = typeof endpoint === "string" ? { unix: endpoint } : endpoint;
   const deadline = Date.now() + wait * 1000;
   for (;;) {
-    if (pathState(path) === "not-a-socket") throw notASocketError(path);
+    if ("unix" in target && pathState(target.unix) === "not-a-socket") {
+      throw notASocketError(target.unix);
+    }
     try {
       return await attempt();
     } catch (error) {
       const code = systemCode(error);
       const retry = code === "ENOENT" || code === "ECONNREFUSED";
       if (!retry || Date.now() >= deadline) {
-        const failure = dialError(error, { unix: path });
+        const failure = dialError(error, target);
         throw retry && wait > 0
           ? new IpcatError(failure.code, `${failure.message}, after waiting ${wait} s`, {
             hint: failure.hint,
@@ -148,8 +153,8 @@ export async function retryWhileStarting<T>(
 }
 
 /**
- * Connects to `path`, retrying for up to `wait` seconds while the socket is missing or
- * refusing (a server still starting).
+ * Connects to `endpoint` (a unix socket path, or a TCP/TLS target), retrying for up to
+ * `wait` seconds while the socket is missing or refusing (a server still starting).
  *
  * @example
  * ```ts ignore
@@ -158,8 +163,9 @@ export async function retryWhileStarting<T>(
  * conn.close();
  * ```
  */
-export function dialWithWait(path: string, wait = 0): Promise<Conn> {
-  return retryWhileStarting(path, wait, () => runtime.connect({ unix: path }));
+export function dialWithWait(endpoint: string | DialTarget, wait = 0): Promise<Conn> {
+  const target = typeof endpoint === "string" ? { unix: endpoint } : endpoint;
+  return retryWhileStarting(target, wait, () => runtime.connect(target));
 }
 
 /**
@@ -174,7 +180,11 @@ export function dialWithWait(path: string, wait = 0): Promise<Conn> {
  * client.close();
  * ```
  */
-export async function connect(path: string, options: ConnectOptions = {}): Promise<SockClient> {
+export async function connect(
+  endpoint: string | DialTarget,
+  options: ConnectOptions = {},
+): Promise<SockClient> {
+  const path = typeof endpoint === "string" ? endpoint : describeTarget(endpoint);
   const maxPayload = options.maxPayload ?? DEFAULT_MAX_PAYLOAD;
   if (maxPayload < MIN_MAX_PAYLOAD) {
     throw new IpcatError(
@@ -185,7 +195,7 @@ export async function connect(path: string, options: ConnectOptions = {}): Promi
   }
   const signal = options.signal;
   signal?.throwIfAborted();
-  const conn = await dialWithWait(path, options.wait ?? 0);
+  const conn = await dialWithWait(endpoint, options.wait ?? 0);
   if (signal?.aborted) {
     conn.close();
     throw signal.reason;

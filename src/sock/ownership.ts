@@ -12,6 +12,8 @@
  * @module
  */
 import {
+  chmodSync,
+  chownSync,
   existsSync,
   lstatSync,
   readFileSync,
@@ -110,6 +112,12 @@ let binds = 0;
 export interface LockedListenOptions {
   /** The socket file's permission bits, applied race-free through the umask around bind. */
   mode?: number;
+  /**
+   * The socket file's owner and group (`--owner`, `--group`). The file is bound with at
+   * most its owner's bits of `mode`, changed to this owner and group, and only then given
+   * `mode` and renamed into place: it is never reachable by anyone `mode` does not name.
+   */
+  owner?: { uid?: number; gid?: number };
 }
 
 /**
@@ -177,7 +185,11 @@ export async function listenLocked(
     // (Where that name would be over the kernel's limit, the path itself is bound.)
     const bindName = join(dirname(path), `.ipcat-${process.pid}-${++binds}`);
     const aside = new TextEncoder().encode(bindName).byteLength <= MAX_SOCKET_PATH;
-    listener = await bindOrExplain(aside ? bindName : path, options.mode, path);
+    const bound = aside ? bindName : path;
+    const owner = options.owner;
+    const mode = options.mode ?? 0o600;
+    listener = await bindOrExplain(bound, owner ? mode & 0o700 : options.mode, path);
+    if (owner) giveAway(bound, owner, mode, path, listener);
     if (aside) renameSync(bindName, path);
     inode = statSync(path, { bigint: true }).ino;
   } catch (error) {
@@ -199,6 +211,33 @@ export async function listenLocked(
       lock.release();
     },
   };
+}
+
+/**
+ * Hands the freshly bound socket file `name` to its owner and group, then widens it to
+ * `mode`; until then only the server's own uid (and root) may connect. On failure the
+ * listener is closed and the error names `path`.
+ */
+function giveAway(
+  name: string,
+  owner: { uid?: number; gid?: number },
+  mode: number,
+  path: string,
+  listener: Listener,
+): void {
+  try {
+    chownSync(name, owner.uid ?? -1, owner.gid ?? -1);
+    chmodSync(name, mode);
+  } catch (error) {
+    listener.close();
+    throw new IpcatError(
+      "permission",
+      `cannot give socket ${path} to ${owner.uid ?? "its owner"}:${owner.gid ?? "its group"}: ${
+        systemCode(error) ?? error
+      }`,
+      { hint: "only root may give a file away; a group must be one of the server's", cause: error },
+    );
+  }
 }
 
 /**

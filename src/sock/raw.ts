@@ -10,7 +10,8 @@ import { type ByteReader, type ByteWriter, type Conn, type Listener } from "../a
 import { DEFAULT_KILL_AFTER_MS, Jobs } from "./jobs.ts";
 import { decodeRawRefusal, encodeRawRefusal, type RawRefusal } from "../framing/raw_refusal.ts";
 import { acceptLoop } from "./accept.ts";
-import { Admission, type Refusal } from "./admission.ts";
+import { Admission, type AdmissionLimits, type Refusal } from "./admission.ts";
+import { tracedReader, tracedWriter, type Tracer } from "./trace.ts";
 
 /** Options of {@link serveRaw}. */
 export interface RawServeOptions {
@@ -20,6 +21,12 @@ export interface RawServeOptions {
   log?: (line: string) => void;
   /** Peer uids allowed besides the server's own and root (see `ServeOptions.allowUids`). */
   allowUids?: readonly number[];
+  /** Peer gids allowed (see `AdmissionLimits.allowGids`). */
+  allowGids?: readonly number[];
+  /** Dumps each connection's traffic (`--trace`): a tracer per connection id. */
+  trace?: (id: number) => Tracer;
+  /** TLS identities allowed (see `AdmissionLimits.allowIdentities`). */
+  allowIdentities?: AdmissionLimits["allowIdentities"];
   /** Connections one uid may hold at once (default 256; 0: no cap; Bun only). */
   maxPerUid?: number;
   /**
@@ -86,7 +93,8 @@ export function serveRaw(
   async function run(conn: Conn, id: number): Promise<void> {
     // Where the runtime allows it, the socket itself becomes the command's stdin and
     // stdout (as inetd does): no relay, no copy. Otherwise we relay through pipes.
-    const fd = conn.handOff?.() ?? null;
+    // Traced, the bytes must pass through us: no hand-off.
+    const fd = options.trace ? null : conn.handOff?.() ?? null;
     const label = `connection ${id}: ${argv[0]}`;
     let job;
     try {
@@ -99,8 +107,13 @@ export function serveRaw(
       return;
     }
     const child = job.child;
-    if (fd === null) void copyIntoWriter(conn, child.stdin!);
-    const output = fd === null ? copyIntoConn(child.stdout!, conn) : undefined;
+    const trace = options.trace?.(id);
+    if (fd === null) {
+      void copyIntoWriter(conn, trace ? tracedWriter(child.stdin!, trace, "<") : child.stdin!);
+    }
+    const output = fd === null
+      ? copyIntoConn(trace ? tracedReader(child.stdout!, trace, ">") : child.stdout!, conn)
+      : undefined;
     const status = await child.exited;
     log(
       `${label} exited with ${status.signal ? `signal ${status.signal}` : `status ${status.code}`}`,

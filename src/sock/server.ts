@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { Conn, Listener, PeerCredentials } from "../adapter/mod.ts";
+import type { Conn, Listener, PeerCertificate, PeerCredentials } from "../adapter/mod.ts";
 import { IpcatError } from "../errors.ts";
 import {
   type ConnectFrame,
@@ -21,7 +21,7 @@ import {
   STATUS_CODES,
 } from "../framing/sock.ts";
 import { acceptLoop } from "./accept.ts";
-import { Admission } from "./admission.ts";
+import { Admission, type AdmissionLimits } from "./admission.ts";
 import { Channel } from "./channel.ts";
 import { Hooks, type ServerHooks } from "./hooks.ts";
 import { FramedConn, readFirstFrame, refuseConnection } from "./framed.ts";
@@ -63,6 +63,10 @@ export interface ServeOptions {
    * is set, and then every peer is refused (nothing unverified gets in).
    */
   allowUids?: readonly number[];
+  /** Peer gids allowed (see `AdmissionLimits.allowGids`). */
+  allowGids?: readonly number[];
+  /** TLS identities allowed (see `AdmissionLimits.allowIdentities`). */
+  allowIdentities?: AdmissionLimits["allowIdentities"];
   /** Connections one uid may hold at once, handshake or not (default 256; 0: no cap; Bun only). */
   maxPerUid?: number;
   /** Milliseconds a connection has from accept to complete its CONNECT (default 5000). */
@@ -87,11 +91,11 @@ export interface ClientContext {
   readonly version: { major: number; minor: number };
   /**
    * The peer's uid, gid and pid (SO_PEERCRED, read at accept), for authorizing calls;
-   * `null` where the runtime does not expose them (Deno).
+   * `null` where the runtime does not expose them (Deno) and on TCP or TLS.
    */
   readonly peer: PeerCredentials | null;
-  /** The peer's TLS identity once TLS endpoints exist (issue 13); `null` on unix sockets. */
-  readonly tls: { readonly subject: string } | null;
+  /** The peer's verified TLS client certificate (mutual TLS); `null` otherwise. */
+  readonly tls: PeerCertificate | null;
 }
 
 /** A running server. */
@@ -249,7 +253,7 @@ export function serveListener(listener: Listener, options: ServeOptions): SockSe
       id,
       version: { major: first.major, minor: first.minor },
       peer: conn.peerCredentials?.() ?? null,
-      tls: null,
+      tls: conn.peerCertificate?.() ?? null,
     };
     // Per-channel credit when both offer it; the answer tells the client which applies.
     const features = first.features & hello.features;

@@ -53,7 +53,9 @@ export function dialError(error: unknown, target: DialTarget, what = "socket"): 
         "unavailable",
         `nothing is listening on ${what} ${where} (connection refused)`,
         {
-          hint: "the server is not running, or it died and left its socket file behind",
+          hint: "unix" in target
+            ? "the server is not running, or it died and left its socket file behind"
+            : "the server is not running, or listens on another address or port",
           cause: error,
         },
       );

@@ -7,8 +7,9 @@ import type { DialTarget } from "../adapter/mod.ts";
 import { IpcatError } from "../errors.ts";
 
 /**
- * Parses `unix:///path`, `/path`, `./path`, `@abstract`, `unix://@abstract` or
- * `tcp://host:port` into a {@link DialTarget}.
+ * Parses `unix:///path`, `/path`, `./path`, `@abstract`, `unix://@abstract`,
+ * `tcp://host:port` or `tls://host:port` into a {@link DialTarget} (TLS with no files
+ * yet: the caller adds its CA and client certificate).
  *
  * @example
  * ```ts
@@ -28,19 +29,21 @@ export function parseEndpoint(spec: string): DialTarget {
     }
     return { unix: path };
   }
-  if (spec.startsWith("tcp://")) {
-    const match = /^tcp:\/\/(\[[^\]]+\]|[^:/]+):(\d{1,5})\/?$/.exec(spec);
+  if (spec.startsWith("tcp://") || spec.startsWith("tls://")) {
+    const scheme = spec.slice(0, 3);
+    const match = /^(?:tcp|tls):\/\/(\[[^\]]+\]|[^:/]+):(\d{1,5})\/?$/.exec(spec);
     const port = match ? Number(match[2]) : NaN;
     if (!match || port < 1 || port > 65535) {
-      throw new IpcatError("usage", `endpoint '${spec}' is not tcp://HOST:PORT`, {
-        hint: "for example tcp://127.0.0.1:2376",
+      throw new IpcatError("usage", `endpoint '${spec}' is not ${scheme}://HOST:PORT`, {
+        hint: `for example ${scheme}://127.0.0.1:2376`,
       });
     }
-    return { host: match[1]!.replace(/^\[|\]$/g, ""), port };
+    const host = match[1]!.replace(/^\[|\]$/g, "");
+    return scheme === "tls" ? { host, port, tls: {} } : { host, port };
   }
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(spec)) {
     throw new IpcatError("usage", `unsupported endpoint scheme in '${spec}'`, {
-      hint: "use unix:///path or tcp://host:port",
+      hint: "use unix:///path, tcp://host:port or tls://host:port",
     });
   }
   if (spec === "") {

@@ -7,7 +7,7 @@
 import { dlopen as bunDlopen, FFIType } from "bun:ffi";
 type Socket<T> = Bun.Socket<T>;
 type SocketHandler<T> = Bun.SocketHandler<T>;
-import type { Conn, DialTarget, PeerCredentials } from "../types.ts";
+import type { Conn, DialTarget, PeerCertificate, PeerCredentials } from "../types.ts";
 import { deferred } from "../../deferred.ts";
 import { ChunkQueue, kernelSocketPath, WRITE_HIGH_WATER } from "../shared.ts";
 
@@ -39,12 +39,30 @@ export class BunConn implements Conn {
     return this.#incoming.read();
   }
 
-  peerCredentials(): PeerCredentials | null {
+  /** What kind of socket this is: only unix ones have peer credentials and are handed off. */
+  transport: "unix" | "tcp" | "tls" = "unix";
+
+  peerCredentials(): PeerCredentials | null | undefined {
+    if (this.transport !== "unix") return undefined;
     const fd = (this.socket as unknown as { fd?: number } | null)?.fd;
     return fd === undefined || fd < 0 ? null : readPeerCredentials(fd);
   }
 
+  peerCertificate(): PeerCertificate | null {
+    if (this.transport !== "tls" || !this.socket) return null;
+    const certificate = (this.socket as unknown as {
+      getPeerCertificate?(): { subject?: { CN?: string }; subjectaltname?: string } | undefined;
+    }).getPeerCertificate?.();
+    if (!certificate || !certificate.subject) return null;
+    const san = certificate.subjectaltname
+      ? certificate.subjectaltname.split(", ").filter((name) => name !== "")
+      : [];
+    return { cn: certificate.subject.CN ?? null, san };
+  }
+
   handOff(): number | null {
+    // A TLS socket's bytes are ciphertext: only plain sockets can be a child's stdio.
+    if (this.transport === "tls") return null;
     const fd = (this.socket as unknown as { fd?: number } | null)?.fd;
     if (!this.awaitingFirstRead || this.#received || fd === undefined || fd < 0) return null;
     return fd;
@@ -178,6 +196,7 @@ export async function connect(target: DialTarget): Promise<Conn> {
             cert: target.tls.cert,
             key: target.tls.key,
             rejectUnauthorized: target.tls.verify !== false,
+            ...(target.tls.serverName ? { serverName: target.tls.serverName } : {}),
           },
         }
         : {}),

@@ -9,7 +9,7 @@ import type { Runtime } from "../types.ts";
 import { connect } from "./connections.ts";
 import { dlopen } from "./ffi.ts";
 import { httpClient } from "./http.ts";
-import { listenUnix } from "./listeners.ts";
+import { listenFd, listenTcp, listenUnix } from "./listeners.ts";
 import { exit, onSignal, spawn } from "./processes.ts";
 import { stderr, stdin, stdout } from "./stdio.ts";
 import { isTerminal, setRawMode, terminalSize } from "./tty.ts";
@@ -32,6 +32,8 @@ export const runtime: Runtime = {
   exit,
   connect,
   listenUnix,
+  listenTcp,
+  listenFd,
   httpClient,
   dlopen,
   spawn,

@@ -134,6 +134,12 @@ async function dial(target: DialTarget): Promise<Conn> {
     );
   }
   if (target.tls) {
+    if (target.tls.serverName !== undefined && target.tls.serverName !== target.host) {
+      throw Object.assign(
+        new Error("Deno checks the server certificate against HOST only (no --tls-servername)"),
+        { code: "EUNSUPPORTED" },
+      );
+    }
     return new DenoConnAdapter(
       await Deno.connectTls({
         hostname: target.host,

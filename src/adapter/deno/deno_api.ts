@@ -48,11 +48,24 @@ export interface DenoApi {
     },
   ): Promise<DenoConn>;
   connectTls(
-    options: { hostname: string; port: number; caCerts?: string[]; cert?: string; key?: string },
+    options: {
+      hostname: string;
+      port: number;
+      caCerts?: string[];
+      cert?: string;
+      key?: string;
+    },
   ): Promise<DenoConn>;
   listen(
-    options: { transport: "unix"; path: string },
+    options: { transport: "unix"; path: string } | {
+      transport: "tcp";
+      hostname: string;
+      port: number;
+    },
   ): { accept(): Promise<DenoConn>; close(): void };
+  listenTls(
+    options: { hostname: string; port: number; cert: string; key: string },
+  ): { accept(): Promise<DenoConn & { handshake(): Promise<unknown> }>; close(): void };
   createHttpClient(options: {
     proxy?: { transport: "unix"; path: string };
     caCerts?: string[];

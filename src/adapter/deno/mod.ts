@@ -11,7 +11,7 @@ import { connect } from "./connections.ts";
 import { Deno } from "./deno_api.ts";
 import { dlopen } from "./ffi.ts";
 import { httpClient } from "./http.ts";
-import { listenUnix } from "./listeners.ts";
+import { listenTcp, listenUnix } from "./listeners.ts";
 import { exit, onSignal, spawn } from "./processes.ts";
 import { stderr, stdin, stdout } from "./stdio.ts";
 import { isTerminal, setRawMode, terminalSize } from "./tty.ts";
@@ -33,6 +33,7 @@ export const runtime: Runtime = {
   exit,
   connect,
   listenUnix,
+  listenTcp,
   httpClient,
   dlopen,
   spawn,

@@ -1,0 +1,150 @@
+/**
+ * `ipcat sock connect`: stdin and stdout (or a command's) relayed to a socket, raw.
+ *
+ * @module
+ */
+import { type ByteReader, type ByteWriter, runtime } from "../adapter/mod.ts";
+import { defineCommand } from "../cli/command.ts";
+import { duration, flag } from "../cli/options.ts";
+import { IpcatError } from "../errors.ts";
+import type { RawRefusal } from "../framing/raw_refusal.ts";
+import { describeTarget } from "../transport/endpoint.ts";
+import { dialWithWait, retryWhileStarting } from "./client.ts";
+import { execOverConnection } from "./client_exec.ts";
+import { checkCommand } from "./command_check.ts";
+import { connectFd, relayFds } from "./fdrelay.ts";
+import { clientTarget, tlsClientOptions, WAIT_HELP } from "./network.ts";
+import { relay } from "./raw.ts";
+import { Deadlines, timeoutOptions } from "./timeouts.ts";
+import { stderrTracer, tracedReader, tracedWriter } from "./trace.ts";
+
+/** `reader`, touching `deadlines` on every chunk. */
+function touching(reader: ByteReader, deadlines: Deadlines): ByteReader {
+  return {
+    async read() {
+      const chunk = await reader.read();
+      deadlines.touch();
+      return chunk;
+    },
+    cancel: () => reader.cancel(),
+  };
+}
+
+/** `writer`, touching `deadlines` on every chunk. */
+function touchingWriter(writer: ByteWriter, deadlines: Deadlines): ByteWriter {
+  return {
+    write(data) {
+      deadlines.touch();
+      return writer.write(data);
+    },
+    close: () => writer.close(),
+  };
+}
+
+/** `ipcat sock connect`. */
+export const connectCommand = defineCommand({
+  name: "connect",
+  summary: "Pipe stdin/stdout to a socket, raw (as 'socat - UNIX-CONNECT:PATH'); or tcp://, tls://",
+  usage: "PATH [-- CMD [ARGS...]]",
+  description: [
+    "At stdin's EOF the socket is half-closed and the reply is still read to its end: unlike",
+    "socat, nothing is cut off 0.5 s later. Exits 0 when the server closes the connection;",
+    "8 when an 'ipcat sock serve --raw' refused it (--max-clients), 5 when it refused its uid.",
+    "With -- CMD, CMD's stdin and stdout are the connection instead of ours (socat's",
+    "UNIX-CONNECT:PATH SYSTEM:CMD), for a client script that holds a conversation; the exit",
+    "status is CMD's (127/126 at once when it is missing or not executable).",
+    "--idle-timeout ends the connection when no data went either way for that long (exit 11),",
+    "--timeout when it lasted that long in all (exit 12).",
+  ].join("\n"),
+  options: {
+    wait: duration(WAIT_HELP, { default: "0" }),
+    ...timeoutOptions,
+    trace: flag("Dump the traffic to stderr in hex and ASCII, > sent, < received (socat -x)"),
+    ...tlsClientOptions,
+  },
+  positionals: { min: 1 },
+  examples: [
+    [
+      "echo START | ipcat sock connect --wait 10 /ipc/app.sock",
+      "Seed 001's client: send START, print SUCCESS or FAIL",
+    ],
+    [
+      "ipcat sock connect --wait 10 /ipc/app.sock -- ./client_app.sh",
+      "A conversational client script talks to the server on its stdin/stdout",
+    ],
+  ],
+  async run({ options, args, rest }) {
+    if (args.length - rest.length > 1) {
+      throw new IpcatError("usage", `unexpected '${args[1]}' before --`, {
+        hint: "write the command after --: ipcat sock connect PATH -- CMD ARGS",
+      });
+    }
+    const target = clientTarget(args[0]!, options);
+    const path = describeTarget(target);
+    const wait = options.wait / 1000;
+    const limits = { idle: options["idle-timeout"], total: options.timeout };
+    if (rest.length > 0) {
+      if (options.trace) {
+        throw new IpcatError("usage", "connect --trace does not apply with -- CMD", {
+          hint: "trace without CMD, or on the server (serve --raw --trace)",
+        });
+      }
+      checkCommand(rest[0]!);
+      const outcome = await execOverConnection(
+        await dialWithWait(target, wait),
+        rest,
+        limits,
+        path,
+      );
+      if ("status" in outcome) return outcome.status;
+      throw refusedError(outcome.refusal, path);
+    }
+    if (limits.idle !== undefined || limits.total !== undefined || options.trace) {
+      // Timed or traced: relayed on the event loop, where the timers run and the bytes
+      // pass through us (the descriptor relay blocks the loop and bypasses us).
+      const conn = await dialWithWait(target, wait);
+      const deadlines = new Deadlines(limits, path, () => conn.close());
+      const trace = options.trace ? stderrTracer(path) : null;
+      const input = touching(runtime.stdin, deadlines);
+      const output = touchingWriter(runtime.stdout, deadlines);
+      const refusal = await relay(
+        conn,
+        trace ? tracedReader(input, trace, ">") : input,
+        trace ? tracedWriter(output, trace, "<") : output,
+      );
+      deadlines.stop();
+      if (deadlines.expired) throw deadlines.expired;
+      if (refusal === null) return 0;
+      throw refusedError(refusal, path);
+    }
+    // A unix socket is relayed by descriptor where the runtime allows it; TCP and TLS
+    // (and Deno) through the runtime's connection.
+    const socket = "unix" in target
+      ? await retryWhileStarting(path, wait, () => connectFd(path))
+      : null;
+    const refusal = socket
+      ? relayFds(socket)
+      : await relay(await dialWithWait(target, wait), runtime.stdin, runtime.stdout);
+    if (refusal === null) return 0;
+    throw refusedError(refusal, path);
+  },
+});
+
+/** The error of a `serve --raw` refusal notice. */
+function refusedError(refusal: RawRefusal, path: string): IpcatError {
+  if (refusal.cause === "permission") {
+    return new IpcatError(
+      "permission",
+      `the server on ${path} refused this user: ${refusal.reason}`,
+      { hint: "ask for your uid to be allowed (serve --allow-uid)" },
+    );
+  }
+  return new IpcatError(
+    "unavailable",
+    `the server on ${path} refused the connection: ${refusal.reason}`,
+    {
+      hint:
+        "it serves its --max-clients already: retry later, or start it with --queue to make clients wait",
+    },
+  );
+}

@@ -1,0 +1,48 @@
+// `ipcat sock proxy LISTEN TARGET --trace` (issue 13, item 8): routed connections are
+// relayed unchanged and each frame is printed as one decoded line.
+import assert from "node:assert/strict";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, describe, it } from "node:test";
+import { exited, runCli, startCli, waitForOutput, waysToTest } from "../harness.ts";
+import { startServer, until } from "../sock_support.ts";
+
+const dir = mkdtempSync(join(tmpdir(), "ipcat-sock-proxy-"));
+after(() => rmSync(dir, { recursive: true, force: true }));
+let counter = 0;
+const sockPath = () => join(dir, `p${++counter}.sock`);
+
+for (const way of waysToTest()) {
+  describe(`sock proxy --trace (${way})`, () => {
+    it("relays run and call unchanged and prints one line per frame, END codes included", async () => {
+      const upstream = sockPath();
+      const front = sockPath();
+      const server = await startServer(way, [upstream, "--", "sh", "-c", "cat; exit 5"]);
+      const proxy = startCli(way, ["sock", "proxy", "--trace", front, upstream]);
+      let log = "";
+      proxy.stderr!.on("data", (chunk: Buffer) => (log += chunk.toString()));
+      try {
+        await waitForOutput(proxy, "ipcat: proxying ");
+        const run = await runCli(way, ["sock", "run", front], { stdin: "hi" });
+        assert.equal(run.stdout, "hi", run.stderr);
+        assert.equal(run.code, 5);
+        const missing = await runCli(way, ["sock", "call", front, "no.such.service", "x"]);
+        assert.equal(missing.code, 3, missing.stderr);
+        await until(() => /connection 2 < END channel 1 final no_entry/.test(log), "the END line");
+        assert.match(log, /connection 1 > CONNECT 1\.1 features 1 max-payload \d+ ok\n/);
+        assert.match(log, /connection 1 < CONNECT 1\.1 /);
+        assert.match(log, /connection 1 > MSG channel 1 seq 0 service ipcat\.exec \d+ bytes\n/);
+        assert.match(log, /connection 1 > MSG channel 1 seq 1 service ipcat\.exec 3 bytes\n/);
+        assert.match(log, /connection 1 > END channel 1 half-close ok\n/);
+        assert.match(log, /connection 1 < END channel 1 final ok\n/);
+        assert.match(log, /connection 2 > MSG channel 1 seq 0 service 0x[0-9a-f]{16} 1 bytes\n/);
+      } finally {
+        proxy.kill("SIGTERM");
+        assert.equal((await exited(proxy)).code, 143);
+        assert.equal(existsSync(front), false);
+        await server.stop();
+      }
+    });
+  });
+}
