@@ -57,8 +57,9 @@ export function configDir(env: Record<string, string | undefined>): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert";
  * import { contextDirName } from "./contexts.ts";
- * console.assert(contextDirName("foo") === "2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae");
+ * assert.ok(contextDirName("foo") === "2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae");
  * ```
  */
 export function contextDirName(name: string): string {
