@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { runtime } from "../adapter/mod.ts";
+import { eventually } from "../../test/harness.ts";
 import { IpcatError } from "../errors.ts";
 import {
   encodeFrame,
@@ -435,9 +436,12 @@ describe("sock library", () => {
       });
       assert.equal(output.map(text).join(""), `SUCCESS: ${word}\n`);
     }
+    // The reply's EOF can reach us before the server has reaped the command, so
+    // wait for both exit lines before closing: a close would stop a command
+    // that is still exiting, and log that instead.
+    await eventually(() => logs.length >= 2, "both exit lines");
     await server.close();
     rmSync(path, { force: true });
-    for (let i = 0; i < 100 && logs.length < 2; i++) await new Promise((r) => setTimeout(r, 10));
     assert.deepEqual(logs, [
       "connection 1: sh exited with status 3",
       "connection 2: sh exited with status 3",
