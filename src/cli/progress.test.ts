@@ -1,7 +1,7 @@
 // Unit tests of the progress line: what it draws, how often, and that quiet draws nothing.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { formatBytes, formatProgress, startProgress } from "./progress.ts";
+import { formatBytes, formatProgress, startProgress, startProgressLine } from "./progress.ts";
 
 function recorder() {
   const writes: string[] = [];
@@ -19,6 +19,7 @@ describe("progress", () => {
   it("formats sizes, rates and the time left", () => {
     assert.equal(formatBytes(0), "0 B");
     assert.equal(formatBytes(1023), "1023 B");
+    assert.equal(formatBytes(82.6), "83 B", "a rate in whole bytes");
     assert.equal(formatBytes(5 * 2 ** 30), "5.0 GiB");
     assert.equal(
       formatProgress({ label: "push", bytes: 2 ** 20, total: 2 ** 30, elapsedMs: 1000 }),
@@ -41,6 +42,21 @@ describe("progress", () => {
     assert.match(writes[0]!, /^\rcopy {2}100 B \/ 300 B/);
     assert.match(writes[1]!, /^\rcopy {2}300 B \/ 300 B/);
     assert.equal(writes[2], "\n");
+  });
+
+  it("draws a line its caller renders, padded over a longer earlier one", async () => {
+    const { writes, output } = recorder();
+    const figures = ["sent 10 B   received 1.5 KiB", "sent 20 B"];
+    const line = startProgressLine(() => figures.shift() ?? "none", { output, intervalMs: 0 });
+    line.update();
+    line.update();
+    await line.done();
+    assert.deepEqual(writes, [
+      "\rsent 10 B   received 1.5 KiB",
+      "\rsent 20 B" + " ".repeat(19),
+      "\rnone" + " ".repeat(24),
+      "\n",
+    ]);
   });
 
   it("draws nothing when quiet", async () => {

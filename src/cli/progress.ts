@@ -38,7 +38,8 @@ export function formatBytes(bytes: number): string {
     value /= 1024;
     unit++;
   }
-  return unit === 0 ? `${value} B` : `${value.toFixed(1)} ${UNITS[unit]}`;
+  // A rate below 1 KiB/s is a fraction of bytes: whole bytes read better.
+  return unit === 0 ? `${Math.round(value)} B` : `${value.toFixed(1)} ${UNITS[unit]}`;
 }
 
 function formatDuration(seconds: number): string {
@@ -88,23 +89,31 @@ export interface ProgressOptions {
 
 const encoder = new TextEncoder();
 
-/** Starts a progress line for `label`; a no-op off a terminal or when quiet. */
-export function startProgress(label: string, options: ProgressOptions = {}): Progress {
+/** A progress line drawn from figures its caller keeps. */
+export interface ProgressLine {
+  /** Redraws, at most every `intervalMs`. */
+  update(): void;
+  /** Draws the final figures and ends the line (nothing if it never drew). */
+  done(): Promise<void>;
+}
+
+/**
+ * Starts a line that `render(elapsedMs)` draws, for transfers with more than one figure
+ * (a relay's two directions, say); a no-op off a terminal or when quiet.
+ */
+export function startProgressLine(
+  render: (elapsedMs: number) => string,
+  options: Omit<ProgressOptions, "total"> = {},
+): ProgressLine {
   const output = options.output ?? (runtime.isTerminal(2) ? runtime.stderr : undefined);
-  if (!output || options.quiet) return { add() {}, done: () => Promise.resolve() };
+  if (!output || options.quiet) return { update() {}, done: () => Promise.resolve() };
   const started = Date.now();
   const interval = options.intervalMs ?? 100;
-  let bytes = 0;
   let drawnAt = 0;
   let width = 0;
   let writing: Promise<void> = Promise.resolve();
   const draw = () => {
-    const line = formatProgress({
-      label,
-      bytes,
-      total: options.total,
-      elapsedMs: Date.now() - started,
-    });
+    const line = render(Date.now() - started);
     // Pad over what a longer earlier line left on the terminal.
     const text = `\r${line.padEnd(width)}`;
     width = Math.max(width, line.length);
@@ -112,8 +121,7 @@ export function startProgress(label: string, options: ProgressOptions = {}): Pro
     writing = writing.then(() => output.write(encoder.encode(text))).catch(() => {});
   };
   return {
-    add(more) {
-      bytes += more;
+    update() {
       const now = Date.now();
       if (now - drawnAt >= interval) {
         drawnAt = now;
@@ -125,5 +133,21 @@ export function startProgress(label: string, options: ProgressOptions = {}): Pro
       writing = writing.then(() => output.write(encoder.encode("\n"))).catch(() => {});
       await writing;
     },
+  };
+}
+
+/** Starts a progress line for `label`; a no-op off a terminal or when quiet. */
+export function startProgress(label: string, options: ProgressOptions = {}): Progress {
+  let bytes = 0;
+  const line = startProgressLine(
+    (elapsedMs) => formatProgress({ label, bytes, total: options.total, elapsedMs }),
+    options,
+  );
+  return {
+    add(more) {
+      bytes += more;
+      line.update();
+    },
+    done: () => line.done(),
   };
 }

@@ -3,9 +3,11 @@
  *
  * @module
  */
+import { fstatSync } from "node:fs";
 import { type ByteReader, type ByteWriter, runtime } from "../adapter/mod.ts";
 import { defineCommand } from "../cli/command.ts";
 import { duration, flag } from "../cli/options.ts";
+import { formatProgress, type ProgressLine, startProgressLine } from "../cli/progress.ts";
 import { IpcatError } from "../errors.ts";
 import type { RawRefusal } from "../framing/raw_refusal.ts";
 import { describeTarget } from "../transport/endpoint.ts";
@@ -18,26 +20,64 @@ import { relay } from "./raw.ts";
 import { Deadlines, timeoutOptions } from "./timeouts.ts";
 import { stderrTracer, tracedReader, tracedWriter } from "./trace.ts";
 
-/** `reader`, touching `deadlines` on every chunk. */
-function touching(reader: ByteReader, deadlines: Deadlines): ByteReader {
+/** `reader`, telling `seen` of every chunk it yields. */
+function watchedReader(reader: ByteReader, seen: (chunk: Uint8Array | null) => void): ByteReader {
   return {
     async read() {
       const chunk = await reader.read();
-      deadlines.touch();
+      seen(chunk);
       return chunk;
     },
     cancel: () => reader.cancel(),
   };
 }
 
-/** `writer`, touching `deadlines` on every chunk. */
-function touchingWriter(writer: ByteWriter, deadlines: Deadlines): ByteWriter {
+/** `writer`, telling `seen` of every chunk it is given. */
+function watchedWriter(writer: ByteWriter, seen: (chunk: Uint8Array) => void): ByteWriter {
   return {
     write(data) {
-      deadlines.touch();
+      seen(data);
       return writer.write(data);
     },
     close: () => writer.close(),
+  };
+}
+
+/** The size of stdin when it is a regular file, for the progress line's ETA. */
+function stdinSize(): number | undefined {
+  try {
+    const stat = fstatSync(0);
+    return stat.isFile() ? stat.size : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The progress line of a relay: both directions, and the time left to send when known. */
+function relayProgress(): {
+  sent: (chunk: Uint8Array | null) => void;
+  received: (chunk: Uint8Array) => void;
+  line: ProgressLine;
+} {
+  const total = stdinSize();
+  let sent = 0;
+  let received = 0;
+  const line = startProgressLine((elapsedMs) =>
+    [
+      formatProgress({ label: "sent", bytes: sent, total, elapsedMs }),
+      formatProgress({ label: "received", bytes: received, elapsedMs }),
+    ].join("   ")
+  );
+  return {
+    sent(chunk) {
+      sent += chunk?.length ?? 0;
+      line.update();
+    },
+    received(chunk) {
+      received += chunk.length;
+      line.update();
+    },
+    line,
   };
 }
 
@@ -54,12 +94,16 @@ export const connectCommand = defineCommand({
     "UNIX-CONNECT:PATH SYSTEM:CMD), for a client script that holds a conversation; the exit",
     "status is CMD's (127/126 at once when it is missing or not executable).",
     "--idle-timeout ends the connection when no data went either way for that long (exit 11),",
-    "--timeout when it lasted that long in all (exit 12).",
+    "--timeout when it lasted that long in all (exit 12). --progress draws a line on stderr",
+    "when it is a terminal (nothing otherwise), as pv does.",
   ].join("\n"),
   options: {
     wait: duration(WAIT_HELP, { default: "0" }),
     ...timeoutOptions,
     trace: flag("Dump the traffic to stderr in hex and ASCII, > sent, < received (socat -x)"),
+    progress: flag(
+      "On a terminal, show bytes sent and received, rates, and the ETA when stdin is a file",
+    ),
     ...tlsClientOptions,
   },
   positionals: { min: 1 },
@@ -84,9 +128,12 @@ export const connectCommand = defineCommand({
     const wait = options.wait / 1000;
     const limits = { idle: options["idle-timeout"], total: options.timeout };
     if (rest.length > 0) {
-      if (options.trace) {
-        throw new IpcatError("usage", "connect --trace does not apply with -- CMD", {
-          hint: "trace without CMD, or on the server (serve --raw --trace)",
+      if (options.trace || options.progress) {
+        const flagName = options.trace ? "--trace" : "--progress";
+        throw new IpcatError("usage", `connect ${flagName} does not apply with -- CMD`, {
+          hint: options.trace
+            ? "trace without CMD, or on the server (serve --raw --trace)"
+            : "show progress without CMD: ipcat sock connect --progress PATH < FILE",
         });
       }
       checkCommand(rest[0]!);
@@ -99,20 +146,33 @@ export const connectCommand = defineCommand({
       if ("status" in outcome) return outcome.status;
       throw refusedError(outcome.refusal, path);
     }
-    if (limits.idle !== undefined || limits.total !== undefined || options.trace) {
-      // Timed or traced: relayed on the event loop, where the timers run and the bytes
-      // pass through us (the descriptor relay blocks the loop and bypasses us).
+    // Off a terminal --progress draws nothing, so the fast descriptor relay stays.
+    const progress = options.progress && runtime.isTerminal(2) ? relayProgress() : null;
+    if (limits.idle !== undefined || limits.total !== undefined || options.trace || progress) {
+      // Timed, traced or counted: relayed on the event loop, where the timers run and the
+      // bytes pass through us (the descriptor relay blocks the loop and bypasses us).
       const conn = await dialWithWait(target, wait);
       const deadlines = new Deadlines(limits, path, () => conn.close());
       const trace = options.trace ? stderrTracer(path) : null;
-      const input = touching(runtime.stdin, deadlines);
-      const output = touchingWriter(runtime.stdout, deadlines);
-      const refusal = await relay(
-        conn,
-        trace ? tracedReader(input, trace, ">") : input,
-        trace ? tracedWriter(output, trace, "<") : output,
-      );
-      deadlines.stop();
+      const input = watchedReader(runtime.stdin, (chunk) => {
+        deadlines.touch();
+        progress?.sent(chunk);
+      });
+      const output = watchedWriter(runtime.stdout, (chunk) => {
+        deadlines.touch();
+        progress?.received(chunk);
+      });
+      let refusal: RawRefusal | null;
+      try {
+        refusal = await relay(
+          conn,
+          trace ? tracedReader(input, trace, ">") : input,
+          trace ? tracedWriter(output, trace, "<") : output,
+        );
+      } finally {
+        deadlines.stop();
+        await progress?.line.done();
+      }
       if (deadlines.expired) throw deadlines.expired;
       if (refusal === null) return 0;
       throw refusedError(refusal, path);

@@ -1,12 +1,12 @@
 // Progress lines on a terminal for long docker transfers (import and cp both ways), and
 // nothing off a terminal or with -q: ipcat runs inside tmux, whose pane is read back.
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe } from "node:test";
-import { cliCommand, eventually, tempName } from "../harness.ts";
+import { cliCommand } from "../harness.ts";
+import { TerminalPanes } from "../terminal.ts";
 import {
   busyboxRootfsTar,
   DOCKER_HOST,
@@ -19,41 +19,15 @@ import {
   uniqueName,
 } from "../docker_env.ts";
 
-const socket = tempName("ipcat-progress-tmux");
 const dir = mkdtempSync(join(tmpdir(), "ipcat-progress-"));
-const tmux = (...args: string[]) =>
-  execFileSync("tmux", ["-S", socket, ...args], { encoding: "utf8" });
-let panes = 0;
-
-/** Runs `command` in a pane with a terminal on stderr; resolves with the pane's text. */
-async function onTerminal(command: string): Promise<string> {
-  const name = `p${++panes}`;
-  tmux(
-    "new-session",
-    "-d",
-    "-x",
-    "160",
-    "-y",
-    "20",
-    "-s",
-    name,
-    `${command}; echo EXIT=$?; sleep 60`,
-  );
-  let screen = "";
-  await eventually(() => /EXIT=\d+/.test(screen = tmux("capture-pane", "-p", "-t", name)), "exit");
-  return screen;
-}
+const panes = new TerminalPanes();
+const onTerminal = (command: string) => panes.run(command);
 
 before(async () => {
   if (DOCKER_HOST) await ensureImage();
 });
 after(async () => {
-  try {
-    tmux("kill-server");
-  } catch {
-    // no server started
-  }
-  rmSync(socket, { force: true });
+  panes.stop();
   rmSync(dir, { recursive: true, force: true });
   await removeContainers();
 });
