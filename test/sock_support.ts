@@ -4,13 +4,15 @@ import type { ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
 import net from "node:net";
 import { encodeFrame, type Frame, FrameDecoder, PROTOCOL_VERSION } from "../src/framing/sock.ts";
-import { exited, startCli, waitForOutput, type Way } from "./harness.ts";
+import { eventually, exited, startCli, waitForOutput, type Way } from "./harness.ts";
 
 /** A running server with its stderr so far. */
 export interface Server {
   child: ChildProcess;
   log(): string;
   stop(signal?: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** Resolves once the log matches `pattern` (its lines reach us a little after the event). */
+  logShows(pattern: RegExp): Promise<void>;
 }
 
 /** Starts `ipcat sock serve ...args` and resolves once it announces that it serves. */
@@ -30,6 +32,8 @@ export async function startServer(
       child.kill(signal);
       return await exited(child);
     },
+    logShows: (pattern) =>
+      eventually(() => pattern.test(log), `the server's log to show ${pattern}`),
   };
 }
 

@@ -6,18 +6,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { type ChannelReport, connect, echoService, serve, type Service } from "./mod.ts";
+import { eventually as until } from "../../test/harness.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "ipcat-hooks-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
 let counter = 0;
-
-async function until(test: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (!test()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 const failing: Service = () => {
   throw new Error("the disk is full");

@@ -9,6 +9,7 @@ import { after, describe, it } from "node:test";
 import { IpcatError } from "../errors.ts";
 import { Greet } from "../../test/fixtures/typed_services.ts";
 import { connectReconnecting, implement, serve, type Service } from "./mod.ts";
+import { eventually as until } from "../../test/harness.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "ipcat-reconnect-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -17,14 +18,6 @@ const services: Record<string, Service> = {
   [Greet.name]: implement(Greet, ({ input }) => ({ greeting: `hello ${input.user.name}` })),
   "test.hold": () => {},
 };
-
-async function until(test: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (!test()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 describe("sock reconnect", () => {
   it("open channels fail with disconnected; the client reconnects with backoff", async () => {

@@ -6,6 +6,7 @@ import process from "node:process";
 import { after, describe, it } from "node:test";
 import {
   cliCommand,
+  eventually,
   exited,
   hasCommand,
   runCli,
@@ -339,7 +340,7 @@ for (const way of waysToTest()) {
       let out = "";
       child.stdout!.on("data", (c: Buffer) => (out += c));
       // The child holds the queue open once it is waiting on it.
-      await waitUntil(() => queueOpenedBy(child.pid!, name));
+      await eventually(() => queueOpenedBy(child.pid!, name), "the queue opened");
       child.kill("SIGINT");
       assert.equal((await exited(child)).code, 130);
       assert.equal(out, "");
@@ -408,7 +409,7 @@ for (const way of waysToTest()) {
       const queue = openQueue(name, { create: true, maxmsg: 1, msgsize: 16 });
       queue.trySend(new TextEncoder().encode("first"));
       const child = startCli(way, ["mq", "send", name, "second"]);
-      await waitUntil(() => queueOpenedBy(child.pid!, name));
+      await eventually(() => queueOpenedBy(child.pid!, name), "the queue opened");
       child.kill("SIGINT");
       assert.equal((await exited(child)).code, 130);
       assert.equal(queue.attributes().curmsgs, 1);
@@ -436,12 +437,4 @@ for (const way of waysToTest()) {
 function queueOpenedBy(pid: number, name: string): boolean {
   const r = spawnSync("ls", ["-l", `/proc/${pid}/fd`], { encoding: "utf8" });
   return r.stdout.includes(`-> ${name}\n`);
-}
-
-async function waitUntil(check: () => boolean, timeoutMs = 30_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > until) throw new Error("condition never came true");
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }

@@ -70,7 +70,7 @@ for (const way of waysToTest()) {
         assert.equal(r.stdout, "SUCCESS: START\n");
         assert.equal(r.stderr, "to stderr\n");
       }
-      assert.match(server.log(), /exited with status 42/);
+      await server.logShows(/exited with status 42/);
       assert.equal((await server.stop()).code, 143);
       assert.equal(existsSync(path), false, "socket file removed on SIGTERM");
     });
@@ -297,7 +297,7 @@ for (const way of waysToTest()) {
       assert.equal(allowed.stdout.trim(), "0", allowed.stderr);
       const refused = await connectAs(4321);
       assert.equal(refused.stdout.trim(), "14", refused.stderr);
-      assert.match(server.log(), /refused: uid 4321 \(pid \d+\) is not allowed/);
+      await server.logShows(/refused: uid 4321 \(pid \d+\) is not allowed/);
       await server.stop();
     });
 
@@ -320,9 +320,7 @@ for (const way of waysToTest()) {
         peer.socket.write(bytes);
         if (pattern.source.includes("inside")) peer.socket.end();
         assert.equal(await peer.next(), null);
-        for (let i = 0; i < 100 && !pattern.test(server.log()); i++) {
-          await new Promise((r) => setTimeout(r, 20));
-        }
+        await server.logShows(pattern);
         const lines = server.log().split("\n").slice(before - 1).filter((l) => /closed:/.test(l));
         assert.equal(lines.length, 1, server.log());
         assert.match(lines[0]!, pattern);
@@ -382,12 +380,7 @@ for (const way of waysToTest()) {
       assert.match(refused.stderr, /maximum number of clients/);
       victim.kill("SIGKILL");
       await exited(victim);
-      for (let i = 0; i < 200 && !/context freed/.test(server.log()); i++) {
-        await new Promise((r) => setTimeout(r, 20));
-      }
-      assert.match(server.log(), /client \d+: closed: stream ended inside a frame/);
-      assert.match(
-        server.log(),
+      await server.logShows(
         /client (\d+): closed: stream ended inside a frame[^\n]*\n(.*\n)*ipcat: client \1: disconnected; context freed\n/,
       );
       const freed = await runCli(way, ["sock", "call", path, "ipcat.echo", "room again"]);
@@ -446,11 +439,7 @@ for (const way of waysToTest()) {
       await waitForOutput(victim, "ready");
       victim.kill("SIGKILL");
       await exited(victim);
-      for (let i = 0; i < 200 && !/context freed/.test(server.log()); i++) {
-        await new Promise((r) => setTimeout(r, 20));
-      }
-      assert.match(
-        server.log(),
+      await server.logShows(
         /ipcat: client (\d+): connected \(protocol 1\.0, 1 client\)\n(.*\n)*ipcat: client \1: disconnected; context freed, 2 open channels completed as disconnected\n/,
       );
       const after = await runCli(way, ["sock", "call", path, "ipcat.echo", "still serving"]);

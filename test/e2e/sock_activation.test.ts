@@ -153,7 +153,10 @@ for (const way of waysToTest()) {
             stdin: "hi\n",
           });
           assert.equal(reply.stdout, "tcp hi\n", reply.stderr + server.log());
-          assert.match(server.log(), /cannot notify the service manager/);
+          await eventually(
+            () => /cannot notify the service manager/.test(server.log()),
+            "the notify failure logged",
+          );
         } finally {
           server.child.kill("SIGTERM");
           await exited(server.child);

@@ -111,7 +111,7 @@ for (const way of waysToTest()) {
         name,
       ]);
       assert.equal(answer.stdout.trim(), String(STATUS_CODES.permission_denied), answer.stderr);
-      assert.match(server.log(), /refused: uid 4321 \(pid \d+\) is not allowed/);
+      await server.logShows(/refused: uid 4321 \(pid \d+\) is not allowed/);
       assert.equal((await server.stop()).code, 143);
     });
   });

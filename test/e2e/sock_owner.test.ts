@@ -96,7 +96,7 @@ for (const way of waysToTest()) {
           assert.equal(member.stdout, "in\n", member.stderr);
           const stranger = await socatAs(4321, 4321, path, "");
           assert.equal(stranger.stdout.includes("in"), false);
-          assert.match(server.log(), /refused.*uid 4321 \(pid \d+\) is not allowed/);
+          await server.logShows(/refused.*uid 4321 \(pid \d+\) is not allowed/);
         } finally {
           await server.stop();
         }

@@ -10,6 +10,7 @@ import * as v from "valibot";
 import { IpcatError } from "../../errors.ts";
 import { connect, serve, type SockClient } from "../mod.ts";
 import { defineTopic, subscribe, type TopicEvent, TopicHub } from "./pubsub.ts";
+import { eventually as until } from "../../../test/harness.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "ipcat-pubsub-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -33,14 +34,6 @@ async function withHub(fn: (hub: TopicHub, client: SockClient) => Promise<void>)
   } finally {
     await client.close();
     await server.close();
-  }
-}
-
-async function until(test: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (!test()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
   }
 }
 

@@ -20,6 +20,7 @@ import type { ClientContext } from "../server.ts";
 import { encodeOpening, encodePart, ServiceError, TYPED_PARTS } from "./definition.ts";
 import { Greet, Lookup, Reverse, Sum, Wait } from "../../../test/fixtures/typed_services.ts";
 import { implement } from "./implement.ts";
+import { eventually as until } from "../../../test/harness.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "ipcat-typed-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -82,14 +83,6 @@ async function rejectsWith(promise: Promise<unknown>, code: string, text: RegExp
     assert.match(error.message, text);
     return true;
   });
-}
-
-async function until(test: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (!test()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
 
 describe("typed services", () => {
