@@ -278,4 +278,7 @@ export interface Runtime {
 
   /** Starts a child process with `argv[0]` looked up in `PATH`. */
   spawn(argv: readonly string[], options?: SpawnOptions): Child;
+
+  /** The SHA-256 of `text` (UTF-8), as lowercase hex. */
+  sha256Hex(text: string): string;
 }

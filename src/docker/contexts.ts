@@ -7,12 +7,12 @@
  *
  * @module
  */
-import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import * as v from "valibot";
 import { IpcatError } from "../errors.ts";
+import { runtime } from "../adapter/mod.ts";
 
 /** The context that stands for DOCKER_HOST (or the default socket); never stored. */
 export const DEFAULT_CONTEXT = "default";
@@ -63,7 +63,7 @@ export function configDir(env: Record<string, string | undefined>): string {
  * ```
  */
 export function contextDirName(name: string): string {
-  return createHash("sha256").update(name).digest("hex");
+  return runtime.sha256Hex(name);
 }
 
 /** One configuration directory: `config.json` and the context store. */

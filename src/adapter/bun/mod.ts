@@ -8,6 +8,7 @@
 import type { Runtime } from "../types.ts";
 import { connect } from "./connections.ts";
 import { dlopen } from "./ffi.ts";
+import { sha256Hex } from "./hashing.ts";
 import { httpClient } from "./http.ts";
 import { listenFd, listenTcp, listenUnix } from "./listeners.ts";
 import { exit, onSignal, spawn } from "./processes.ts";
@@ -37,4 +38,5 @@ export const runtime: Runtime = {
   httpClient,
   dlopen,
   spawn,
+  sha256Hex,
 };

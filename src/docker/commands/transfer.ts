@@ -4,11 +4,13 @@
  *
  * @module
  */
-import { closeSync, createReadStream, openSync, statSync, writeSync } from "node:fs";
-import { Readable } from "node:stream";
+import { closeSync, openSync, read, statSync, writeSync } from "node:fs";
 import { runtime } from "../../adapter/mod.ts";
 import { startProgress } from "../../cli/progress.ts";
 import { IpcatError } from "../../errors.ts";
+
+/** How much of a file each read takes: as much as a tar upload stream moves at once. */
+const FILE_CHUNK = 256 * 1024;
 
 /** Where a tar stream goes: a file, or stdout for none or `-`. */
 export interface TarSink {
@@ -40,6 +42,34 @@ export function tarSink(output: string | undefined, label: string): TarSink {
   };
 }
 
+/**
+ * The bytes of the file at `path`, read as they are wanted. (Not `node:stream`'s
+ * `Readable.toWeb`: loading it costs every docker command about a millisecond at start.)
+ */
+function fileStream(path: string): ReadableStream<Uint8Array> {
+  let fd: number | undefined;
+  const done = () => {
+    if (fd !== undefined) closeSync(fd);
+    fd = undefined;
+  };
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      fd ??= openSync(path, "r");
+      const chunk = new Uint8Array(FILE_CHUNK);
+      const bytesRead = await new Promise<number>((resolve, reject) =>
+        read(fd!, chunk, 0, FILE_CHUNK, null, (error, n) => error ? reject(error) : resolve(n))
+      );
+      if (bytesRead === 0) {
+        done();
+        controller.close();
+      } else {
+        controller.enqueue(chunk.subarray(0, bytesRead));
+      }
+    },
+    cancel: done,
+  });
+}
+
 /** `-i FILE`, or stdin for none or `-`, as a request body counted by a progress line. */
 export function tarSource(
   input: string | undefined,
@@ -66,7 +96,7 @@ export function tarSource(
         cause: error,
       });
     }
-    source = Readable.toWeb(createReadStream(input!)) as unknown as ReadableStream<Uint8Array>;
+    source = fileStream(input!);
   }
   const progress = startProgress(label, { total });
   const counted = source.pipeThrough(
