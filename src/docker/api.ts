@@ -47,6 +47,8 @@ export interface RequestOptions {
   accept?: readonly number[];
   /** What the call is about, for messages ("container web"). */
   subject?: string;
+  /** Headers besides the usual ones (`X-Registry-Auth`). */
+  headers?: Record<string, string>;
 }
 
 /** A hijacked connection: the raw stream after the response head. */
@@ -329,7 +331,7 @@ export class DockerApi {
   }
 
   async #send(method: string, url: string, options: RequestOptions): Promise<Response> {
-    const headers: Record<string, string> = { "User-Agent": "ipcat" };
+    const headers: Record<string, string> = { "User-Agent": "ipcat", ...options.headers };
     let body: RequestInit["body"];
     if (options.json !== undefined) {
       headers["Content-Type"] = "application/json";

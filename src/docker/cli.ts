@@ -17,6 +17,7 @@ import { create, kill, rm, run, start, stop, wait } from "./commands/lifecycle.t
 import { networkCommands, volumeCommands } from "./commands/objects.ts";
 import { proxy } from "./commands/proxy.ts";
 import { login, logout, pull, push } from "./commands/registry.ts";
+import { search } from "./commands/search.ts";
 import { pause, port, rename, restart, top, unpause, update } from "./commands/state.ts";
 import { commit, diff, history, load, save } from "./commands/snapshots.ts";
 import { stats } from "./commands/stats.ts";
@@ -126,6 +127,7 @@ cannot be invoked; 127 when it is not found.`,
     rmi,
     run,
     save,
+    search,
     start,
     stats,
     stop,
