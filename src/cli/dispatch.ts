@@ -6,7 +6,7 @@
  * @module
  */
 import { IpcatError } from "../errors.ts";
-import { versionText } from "../version.ts";
+import { isVersionRequest, versionText } from "../version.ts";
 import { commandHelp, type Family, familyHelp, parseCommandLine, wantsHelp } from "./command.ts";
 import { writeOut } from "./io.ts";
 import { didYouMean } from "./suggest.ts";
@@ -64,8 +64,14 @@ export async function dispatch(argv: readonly string[]): Promise<number> {
     return first === undefined ? 2 : 0;
   }
   if (first === "--version" || first === "-V" || first === "version") {
-    await writeOut(versionText());
-    return 0;
+    // `src/main.ts` answers the well-formed requests before loading this file.
+    if (isVersionRequest(argv)) {
+      await writeOut(versionText(argv[1] === "--json"));
+      return 0;
+    }
+    throw new IpcatError("usage", `unexpected '${argv[1]}' after ${first}`, {
+      hint: `run 'ipcat ${first}', or 'ipcat ${first} --json' for one JSON object`,
+    });
   }
   const load = Object.hasOwn(FAMILY_LOADERS, first) ? FAMILY_LOADERS[first] : undefined;
   if (!load) {

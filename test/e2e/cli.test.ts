@@ -33,6 +33,19 @@ for (const way of waysToTest()) {
       );
     });
 
+    it("--version takes --json and nothing else", async () => {
+      const json = await runCli(way, ["-V", "--json"]);
+      assert.equal(json.code, 0, json.stderr);
+      assert.equal(JSON.parse(json.stdout).runtime, way === "deno" ? "deno" : "bun");
+      const extra = await runCli(way, ["--version", "now"]);
+      assert.equal(extra.code, 2);
+      assert.equal(extra.stdout, "");
+      assert.match(
+        extra.stderr,
+        /^ipcat: unexpected 'now' after --version \(run 'ipcat --version'/,
+      );
+    });
+
     it("a closed stdout (| head -1) ends a command quietly with status 141", async () => {
       const queue = `/ipcat-epipe-${way}-${process.pid}`;
       assert.equal((await runCli(way, ["mq", "create", queue])).code, 0);
