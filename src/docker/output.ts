@@ -8,7 +8,7 @@
  */
 import { DOCKER_TABLE, tabwrite } from "../cli/table.ts";
 import { IpcatError } from "../errors.ts";
-import { GoTemplate, HEADER_FUNCTIONS } from "./template/mod.ts";
+import { GoTemplate, HEADER_FUNCTIONS, type TemplateFunction } from "./template/mod.ts";
 
 /** How one kind of item (containers, images, …) is listed. */
 export interface Listing {
@@ -21,10 +21,14 @@ export interface Listing {
 /** A Go template parsed as the CLI parses `--format`, with its errors worded as the CLI's. */
 export function parseFormat(
   text: string,
-  options: { prefix?: string; name?: string } = {},
+  options: {
+    prefix?: string;
+    name?: string;
+    functions?: Readonly<Record<string, TemplateFunction>>;
+  } = {},
 ): GoTemplate {
   try {
-    return GoTemplate.parse(text, { name: options.name });
+    return GoTemplate.parse(text, { name: options.name, functions: options.functions });
   } catch (error) {
     if (!(error instanceof IpcatError)) throw error;
     const prefix = options.prefix ?? "failed to parse template";

@@ -28,6 +28,14 @@ export interface VersionInfo {
   Arch: string;
   BuildTime?: string | undefined;
   Experimental?: boolean | undefined;
+  KernelVersion?: string | undefined;
+  Platform?: { Name: string } | undefined;
+  /** The engine and what it runs on (containerd, runc, docker-init), each with details. */
+  Components?: {
+    Name: string;
+    Version: string;
+    Details?: Record<string, string> | null | undefined;
+  }[];
   [key: string]: unknown;
 }
 
@@ -42,6 +50,15 @@ export const VersionInfo: v.GenericSchema<unknown, VersionInfo> = v.looseObject(
   Arch: v.string(),
   BuildTime: v.optional(v.string()),
   Experimental: v.optional(v.boolean()),
+  KernelVersion: v.optional(v.string()),
+  Platform: v.optional(v.object({ Name: v.string() })),
+  Components: v.optional(
+    v.array(v.object({
+      Name: v.string(),
+      Version: v.string(),
+      Details: v.nullish(v.record(v.string(), v.string())),
+    })),
+  ),
 });
 
 /** One container of `GET /containers/json`. */

@@ -1,18 +1,16 @@
 /**
- * Commands that report: `ping`, `version`, `ps`, `inspect`.
+ * Commands that report: `ping`, `ps`, `inspect` (`version` has a file of its own).
  *
  * @module
  */
-import process from "node:process";
 import * as v from "valibot";
-import { runtime } from "../../adapter/mod.ts";
 import { writeErr, writeOut } from "../../cli/io.ts";
 import type { ObjectType } from "../client.ts";
 import { DockerError } from "../errors.ts";
-import { formatError, IpcatError } from "../../errors.ts";
+import { formatError } from "../../errors.ts";
 import { indentJson, type PsRow, psRow } from "../format.ts";
 import { executeFormat, formatItems, type Listing, parseFormat } from "../output.ts";
-import { goStruct, TemplateExecError } from "../template/mod.ts";
+import { goStruct } from "../template/mod.ts";
 import { choice, flag, list, option, text } from "../../cli/options.ts";
 import { client, dockerCommand, parseFilters, WholeNumber } from "./shared.ts";
 
@@ -45,93 +43,6 @@ export const ping = dockerCommand({
     return 0;
   },
 });
-
-export const version = dockerCommand({
-  name: "version",
-  summary: "Show the client's and the daemon's versions",
-  usage: "",
-  options: {
-    format: text(
-      "FORMAT",
-      "A Go template over .Client and .Server (e.g. '{{.Server.Version}}'), or json",
-      {
-        short: "f",
-      },
-    ),
-  },
-  args: { min: 0, max: 0 },
-  examples: [
-    ["ipcat docker version", "Client and server versions, as docker version prints them"],
-    ["ipcat docker version -f '{{.Server.Version}}'", "The daemon's version alone"],
-  ],
-  async run({ options }) {
-    const docker = await client();
-    const [info, api] = [await docker.version(), await docker.api.version()];
-    const { VERSION } = await import("../../version.ts");
-    if (options.format !== undefined) {
-      // The CLI runs the template on its Go structs: Go's field names (APIVersion), not JSON's.
-      const clientInfo = goStruct("command.clientVersion", {
-        Platform: { Name: "ipcat" },
-        Version: VERSION,
-        APIVersion: api,
-        DefaultAPIVersion: api,
-        GoVersion: `${runtime.name} ${runtime.version}`,
-        Os: process.platform,
-        Arch: process.arch === "x64" ? "amd64" : process.arch,
-        Context: "default",
-      });
-      const { ApiVersion, ...server } = info;
-      const serverInfo = goStruct("*types.Version", { ...server, APIVersion: ApiVersion });
-      const text = options.format === "json" ? "{{json .}}" : options.format;
-      const template = parseFormat(text, { prefix: "", name: "version" });
-      try {
-        await writeOut(
-          executeFormat(template, { Client: clientInfo, Server: serverInfo }, { prefix: "" }) +
-            "\n",
-        );
-      } catch (error) {
-        // Go's template writes as it goes: what came before the failure is printed.
-        if (error instanceof IpcatError && error.cause instanceof TemplateExecError) {
-          await writeOut(error.cause.partial + "\n");
-        }
-        throw error;
-      }
-      return 0;
-    }
-    const row = (
-      label: string,
-      value: string | undefined,
-    ) => (value ? `  ${`${label}:`.padEnd(18)}${value}\n` : "");
-    await writeOut(
-      `Client:\n ${"Version:".padEnd(19)}${VERSION} (ipcat, ${runtime.name} ${runtime.version})\n ${
-        "API version:".padEnd(19)
-      }${api} (negotiated)\n\n` +
-        `Server:\n Engine:\n` + row("Version", info.Version) +
-        row(
-          "API version",
-          `${info.ApiVersion}${
-            info.MinAPIVersion ? ` (minimum version ${info.MinAPIVersion})` : ""
-          }`,
-        ) +
-        row("Go version", info.GoVersion) + row("Git commit", info.GitCommit) +
-        row("Built", info.BuildTime && goAnsiDate(info.BuildTime)) +
-        row("OS/Arch", `${info.Os}/${info.Arch}`) +
-        row("Experimental", String(info.Experimental ?? false)),
-    );
-    return 0;
-  },
-});
-
-/** A timestamp as Go's `time.ANSIC` layout writes it (`Thu May  7 21:09:36 2026`), as docker version shows it. */
-function goAnsiDate(iso: string): string {
-  const date = new Date(iso);
-  if (Number.isNaN(date.getTime())) return iso;
-  const [weekday, month] = [date.toUTCString().slice(0, 3), date.toUTCString().slice(8, 11)];
-  const time = date.toISOString().slice(11, 19);
-  return `${weekday} ${month} ${
-    String(date.getUTCDate()).padStart(2)
-  } ${time} ${date.getUTCFullYear()}`;
-}
 
 const PS_LISTING: Listing = {
   defaultTable:

@@ -7,7 +7,16 @@
  * @module
  */
 import { FunctionError, type TemplateFunction } from "./exec.ts";
-import { formatNumber, GO_TYPE, goTypeName, isTrue, NO_VALUE, printValue } from "./values.ts";
+import {
+  formatNumber,
+  GO_TYPE,
+  goTypeName,
+  isTrue,
+  NO_VALUE,
+  printValue,
+  ZERO_VALUE,
+} from "./values.ts";
+import { htmlEscape, jsEscape, queryEscape } from "./escape.ts";
 
 const utf8 = new TextEncoder();
 const fromUtf8 = new TextDecoder();
@@ -156,7 +165,11 @@ function index(value: unknown, ...keys: unknown[]): unknown {
       current = items[key];
     } else if (current && typeof current === "object") {
       const record = current as Record<string, unknown>;
-      current = Object.hasOwn(record, String(key)) ? record[String(key)] : NO_VALUE;
+      current = Object.hasOwn(record, String(key))
+        ? record[String(key)]
+        : ZERO_VALUE in record
+        ? record[ZERO_VALUE]
+        : NO_VALUE;
     } else if (current === null || current === undefined || current === NO_VALUE) {
       throw new FunctionError("index of untyped nil");
     } else {
@@ -179,8 +192,16 @@ function text(value: unknown): string {
   return typeof value === "string" ? value : printValue(value);
 }
 
+/** The text of an escaping function's arguments: a lone string as it is, else as `print`. */
+function escapedText(args: unknown[]): string {
+  return args.length === 1 && typeof args[0] === "string" ? args[0] : sprint(args);
+}
+
 /** text/template's built-in functions (without `and`/`or`). */
 export const BUILTIN_FUNCTIONS: Readonly<Record<string, TemplateFunction>> = {
+  html: (...args) => htmlEscape(escapedText(args)),
+  js: (...args) => jsEscape(escapedText(args)),
+  urlquery: (...args) => queryEscape(escapedText(args)),
   not: (value) => !isTrue(value),
   len: length,
   index,
@@ -217,11 +238,14 @@ export const BUILTIN_FUNCTIONS: Readonly<Record<string, TemplateFunction>> = {
 
 /**
  * JSON as the CLI's `json` function writes it: Go's encoder with HTML escaping off, except
- * for the CLI's own row contexts (ps, images, …), whose MarshalJSON escapes `<`, `>`, `&`.
+ * for the CLI's own row contexts (ps, images, …: Go types named `…Context`), whose
+ * MarshalJSON escapes `<`, `>`, `&`; plain structs (`types.Version`) are not escaped.
  */
 function toJson(value: unknown): string {
   const text = JSON.stringify(value === NO_VALUE || value === undefined ? null : value) ?? "null";
-  if (!(value && typeof value === "object" && GO_TYPE in value)) return text;
+  const rowContext = value && typeof value === "object" && GO_TYPE in value &&
+    String(value[GO_TYPE]).endsWith("Context");
+  if (!rowContext) return text;
   return text.replace(/[<>&]/g, (c) => `\\u00${c.charCodeAt(0).toString(16)}`);
 }
 

@@ -185,7 +185,12 @@ function unquote(name: string, text: string, literal: string, pos: number): stri
       literal.replace(
         /\\([abfv'])/g,
         (_, e: string) => ({ a: "\\u0007", b: "\\b", f: "\\f", v: "\\u000b", "'": "'" })[e]!,
-      ).replace(/\\x([0-9a-fA-F]{2})/g, "\\u00$1"),
+      ).replace(/\\x([0-9a-fA-F]{2})/g, "\\u00$1")
+        // Go takes control characters as they are (a raw newline aside); JSON wants escapes.
+        .replace(
+          /[\u0000-\u0009\u000b-\u001f]/g,
+          (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+        ),
     );
   } catch {
     throw templateError(name, text, pos, `bad quoted string: ${literal}`);

@@ -20,7 +20,7 @@ import { parse, type Tree } from "./parse.ts";
 
 export { FunctionError, TemplateExecError, type TemplateFunction } from "./exec.ts";
 export { DOCKER_FUNCTIONS, HEADER_FUNCTIONS, sprintf } from "./funcs.ts";
-export { goStruct, NO_VALUE, printValue } from "./values.ts";
+export { goStringMap, goStruct, NO_VALUE, printValue } from "./values.ts";
 
 /** Options of {@link GoTemplate.execute}. */
 export interface ExecuteOptions {

@@ -12,6 +12,17 @@ export const NO_VALUE: unique symbol = Symbol("no value");
 /** On an object, the Go type name it stands for: unknown fields are then errors, not `<no value>`. */
 export const GO_TYPE: unique symbol = Symbol("go type");
 
+/**
+ * On an object standing for a typed Go map (`map[string]string`), what `index` gives for
+ * a missing key: the element type's zero value, where an untyped map gives `<no value>`.
+ */
+export const ZERO_VALUE: unique symbol = Symbol("zero value");
+
+/** An object standing for a Go `map[string]string`: `index` of a missing key is `""`. */
+export function goStringMap(entries: Record<string, string>): Record<string, string> {
+  return Object.assign(Object.create(null), entries, { [ZERO_VALUE]: "" });
+}
+
 /** An object standing for a Go struct (see {@link GO_TYPE}). */
 export function goStruct<T extends object>(typeName: string, fields: T): T {
   return Object.assign(Object.create(null), fields, { [GO_TYPE]: typeName });
