@@ -6,10 +6,10 @@
  */
 import process from "node:process";
 import * as v from "valibot";
-import { IpcatError } from "../errors.ts";
 import { StdcopyDemuxer } from "../framing/stdcopy.ts";
 import { DockerApi } from "./api.ts";
-import { DockerObjects } from "./client_objects.ts";
+import { DockerLifecycle } from "./client_lifecycle.ts";
+export type { RegisteredWait, WaitCondition } from "./client_lifecycle.ts";
 export {
   type ContainerListOptions,
   filtersQuery,
@@ -18,9 +18,9 @@ export {
 } from "./client_objects.ts";
 import { badStreamError } from "./errors.ts";
 import { resolveDockerHost } from "./host.ts";
-import { CreatedId, ExecBody, ExecInspect, WaitResponse } from "./schemas.ts";
+import { CreatedId, ExecBody, ExecInspect } from "./schemas.ts";
 import { HijackedSession, type OutputSinks } from "./session.ts";
-import { type ContainerSpec, createBody } from "./spec.ts";
+import type { ContainerSpec } from "./spec.ts";
 import { byteStream, type ContainerStreams, type ProcessStreams, streamsOf } from "./streams.ts";
 import {
   type DockerEvent,
@@ -29,9 +29,6 @@ import {
   type LogStreams,
   statsStream,
 } from "./monitor.ts";
-
-/** When a `wait` returns: the next exit, once not running, or once removed. */
-export type WaitCondition = "next-exit" | "not-running" | "removed";
 
 /** Options of {@link Docker.logs}. */
 export interface LogsOptions {
@@ -67,11 +64,6 @@ export interface ExecOptions {
   user?: string;
 }
 
-/** A wait registered with the daemon: its headers arrived, the result comes at exit. */
-export interface RegisteredWait {
-  result: Promise<WaitResponse>;
-}
-
 /**
  * A Docker Engine client. Every answer is validated; every failure is a
  * {@link DockerError} (an {@link IpcatError}) with a `kind` and, when the daemon answered,
@@ -84,7 +76,7 @@ export interface RegisteredWait {
  * for (const c of await docker.containers({ all: true })) console.log(c.Id.slice(0, 12), c.State);
  * ```
  */
-export class Docker extends DockerObjects {
+export class Docker extends DockerLifecycle {
   constructor(api: DockerApi) {
     super(api);
   }
@@ -97,109 +89,6 @@ export class Docker extends DockerObjects {
   ): Promise<Docker> {
     const apiVersion = env.DOCKER_API_VERSION || undefined;
     return new Docker(new DockerApi(resolveDockerHost(env, host), { apiVersion }));
-  }
-
-  /** Creates a container; returns its id and the daemon's warnings. */
-  async create(spec: ContainerSpec): Promise<{ id: string; warnings: string[] }> {
-    const body = createBody(spec);
-    const created = await this.api.requestJson(CreatedId, "POST", "/containers/create", {
-      query: { name: spec.name, platform: spec.platform },
-      json: body,
-      subject: `image ${spec.image}`,
-    });
-    return { id: created.Id, warnings: created.Warnings };
-  }
-
-  /** Starts a container; `false` when it was already running. */
-  async start(id: string): Promise<boolean> {
-    const res = await this.api.request("POST", `/containers/${encodeURIComponent(id)}/start`, {
-      accept: [304],
-      subject: `container ${id}`,
-    });
-    await this.api.drain(res);
-    return res.status !== 304;
-  }
-
-  /**
-   * Stops a container (`signal`, default its stop signal, then SIGKILL after `timeout`
-   * seconds); `false` when already stopped.
-   */
-  async stop(id: string, options: { timeout?: number; signal?: string } = {}): Promise<boolean> {
-    const res = await this.api.request("POST", `/containers/${encodeURIComponent(id)}/stop`, {
-      query: { t: options.timeout, signal: options.signal },
-      accept: [304],
-      subject: `container ${id}`,
-    });
-    await this.api.drain(res);
-    return res.status !== 304;
-  }
-
-  /** Sends a signal (name or number, default SIGKILL) to a container's main process. */
-  async kill(id: string, signal = "SIGKILL"): Promise<void> {
-    const res = await this.api.request("POST", `/containers/${encodeURIComponent(id)}/kill`, {
-      query: { signal },
-      subject: `container ${id}`,
-    });
-    await this.api.drain(res);
-  }
-
-  /** Removes a container (`force`: even a running one; `volumes`: its anonymous volumes too). */
-  async remove(id: string, options: { force?: boolean; volumes?: boolean } = {}): Promise<void> {
-    const res = await this.api.request("DELETE", `/containers/${encodeURIComponent(id)}`, {
-      query: { force: options.force ?? false, v: options.volumes ? true : undefined },
-      subject: `container ${id}`,
-    });
-    await this.api.drain(res);
-  }
-
-  /**
-   * Registers a wait and resolves once the daemon has (its headers arrived), so that a
-   * start that follows cannot be missed. The exit arrives in `result`.
-   */
-  async registerWait(
-    id: string,
-    condition: WaitCondition = "not-running",
-  ): Promise<RegisteredWait> {
-    const res = await this.api.request("POST", `/containers/${encodeURIComponent(id)}/wait`, {
-      query: { condition },
-      subject: `container ${id}`,
-    });
-    const result = res.text().then(
-      (text) => this.api.parse(WaitResponse, text, `wait ${id}`),
-      (error) =>
-        Promise.reject(this.api.droppedError(error, "while waiting for the container to exit")),
-    );
-    result.catch(() => {});
-    return { result };
-  }
-
-  /** Waits for a container to stop and returns its exit code. */
-  async wait(id: string, condition: WaitCondition = "not-running"): Promise<number> {
-    const { result } = await this.registerWait(id, condition);
-    const status = await result;
-    if (status.Error?.Message) {
-      throw new IpcatError("docker", `waiting for ${id} failed: ${status.Error.Message}`);
-    }
-    return status.StatusCode;
-  }
-
-  /** Resizes a container's TTY (`exec`: an exec process's). Errors for stopped processes are ignored. */
-  async resize(
-    id: string,
-    size: { rows: number; cols: number },
-    kind: "containers" | "exec" = "containers",
-  ): Promise<void> {
-    try {
-      const res = await this.api.request("POST", `/${kind}/${encodeURIComponent(id)}/resize`, {
-        query: { h: size.rows, w: size.cols },
-      });
-      await this.api.drain(res);
-    } catch (error) {
-      if (
-        !(error instanceof IpcatError) ||
-        !/not running|no such|cannot resize|is not running|ended/i.test(error.message)
-      ) throw error;
-    }
   }
 
   /** Ends every stream and call of this client: attach, exec and logs streams, events, stats. */

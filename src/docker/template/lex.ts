@@ -188,6 +188,7 @@ function unquote(name: string, text: string, literal: string, pos: number): stri
       ).replace(/\\x([0-9a-fA-F]{2})/g, "\\u00$1")
         // Go takes control characters as they are (a raw newline aside); JSON wants escapes.
         .replace(
+          // deno-lint-ignore no-control-regex -- control characters are what it looks for
           /[\u0000-\u0009\u000b-\u001f]/g,
           (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
         ),
