@@ -21,7 +21,7 @@ import {
 } from "node:fs";
 import { basename, dirname, join, posix } from "node:path";
 import { runtime } from "../../adapter/mod.ts";
-import { flag, text } from "../../cli/options.ts";
+import { flag } from "../../cli/options.ts";
 import { IpcatError } from "../../errors.ts";
 import {
   encodeTarHeader,
@@ -32,7 +32,7 @@ import {
 } from "../../framing/tar.ts";
 import type { Docker } from "../client.ts";
 import { type Progress, startProgress } from "../../cli/progress.ts";
-import { tarSink } from "./transfer.ts";
+import { counted, pumpBody, stdinStream } from "./transfer.ts";
 import { DockerError } from "../errors.ts";
 import { rawGet } from "../raw_http.ts";
 import { client, dockerCommand } from "./shared.ts";
@@ -44,38 +44,6 @@ function containerPath(arg: string): { container: string; path: string } | null 
   const colon = arg.indexOf(":");
   if (colon <= 0 || arg.startsWith("/") || arg.startsWith(".")) return null;
   return { container: arg.slice(0, colon), path: arg.slice(colon + 1) || "/" };
-}
-
-/** This process's stdin as a web stream. */
-function stdinStream(): ReadableStream<Uint8Array> {
-  return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      const chunk = await runtime.stdin.read();
-      if (chunk === null) controller.close();
-      else controller.enqueue(chunk);
-    },
-    cancel: () => runtime.stdin.cancel(),
-  });
-}
-
-/** Streams a response body to `sink`, as the daemon's connection error when it breaks. */
-async function pump(
-  docker: Docker,
-  body: ReadableStream<Uint8Array> | null,
-  sink: (chunk: Uint8Array) => Promise<void> | void,
-): Promise<void> {
-  if (!body) return;
-  const reader = body.getReader();
-  for (;;) {
-    let step;
-    try {
-      step = await reader.read();
-    } catch (error) {
-      throw docker.api.droppedError(error, "midway through the archive");
-    }
-    if (step.done) return;
-    await sink(step.value);
-  }
 }
 
 /** Writes the entries of a tar stream under `dest`, renaming the top entry to `rename`. */
@@ -313,7 +281,7 @@ async function copy(
       `container ${from.container}`,
     );
     if (args[1] === "-") {
-      await pump(docker, res.body, (chunk) => {
+      await pumpBody(docker, res.body, (chunk) => {
         progress.add(chunk.byteLength);
         return runtime.stdout.write(chunk);
       });
@@ -331,7 +299,7 @@ async function copy(
       extractor = new Extractor(dirname(dest), basename(dest), false);
     }
     await localFiles(async () => {
-      await pump(docker, res.body, (chunk) => {
+      await pumpBody(docker, res.body, (chunk) => {
         progress.add(chunk.byteLength);
         return extractor.push(chunk);
       });
@@ -381,44 +349,3 @@ async function copy(
   await docker.api.drain(res);
   return 0;
 }
-
-/** `stream`, each chunk counted by `progress` as the request reads it. */
-function counted(
-  stream: ReadableStream<Uint8Array>,
-  progress: Progress,
-): ReadableStream<Uint8Array> {
-  return stream.pipeThrough(
-    new TransformStream<Uint8Array, Uint8Array>({
-      transform(chunk, controller) {
-        progress.add(chunk.byteLength);
-        controller.enqueue(chunk);
-      },
-    }),
-  );
-}
-
-export const exportContainer = dockerCommand({
-  name: "export",
-  summary: "Write a container's file system as a tar stream",
-  usage: "CONTAINER",
-  options: {
-    output: text("FILE", "Write to FILE instead of stdout (- is stdout)", { short: "o" }),
-  },
-  args: { min: 1, max: 1 },
-  examples: [["ipcat docker export web > web.tar", "The file system of 'web' as a tar"]],
-  async run({ options, args }) {
-    const sink = tarSink(options.output, "export");
-    const docker = await client();
-    const res = await rawGet(
-      docker.api,
-      `/containers/${encodeURIComponent(args[0]!)}/export`,
-      `container ${args[0]}`,
-    );
-    try {
-      await pump(docker, res.body, (chunk) => sink.write(chunk));
-    } finally {
-      await sink.close();
-    }
-    return 0;
-  },
-});

@@ -1,6 +1,6 @@
 /**
- * Images made from containers and images as files: `diff`, `commit`, `history`, `save`,
- * `load`. No registry is involved in any of them.
+ * Images made from containers, and images and containers as files: `diff`, `commit`,
+ * `history`, `save`, `load`, `export`. No registry is involved in any of them.
  *
  * @module
  */
@@ -11,9 +11,8 @@ import { IpcatError } from "../../errors.ts";
 import { splitReference } from "../client.ts";
 import { humanDuration, humanSize, truncateId, truncateWithEllipsis } from "../format.ts";
 import { formatItems } from "../output.ts";
-import { tarSink, tarSource } from "./transfer.ts";
+import { downloadTar, tarSource } from "./transfer.ts";
 import { goStruct } from "../template/mod.ts";
-import { rawGet } from "../raw_http.ts";
 import { client, dockerCommand } from "./shared.ts";
 
 const Changes = v.nullish(v.array(v.looseObject({ Path: v.string(), Kind: v.number() })), []);
@@ -140,26 +139,12 @@ export const save = dockerCommand({
   args: { min: 1 },
   examples: [["ipcat docker save -o busybox.tar busybox:local", "busybox:local as a tar file"]],
   async run({ options, args }) {
-    const sink = tarSink(options.output, "save");
-    const docker = await client();
     const query = new URLSearchParams();
     for (const name of args) query.append("names", name);
-    const res = await rawGet(docker.api, `/images/get?${query}`);
-    try {
-      const reader = res.body?.getReader();
-      for (;;) {
-        let step;
-        try {
-          step = await reader?.read();
-        } catch (error) {
-          throw docker.api.droppedError(error, "midway through the images");
-        }
-        if (!step || step.done) break;
-        await sink.write(step.value);
-      }
-    } finally {
-      await sink.close();
-    }
+    await downloadTar(await client(), `/images/get?${query}`, options.output, {
+      label: "save",
+      midway: "midway through the images",
+    });
     return 0;
   },
 });
@@ -198,6 +183,26 @@ export const load = dockerCommand({
       out += message.stream ?? "";
     }
     if (!options.quiet) await writeOut(out);
+    return 0;
+  },
+});
+
+export const exportContainer = dockerCommand({
+  name: "export",
+  summary: "Write a container's file system as a tar stream",
+  usage: "CONTAINER",
+  options: {
+    output: text("FILE", "Write to FILE instead of stdout (- is stdout)", { short: "o" }),
+  },
+  args: { min: 1, max: 1 },
+  examples: [["ipcat docker export web > web.tar", "The file system of 'web' as a tar"]],
+  async run({ options, args }) {
+    await downloadTar(
+      await client(),
+      `/containers/${encodeURIComponent(args[0]!)}/export`,
+      options.output,
+      { label: "export", subject: `container ${args[0]}` },
+    );
     return 0;
   },
 });

@@ -1,12 +1,14 @@
 /**
- * Tar streams to and from files or `-` (stdout, stdin) for `save`, `load` and `export`,
- * with a progress line on stderr when it is a terminal.
+ * Tar streams to and from files or `-` (stdout, stdin) for `save`, `load`, `export` and
+ * `cp`, with a progress line on stderr when it is a terminal.
  *
  * @module
  */
 import { closeSync, openSync, read, statSync, writeSync } from "node:fs";
 import { runtime } from "../../adapter/mod.ts";
-import { startProgress } from "../../cli/progress.ts";
+import { type Progress, startProgress } from "../../cli/progress.ts";
+import type { Docker } from "../client.ts";
+import { rawGet } from "../raw_http.ts";
 import { IpcatError } from "../../errors.ts";
 
 /** How much of a file each read takes: as much as a tar upload stream moves at once. */
@@ -70,6 +72,54 @@ function fileStream(path: string): ReadableStream<Uint8Array> {
   });
 }
 
+/** This process's stdin as a web stream. */
+export function stdinStream(): ReadableStream<Uint8Array> {
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const chunk = await runtime.stdin.read();
+      if (chunk === null) controller.close();
+      else controller.enqueue(chunk);
+    },
+    cancel: () => runtime.stdin.cancel(),
+  });
+}
+
+/** `stream`, each chunk counted by `progress` as the request reads it. */
+export function counted(
+  stream: ReadableStream<Uint8Array>,
+  progress: Progress,
+): ReadableStream<Uint8Array> {
+  return stream.pipeThrough(
+    new TransformStream<Uint8Array, Uint8Array>({
+      transform(chunk, controller) {
+        progress.add(chunk.byteLength);
+        controller.enqueue(chunk);
+      },
+    }),
+  );
+}
+
+/** Streams a response body to `sink`, as the daemon's connection error when it breaks. */
+export async function pumpBody(
+  docker: Docker,
+  body: ReadableStream<Uint8Array> | null,
+  sink: (chunk: Uint8Array) => Promise<void> | void,
+  midway = "midway through the archive",
+): Promise<void> {
+  if (!body) return;
+  const reader = body.getReader();
+  for (;;) {
+    let step;
+    try {
+      step = await reader.read();
+    } catch (error) {
+      throw docker.api.droppedError(error, midway);
+    }
+    if (step.done) return;
+    await sink(step.value);
+  }
+}
+
 /** `-i FILE`, or stdin for none or `-`, as a request body counted by a progress line. */
 export function tarSource(
   input: string | undefined,
@@ -79,14 +129,7 @@ export function tarSource(
   let total: number | undefined;
   let source: ReadableStream<Uint8Array>;
   if (fromStdin) {
-    source = new ReadableStream<Uint8Array>({
-      async pull(controller) {
-        const chunk = await runtime.stdin.read();
-        if (chunk === null) controller.close();
-        else controller.enqueue(chunk);
-      },
-      cancel: () => runtime.stdin.cancel(),
-    });
+    source = stdinStream();
   } else {
     try {
       total = statSync(input!).size;
@@ -99,13 +142,24 @@ export function tarSource(
     source = fileStream(input!);
   }
   const progress = startProgress(label, { total });
-  const counted = source.pipeThrough(
-    new TransformStream<Uint8Array, Uint8Array>({
-      transform(chunk, controller) {
-        progress.add(chunk.byteLength);
-        controller.enqueue(chunk);
-      },
-    }),
-  );
-  return { body: counted, done: () => progress.done() };
+  return { body: counted(source, progress), done: () => progress.done() };
+}
+
+/**
+ * A tar the daemon sends for `path` (`save`, `export`), written to `-o FILE` or stdout;
+ * `subject` names what a 404 is about, `midway` where a dropped connection broke it.
+ */
+export async function downloadTar(
+  docker: Docker,
+  path: string,
+  output: string | undefined,
+  about: { label: string; subject?: string; midway?: string },
+): Promise<void> {
+  const sink = tarSink(output, about.label);
+  const res = await rawGet(docker.api, path, about.subject);
+  try {
+    await pumpBody(docker, res.body, (chunk) => sink.write(chunk), about.midway);
+  } finally {
+    await sink.close();
+  }
 }
