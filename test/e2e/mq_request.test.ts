@@ -21,7 +21,10 @@ import {
 import { encodeRequest, openQueue, statQueue, tryOpenQueue } from "../../src/mq/mod.ts";
 
 const children: ChildProcess[] = [];
+/** What the tests made on disk, removed at the end whether they passed or not. */
+const cleanups: (() => void)[] = [];
 after(async () => {
+  for (const cleanup of cleanups) cleanup();
   for (const child of children) {
     if (child.exitCode === null && child.signalCode === null) {
       child.kill("SIGTERM");
@@ -465,7 +468,10 @@ for (const way of waysToTest()) {
           const root = await asRoot;
           assert.equal(root.code, 0, root.stderr);
           assert.equal(root.stdout, '{"status":200,"real":true}\n');
-          // The server's own uid asking: 0600 as well, no change of owner needed.
+          // The server's own uid asking: 0600 as well, no change of owner needed. (Deno, run
+          // as that uid, needs a cache directory it may write; removed afterwards.)
+          const denoDir = tempName("ipcat-deno-dir");
+          cleanups.push(() => rmSync(denoDir, { recursive: true, force: true }));
           const own = await runProcess([
             ...asUid(SERVER_UID),
             ...cliCommand(way),
@@ -473,7 +479,7 @@ for (const way of waysToTest()) {
             "status",
             pid,
           ], {
-            env: { HOME: "/tmp", DENO_DIR: tempName("ipcat-deno-dir") },
+            env: { HOME: "/tmp", DENO_DIR: denoDir },
           });
           assert.equal(own.code, 0, own.stderr);
           assert.deepEqual(JSON.parse(own.stdout), { status: 200, real: true });
