@@ -31,12 +31,20 @@ if bun build.ts --release >"$logdir/build.log" 2>&1; then cat "$logdir/build.log
 started_dockerd=""
 # One daemon per checkout, so that two checkouts testing at once never share (or stop) one.
 export IPCAT_DOCKERD_DIR="${IPCAT_DOCKERD_DIR:-/tmp/ipcat-dockerd-$(printf %s "$PWD" | md5sum | cut -c1-8)}"
+# A daemon directory this run makes (data root, exec root, log) goes with the daemon.
+made_dockerd_dir=""; [[ -e "$IPCAT_DOCKERD_DIR" ]] || made_dockerd_dir=1
 if [[ -z "${DOCKER_HOST:-}" && $(id -u) -eq 0 ]] && command -v dockerd >/dev/null; then
   echo "== start the test dockerd"
   if line=$(scripts/dockerd.sh start); then export "$line"; started_dockerd=1; echo "$line"; else echo "could not start dockerd: docker tests will be skipped"; fi
 fi
 if [[ -n "${DOCKER_HOST:-}" ]]; then export IPCAT_TEST_DOCKER_HOST="$DOCKER_HOST"; fi
-cleanup() { [[ -n "$started_dockerd" ]] && scripts/dockerd.sh stop; rm -rf "$logdir"; }
+cleanup() {
+  if [[ -n "$started_dockerd" ]]; then
+    scripts/dockerd.sh stop
+    [[ -n "$made_dockerd_dir" ]] && rm -rf "$IPCAT_DOCKERD_DIR"
+  fi
+  rm -rf "$logdir"
+}
 trap cleanup EXIT
 
 # Counts come from the runners' JUnit reports, not from their human output.

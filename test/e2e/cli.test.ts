@@ -1,7 +1,8 @@
 // The dispatcher, end to end, in each way ipcat runs: compiled binary, Bun, Deno.
 import assert from "node:assert/strict";
+import { rmSync } from "node:fs";
 import { describe, it } from "node:test";
-import { cliCommand, eventually, runCli, startProcess, waysToTest } from "../harness.ts";
+import { cliCommand, eventually, runCli, startProcess, tempName, waysToTest } from "../harness.ts";
 
 const helps = new Map<string, string>();
 
@@ -48,14 +49,15 @@ for (const way of waysToTest()) {
 
     it("a closed stdout (| head -1) ends a command quietly with status 141", async () => {
       const queue = `/ipcat-epipe-${way}-${process.pid}`;
+      const errors = tempName(`ipcat-epipe-${way}`);
       assert.equal((await runCli(way, ["mq", "create", queue])).code, 0);
       try {
         const cmd = cliCommand(way).map((word) => `'${word}'`).join(" ");
         const pipeline = startProcess([
           "bash",
           "-c",
-          `${cmd} mq recv --follow ${queue} 2>/tmp/ipcat-epipe-${way}.err | head -1 >/dev/null; ` +
-          `echo "status=\${PIPESTATUS[0]}"; cat /tmp/ipcat-epipe-${way}.err`,
+          `${cmd} mq recv --follow ${queue} 2>${errors} | head -1 >/dev/null; ` +
+          `echo "status=\${PIPESTATUS[0]}"; cat ${errors}`,
         ]);
         let output = "";
         pipeline.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()));
@@ -69,6 +71,7 @@ for (const way of waysToTest()) {
         assert.equal(output, "status=141\n");
       } finally {
         await runCli(way, ["mq", "unlink", "-f", queue]);
+        rmSync(errors, { force: true });
       }
     });
 
