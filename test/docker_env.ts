@@ -7,6 +7,7 @@
  *
  * @module
  */
+import assert from "node:assert/strict";
 import { existsSync, rmSync } from "node:fs";
 import process from "node:process";
 import { it } from "node:test";
@@ -129,6 +130,46 @@ export function ipcatDockerBytes(
     ...options,
     env: { DOCKER_HOST, ...options.env },
   });
+}
+
+/** What a comparison with the docker CLI runs with. */
+export interface CompareOptions {
+  stdin?: Uint8Array | string;
+  env?: Record<string, string>;
+}
+
+/** Runs the same docker arguments through the docker CLI and through ipcat, in that order. */
+export async function bothWays(
+  way: Way,
+  args: readonly string[],
+  options: CompareOptions = {},
+): Promise<{ reference: ByteResult; ours: ByteResult; what: string }> {
+  const reference = await runBytes([...DOCKER_CLI, ...args], options);
+  const ours = await ipcatDockerBytes(way, args, options);
+  return { reference, ours, what: args.join(" ") };
+}
+
+/**
+ * Asserts that ipcat gives the docker CLI's exit status and stdout, byte for byte. When
+ * the CLI wrote an error, `stderr` says what ipcat must write: `"line"`, one line of its
+ * own (`ipcat: …`); `"same"`, the CLI's text after that prefix; `"any"`, anything.
+ */
+export async function sameAsCli(
+  way: Way,
+  args: readonly string[],
+  options: CompareOptions & { stderr?: "line" | "same" | "any" } = {},
+): Promise<ByteResult> {
+  const { reference, ours, what } = await bothWays(way, args, options);
+  assert.equal(ours.code, reference.code, `${what}: ${ours.stderr}`);
+  assert.equal(ours.stdout.toString(), reference.stdout.toString(), what);
+  const stderr = options.stderr ?? "line";
+  if (reference.stderr.byteLength && stderr === "line") {
+    assert.match(ours.stderr.toString(), /^ipcat: [^\n]+\n$/, what);
+  }
+  if (reference.stderr.byteLength && stderr === "same") {
+    assert.equal(ours.stderr.toString().replace(/^ipcat: /, ""), reference.stderr.toString(), what);
+  }
+  return ours;
 }
 
 /** Pseudo-random bytes, every value present, reproducible from `seed`. */

@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import { after, before, describe } from "node:test";
 import { waysToTest } from "../harness.ts";
 import {
+  bothWays,
   DOCKER_CLI,
   DOCKER_HOST,
   dockerIt,
@@ -23,20 +24,10 @@ before(async () => {
 });
 after(() => removeContainers());
 
-async function both(
-  way: Parameters<typeof ipcatDocker>[0],
-  args: string[],
-  env: Record<string, string> = {},
-) {
-  const reference = await runBytes([...DOCKER_CLI, ...args], { env });
-  const ours = await ipcatDockerBytes(way, args, { env });
-  return { reference, ours, what: args.join(" ") };
-}
-
 for (const way of waysToTest()) {
   describe(`docker: the issue's behaviour bugs, against the docker CLI (${way})`, () => {
     dockerIt("run -h sets the hostname (help is --help only)", async () => {
-      const { reference, ours, what } = await both(way, [
+      const { reference, ours, what } = await bothWays(way, [
         "run",
         "--rm",
         "--network",
@@ -52,7 +43,7 @@ for (const way of waysToTest()) {
     });
 
     dockerIt("rm -f of a missing container prints the error and exits 0", async () => {
-      const { reference, ours, what } = await both(way, ["rm", "-f", "ipcat-no-such-ctr"]);
+      const { reference, ours, what } = await bothWays(way, ["rm", "-f", "ipcat-no-such-ctr"]);
       assert.equal(reference.code, 0);
       assert.equal(ours.code, 0, what);
       assert.equal(
@@ -74,12 +65,12 @@ for (const way of waysToTest()) {
         "true",
       ]);
       assert.equal(created.code, 0, created.stderr);
-      const { reference, ours, what } = await both(way, ["inspect", name, "ipcat-no-such-obj"]);
+      const { reference, ours, what } = await bothWays(way, ["inspect", name, "ipcat-no-such-obj"]);
       assert.equal(reference.code, 1);
       assert.equal(ours.code, 1, what);
       assert.ok(ours.stdout.equals(reference.stdout), `stdout differs for ${what}`);
       assert.equal(ours.stderr.toString(), "ipcat: No such object: ipcat-no-such-obj\n");
-      const missing = await both(way, ["inspect", "ipcat-no-such-obj"]);
+      const missing = await bothWays(way, ["inspect", "ipcat-no-such-obj"]);
       assert.equal(missing.ours.stdout.toString(), missing.reference.stdout.toString());
       assert.equal(missing.ours.code, missing.reference.code);
     });
@@ -99,10 +90,10 @@ for (const way of waysToTest()) {
       ]);
       const env = { IPCAT_FROM_HOST: "host value" };
       for (const command of [["exec", "-e", "IPCAT_FROM_HOST", name], ["exec", "-e=X=1", name]]) {
-        const { reference, ours, what } = await both(
+        const { reference, ours, what } = await bothWays(
           way,
           [...command, "sh", "-c", 'echo "$IPCAT_FROM_HOST|$X"'],
-          env,
+          { env },
         );
         assert.equal(ours.stdout.toString(), reference.stdout.toString(), what);
         assert.equal(ours.code, reference.code, what);
@@ -110,7 +101,7 @@ for (const way of waysToTest()) {
     });
 
     dockerIt("run -e=A=1 sends A=1", async () => {
-      const { reference, ours, what } = await both(way, [
+      const { reference, ours, what } = await bothWays(way, [
         "run",
         "--rm",
         "--network",
@@ -153,7 +144,7 @@ for (const way of waysToTest()) {
           ["ps", "extra"],
         ]
       ) {
-        const { reference, ours, what } = await both(way, args);
+        const { reference, ours, what } = await bothWays(way, args);
         assert.equal(ours.code, reference.code, `${what}: ${ours.stderr}`);
         assert.match(ours.stderr.toString(), /^ipcat: [^\n]+\n$/, what);
         assert.equal(ours.stdout.byteLength, 0, what);
@@ -164,7 +155,7 @@ for (const way of waysToTest()) {
       const name = track(uniqueName(`psjson-${way}`));
       await ipcatDocker(way, ["create", "--name", name, "--network", "none", IMAGE, "true"]);
       const filter = ["ps", "-a", "--format", "json", "--filter", `name=^${name}$`];
-      const { reference, ours } = await both(way, filter);
+      const { reference, ours } = await bothWays(way, filter);
       const keys = (text: string) => Object.keys(JSON.parse(text.split("\n")[0]!));
       assert.deepEqual(keys(ours.stdout.toString()), keys(reference.stdout.toString()));
       const stable = (text: string) => {

@@ -19,6 +19,7 @@ import {
   ipcatDockerBytes,
   removeContainers,
   runBytes,
+  sameAsCli,
   track,
   uniqueName,
 } from "../docker_env.ts";
@@ -35,19 +36,6 @@ after(async () => {
 });
 
 type Way = Parameters<typeof ipcatDocker>[0];
-
-/** Runs `args` through the CLI and through ipcat: the same stdout and status. */
-async function same(way: Way, args: string[], options: { stdoutOnly?: boolean } = {}) {
-  const reference = await runBytes([...DOCKER_CLI, ...args]);
-  const ours = await ipcatDockerBytes(way, args);
-  const what = args.join(" ");
-  assert.equal(ours.code, reference.code, `${what}: ${ours.stderr}`);
-  assert.equal(ours.stdout.toString(), reference.stdout.toString(), what);
-  if (!options.stdoutOnly && reference.stderr.byteLength) {
-    assert.match(ours.stderr.toString(), /^ipcat: [^\n]+\n$/, what);
-  }
-  return ours;
-}
 
 async function ok(way: Way, args: string[]) {
   const result = await ipcatDocker(way, args);
@@ -80,7 +68,7 @@ for (const way of waysToTest()) {
             ["images", "-f", `reference=${tag}`, "--format", noClock],
             ["image", "ls", "--format", noClock, tag],
           ]
-        ) await same(way, args);
+        ) await sameAsCli(way, args);
         const withoutClock = (text: string) => {
           const { CreatedSince: _moving, ...rest } = JSON.parse(text);
           return rest;
@@ -92,26 +80,26 @@ for (const way of waysToTest()) {
         );
         const removed = await ipcatDocker(way, ["image", "rm", tag]);
         assert.equal(removed.stdout, `Untagged: ${tag}\n`, removed.stderr);
-        await same(way, ["rmi", "ipcat-no-such-image:v0"]);
-        await same(way, ["tag", "ipcat-no-such-image:v0", "x:y"]);
+        await sameAsCli(way, ["rmi", "ipcat-no-such-image:v0"]);
+        await sameAsCli(way, ["tag", "ipcat-no-such-image:v0", "x:y"]);
       },
     );
 
     dockerIt("restart, pause, unpause, rename, top, port, update", async () => {
       const name = await running(way, "state");
       assert.equal(await ok(way, ["pause", name]), `${name}\n`);
-      await same(way, ["pause", name]);
+      await sameAsCli(way, ["pause", name]);
       assert.equal(await ok(way, ["unpause", name]), `${name}\n`);
       assert.equal(await ok(way, ["restart", "-t", "1", name]), `${name}\n`);
       // Columns of top that hold CPU time change from one call to the next: PID and command do not.
-      await same(way, ["top", name, "-o", "pid,comm"]);
+      await sameAsCli(way, ["top", name, "-o", "pid,comm"]);
       const header = (await ok(way, ["top", name])).split("\n")[0];
       assert.equal(
         header,
         (await runBytes([...DOCKER_CLI, "top", name])).stdout.toString().split("\n")[0],
       );
-      await same(way, ["port", name]);
-      await same(way, ["port", name, "80"]);
+      await sameAsCli(way, ["port", name]);
+      await sameAsCli(way, ["port", name, "80"]);
       assert.equal(
         await ok(way, [
           "update",
@@ -134,9 +122,9 @@ for (const way of waysToTest()) {
       assert.equal(settings, `${64 * 1024 * 1024} on-failure\n`);
       const renamed = track(`${name}-renamed`);
       await ok(way, ["rename", name, renamed]);
-      await same(way, ["inspect", "-f", "{{.Name}}", renamed]);
-      await same(way, ["rename", renamed, renamed]);
-      await same(way, [
+      await sameAsCli(way, ["inspect", "-f", "{{.Name}}", renamed]);
+      await sameAsCli(way, ["rename", renamed, renamed]);
+      await sameAsCli(way, [
         "container",
         "ls",
         "-a",
@@ -149,7 +137,7 @@ for (const way of waysToTest()) {
 
     dockerIt("stats --no-stream, events --since/--until, info -f, system df", async () => {
       const name = await running(way, "stats");
-      await same(way, ["stats", "--no-stream", "--format", "{{.Name}} {{.PIDs}}", name]);
+      await sameAsCli(way, ["stats", "--no-stream", "--format", "{{.Name}} {{.PIDs}}", name]);
       const header = (await ok(way, ["stats", "--no-stream", name])).split("\n")[0];
       assert.match(
         header!,
@@ -184,7 +172,7 @@ for (const way of waysToTest()) {
           ["info", "--format", "{{.ServerVersion}} {{.NCPU}} {{.Driver}} {{.OSType}}"],
           ["system", "info", "--format", "{{.Name}}"],
         ]
-      ) await same(way, args);
+      ) await sameAsCli(way, args);
       const df = await ok(way, ["system", "df", "--format", "{{.Type}}"]);
       assert.equal(df, "Images\nContainers\nLocal Volumes\nBuild Cache\n");
     }, 60_000);
@@ -203,7 +191,7 @@ for (const way of waysToTest()) {
           ["volume", "rm", "ipcat-no-such-volume"],
           ["inspect", "--type", "volume", volume],
         ]
-      ) await same(way, args);
+      ) await sameAsCli(way, args);
       assert.equal(await ok(way, ["volume", "rm", volume]), `${volume}\n`);
       assert.match(await ok(way, ["volume", "prune", "-f"]), /Total reclaimed space: /);
     });
@@ -219,13 +207,13 @@ for (const way of waysToTest()) {
           ["inspect", "--type", "network", "none"],
           ["network", "rm", "ipcat-no-such-network"],
         ]
-      ) await same(way, args);
+      ) await sameAsCli(way, args);
       const network = `ipcat-net-${way}-${process.pid}`;
       assert.match(await ok(way, ["network", "create", "--internal", network]), /^[0-9a-f]{64}\n$/);
       const name = track(uniqueName(`netc-${way}`));
       await ok(way, ["create", "--name", name, IMAGE, "true"]);
       await ok(way, ["network", "connect", network, name]);
-      await same(way, [
+      await sameAsCli(way, [
         "inspect",
         "-f",
         "{{range $k, $v := .NetworkSettings.Networks}}{{$k}} {{end}}",
@@ -275,8 +263,8 @@ for (const way of waysToTest()) {
         stdin: readFileSync(tarFile),
       });
       assert.equal(fromStdin.code, 0, fromStdin.stderr);
-      await same(way, ["exec", name, "cat", "/root/a.txt"]);
-      await same(way, ["cp", `${name}:/ipcat-no-such-path`, join(scratch, "x")]);
+      await sameAsCli(way, ["exec", name, "cat", "/root/a.txt"]);
+      await sameAsCli(way, ["cp", `${name}:/ipcat-no-such-path`, join(scratch, "x")]);
       const exported = await ipcatDockerBytes(way, ["export", name]);
       assert.equal(exported.code, 0);
       const names = execFileSync("tar", ["-t"], { input: exported.stdout, encoding: "utf8" });
@@ -305,21 +293,21 @@ for (const way of waysToTest()) {
           ["history", "-q", image],
           ["image", "history", "--format", "{{.Comment}}", image],
         ]
-      ) await same(way, args);
+      ) await sameAsCli(way, args);
       const tar = join(scratch, `saved-${way}.tar`);
       await ok(way, ["save", "-o", tar, image]);
       await ok(way, ["rmi", image]);
       assert.equal(await ok(way, ["load", "-i", tar]), `Loaded image: ${image}\n`);
-      await same(way, ["inspect", "--type", "image", "-f", "{{.Comment}}", image]);
+      await sameAsCli(way, ["inspect", "--type", "image", "-f", "{{.Comment}}", image]);
       await ok(way, ["rmi", image]);
     }, 60_000);
 
     dockerIt("management forms: unknown ones fail as the CLI, bare ones show help", async () => {
-      await same(way, ["container", "ipcat-bogus"]);
+      await sameAsCli(way, ["container", "ipcat-bogus"]);
       const help = await ipcatDocker(way, ["volume"]);
       assert.equal(help.code, 0);
       assert.match(help.stdout, /create, ls, list, inspect, rm, remove, prune/);
-      await same(way, [
+      await sameAsCli(way, [
         "container",
         "inspect",
         "-f",

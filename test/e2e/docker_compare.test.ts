@@ -8,13 +8,13 @@ import { after, before, describe } from "node:test";
 import { tempName, waysToTest } from "../harness.ts";
 import {
   binaryData,
+  bothWays,
   DOCKER_CLI,
   DOCKER_HOST,
   dockerIt,
   ensureImage,
   IMAGE,
   ipcatDocker,
-  ipcatDockerBytes,
   removeContainers,
   runBytes,
   track,
@@ -33,19 +33,6 @@ after(async () => {
   rmSync(dataFile, { force: true });
   await removeContainers();
 });
-
-/** Runs the same docker arguments through the CLI and through ipcat. */
-async function both(
-  way: Parameters<typeof ipcatDocker>[0],
-  args: string[],
-  stdin?: Uint8Array | string,
-) {
-  const [reference, ours] = [
-    await runBytes([...DOCKER_CLI, ...args], { stdin }),
-    await ipcatDockerBytes(way, args, { stdin }),
-  ];
-  return { reference, ours };
-}
 
 for (const way of waysToTest()) {
   describe(`docker: same bytes and statuses as the docker CLI (${way})`, () => {
@@ -90,7 +77,7 @@ for (const way of waysToTest()) {
           ["run", "--rm", "--network", "none", IMAGE, "false"],
         ];
         for (const args of cases) {
-          const { reference, ours } = await both(way, args);
+          const { reference, ours } = await bothWays(way, args);
           assert.equal(ours.code, reference.code, args.join(" "));
           assert.ok(ours.stdout.equals(reference.stdout), `stdout differs for ${args.join(" ")}`);
           assert.ok(ours.stderr.equals(reference.stderr), `stderr differs for ${args.join(" ")}`);
@@ -101,7 +88,7 @@ for (const way of waysToTest()) {
             127,
           ], [["run", "--rm", "--network", "none", IMAGE, "/bin/not-executable"], 126]] as const
         ) {
-          const { reference, ours } = await both(way, [...args]);
+          const { reference, ours } = await bothWays(way, [...args]);
           assert.equal(reference.code, status);
           assert.equal(ours.code, status, ours.stderr.toString());
           assert.equal(ours.stdout.byteLength, 0);
@@ -112,7 +99,7 @@ for (const way of waysToTest()) {
     dockerIt(
       "version: the server's sections, its JSON and templates read as the CLI's",
       async () => {
-        const { reference, ours } = await both(way, ["version"]);
+        const { reference, ours } = await bothWays(way, ["version"]);
         const server = (text: string) => text.slice(text.indexOf("\nServer:"));
         assert.equal(ours.code, 0);
         assert.equal(server(ours.stdout.toString()), server(reference.stdout.toString()));
@@ -125,7 +112,7 @@ for (const way of waysToTest()) {
             `{{html "<a href='x'>&" 1 2}}|{{js "it's <b>= \\\\ é\u00a0\u0001"}}|{{urlquery "a b&c/d~!*()é" .Server.Os}}`,
           ]
         ) {
-          const { reference, ours } = await both(way, ["version", "--format", format]);
+          const { reference, ours } = await bothWays(way, ["version", "--format", format]);
           assert.equal(ours.code, reference.code, format);
           assert.equal(ours.stdout.toString(), reference.stdout.toString(), format);
           assert.equal(
@@ -155,10 +142,10 @@ for (const way of waysToTest()) {
           "echo a rather long command line here",
         ]);
         for (const args of [["ps", "-a", "-q"], ["ps", "-a", "-q", "--no-trunc"]]) {
-          const { reference, ours } = await both(way, args);
+          const { reference, ours } = await bothWays(way, args);
           assert.equal(ours.stdout.toString(), reference.stdout.toString(), args.join(" "));
         }
-        const { reference, ours } = await both(way, ["ps", "-a", "--format", "json"]);
+        const { reference, ours } = await bothWays(way, ["ps", "-a", "--format", "json"]);
         const rows = (text: Buffer) =>
           text.toString().trim().split("\n").map((line) => JSON.parse(line)).find((r) =>
             r.Names === name
@@ -171,7 +158,7 @@ for (const way of waysToTest()) {
     );
 
     dockerIt("run -i: binary stdin through cat, and -it refused without a terminal", async () => {
-      const { reference, ours } = await both(way, [
+      const { reference, ours } = await bothWays(way, [
         "run",
         "--rm",
         "-i",
@@ -179,10 +166,12 @@ for (const way of waysToTest()) {
         "none",
         IMAGE,
         "cat",
-      ], data);
+      ], { stdin: data });
       assert.equal(ours.code, reference.code);
       assert.ok(ours.stdout.equals(reference.stdout) && ours.stdout.equals(data));
-      const tty = await both(way, ["run", "--rm", "-it", "--network", "none", IMAGE, "true"], "");
+      const tty = await bothWays(way, ["run", "--rm", "-it", "--network", "none", IMAGE, "true"], {
+        stdin: "",
+      });
       assert.equal(ours.code, reference.code);
       assert.equal(tty.ours.code, tty.reference.code);
       assert.match(tty.ours.stderr.toString(), /^ipcat: the input device is not a TTY/);
@@ -251,7 +240,7 @@ for (const way of waysToTest()) {
           ["start", "-a", name],
         ]
       ) {
-        const { reference, ours } = await both(way, args);
+        const { reference, ours } = await bothWays(way, args);
         assert.equal(ours.code, reference.code, args.join(" "));
         assert.ok(
           ours.stdout.equals(reference.stdout),
@@ -291,7 +280,7 @@ for (const way of waysToTest()) {
           ["exec", running, "no-such-command"],
         ]
       ) {
-        const { reference, ours } = await both(way, args);
+        const { reference, ours } = await bothWays(way, args);
         assert.equal(ours.code, reference.code, args.join(" "));
         assert.ok(
           ours.stdout.equals(reference.stdout),
@@ -302,7 +291,7 @@ for (const way of waysToTest()) {
           `stderr differs for ${args.join(" ")}:\n${ours.stderr}\n---\n${reference.stderr}`,
         );
       }
-      const piped = await both(way, ["exec", "-i", running, "cat"], data);
+      const piped = await bothWays(way, ["exec", "-i", running, "cat"], { stdin: data });
       assert.ok(piped.ours.stdout.equals(piped.reference.stdout));
 
       const tty = track(uniqueName(`cmpt-${way}`));
@@ -318,7 +307,7 @@ for (const way of waysToTest()) {
         "-c",
         "echo out; echo err >&2",
       ]);
-      const logs = await both(way, ["logs", tty]);
+      const logs = await bothWays(way, ["logs", tty]);
       assert.ok(
         logs.ours.stdout.equals(logs.reference.stdout) &&
           logs.ours.stdout.toString() === "out\r\nerr\r\n",

@@ -7,7 +7,7 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 import { after, before, describe } from "node:test";
-import { tempName, waysToTest } from "../harness.ts";
+import { tempName, type Way, waysToTest } from "../harness.ts";
 import {
   DOCKER_CLI,
   DOCKER_HOST,
@@ -18,6 +18,7 @@ import {
   ipcatDockerBytes,
   removeContainers,
   runBytes,
+  sameAsCli,
   track,
   uniqueName,
 } from "../docker_env.ts";
@@ -35,8 +36,6 @@ after(async () => {
   await removeContainers();
 });
 
-type Way = Parameters<typeof ipcatDocker>[0];
-
 /** A container's inspect field as JSON; a host name that is the container's own ID is elided. */
 async function inspectJson(name: string, field: string): Promise<string> {
   const out = await runBytes([...DOCKER_CLI, "inspect", "-f", `{{json .${field}}}`, name]);
@@ -44,13 +43,8 @@ async function inspectJson(name: string, field: string): Promise<string> {
   return out.stdout.toString().replace(/"Hostname":"[0-9a-f]{12}"/, '"Hostname":"<id>"');
 }
 
-async function same(way: Way, args: string[], env: Record<string, string> = {}) {
-  const reference = await runBytes([...DOCKER_CLI, ...args], { env });
-  const ours = await ipcatDockerBytes(way, args, { env });
-  const what = args.join(" ");
-  assert.equal(ours.code, reference.code, `${what}: ${ours.stderr}`);
-  assert.equal(ours.stdout.toString(), reference.stdout.toString(), what);
-}
+/** The CLI's status and stdout; stderr carries the containers' own output here (logs). */
+const sameOutput = (way: Way, args: string[]) => sameAsCli(way, args, { stderr: "any" });
 
 for (const way of waysToTest()) {
   describe(`docker: run/create flags and the other commands' flags, as the CLI's (${way})`, () => {
@@ -256,10 +250,18 @@ for (const way of waysToTest()) {
           ["-f", "health=none", "-f", `name=${a}`],
           ["-f", "network=none", "-f", `name=${b}`],
         ]
-      ) await same(way, ["ps", "-a", ...filters, ...format]);
-      await same(way, ["ps", "-n", "2", "--format", "{{.Names}}"]);
-      await same(way, ["ps", "-l", "--format", "{{.Names}}"]);
-      await same(way, ["ps", "-a", "-s", "-f", `name=${a}`, "--format", "{{.Names}} {{.Size}}"]);
+      ) await sameOutput(way, ["ps", "-a", ...filters, ...format]);
+      await sameOutput(way, ["ps", "-n", "2", "--format", "{{.Names}}"]);
+      await sameOutput(way, ["ps", "-l", "--format", "{{.Names}}"]);
+      await sameOutput(way, [
+        "ps",
+        "-a",
+        "-s",
+        "-f",
+        `name=${a}`,
+        "--format",
+        "{{.Names}} {{.Size}}",
+      ]);
     }, 60_000);
 
     dockerIt(
@@ -293,8 +295,8 @@ for (const way of waysToTest()) {
             ["logs", "--details", name],
             ["logs", "--since", "2020-01-01T00:00:00Z", name],
           ]
-        ) await same(way, args);
-        await same(way, [
+        ) await sameOutput(way, args);
+        await sameOutput(way, [
           "exec",
           "--env-file",
           join(scratch, "env"),
@@ -324,7 +326,7 @@ for (const way of waysToTest()) {
           (await ipcatDocker(way, ["stop", "-s", "USR1", "-t", "5", name])).stdout,
           `${name}\n`,
         );
-        await same(way, ["inspect", "-f", "{{.State.ExitCode}}", name]);
+        await sameOutput(way, ["inspect", "-f", "{{.State.ExitCode}}", name]);
         assert.equal((await ipcatDocker(way, ["rm", "-v", name])).stdout, `${name}\n`);
       },
       60_000,

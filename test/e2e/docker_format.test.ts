@@ -4,15 +4,13 @@ import assert from "node:assert/strict";
 import { after, before, describe } from "node:test";
 import { waysToTest } from "../harness.ts";
 import {
-  DOCKER_CLI,
   DOCKER_HOST,
   dockerIt,
   ensureImage,
   IMAGE,
   ipcatDocker,
-  ipcatDockerBytes,
   removeContainers,
-  runBytes,
+  sameAsCli,
   track,
   uniqueName,
 } from "../docker_env.ts";
@@ -21,18 +19,6 @@ before(async () => {
   if (DOCKER_HOST) await ensureImage();
 });
 after(() => removeContainers());
-
-async function same(way: Parameters<typeof ipcatDocker>[0], args: string[]): Promise<void> {
-  const reference = await runBytes([...DOCKER_CLI, ...args]);
-  const ours = await ipcatDockerBytes(way, args);
-  const what = args.join(" ");
-  assert.equal(ours.code, reference.code, `${what}: ${ours.stderr}`);
-  assert.equal(ours.stdout.toString(), reference.stdout.toString(), what);
-  // Errors: the CLI's line after ipcat's own `ipcat: ` prefix.
-  if (reference.stderr.byteLength) {
-    assert.equal(ours.stderr.toString().replace(/^ipcat: /, ""), reference.stderr.toString(), what);
-  }
-}
 
 for (const way of waysToTest()) {
   describe(`docker: Go templates in --format and -f, as the CLI's (${way})`, () => {
@@ -67,10 +53,10 @@ for (const way of waysToTest()) {
           "{{nofunc .Names}}",
         ]
       ) {
-        await same(way, ["ps", ...only, "--format", format]);
+        await sameAsCli(way, ["ps", ...only, "--format", format]);
       }
-      await same(way, ["ps", ...only, "--no-trunc", "--format", "{{.ID}} {{.Command}}"]);
-      await same(way, ["ps", ...only, "-q"]);
+      await sameAsCli(way, ["ps", ...only, "--no-trunc", "--format", "{{.ID}} {{.Command}}"]);
+      await sameAsCli(way, ["ps", ...only, "-q"]);
     });
 
     dockerIt("inspect -f on containers and images, and its errors", async () => {
@@ -86,13 +72,20 @@ for (const way of waysToTest()) {
           "{{.Bogus}}",
         ]
       ) {
-        await same(way, ["inspect", "-f", format, name]);
+        await sameAsCli(way, ["inspect", "-f", format, name]);
       }
-      await same(way, ["inspect", "--type", "image", "-f", "{{.Os}} {{.Architecture}}", IMAGE]);
+      await sameAsCli(way, [
+        "inspect",
+        "--type",
+        "image",
+        "-f",
+        "{{.Os}} {{.Architecture}}",
+        IMAGE,
+      ]);
     });
 
     dockerIt("version -f", async () => {
-      await same(way, [
+      await sameAsCli(way, [
         "version",
         "-f",
         "{{.Server.Version}} {{.Server.ApiVersion}} {{.Server.Os}}",
