@@ -1,6 +1,7 @@
 // pull and push against a local registry, byte for byte what the docker CLI prints off a
 // terminal and redrawn layer lines on one; login and logout writing config.json as the
-// CLI writes it.
+// CLI writes it; and against a registry that requires basic auth, what works and fails
+// with and without the stored credentials, as with the CLI.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -120,6 +121,73 @@ describe("docker registries", { skip }, () => {
       const broken = await ipcat(["pull", `${registry.host}/nothing:v1`], ours);
       assert.equal(broken.code, 1);
       assert.match(broken.stderr, /^ipcat: .*config\.json: auths: .*\n$/);
+    });
+  }
+});
+
+describe("a registry that requires credentials", { skip }, () => {
+  let secured: Registry;
+  const authDir = tempName("ipcat-registry-auth");
+  const pushed: string[] = [];
+  before(async () => {
+    mkdirSync(authDir, { recursive: true });
+    secured = await startRegistry({ builder: "s3cret" });
+  });
+  after(async () => {
+    if (pushed.length) await dockerCli(["rmi", "-f", ...pushed]);
+    await secured?.stop();
+    rmSync(authDir, { recursive: true, force: true });
+  });
+
+  for (const way of waysToTest()) {
+    it(`${way}: push and pull fail as the CLI's without a login, work after it, and logout ends it`, async () => {
+      const config = (who: string) => join(authDir, `${who}-${way}`);
+      const run = (who: "cli" | "ipcat", args: string[], stdin?: string) =>
+        runProcess([...(who === "cli" ? ["docker"] : [...cliCommand(way), "docker"]), ...args], {
+          env: { DOCKER_HOST, DOCKER_CONFIG: config(who) },
+          stdin,
+        });
+      const root = join(authDir, `layer-${way}`);
+      mkdirSync(root, { recursive: true });
+      writeFileSync(join(root, "file"), `${way} ${process.pid}\n`);
+      execFileSync("tar", ["-C", root, "-cf", `${root}.tar`, "file"]);
+      const image = `${secured.host}/private-${way}:v1`;
+      pushed.push(image);
+      assert.equal((await dockerCli(["import", `${root}.tar`, image])).code, 0);
+
+      for (const args of [["push", image], ["pull", `${secured.host}/private-${way}:nope`]]) {
+        const [theirs, ours] = [await run("cli", args), await run("ipcat", args)];
+        assert.equal(theirs.code, 1, theirs.stderr);
+        assert.match(theirs.stderr, /no basic auth credentials/);
+        assert.equal(ours.code, theirs.code, ours.stderr);
+        assert.equal(ours.stdout, theirs.stdout);
+        assert.equal(ours.stderr, `ipcat: ${theirs.stderr}`);
+      }
+      const login = ["login", "-u", "builder", "--password-stdin", secured.host];
+      const [wrongCli, wrongOurs] = [
+        await run("cli", login, "wrong\n"),
+        await run("ipcat", login, "wrong\n"),
+      ];
+      assert.equal(wrongCli.code, 1);
+      assert.deepEqual([wrongOurs.code, wrongOurs.stdout], [1, wrongCli.stdout]);
+      assert.equal(wrongOurs.stderr, `ipcat: ${wrongCli.stderr}`);
+      assert.equal(existsSync(join(config("ipcat"), "config.json")), false, "nothing stored");
+
+      const loggedIn = await run("ipcat", login, "s3cret\n");
+      assert.equal(loggedIn.code, 0, loggedIn.stderr);
+      assert.equal(loggedIn.stdout, "Login Succeeded\n");
+      const push = await run("ipcat", ["push", image]);
+      assert.equal(push.code, 0, push.stderr);
+      assert.match(push.stdout, /v1: digest: sha256:[0-9a-f]{64} size: \d+\n$/);
+      assert.equal((await dockerCli(["rmi", image])).code, 0);
+      const pull = await run("ipcat", ["pull", "-q", image]);
+      assert.deepEqual([pull.code, pull.stdout], [0, `${image}\n`], pull.stderr);
+
+      assert.equal((await run("ipcat", ["logout", secured.host])).code, 0);
+      assert.equal((await dockerCli(["rmi", image])).code, 0);
+      const after = await run("ipcat", ["pull", "-q", image]);
+      assert.equal(after.code, 1);
+      assert.match(after.stderr, /^ipcat: .*no basic auth credentials\n$/);
     });
   }
 });
