@@ -1,11 +1,21 @@
 // `ipcat sock proxy LISTEN TARGET --trace` (issue 13, item 8): routed connections are
-// relayed unchanged and each frame is printed as one decoded line.
+// relayed unchanged and each frame is printed as one decoded line, the target's own
+// services by name (asked of its ipcat.services once it has answered a CONNECT).
 import assert from "node:assert/strict";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
-import { exited, runCli, startCli, waitForOutput, waysToTest } from "../harness.ts";
+import {
+  BUN,
+  exited,
+  ROOT,
+  runCli,
+  startCli,
+  startProcess,
+  waitForOutput,
+  waysToTest,
+} from "../harness.ts";
 import { startServer, until } from "../sock_support.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "ipcat-sock-proxy-"));
@@ -43,6 +53,40 @@ for (const way of waysToTest()) {
         assert.equal((await exited(proxy)).code, 143);
         assert.equal(existsSync(front), false);
         await server.stop();
+      }
+    });
+
+    it("names a service of the target's own, learnt from its ipcat.services", async () => {
+      const upstream = sockPath();
+      const front = sockPath();
+      const daemon = startProcess([BUN, join(ROOT, "examples", "daemon", "daemon.ts"), upstream]);
+      await waitForOutput(daemon, "daemon: ready on ");
+      const proxy = startCli(way, ["sock", "proxy", "--trace", front, upstream]);
+      let log = "";
+      proxy.stderr!.on("data", (chunk: Buffer) => (log += chunk.toString()));
+      try {
+        await waitForOutput(proxy, "ipcat: proxying ");
+        const call = () =>
+          runCli(way, [
+            "sock",
+            "call",
+            front,
+            "ocvsmd.exec_cmd",
+            '{"nodeIds":[2],"command":"identify"}',
+          ]);
+        assert.equal((await call()).code, 0);
+        // The names arrive a little after the first CONNECT: a later call shows them.
+        await until(async () => {
+          const again = await call();
+          assert.equal(again.code, 0, again.stderr);
+          return / > MSG channel \d+ seq 0 service ocvsmd\.exec_cmd \d+ bytes\n/.test(log);
+        }, "the daemon's own service named in the trace");
+        assert.doesNotMatch(log, /cannot list the target's services/);
+      } finally {
+        proxy.kill("SIGTERM");
+        assert.equal((await exited(proxy)).code, 143);
+        daemon.kill("SIGTERM");
+        await exited(daemon);
       }
     });
   });
