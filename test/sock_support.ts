@@ -82,3 +82,12 @@ export function alive(pid: number): boolean {
     return false;
   }
 }
+
+/** True once `pid` has a child (a raw server's first run). */
+export function hasChildren(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim() !== "";
+  } catch {
+    return false;
+  }
+}

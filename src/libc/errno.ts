@@ -39,6 +39,7 @@ export const Errno = {
   ETIMEDOUT: 110,
   ECONNREFUSED: 111,
   ECONNRESET: 104,
+  EINPROGRESS: 115,
 } as const;
 
 /** The name of an errno value, for messages (`90` → `EMSGSIZE`). */

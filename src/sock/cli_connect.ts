@@ -13,6 +13,7 @@ import { dialWithWait, retryWhileStarting } from "./client.ts";
 import { execOverConnection } from "./client_exec.ts";
 import { checkCommand } from "./command_check.ts";
 import { connectFd, relayFds } from "./fdrelay.ts";
+import { connectSeqpacket, MAX_PACKET } from "./seqpacket.ts";
 import { clientTarget, tlsClientOptions, WAIT_HELP } from "./network.ts";
 import { relay } from "./raw.ts";
 import { Deadlines, timeoutOptions } from "./timeouts.ts";
@@ -55,11 +56,17 @@ export const connectCommand = defineCommand({
     "status is CMD's (127/126 at once when it is missing or not executable).",
     "--idle-timeout ends the connection when no data went either way for that long (exit 11),",
     "--timeout when it lasted that long in all (exit 12).",
+    "--seqpacket speaks SOCK_SEQPACKET (socat's UNIX-CONNECT:PATH,socktype=5): each read of",
+    `stdin (up to ${
+      MAX_PACKET / 1024
+    } KiB) is one packet, each packet received is written out whole;`,
+    "stdin's EOF shuts down writing, as socat does (the peer reads it as an empty packet).",
   ].join("\n"),
   options: {
     wait: duration(WAIT_HELP, { default: "0" }),
     ...timeoutOptions,
     trace: flag("Dump the traffic to stderr in hex and ASCII, > sent, < received (socat -x)"),
+    seqpacket: flag("A SOCK_SEQPACKET unix socket: message boundaries kept (socat's socktype=5)"),
     ...tlsClientOptions,
   },
   positionals: { min: 1 },
@@ -83,6 +90,14 @@ export const connectCommand = defineCommand({
     const path = describeTarget(target);
     const wait = options.wait / 1000;
     const limits = { idle: options["idle-timeout"], total: options.timeout };
+    if (options.seqpacket && !("unix" in target)) {
+      throw new IpcatError("usage", `--seqpacket applies to unix sockets, not ${path}`, {
+        hint: "give a socket path (or @name), or drop --seqpacket",
+      });
+    }
+    const dial = options.seqpacket
+      ? () => retryWhileStarting(path, wait, () => connectSeqpacket(path))
+      : () => dialWithWait(target, wait);
     if (rest.length > 0) {
       if (options.trace) {
         throw new IpcatError("usage", "connect --trace does not apply with -- CMD", {
@@ -91,7 +106,7 @@ export const connectCommand = defineCommand({
       }
       checkCommand(rest[0]!);
       const outcome = await execOverConnection(
-        await dialWithWait(target, wait),
+        await dial(),
         rest,
         limits,
         path,
@@ -99,10 +114,13 @@ export const connectCommand = defineCommand({
       if ("status" in outcome) return outcome.status;
       throw refusedError(outcome.refusal, path);
     }
-    if (limits.idle !== undefined || limits.total !== undefined || options.trace) {
+    if (
+      limits.idle !== undefined || limits.total !== undefined || options.trace || options.seqpacket
+    ) {
       // Timed or traced: relayed on the event loop, where the timers run and the bytes
-      // pass through us (the descriptor relay blocks the loop and bypasses us).
-      const conn = await dialWithWait(target, wait);
+      // pass through us (the descriptor relay blocks the loop and bypasses us). Seqpacket
+      // sockets are always relayed here: packet by packet.
+      const conn = await dial();
       const deadlines = new Deadlines(limits, path, () => conn.close());
       const trace = options.trace ? stderrTracer(path) : null;
       const input = touching(runtime.stdin, deadlines);
@@ -113,6 +131,7 @@ export const connectCommand = defineCommand({
         trace ? tracedWriter(output, trace, "<") : output,
       );
       deadlines.stop();
+      await trace?.flushed();
       if (deadlines.expired) throw deadlines.expired;
       if (refusal === null) return 0;
       throw refusedError(refusal, path);

@@ -1,0 +1,303 @@
+// SOCK_SEQPACKET (issue 13): `ipcat sock connect --seqpacket` and `ipcat sock serve --raw
+// --seqpacket`, with each other, with socat's socktype=5 and with a python3 peer that
+// sends its packets all at once and records the length of each packet it receives.
+import assert from "node:assert/strict";
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import net from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import process from "node:process";
+import { after, describe, it } from "node:test";
+import {
+  exited,
+  hasCommand,
+  ROOT,
+  runCli,
+  runProcess,
+  startCli,
+  startProcess,
+  waitForOutput,
+  waysToTest,
+} from "../harness.ts";
+import { hasChildren, startServer, until } from "../sock_support.ts";
+
+const dir = mkdtempSync(join(tmpdir(), "ipcat-sock-seqpacket-"));
+after(() => rmSync(dir, { recursive: true, force: true }));
+let counter = 0;
+const sockPath = () => join(dir, `q${++counter}.sock`);
+const PEER = join(ROOT, "test", "fixtures", "seqpacket_peer.py");
+
+/** The packets the python peer received, and their bytes. */
+type PeerReport = { lengths: number[]; data: string };
+
+/** What the peer sends for `sizes`: a run of 'a', then 'b', … */
+const packets = (sizes: number[]) =>
+  sizes.map((size, i) => String.fromCharCode(97 + i).repeat(size)).join("");
+
+/** Starts the python peer listening on `path` with the packets to send; resolves once it listens. */
+async function listeningPeer(path: string, sizes: number[]) {
+  const child = startProcess(["python3", PEER, "listen", path, ...sizes.map(String)]);
+  let out = "";
+  child.stdout!.on("data", (c: Buffer) => (out += c.toString()));
+  await waitForOutput(child, "listening");
+  return {
+    async report(): Promise<PeerReport> {
+      assert.equal((await exited(child)).code, 0);
+      return JSON.parse(out.split("\n")[1]!);
+    },
+  };
+}
+
+/** The sizes of the chunks a --trace dump reports going `direction`. */
+function traced(stderr: string, direction: "<" | ">"): number[] {
+  return [...stderr.matchAll(new RegExp(`^\\${direction} .* (\\d+) bytes at \\d+$`, "gm"))].map((
+    m,
+  ) => Number(m[1]));
+}
+
+const python = hasCommand("python3");
+const socat = hasCommand("socat");
+
+for (const way of waysToTest()) {
+  describe(`sock seqpacket (${way})`, () => {
+    it("connect --seqpacket writes each packet whole and sends stdin as a packet", {
+      skip: !python && "python3 is not installed",
+    }, async () => {
+      const path = sockPath();
+      const sizes = [1, 5000, 150000, 3];
+      const peer = await listeningPeer(path, sizes);
+      const result = await runCli(way, ["sock", "connect", "--seqpacket", "--trace", path], {
+        stdin: "hello\n",
+      });
+      assert.equal(result.code, 0, result.stderr);
+      assert.equal(result.stdout, packets(sizes));
+      // Sent back to back, each packet arrived as one read of its own size.
+      assert.deepEqual(traced(result.stderr, "<"), sizes);
+      assert.deepEqual(await peer.report(), { lengths: [6], data: "hello\n" });
+    });
+
+    it("serve --raw --seqpacket: each packet's bytes reach CMD, its output goes back as packets", {
+      skip: !python && "python3 is not installed",
+    }, async () => {
+      const path = sockPath();
+      const server = await startServer(way, [
+        "--raw",
+        "--seqpacket",
+        "--trace",
+        path,
+        "--",
+        "sh",
+        "-c",
+        "wc -c",
+      ]);
+      const sizes = [1, 70000, 2, 100];
+      const client = await runProcess(["python3", PEER, "connect", path, ...sizes.map(String)]);
+      assert.equal(client.code, 0, client.stderr);
+      const report: PeerReport = JSON.parse(client.stdout);
+      assert.equal(report.data.trim(), "70103");
+      assert.deepEqual(report.lengths, [report.data.length]);
+      await until(() => /exited with status 0/.test(server.log()), "the run's exit");
+      assert.deepEqual(traced(server.log(), "<"), sizes);
+      assert.equal((await server.stop()).code, 143);
+      assert.equal(existsSync(path), false);
+      assert.equal(existsSync(`${path}.lock`), false);
+    });
+
+    it("ipcat to ipcat: 300 KB through cat, in order and complete, over @name too", async () => {
+      for (const path of [sockPath(), `@ipcat-seqpacket-${process.pid}-${++counter}`]) {
+        const server = await startServer(way, ["--raw", "--seqpacket", path, "--", "cat"]);
+        const input = new Uint8Array(300_000).map((_, i) => (i * 7919) % 251);
+        const result = await runCli(way, ["sock", "connect", "--seqpacket", path], {
+          stdin: input,
+        });
+        assert.equal(result.code, 0, result.stderr);
+        assert.deepEqual(result.stdoutBytes, input);
+        assert.equal((await server.stop("SIGINT")).code, 130);
+      }
+    });
+
+    it("connect --seqpacket -- CMD and --wait: a conversation with a server that starts later", async () => {
+      const path = sockPath();
+      const client = startCli(way, [
+        "sock",
+        "connect",
+        "--seqpacket",
+        "--wait",
+        "20",
+        path,
+        "--",
+        "sh",
+        "-c",
+        'echo START; read reply; echo "got $reply" >&2',
+      ]);
+      let err = "";
+      client.stderr!.on("data", (c: Buffer) => (err += c.toString()));
+      const server = await startServer(way, [
+        "--raw",
+        "--seqpacket",
+        path,
+        "--",
+        "sh",
+        "-c",
+        'read line; echo "$line-OK"',
+      ]);
+      assert.equal((await exited(client)).code, 0, err);
+      assert.match(err, /got START-OK/);
+      assert.equal((await server.stop()).code, 143);
+    });
+
+    it("a client over --max-clients learns it (exit 8), as on stream sockets", async () => {
+      const path = sockPath();
+      const server = await startServer(way, [
+        "--raw",
+        "--seqpacket",
+        "--max-clients",
+        "1",
+        path,
+        "--",
+        "sh",
+        "-c",
+        "read l; echo done $l",
+      ]);
+      const first = startCli(way, ["sock", "connect", "--seqpacket", path]);
+      let out = "";
+      first.stdout!.on("data", (c: Buffer) => (out += c.toString()));
+      await until(
+        () => /connection 1/.test(server.log()) || hasChildren(server.child.pid!),
+        "run 1",
+      );
+      const refused = await runCli(way, ["sock", "connect", "--seqpacket", path], {
+        stdin: "x\n",
+      });
+      assert.equal(refused.code, 8, refused.stderr);
+      assert.match(refused.stderr, /refused the connection: already serving --max-clients 1/);
+      first.stdin!.end("one\n");
+      assert.equal((await exited(first)).code, 0);
+      assert.equal(out, "done one\n");
+      assert.equal((await server.stop("SIGHUP")).code, 129);
+    });
+
+    it("the uid check (SO_PEERCRED) refuses another user and admits --allow-uid", {
+      skip: (process.getuid?.() !== 0 || !existsSync("/usr/bin/python3")) &&
+        "needs root and /usr/bin/python3",
+    }, async () => {
+      chmodSync(dir, 0o755); // nobody must reach the socket
+      const path = sockPath();
+      // The peer's source is passed inline: nobody may not reach the checkout.
+      const asNobody = [
+        "setpriv",
+        "--reuid=65534",
+        "--regid=65534",
+        "--clear-groups",
+        "/usr/bin/python3",
+        "-c",
+        readFileSync(PEER, "utf8"),
+      ];
+      const refusing = await startServer(way, [
+        "--raw",
+        "--seqpacket",
+        "--mode",
+        "0666",
+        path,
+        "--",
+        "echo",
+        "in",
+      ]);
+      const refused = await runProcess([...asNobody, "connect", path]);
+      assert.equal(refused.code, 0, refused.stderr);
+      assert.doesNotMatch(JSON.parse(refused.stdout).data, /^in/);
+      await until(() => /refused: uid 65534/.test(refusing.log()), "the refusal in the log");
+      await refusing.stop();
+      const allowing = await startServer(way, [
+        "--raw",
+        "--seqpacket",
+        "--mode",
+        "0666",
+        "--allow-uid",
+        "65534",
+        path,
+        "--",
+        "echo",
+        "in",
+      ]);
+      const admitted = await runProcess([...asNobody, "connect", path]);
+      assert.deepEqual(JSON.parse(admitted.stdout), { lengths: [3], data: "in\n" });
+      await allowing.stop();
+    });
+
+    it(
+      "with socat: ipcat connect to UNIX-LISTEN,socktype=5, and socat's UNIX-CONNECT to ipcat serve",
+      {
+        skip: !socat && "socat is not installed",
+      },
+      async () => {
+        const listenPath = sockPath();
+        const listener = startProcess([
+          "socat",
+          `UNIX-LISTEN:${listenPath},socktype=5`,
+          "SYSTEM:sed s/^/socat-/",
+        ]);
+        await until(() => existsSync(listenPath), "socat's socket");
+        const toSocat = await runCli(way, ["sock", "connect", "--seqpacket", listenPath], {
+          stdin: "ping\n",
+        });
+        assert.equal(toSocat.code, 0, toSocat.stderr);
+        assert.equal(toSocat.stdout, "socat-ping\n");
+        await exited(listener);
+
+        const path = sockPath();
+        const server = await startServer(way, [
+          "--raw",
+          "--seqpacket",
+          path,
+          "--",
+          "sed",
+          "s/^/ipcat-/",
+        ]);
+        const fromSocat = await runProcess([
+          "socat",
+          "-t",
+          "10",
+          "-",
+          `UNIX-CONNECT:${path},socktype=5`,
+        ], {
+          stdin: "pong\n",
+        });
+        assert.equal(fromSocat.code, 0, fromSocat.stderr);
+        assert.equal(fromSocat.stdout, "ipcat-pong\n");
+        assert.equal((await server.stop()).code, 143);
+      },
+    );
+
+    it("refusals are one line: a stream socket, a missing path, --seqpacket without --raw", async () => {
+      const streamPath = sockPath();
+      const streamServer = net.createServer().listen(streamPath);
+      try {
+        await until(() => existsSync(streamPath), "the stream socket");
+        const wrong = await runCli(way, ["sock", "connect", "--seqpacket", streamPath]);
+        assert.equal(wrong.code, 2);
+        assert.match(wrong.stderr, /^ipcat: .* is a socket of another type \(.*--seqpacket.*\)\n$/);
+      } finally {
+        streamServer.close();
+      }
+      const seqpacketPath = sockPath();
+      const server = await startServer(way, ["--raw", "--seqpacket", seqpacketPath, "--", "cat"]);
+      const stream = await runCli(way, ["sock", "connect", seqpacketPath], { stdin: "x" });
+      assert.equal(stream.code, 2);
+      assert.match(stream.stderr, /^ipcat: .* is a socket of another type \(.*\)\n$/);
+      await server.stop();
+      const missing = await runCli(way, ["sock", "connect", "--seqpacket", sockPath()]);
+      assert.equal(missing.code, 3);
+      assert.match(
+        missing.stderr,
+        /^ipcat: no socket at .*: the socket file does not exist \(.*\)\n$/,
+      );
+      const routed = await runCli(way, ["sock", "serve", "--seqpacket", sockPath(), "--", "cat"]);
+      assert.equal(routed.code, 2);
+      assert.match(routed.stderr, /^ipcat: --seqpacket needs --raw/);
+      const tcp = await runCli(way, ["sock", "connect", "--seqpacket", "tcp://127.0.0.1:1"]);
+      assert.equal(tcp.code, 2);
+      assert.match(tcp.stderr, /^ipcat: --seqpacket applies to unix sockets/);
+    });
+  });
+}
