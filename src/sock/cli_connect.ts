@@ -12,7 +12,7 @@ import { describeTarget } from "../transport/endpoint.ts";
 import { dialWithWait, retryWhileStarting } from "./client.ts";
 import { execOverConnection } from "./client_exec.ts";
 import { checkCommand } from "./command_check.ts";
-import { connectFd, relayFds } from "./fdrelay.ts";
+import { connectFd, connectTcpFd, relayFds } from "./fdrelay.ts";
 import { connectSeqpacket, MAX_PACKET } from "./seqpacket.ts";
 import { clientTarget, tlsClientOptions, WAIT_HELP } from "./network.ts";
 import { relay } from "./raw.ts";
@@ -136,10 +136,12 @@ export const connectCommand = defineCommand({
       if (refusal === null) return 0;
       throw refusedError(refusal, path);
     }
-    // A unix socket is relayed by descriptor where the runtime allows it; TCP and TLS
-    // (and Deno) through the runtime's connection.
+    // Unix and plain TCP sockets are relayed by descriptor where libc loads; TLS through
+    // the runtime's connection.
     const socket = "unix" in target
       ? await retryWhileStarting(path, wait, () => connectFd(path))
+      : !target.tls
+      ? await retryWhileStarting(target, wait, () => connectTcpFd(target.host, target.port))
       : null;
     const refusal = socket
       ? relayFds(socket)
