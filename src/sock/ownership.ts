@@ -29,7 +29,7 @@ import { IpcatError } from "../errors.ts";
 import { systemCode } from "../transport/dial.ts";
 import { acquireLock, lockHeld } from "./lock.ts";
 import { MAX_SOCKET_PATH } from "./paths.ts";
-import { listenSeqpacket } from "./seqpacket.ts";
+import { connectSeqpacket, listenSeqpacket } from "./seqpacket.ts";
 
 /** What is at a socket path. */
 export type PathState = "live" | "stale" | "missing" | "not-a-socket" | "unknown";
@@ -87,9 +87,15 @@ export async function answers(path: string): Promise<boolean> {
   try {
     (await runtime.connect({ unix: path })).close();
     return true;
-  } catch (error) {
-    // A live socket of another type (a seqpacket one): only a stale file refuses.
-    return systemCode(error) === "EPROTOTYPE";
+  } catch {
+    // A live socket of another type (seqpacket) refuses a stream connect too: the runtimes
+    // report that as ECONNREFUSED or without a code, so ask with a seqpacket connect.
+    try {
+      connectSeqpacket(path).close();
+      return true;
+    } catch {
+      return false;
+    }
   }
 }
 

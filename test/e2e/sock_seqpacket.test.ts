@@ -7,25 +7,51 @@ import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
-import { after, describe, it } from "node:test";
+import type { ChildProcess } from "node:child_process";
+import { after, afterEach, describe, it } from "node:test";
 import {
   exited,
   hasCommand,
   ROOT,
   runCli,
   runProcess,
-  startCli,
-  startProcess,
+  startCli as startCliProcess,
+  startProcess as startAnyProcess,
   waitForOutput,
   waysToTest,
 } from "../harness.ts";
-import { hasChildren, startServer, until } from "../sock_support.ts";
+import { hasChildren, startServer as startServerProcess, until } from "../sock_support.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "ipcat-sock-seqpacket-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
 let counter = 0;
 const sockPath = () => join(dir, `q${++counter}.sock`);
 const PEER = join(ROOT, "test", "fixtures", "seqpacket_peer.py");
+
+// Whatever a test started is stopped after it, even when an assertion failed midway.
+const started: ChildProcess[] = [];
+afterEach(async () => {
+  for (const child of started.splice(0)) {
+    if (child.exitCode !== null || child.signalCode !== null) continue;
+    child.kill("SIGTERM");
+    await exited(child);
+  }
+});
+const startProcess = (...args: Parameters<typeof startAnyProcess>) => {
+  const child = startAnyProcess(...args);
+  started.push(child);
+  return child;
+};
+const startCli = (...args: Parameters<typeof startCliProcess>) => {
+  const child = startCliProcess(...args);
+  started.push(child);
+  return child;
+};
+const startServer = async (...args: Parameters<typeof startServerProcess>) => {
+  const server = await startServerProcess(...args);
+  started.push(server.child);
+  return server;
+};
 
 /** The packets the python peer received, and their bytes. */
 type PeerReport = { lengths: number[]; data: string };
@@ -268,6 +294,30 @@ for (const way of waysToTest()) {
         assert.equal((await server.stop()).code, 143);
       },
     );
+
+    it("a live socat seqpacket socket is never taken over; a killed server's stale file is", {
+      skip: !socat && "socat is not installed",
+    }, async () => {
+      const path = sockPath();
+      startProcess(["socat", `UNIX-LISTEN:${path},socktype=5,fork`, "SYSTEM:cat"]);
+      await until(() => existsSync(path), "socat's socket");
+      const taken = await runCli(way, ["sock", "serve", "--raw", "--seqpacket", path, "--", "cat"]);
+      assert.equal(taken.code, 4, taken.stderr);
+      assert.match(taken.stderr, /^ipcat: another server is already listening on /);
+
+      const stalePath = sockPath();
+      const killed = await startServer(way, ["--raw", "--seqpacket", stalePath, "--", "cat"]);
+      killed.child.kill("SIGKILL");
+      await exited(killed.child);
+      assert.equal(existsSync(stalePath), true);
+      const reused = await startServer(way, ["--raw", "--seqpacket", stalePath, "--", "cat"]);
+      assert.match(reused.log(), /removed stale socket file/);
+      const echoed = await runCli(way, ["sock", "connect", "--seqpacket", stalePath], {
+        stdin: "again\n",
+      });
+      assert.equal(echoed.stdout, "again\n", echoed.stderr);
+      assert.equal((await reused.stop()).code, 143);
+    });
 
     it("refusals are one line: a stream socket, a missing path, --seqpacket without --raw", async () => {
       const streamPath = sockPath();
