@@ -8,7 +8,7 @@
  * import assert from "node:assert";
  * import { inetAddress, unixAddress } from "./sockaddr.ts";
  * assert.deepEqual([...inetAddress("127.0.0.1", 80).subarray(0, 8)], [2, 0, 0, 80, 127, 0, 0, 1]);
- * assert.equal(unixAddress("@x").length, 3);
+ * assert.equal(unixAddress("@x").length, 4);
  * assert.equal(unixAddress("/a").length, 5);
  * ```
  *
