@@ -13,7 +13,8 @@ import { dialWithWait, retryWhileStarting } from "./client.ts";
 import { execOverConnection } from "./client_exec.ts";
 import { checkCommand } from "./command_check.ts";
 import { connectFd, connectTcpFd, relayFds } from "./fdrelay.ts";
-import { connectSeqpacket, MAX_PACKET } from "./seqpacket.ts";
+import { connectSeqpacket, connectSeqpacketFd } from "./seqpacket.ts";
+import { relaySeqpacketFds } from "./seqpacket_relay.ts";
 import { clientTarget, tlsClientOptions, WAIT_HELP } from "./network.ts";
 import { relay } from "./raw.ts";
 import { Deadlines, timeoutOptions } from "./timeouts.ts";
@@ -57,10 +58,9 @@ export const connectCommand = defineCommand({
     "--idle-timeout ends the connection when no data went either way for that long (exit 11),",
     "--timeout when it lasted that long in all (exit 12).",
     "--seqpacket speaks SOCK_SEQPACKET (socat's UNIX-CONNECT:PATH,socktype=5): each read of",
-    `stdin (up to ${
-      MAX_PACKET / 1024
-    } KiB) is one packet, each packet received is written out whole;`,
-    "stdin's EOF shuts down writing, as socat does (the peer reads it as an empty packet).",
+    "stdin (up to 64 KiB; a packet socket's packets whole) is one packet, each packet",
+    "received is written out whole; stdin's EOF shuts down writing, as socat does (the peer",
+    "reads it as an empty packet).",
   ].join("\n"),
   options: {
     wait: duration(WAIT_HELP, { default: "0" }),
@@ -114,12 +114,9 @@ export const connectCommand = defineCommand({
       if ("status" in outcome) return outcome.status;
       throw refusedError(outcome.refusal, path);
     }
-    if (
-      limits.idle !== undefined || limits.total !== undefined || options.trace || options.seqpacket
-    ) {
+    if (limits.idle !== undefined || limits.total !== undefined || options.trace) {
       // Timed or traced: relayed on the event loop, where the timers run and the bytes
-      // pass through us (the descriptor relay blocks the loop and bypasses us). Seqpacket
-      // sockets are always relayed here: packet by packet.
+      // pass through us (the descriptor relays block the loop and bypass us).
       const conn = await dial();
       const deadlines = new Deadlines(limits, path, () => conn.close());
       const trace = options.trace ? stderrTracer(path) : null;
@@ -133,6 +130,12 @@ export const connectCommand = defineCommand({
       deadlines.stop();
       await trace?.flushed();
       if (deadlines.expired) throw deadlines.expired;
+      if (refusal === null) return 0;
+      throw refusedError(refusal, path);
+    }
+    if (options.seqpacket) {
+      const fd = await retryWhileStarting(path, wait, () => connectSeqpacketFd(path));
+      const refusal = relaySeqpacketFds(fd);
       if (refusal === null) return 0;
       throw refusedError(refusal, path);
     }

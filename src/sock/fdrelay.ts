@@ -9,7 +9,6 @@
  * @module
  */
 import { lookup } from "node:dns/promises";
-import { type FfiLibrary, runtime } from "../adapter/mod.ts";
 import {
   decodeRawRefusal,
   MAX_RAW_REFUSAL,
@@ -40,41 +39,10 @@ import {
   SPLICE_F_NONBLOCK,
   unixAddress,
 } from "../libc/mod.ts";
-
-const LIBC_SYMBOLS = {
-  socket: { args: ["i32", "i32", "i32"], returns: "i32" },
-  connect: { args: ["i32", "buffer", "u32"], returns: "i32" },
-  poll: { args: ["buffer", "u64", "i32"], returns: "i32" },
-  read: { args: ["i32", "buffer", "u64"], returns: "i64" },
-  write: { args: ["i32", "buffer", "u64"], returns: "i64" },
-  recv: { args: ["i32", "buffer", "u64", "i32"], returns: "i64" },
-  send: { args: ["i32", "buffer", "u64", "i32"], returns: "i64" },
-  shutdown: { args: ["i32", "i32"], returns: "i32" },
-  getsockopt: { args: ["i32", "i32", "i32", "buffer", "buffer"], returns: "i32" },
-  setsockopt: { args: ["i32", "i32", "i32", "buffer", "u32"], returns: "i32" },
-  // The offset pointers are always NULL: declared as integers, passed as 0.
-  splice: { args: ["i32", "u64", "i32", "u64", "u64", "u32"], returns: "i64" },
-  close: { args: ["i32"], returns: "i32" },
-} as const;
-
-type Libc = FfiLibrary<typeof LIBC_SYMBOLS>;
+import { pollWithStdin, type SocketCalls, socketCalls, waitFor } from "./socket_calls.ts";
 
 const SPLICE_CHUNK = 1 << 20;
 const BUFFER = 128 * 1024;
-
-let libc: Libc | null | undefined;
-
-/** libc bound once, or `null` where it cannot be loaded (then callers use the stream relay). */
-function loadLibc(): Libc | null {
-  if (libc === undefined) {
-    try {
-      libc = runtime.dlopen("libc.so.6", LIBC_SYMBOLS);
-    } catch {
-      libc = null;
-    }
-  }
-  return libc;
-}
 
 /** A socket connected through libc. */
 export interface FdSocket {
@@ -97,7 +65,7 @@ const TCP_NODELAY = 1;
  * ```
  */
 export function connectFd(path: string): FdSocket | null {
-  const c = loadLibc();
+  const c = socketCalls();
   if (!c) return null;
   const address = unixAddress(path);
   // Non-blocking, so that splice(2) into it never blocks the relay (see relayFds).
@@ -129,7 +97,7 @@ export function connectFd(path: string): FdSocket | null {
  * ```
  */
 export async function connectTcpFd(host: string, port: number): Promise<FdSocket | null> {
-  const c = loadLibc();
+  const c = socketCalls();
   if (!c) return null;
   const addresses = await lookup(host.replace(/^\[(.*)\]$/, "$1"), { all: true });
   let failure: Error | undefined;
@@ -144,7 +112,7 @@ export async function connectTcpFd(host: string, port: number): Promise<FdSocket
 }
 
 /** A TCP socket connected to `address` (a `sockaddr_in` or `sockaddr_in6`). */
-function connectTcpAddress(c: Libc, address: Uint8Array): number {
+function connectTcpAddress(c: SocketCalls, address: Uint8Array): number {
   const family = address[0]!; // AF_INET or AF_INET6, as inetAddress wrote it
   const fd = c.symbols.socket(family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
   if (fd < 0) throw systemError(c.errno(), family === AF_INET ? "socket" : "socket (IPv6)");
@@ -155,7 +123,7 @@ function connectTcpAddress(c: Libc, address: Uint8Array): number {
   let errno = c.errno();
   if (errno === Errno.EINPROGRESS) {
     // The handshake goes on: wait for it to finish, then ask how it went.
-    waitWritable(c, fd);
+    waitFor(c, fd, POLLOUT);
     const error = new Uint8Array(4);
     const length = new Uint8Array(4);
     length[0] = 4;
@@ -187,11 +155,9 @@ function systemError(errno: number, call: string): Error {
  * ```
  */
 export function relayFds(socket: FdSocket): RawRefusal | null {
-  const c = loadLibc()!;
-  const { read, write, recv, send, poll, shutdown, close, splice } = c.symbols;
+  const c = socketCalls()!;
+  const { read, write, recv, send, shutdown, close, splice } = c.symbols;
   const fd = socket.fd;
-  const fds = new Uint8Array(16);
-  const view = new DataView(fds.buffer);
   const inbound = new Uint8Array(BUFFER);
   const outbound = new Uint8Array(BUFFER);
   let pending = outbound.subarray(0, 0);
@@ -209,17 +175,10 @@ export function relayFds(socket: FdSocket): RawRefusal | null {
   try {
     for (;;) {
       const wantStdin = stdinOpen && pending.byteLength === 0 && !socketFull;
-      view.setInt32(0, fd, true);
-      view.setInt16(4, POLLIN | (pending.byteLength > 0 || socketFull ? POLLOUT : 0), true);
-      view.setInt16(6, 0, true);
-      view.setInt32(8, wantStdin ? 0 : -1, true);
-      view.setInt16(12, POLLIN, true);
-      view.setInt16(14, 0, true);
-      if (poll(fds, 2, -1) < 0) {
-        if (c.errno() === Errno.EINTR) continue;
-        return null;
-      }
-      const socketEvents = view.getInt16(6, true);
+      const events = POLLIN | (pending.byteLength > 0 || socketFull ? POLLOUT : 0);
+      const ready = pollWithStdin(c, fd, events, wantStdin);
+      if (!ready) return null;
+      const socketEvents = ready.socket;
       if (socketEvents & POLLNVAL) return null;
       if (!firstBytesSeen && socketEvents & POLLIN) {
         firstBytesSeen = true;
@@ -233,7 +192,7 @@ export function relayFds(socket: FdSocket): RawRefusal | null {
         let n = -1;
         if (spliceOut) {
           n = splice(fd, 0, 1, 0, SPLICE_CHUNK, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
-          if (n < 0 && c.errno() === Errno.EAGAIN) waitWritable(c, 1); // stdout's pipe is full
+          if (n < 0 && c.errno() === Errno.EAGAIN) waitFor(c, 1, POLLOUT); // stdout's pipe is full
           else if (n < 0 && c.errno() === Errno.EINVAL) spliceOut = false; // stdout is no pipe
           else if (n < 0 && c.errno() !== Errno.EINTR) return null;
           if (n === 0) return null;
@@ -245,7 +204,7 @@ export function relayFds(socket: FdSocket): RawRefusal | null {
           for (let off = 0; off < n;) {
             const w = write(1, off === 0 ? inbound : inbound.subarray(off), n - off);
             if (w >= 0) off += w;
-            else if (c.errno() === Errno.EAGAIN) waitWritable(c, 1); // the runtime may have made stdout non-blocking
+            else if (c.errno() === Errno.EAGAIN) waitFor(c, 1, POLLOUT); // the runtime may have made stdout non-blocking
             else if (c.errno() !== Errno.EINTR) return null;
           }
         }
@@ -262,7 +221,7 @@ export function relayFds(socket: FdSocket): RawRefusal | null {
         if (pending.byteLength === 0 && !stdinOpen) shutdown(fd, SHUT_WR);
       }
       const stdinReady = wantStdin &&
-        view.getInt16(14, true) & (POLLIN | POLLHUP | POLLERR | POLLNVAL);
+        ready.stdin & (POLLIN | POLLHUP | POLLERR | POLLNVAL);
       if (stdinReady) {
         if (spliceIn) {
           const n = splice(0, 0, fd, 0, SPLICE_CHUNK, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
@@ -286,13 +245,4 @@ export function relayFds(socket: FdSocket): RawRefusal | null {
   } finally {
     close(fd);
   }
-}
-
-/** Blocks until `fd` is writable. */
-function waitWritable(c: Libc, fd: number): void {
-  const one = new Uint8Array(8);
-  const view = new DataView(one.buffer);
-  view.setInt32(0, fd, true);
-  view.setInt16(4, POLLOUT, true);
-  c.symbols.poll(one, 1, -1);
 }

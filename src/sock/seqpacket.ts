@@ -14,7 +14,6 @@
  */
 import { unlinkSync } from "node:fs";
 import type { Conn, Listener, PeerCredentials } from "../adapter/mod.ts";
-import { type FfiLibrary, runtime } from "../adapter/mod.ts";
 import {
   AF_UNIX,
   Errno,
@@ -33,22 +32,9 @@ import {
   SOL_SOCKET,
   unixAddress,
 } from "../libc/mod.ts";
+import { IpcatError } from "../errors.ts";
 import { descriptorPoller } from "./poller.ts";
-
-const LIBC_SYMBOLS = {
-  socket: { args: ["i32", "i32", "i32"], returns: "i32" },
-  connect: { args: ["i32", "buffer", "u32"], returns: "i32" },
-  bind: { args: ["i32", "buffer", "u32"], returns: "i32" },
-  listen: { args: ["i32", "i32"], returns: "i32" },
-  // The address pointers are always NULL: declared as integers, passed as 0.
-  accept4: { args: ["i32", "u64", "u64", "i32"], returns: "i32" },
-  recv: { args: ["i32", "buffer", "u64", "i32"], returns: "i64" },
-  send: { args: ["i32", "buffer", "u64", "i32"], returns: "i64" },
-  shutdown: { args: ["i32", "i32"], returns: "i32" },
-  getsockopt: { args: ["i32", "i32", "i32", "buffer", "buffer"], returns: "i32" },
-  close: { args: ["i32"], returns: "i32" },
-} as const;
-type Libc = FfiLibrary<typeof LIBC_SYMBOLS>;
+import { type SocketCalls, socketCalls } from "./socket_calls.ts";
 
 /** The largest packet one `write()` sends; more is cut into packets of this size. */
 export const MAX_PACKET = 64 * 1024;
@@ -57,9 +43,14 @@ const WRITE_HIGH_WATER = 256 * 1024;
 /** The listen(2) backlog, as the runtimes use for stream sockets. */
 const BACKLOG = 511;
 
-let libc: Libc | undefined;
-function lib(): Libc {
-  return (libc ??= runtime.dlopen("libc.so.6", LIBC_SYMBOLS));
+function lib(): SocketCalls {
+  const calls = socketCalls();
+  if (!calls) {
+    throw new IpcatError("failed", "libc.so.6 cannot be loaded: seqpacket sockets need it", {
+      hint: "run ipcat on a glibc system (the compiled binary, Bun or Deno with -A)",
+    });
+  }
+  return calls;
 }
 
 function systemError(call: string, errno: number): Error {
@@ -85,6 +76,11 @@ function openSocket(): number {
  * ```
  */
 export function connectSeqpacket(path: string): Conn {
+  return new SeqpacketConn(connectSeqpacketFd(path));
+}
+
+/** {@link connectSeqpacket}'s socket as a bare non-blocking descriptor (`seqpacket_relay.ts`). */
+export function connectSeqpacketFd(path: string): number {
   const address = unixAddress(path);
   const fd = openSocket();
   // A non-blocking unix connect completes at once, or fails (EAGAIN: the backlog is full).
@@ -93,7 +89,7 @@ export function connectSeqpacket(path: string): Conn {
     lib().symbols.close(fd);
     throw systemError("connect", errno);
   }
-  return new SeqpacketConn(fd);
+  return fd;
 }
 
 /**

@@ -10,6 +10,7 @@ import process from "node:process";
 import type { ChildProcess } from "node:child_process";
 import { after, afterEach, describe, it } from "node:test";
 import {
+  cliCommand,
   exited,
   hasCommand,
   ROOT,
@@ -100,6 +101,34 @@ for (const way of waysToTest()) {
       // Sent back to back, each packet arrived as one read of its own size.
       assert.deepEqual(traced(result.stderr, "<"), sizes);
       assert.deepEqual(await peer.report(), { lengths: [6], data: "hello\n" });
+    });
+
+    it("connect --seqpacket between packet sockets: stdin's packets and the peer's stay whole", {
+      skip: !python && "python3 is not installed",
+    }, async () => {
+      const path = sockPath();
+      const peerSizes = [2, 90000, 1, 4000];
+      const peer = await listeningPeer(path, peerSizes);
+      const stdinSizes = [3, 120000, 1, 64];
+      // Sent all at once into a seqpacket stdin; received from a seqpacket stdout.
+      const through = await runProcess([
+        "python3",
+        PEER,
+        "through",
+        stdinSizes.join(","),
+        ...cliCommand(way),
+        "sock",
+        "connect",
+        "--seqpacket",
+        path,
+      ]);
+      assert.equal(through.code, 0, through.stderr);
+      assert.deepEqual(JSON.parse(through.stdout), {
+        lengths: peerSizes,
+        data: packets(peerSizes),
+        code: 0,
+      });
+      assert.deepEqual(await peer.report(), { lengths: stdinSizes, data: packets(stdinSizes) });
     });
 
     it("serve --raw --seqpacket: each packet's bytes reach CMD, its output goes back as packets", {
