@@ -201,6 +201,38 @@ for (const way of waysToTest()) {
       assert.equal((await server.stop()).code, 143);
     });
 
+    it("--idle-timeout ends connect --seqpacket (exit 11); SIGTERM ends the runs' groups", async () => {
+      const path = sockPath();
+      const server = await startServer(way, [
+        "--raw",
+        "--seqpacket",
+        path,
+        "--",
+        "sh",
+        "-c",
+        "echo ready; exec sleep 300",
+      ]);
+      const quiet = await runCli(way, [
+        "sock",
+        "connect",
+        "--seqpacket",
+        "--idle-timeout",
+        "300ms",
+        path,
+      ], { timeoutMs: 30_000 });
+      assert.equal(quiet.code, 11, quiet.stderr);
+      assert.match(quiet.stderr, /^ipcat: no data to or from .* for 0\.3 s \(--idle-timeout\)/);
+      // A client whose run is still going when the server is stopped sees the end.
+      const held = startCli(way, ["sock", "connect", "--seqpacket", path]);
+      let out = "";
+      held.stdout!.on("data", (c: Buffer) => (out += c.toString()));
+      await until(() => out === "ready\n", "the held run's first line");
+      assert.equal((await server.stop()).code, 143);
+      assert.match(server.log(), /the server is shutting down: SIGTERM to process group/);
+      assert.equal((await exited(held)).code, 0);
+      assert.equal(existsSync(path), false);
+    });
+
     it("a client over --max-clients learns it (exit 8), as on stream sockets", async () => {
       const path = sockPath();
       const server = await startServer(way, [
