@@ -19,6 +19,7 @@ import {
   startCli as startCliProcess,
   startProcess as startAnyProcess,
   waitForOutput,
+  type Way,
   waysToTest,
 } from "../harness.ts";
 import { hasChildren, startServer as startServerProcess, until } from "../sock_support.ts";
@@ -53,6 +54,9 @@ const startServer = async (...args: Parameters<typeof startServerProcess>) => {
   started.push(server.child);
   return server;
 };
+/** `ipcat sock serve --raw --seqpacket ...options PATH -- ...command`, started. */
+const serveSeqpacket = (way: Way, path: string, command: string[], options: string[] = []) =>
+  startServer(way, ["--raw", "--seqpacket", ...options, path, "--", ...command]);
 
 /** The packets the python peer received, and their bytes. */
 type PeerReport = { lengths: number[]; data: string };
@@ -135,16 +139,7 @@ for (const way of waysToTest()) {
       skip: !python && "python3 is not installed",
     }, async () => {
       const path = sockPath();
-      const server = await startServer(way, [
-        "--raw",
-        "--seqpacket",
-        "--trace",
-        path,
-        "--",
-        "sh",
-        "-c",
-        "wc -c",
-      ]);
+      const server = await serveSeqpacket(way, path, ["sh", "-c", "wc -c"], ["--trace"]);
       const sizes = [1, 70000, 2, 100];
       const client = await runProcess(["python3", PEER, "connect", path, ...sizes.map(String)]);
       assert.equal(client.code, 0, client.stderr);
@@ -160,7 +155,7 @@ for (const way of waysToTest()) {
 
     it("ipcat to ipcat: 300 KB through cat, in order and complete, over @name too", async () => {
       for (const path of [sockPath(), `@ipcat-seqpacket-${process.pid}-${++counter}`]) {
-        const server = await startServer(way, ["--raw", "--seqpacket", path, "--", "cat"]);
+        const server = await serveSeqpacket(way, path, ["cat"]);
         const input = new Uint8Array(300_000).map((_, i) => (i * 7919) % 251);
         const result = await runCli(way, ["sock", "connect", "--seqpacket", path], {
           stdin: input,
@@ -187,15 +182,7 @@ for (const way of waysToTest()) {
       ]);
       let err = "";
       client.stderr!.on("data", (c: Buffer) => (err += c.toString()));
-      const server = await startServer(way, [
-        "--raw",
-        "--seqpacket",
-        path,
-        "--",
-        "sh",
-        "-c",
-        'read line; echo "$line-OK"',
-      ]);
+      const server = await serveSeqpacket(way, path, ["sh", "-c", 'read line; echo "$line-OK"']);
       assert.equal((await exited(client)).code, 0, err);
       assert.match(err, /got START-OK/);
       assert.equal((await server.stop()).code, 143);
@@ -203,15 +190,7 @@ for (const way of waysToTest()) {
 
     it("--idle-timeout ends connect --seqpacket (exit 11); SIGTERM ends the runs' groups", async () => {
       const path = sockPath();
-      const server = await startServer(way, [
-        "--raw",
-        "--seqpacket",
-        path,
-        "--",
-        "sh",
-        "-c",
-        "echo ready; exec sleep 300",
-      ]);
+      const server = await serveSeqpacket(way, path, ["sh", "-c", "echo ready; exec sleep 300"]);
       const quiet = await runCli(way, [
         "sock",
         "connect",
@@ -235,16 +214,9 @@ for (const way of waysToTest()) {
 
     it("a client over --max-clients learns it (exit 8), as on stream sockets", async () => {
       const path = sockPath();
-      const server = await startServer(way, [
-        "--raw",
-        "--seqpacket",
+      const server = await serveSeqpacket(way, path, ["sh", "-c", "read l; echo done $l"], [
         "--max-clients",
         "1",
-        path,
-        "--",
-        "sh",
-        "-c",
-        "read l; echo done $l",
       ]);
       const first = startCli(way, ["sock", "connect", "--seqpacket", path]);
       let out = "";
@@ -280,32 +252,17 @@ for (const way of waysToTest()) {
         "-c",
         readFileSync(PEER, "utf8"),
       ];
-      const refusing = await startServer(way, [
-        "--raw",
-        "--seqpacket",
-        "--mode",
-        "0666",
-        path,
-        "--",
-        "echo",
-        "in",
-      ]);
+      const refusing = await serveSeqpacket(way, path, ["echo", "in"], ["--mode", "0666"]);
       const refused = await runProcess([...asNobody, "connect", path]);
       assert.equal(refused.code, 0, refused.stderr);
       assert.doesNotMatch(JSON.parse(refused.stdout).data, /^in/);
       await until(() => /refused: uid 65534/.test(refusing.log()), "the refusal in the log");
       await refusing.stop();
-      const allowing = await startServer(way, [
-        "--raw",
-        "--seqpacket",
+      const allowing = await serveSeqpacket(way, path, ["echo", "in"], [
         "--mode",
         "0666",
         "--allow-uid",
         "65534",
-        path,
-        "--",
-        "echo",
-        "in",
       ]);
       const admitted = await runProcess([...asNobody, "connect", path]);
       assert.deepEqual(JSON.parse(admitted.stdout), { lengths: [3], data: "in\n" });
@@ -333,14 +290,7 @@ for (const way of waysToTest()) {
         await exited(listener);
 
         const path = sockPath();
-        const server = await startServer(way, [
-          "--raw",
-          "--seqpacket",
-          path,
-          "--",
-          "sed",
-          "s/^/ipcat-/",
-        ]);
+        const server = await serveSeqpacket(way, path, ["sed", "s/^/ipcat-/"]);
         const fromSocat = await runProcess([
           "socat",
           "-t",
@@ -367,11 +317,11 @@ for (const way of waysToTest()) {
       assert.match(taken.stderr, /^ipcat: another server is already listening on /);
 
       const stalePath = sockPath();
-      const killed = await startServer(way, ["--raw", "--seqpacket", stalePath, "--", "cat"]);
+      const killed = await serveSeqpacket(way, stalePath, ["cat"]);
       killed.child.kill("SIGKILL");
       await exited(killed.child);
       assert.equal(existsSync(stalePath), true);
-      const reused = await startServer(way, ["--raw", "--seqpacket", stalePath, "--", "cat"]);
+      const reused = await serveSeqpacket(way, stalePath, ["cat"]);
       assert.match(reused.log(), /removed stale socket file/);
       const echoed = await runCli(way, ["sock", "connect", "--seqpacket", stalePath], {
         stdin: "again\n",
@@ -392,7 +342,7 @@ for (const way of waysToTest()) {
         streamServer.close();
       }
       const seqpacketPath = sockPath();
-      const server = await startServer(way, ["--raw", "--seqpacket", seqpacketPath, "--", "cat"]);
+      const server = await serveSeqpacket(way, seqpacketPath, ["cat"]);
       const stream = await runCli(way, ["sock", "connect", seqpacketPath], { stdin: "x" });
       assert.equal(stream.code, 2);
       assert.match(stream.stderr, /^ipcat: .* is a socket of another type \(.*\)\n$/);
