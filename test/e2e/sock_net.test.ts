@@ -9,17 +9,8 @@ import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import {
-  eventually,
-  exited,
-  hasCommand,
-  runCli,
-  runProcess,
-  startCli,
-  startProcess,
-  waysToTest,
-} from "../harness.ts";
-import { hasChildren, startServer } from "../sock_support.ts";
+import { exited, hasCommand, runCli, runProcess, startProcess, waysToTest } from "../harness.ts";
+import { freePort, startServer } from "../sock_support.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "ipcat-sock-net-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -81,18 +72,6 @@ before(() => {
     );
   }
 });
-
-/** A port that was free a moment ago (the kernel's choice). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const port = (server.address() as net.AddressInfo).port;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** Resolves once something accepts TCP connections on `port` of 127.0.0.1. */
 async function untilAccepting(port: number): Promise<void> {
@@ -298,60 +277,6 @@ for (const way of waysToTest()) {
       assert.equal(open.code, 2);
       assert.match(open.stderr, /^ipcat: refusing plain tcp:\/\/ on 0\.0\.0\.0: .*--insecure/);
       assert.equal(open.stderr.trim().split("\n").length, 1);
-    });
-
-    it("connect tcp:// relays through libc: 2 MiB through cat, localhost, [::1], --wait, refusals", async (t) => {
-      const port = await freePort();
-      const endpoint = `tcp://127.0.0.1:${port}`;
-      // Started after the client: --wait retries the refused port until it listens.
-      const input = new Uint8Array(2 << 20).map((_, i) => (i * 31) % 253);
-      const waiting = runCli(way, ["sock", "connect", "--wait", "20", endpoint], { stdin: input });
-      const raw = await startServer(way, ["--raw", "--max-clients", "1", endpoint, "--", "cat"]);
-      try {
-        const relayed = await waiting;
-        assert.equal(relayed.code, 0, relayed.stderr);
-        assert.deepEqual(relayed.stdoutBytes, input);
-        const named = await runCli(way, ["sock", "connect", `tcp://localhost:${port}`], {
-          stdin: "by name\n",
-        });
-        assert.equal(named.stdout, "by name\n", named.stderr);
-        // One client holds the one run (its stdin stays open): the next is refused, and says so.
-        const held = startCli(way, ["sock", "connect", endpoint]);
-        await eventually(() => hasChildren(raw.child.pid!), "the held run");
-        const busy = await runCli(way, ["sock", "connect", endpoint], { stdin: "x" });
-        assert.equal(busy.code, 8, busy.stderr);
-        assert.match(
-          busy.stderr,
-          /^ipcat: the server on tcp:\/\/127\.0\.0\.1:\d+ refused the connection/,
-        );
-        held.stdin!.end();
-        assert.equal((await exited(held)).code, 0);
-      } finally {
-        await raw.stop();
-      }
-      const refused = await runCli(way, ["sock", "connect", endpoint], { stdin: "x" });
-      assert.equal(refused.code, 8);
-      assert.match(
-        refused.stderr,
-        /^ipcat: nothing is listening on socket tcp:\/\/127\.0\.0\.1:\d+ \(connection refused\)/,
-      );
-      if (!hasCommand("socat")) return t.skip("socat is not installed: no IPv6 peer");
-      const v6Port = await freePort();
-      const v6 = startProcess([
-        "socat",
-        `TCP6-LISTEN:${v6Port},bind=[::1],reuseaddr`,
-        "SYSTEM:sed s/^/v6-/",
-      ]);
-      try {
-        await eventually(async () => {
-          const probe = await runCli(way, ["sock", "connect", `tcp://[::1]:${v6Port}`], {
-            stdin: "hi\n",
-          });
-          return probe.stdout === "v6-hi\n";
-        }, "the answer over [::1]");
-      } finally {
-        v6.kill();
-      }
     });
 
     it("interop with socat OPENSSL: socat to ipcat --raw, and ipcat connect to socat", async (t) => {
