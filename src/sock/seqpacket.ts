@@ -115,9 +115,9 @@ export function listenSeqpacket(path: string): Promise<Listener> {
         const errno = lib().errno();
         if (errno === Errno.EAGAIN || errno === Errno.EINTR) {
           await descriptorPoller().wait(fd, POLLIN);
-        } else if (errno !== ECONNABORTED) {
+        } else if (errno !== Errno.ECONNABORTED) {
           throw systemError("accept", errno);
-        }
+        } // ECONNABORTED: reset before it was accepted; accept the next
       }
       return null;
     },
@@ -134,9 +134,6 @@ export function listenSeqpacket(path: string): Promise<Listener> {
     },
   });
 }
-
-/** accept(2): a connection that was reset before it was accepted; accept the next. */
-const ECONNABORTED = 103;
 
 /** One connected seqpacket socket. */
 class SeqpacketConn implements Conn {
@@ -188,6 +185,10 @@ class SeqpacketConn implements Conn {
       this.#queued += packet.byteLength;
     }
     this.#flush();
+    // What waits for room is copied: the caller may reuse its buffer once this returns.
+    for (let i = 0; i < this.#queue.length; i++) {
+      if (this.#queue[i]!.buffer === data.buffer) this.#queue[i] = this.#queue[i]!.slice();
+    }
     return this.#queued < WRITE_HIGH_WATER;
   }
 
