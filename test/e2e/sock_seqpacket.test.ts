@@ -146,7 +146,10 @@ for (const way of waysToTest()) {
       const report: PeerReport = JSON.parse(client.stdout);
       assert.equal(report.data.trim(), "70103");
       assert.deepEqual(report.lengths, [report.data.length]);
-      await until(() => /exited with status 0/.test(server.log()), "the run's exit");
+      await until(
+        () => traced(server.log(), "<").length >= sizes.length,
+        "the trace of each packet",
+      );
       assert.deepEqual(traced(server.log(), "<"), sizes);
       assert.equal((await server.stop()).code, 143);
       assert.equal(existsSync(path), false);
@@ -207,7 +210,10 @@ for (const way of waysToTest()) {
       held.stdout!.on("data", (c: Buffer) => (out += c.toString()));
       await until(() => out === "ready\n", "the held run's first line");
       assert.equal((await server.stop()).code, 143);
-      assert.match(server.log(), /the server is shutting down: SIGTERM to process group/);
+      await until(
+        () => /the server is shutting down: SIGTERM to process group/.test(server.log()),
+        "the log of the group's end",
+      );
       assert.equal((await exited(held)).code, 0);
       assert.equal(existsSync(path), false);
     });
