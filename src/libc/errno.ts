@@ -34,11 +34,15 @@ export const Errno = {
   EMSGSIZE: 90,
   EPROTOTYPE: 91,
   EADDRINUSE: 98,
+  ENETUNREACH: 101,
+  ECONNABORTED: 103,
   ENOBUFS: 105,
   ENOTCONN: 107,
   ETIMEDOUT: 110,
   ECONNREFUSED: 111,
   ECONNRESET: 104,
+  EHOSTUNREACH: 113,
+  EINPROGRESS: 115,
 } as const;
 
 /** The name of an errno value, for messages (`90` → `EMSGSIZE`). */

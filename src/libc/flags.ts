@@ -23,9 +23,12 @@ export const MS_PRIVATE = 0x40000;
 /** `kill(2)`: the signal that asks a process (group) to end. */
 export const SIGTERM = 15;
 
-/** `socket(2)`: a unix stream socket, close-on-exec and non-blocking. */
+/** `socket(2)`: unix, IPv4 and IPv6 sockets, stream or seqpacket, close-on-exec and non-blocking. */
 export const AF_UNIX = 1;
+export const AF_INET = 2;
+export const AF_INET6 = 10;
 export const SOCK_STREAM = 1;
+export const SOCK_SEQPACKET = 5;
 export const SOCK_CLOEXEC = 0o2000000;
 export const SOCK_NONBLOCK = 0o4000;
 /** `poll(2)` events. POLLNVAL: a closed descriptor, reported so that it is polled no more. */
@@ -36,8 +39,17 @@ export const POLLHUP = 0x10;
 export const POLLNVAL = 0x20;
 /** `recv(2)`/`send(2)` flags. */
 export const MSG_PEEK = 0x2;
+/** With it, recv(2) returns a packet's real length even when the buffer is shorter. */
+export const MSG_TRUNC = 0x20;
 export const MSG_DONTWAIT = 0x40;
 export const MSG_NOSIGNAL = 0x4000;
+/** `getsockopt(2)`: the socket level, the peer's credentials, a pending connect's error. */
+export const SOL_SOCKET = 1;
+export const SO_ERROR = 4;
+export const SO_PEERCRED = 17;
+/** `eventfd(2)` flags. */
+export const EFD_CLOEXEC = 0o2000000;
+export const EFD_NONBLOCK = 0o4000;
 /** `shutdown(2)`: no more writes. */
 export const SHUT_WR = 1;
 /** `splice(2)` flags. */

@@ -8,3 +8,4 @@
 export { Errno, errnoName } from "./errno.ts";
 export { cString } from "./cstring.ts";
 export * from "./flags.ts";
+export { inetAddress, unixAddress } from "./sockaddr.ts";

@@ -14,7 +14,9 @@ import { describeTarget } from "../transport/endpoint.ts";
 import { dialWithWait, retryWhileStarting } from "./client.ts";
 import { execOverConnection } from "./client_exec.ts";
 import { checkCommand } from "./command_check.ts";
-import { connectFd, relayFds } from "./fdrelay.ts";
+import { connectFd, connectTcpFd, relayFds } from "./fdrelay.ts";
+import { connectSeqpacket, connectSeqpacketFd } from "./seqpacket.ts";
+import { relaySeqpacketFds } from "./seqpacket_relay.ts";
 import { clientTarget, tlsClientOptions, WAIT_HELP } from "./network.ts";
 import { relay } from "./raw.ts";
 import { Deadlines, timeoutOptions } from "./timeouts.ts";
@@ -96,6 +98,10 @@ export const connectCommand = defineCommand({
     "--idle-timeout ends the connection when no data went either way for that long (exit 11),",
     "--timeout when it lasted that long in all (exit 12). --progress draws a line on stderr",
     "when it is a terminal (nothing otherwise), as pv does.",
+    "--seqpacket speaks SOCK_SEQPACKET (socat's UNIX-CONNECT:PATH,socktype=5): each read of",
+    "stdin (up to 64 KiB; a packet socket's packets whole) is one packet, each packet",
+    "received is written out whole; stdin's EOF shuts down writing, as socat does (the peer",
+    "reads it as an empty packet).",
   ].join("\n"),
   options: {
     wait: duration(WAIT_HELP, { default: "0" }),
@@ -104,6 +110,7 @@ export const connectCommand = defineCommand({
     progress: flag(
       "On a terminal, show bytes sent and received, rates, and the ETA when stdin is a file",
     ),
+    seqpacket: flag("A SOCK_SEQPACKET unix socket: message boundaries kept (socat's socktype=5)"),
     ...tlsClientOptions,
   },
   positionals: { min: 1 },
@@ -127,6 +134,14 @@ export const connectCommand = defineCommand({
     const path = describeTarget(target);
     const wait = options.wait / 1000;
     const limits = { idle: options["idle-timeout"], total: options.timeout };
+    if (options.seqpacket && !("unix" in target)) {
+      throw new IpcatError("usage", `--seqpacket applies to unix sockets, not ${path}`, {
+        hint: "give a socket path (or @name), or drop --seqpacket",
+      });
+    }
+    const dial = options.seqpacket
+      ? () => retryWhileStarting(path, wait, () => connectSeqpacket(path))
+      : () => dialWithWait(target, wait);
     if (rest.length > 0) {
       if (options.trace || options.progress) {
         const flagName = options.trace ? "--trace" : "--progress";
@@ -138,7 +153,7 @@ export const connectCommand = defineCommand({
       }
       checkCommand(rest[0]!);
       const outcome = await execOverConnection(
-        await dialWithWait(target, wait),
+        await dial(),
         rest,
         limits,
         path,
@@ -150,8 +165,8 @@ export const connectCommand = defineCommand({
     const progress = options.progress && runtime.isTerminal(2) ? relayProgress() : null;
     if (limits.idle !== undefined || limits.total !== undefined || options.trace || progress) {
       // Timed, traced or counted: relayed on the event loop, where the timers run and the
-      // bytes pass through us (the descriptor relay blocks the loop and bypasses us).
-      const conn = await dialWithWait(target, wait);
+      // bytes pass through us (the descriptor relays block the loop and bypass us).
+      const conn = await dial();
       const deadlines = new Deadlines(limits, path, () => conn.close());
       const trace = options.trace ? stderrTracer(path) : null;
       const input = watchedReader(runtime.stdin, (chunk) => {
@@ -173,14 +188,23 @@ export const connectCommand = defineCommand({
         deadlines.stop();
         await progress?.line.done();
       }
+      await trace?.flushed();
       if (deadlines.expired) throw deadlines.expired;
       if (refusal === null) return 0;
       throw refusedError(refusal, path);
     }
-    // A unix socket is relayed by descriptor where the runtime allows it; TCP and TLS
-    // (and Deno) through the runtime's connection.
+    if (options.seqpacket) {
+      const fd = await retryWhileStarting(path, wait, () => connectSeqpacketFd(path));
+      const refusal = relaySeqpacketFds(fd);
+      if (refusal === null) return 0;
+      throw refusedError(refusal, path);
+    }
+    // Unix and plain TCP sockets are relayed by descriptor where libc loads; TLS through
+    // the runtime's connection.
     const socket = "unix" in target
       ? await retryWhileStarting(path, wait, () => connectFd(path))
+      : !target.tls
+      ? await retryWhileStarting(target, wait, () => connectTcpFd(target.host, target.port))
       : null;
     const refusal = socket
       ? relayFds(socket)

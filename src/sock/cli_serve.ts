@@ -78,11 +78,16 @@ export const serve = defineCommand({
     "A stale socket file is reused with a note; a live one is never taken over. The file is",
     "removed on exit, SIGINT, SIGTERM and SIGHUP (exit 130, 143, 129). PATH may be @name",
     "(abstract namespace, no file).",
-    "Peers are checked with SO_PEERCRED (binary and Bun; Deno cannot): only the server's",
+    "Peers are checked with SO_PEERCRED (binary and Bun; Deno only with --seqpacket): only the server's",
     "own uid, root, each --allow-uid and each --allow-gid (the peer's effective gid) get in.",
     "--owner and --group give the socket file away before it gets --mode: it is never",
     "reachable by anyone --mode does not name (--mode 0660 --group g --allow-gid g shares it",
     "with group g).",
+    "",
+    "--raw --seqpacket listens on a SOCK_SEQPACKET unix socket (socat's",
+    "UNIX-LISTEN:PATH,socktype=5,fork SYSTEM:CMD): each packet's bytes are written to CMD's",
+    "stdin, each read of CMD's stdout (up to 64 KiB) is sent as one packet; the client's",
+    "shutdown (or an empty packet) is CMD's EOF. Its peer check works under Deno too.",
     "",
     "PATH may also be tcp://HOST:PORT or tls://HOST:PORT (--tls-cert, --tls-key). Plain TCP",
     "on an address other than loopback is refused unless --insecure. --tls-ca requires client",
@@ -91,6 +96,7 @@ export const serve = defineCommand({
   ].join("\n"),
   options: {
     raw: flag("No protocol: each connection is stdin/stdout of a fresh CMD"),
+    seqpacket: flag("With --raw: listen on a SOCK_SEQPACKET unix socket (socat's socktype=5)"),
     queue: flag(
       "With --raw --max-clients: extra clients wait for a free run (socat's max-children)",
     ),
@@ -182,7 +188,8 @@ export const serve = defineCommand({
         ["--max-per-uid", options["max-per-uid"]],
       ] as const
     ) {
-      if (given !== undefined && !runtime.socketDescriptors) {
+      // Seqpacket sockets are ipcat's own (libc), with SO_PEERCRED under every runtime.
+      if (given !== undefined && !runtime.socketDescriptors && !options.seqpacket) {
         throw new IpcatError(
           "usage",
           `${name} needs SO_PEERCRED, which ${runtime.name} does not expose, so it cannot be enforced`,
@@ -214,6 +221,15 @@ export const serve = defineCommand({
       });
     }
     const target = inherited ? null : sockEndpoint(args[0]!);
+    if (options.seqpacket && (!options.raw || !target || !("unix" in target))) {
+      throw new IpcatError(
+        "usage",
+        !options.raw
+          ? "--seqpacket needs --raw: the routed protocol runs on stream sockets"
+          : "--seqpacket applies to a unix socket PATH (or @name)",
+        { hint: "ipcat sock serve --raw --seqpacket PATH -- CMD" },
+      );
+    }
     // Inherited sockets are unix or TCP, never TLS: no TLS options apply to them.
     checkServerOptions(target ?? { unix: "" }, options);
     const unixOnly = ([
@@ -277,7 +293,11 @@ export const serve = defineCommand({
     const listener = !target
       ? await listenInherited(inherited!)
       : "unix" in target
-      ? await listenLocked(target.unix, log, { mode: options.mode, owner })
+      ? await listenLocked(target.unix, log, {
+        mode: options.mode,
+        owner,
+        seqpacket: options.seqpacket,
+      })
       : await listenNetwork(target, options);
     const allowIdentities = allowedIdentities(options);
     let close: () => Promise<void>;
@@ -297,7 +317,7 @@ export const serve = defineCommand({
       });
       close = () => server.close();
       closed = server.closed;
-      log(`serving ${command.join(" ")} raw on ${path}`);
+      log(`serving ${command.join(" ")} raw${options.seqpacket ? " (seqpacket)" : ""} on ${path}`);
     } else {
       const services: Record<string, Service> = {
         "ipcat.echo": echoService,

@@ -7,8 +7,8 @@
 import { unlinkSync } from "node:fs";
 import process from "node:process";
 import { runtime } from "../adapter/mod.ts";
-import { kernelSocketPath } from "../adapter/shared.ts";
 import { IpcatError } from "../errors.ts";
+import { AF_UNIX, unixAddress } from "../libc/mod.ts";
 
 const LIBC_SYMBOLS = {
   socket: { args: ["i32", "i32", "i32"], returns: "i32" },
@@ -17,7 +17,6 @@ const LIBC_SYMBOLS = {
   recv: { args: ["i32", "buffer", "u64", "i32"], returns: "i64" },
   close: { args: ["i32"], returns: "i32" },
 } as const;
-const AF_UNIX = 1;
 const SOCK_DGRAM = 2;
 const SOCK_CLOEXEC = 0o2000000;
 const MSG_NOSIGNAL = 0x4000;
@@ -44,15 +43,6 @@ function loadWaiting() {
 }
 function lib() {
   return (libc ??= loadLibc());
-}
-
-/** `struct sockaddr_un` of `path` and its length (an abstract name's counts exactly). */
-function address(path: string): [Uint8Array, number] {
-  const name = new TextEncoder().encode(kernelSocketPath(path));
-  const bytes = new Uint8Array(2 + name.byteLength + 1);
-  bytes[0] = AF_UNIX;
-  bytes.set(name, 2);
-  return [bytes, path.startsWith("@") ? bytes.byteLength - 1 : bytes.byteLength];
 }
 
 function openSocket(): number {
@@ -104,9 +94,16 @@ function datagramError(errno: number, path: string, doing: "send to" | "bind"): 
  * ```
  */
 export function sendDatagram(path: string, message: Uint8Array): void {
-  const [bytes, length] = address(path);
+  const bytes = unixAddress(path);
   const fd = openSocket();
-  const sent = lib().symbols.sendto(fd, message, message.byteLength, MSG_NOSIGNAL, bytes, length);
+  const sent = lib().symbols.sendto(
+    fd,
+    message,
+    message.byteLength,
+    MSG_NOSIGNAL,
+    bytes,
+    bytes.byteLength,
+  );
   const errno = lib().errno();
   lib().symbols.close(fd);
   if (sent < 0) throw datagramError(errno, path, "send to");
@@ -120,10 +117,10 @@ export interface DatagramReceiver {
 
 /** Binds a datagram socket at `path` (which must not exist) with file mode `mode`. */
 export function bindDatagram(path: string, mode: number): DatagramReceiver {
-  const [bytes, length] = address(path);
+  const bytes = unixAddress(path);
   const fd = openSocket();
   const previous = process.umask(~mode & 0o777);
-  const bound = lib().symbols.bind(fd, bytes, length);
+  const bound = lib().symbols.bind(fd, bytes, bytes.byteLength);
   const errno = lib().errno();
   process.umask(previous);
   if (bound !== 0) {

@@ -1,13 +1,14 @@
 /**
- * `ipcat sock connect`'s relay on file descriptors through libc: connect(2), then a
- * poll(2) loop that moves bytes between stdin, the socket and stdout with splice(2) where
- * one end is a pipe (zero copy), else 128 KiB at a time as socat does. It blocks the event
- * loop, which is all `connect` has to do, and costs less CPU than socat (and a fraction of
- * a relay through JavaScript streams; see bench/sock.bench.ts).
+ * `ipcat sock connect`'s relay on file descriptors through libc: connect(2) to a unix
+ * path or a TCP address, then a poll(2) loop that moves bytes between stdin, the socket
+ * and stdout with splice(2) where one end is a pipe (zero copy), else 128 KiB at a time as
+ * socat does. It blocks the event loop, which is all `connect` has to do, and costs less
+ * CPU than socat (and a fraction of a relay through JavaScript streams; see
+ * bench/sock.bench.ts and bench/sock_net.bench.ts). TLS stays on the runtime.
  *
  * @module
  */
-import { type FfiLibrary, runtime } from "../adapter/mod.ts";
+import { lookup } from "node:dns/promises";
 import {
   decodeRawRefusal,
   MAX_RAW_REFUSAL,
@@ -15,9 +16,11 @@ import {
   type RawRefusal,
 } from "../framing/raw_refusal.ts";
 import {
+  AF_INET,
   AF_UNIX,
   Errno,
   errnoName,
+  inetAddress,
   MSG_DONTWAIT,
   MSG_NOSIGNAL,
   MSG_PEEK,
@@ -27,50 +30,28 @@ import {
   POLLNVAL,
   POLLOUT,
   SHUT_WR,
+  SO_ERROR,
   SOCK_CLOEXEC,
   SOCK_NONBLOCK,
   SOCK_STREAM,
+  SOL_SOCKET,
   SPLICE_F_MOVE,
   SPLICE_F_NONBLOCK,
+  unixAddress,
 } from "../libc/mod.ts";
-
-const LIBC_SYMBOLS = {
-  socket: { args: ["i32", "i32", "i32"], returns: "i32" },
-  connect: { args: ["i32", "buffer", "u32"], returns: "i32" },
-  poll: { args: ["buffer", "u64", "i32"], returns: "i32" },
-  read: { args: ["i32", "buffer", "u64"], returns: "i64" },
-  write: { args: ["i32", "buffer", "u64"], returns: "i64" },
-  recv: { args: ["i32", "buffer", "u64", "i32"], returns: "i64" },
-  send: { args: ["i32", "buffer", "u64", "i32"], returns: "i64" },
-  shutdown: { args: ["i32", "i32"], returns: "i32" },
-  // The offset pointers are always NULL: declared as integers, passed as 0.
-  splice: { args: ["i32", "u64", "i32", "u64", "u64", "u32"], returns: "i64" },
-  close: { args: ["i32"], returns: "i32" },
-} as const;
-
-type Libc = FfiLibrary<typeof LIBC_SYMBOLS>;
+import { pollWithStdin, type SocketCalls, socketCalls, waitFor } from "./socket_calls.ts";
 
 const SPLICE_CHUNK = 1 << 20;
 const BUFFER = 128 * 1024;
 
-let libc: Libc | null | undefined;
-
-/** libc bound once, or `null` where it cannot be loaded (then callers use the stream relay). */
-function loadLibc(): Libc | null {
-  if (libc === undefined) {
-    try {
-      libc = runtime.dlopen("libc.so.6", LIBC_SYMBOLS);
-    } catch {
-      libc = null;
-    }
-  }
-  return libc;
-}
-
-/** A unix socket connected through libc. */
+/** A socket connected through libc. */
 export interface FdSocket {
   readonly fd: number;
 }
+
+/** `setsockopt(2)`: send small writes at once, as the runtimes' TCP connections do. */
+const IPPROTO_TCP = 6;
+const TCP_NODELAY = 1;
 
 /**
  * Connects a unix stream socket to `path` (`@name`: abstract). Returns `null` when libc
@@ -84,22 +65,14 @@ export interface FdSocket {
  * ```
  */
 export function connectFd(path: string): FdSocket | null {
-  const c = loadLibc();
+  const c = socketCalls();
   if (!c) return null;
-  const name = new TextEncoder().encode(path.startsWith("@") ? `\0${path.slice(1)}` : path);
-  if (name.byteLength > 107) {
-    throw Object.assign(new Error(`socket path too long: ${path}`), { code: "ENAMETOOLONG" });
-  }
-  const address = new Uint8Array(110);
-  address[0] = AF_UNIX;
-  address.set(name, 2);
-  // Abstract names count exactly; paths include their terminating NUL.
-  const length = 2 + name.byteLength + (path.startsWith("@") ? 0 : 1);
+  const address = unixAddress(path);
   // Non-blocking, so that splice(2) into it never blocks the relay (see relayFds).
   const fd = c.symbols.socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
   if (fd < 0) throw systemError(c.errno(), "socket");
   // A non-blocking unix connect fails with Errno.EAGAIN while the listener's backlog is full.
-  for (let attempt = 0; c.symbols.connect(fd, address, length) !== 0; attempt++) {
+  for (let attempt = 0; c.symbols.connect(fd, address, address.byteLength) !== 0; attempt++) {
     const errno = c.errno();
     if (errno === Errno.EAGAIN && attempt < 500) {
       c.symbols.poll(new Uint8Array(8), 0, 10);
@@ -109,6 +82,57 @@ export function connectFd(path: string): FdSocket | null {
     throw systemError(errno, "connect");
   }
   return { fd };
+}
+
+/**
+ * Connects a TCP socket to `host` and `port`, with TCP_NODELAY; a name is resolved first
+ * and its addresses tried in turn (`localhost` may be ::1 or 127.0.0.1). Returns `null`
+ * when libc cannot be loaded; throws an error with the system `code` (ECONNREFUSED,
+ * ENOTFOUND, …) otherwise.
+ *
+ * @example
+ * ```ts ignore
+ * import { connectTcpFd } from "./fdrelay.ts";
+ * const socket = await connectTcpFd("127.0.0.1", 7000);
+ * ```
+ */
+export async function connectTcpFd(host: string, port: number): Promise<FdSocket | null> {
+  const c = socketCalls();
+  if (!c) return null;
+  const addresses = await lookup(host.replace(/^\[(.*)\]$/, "$1"), { all: true });
+  let failure: Error | undefined;
+  for (const { address } of addresses) {
+    try {
+      return { fd: connectTcpAddress(c, inetAddress(address, port)) };
+    } catch (error) {
+      failure = error as Error;
+    }
+  }
+  throw failure ?? systemError(Errno.EHOSTUNREACH, "connect");
+}
+
+/** A TCP socket connected to `address` (a `sockaddr_in` or `sockaddr_in6`). */
+function connectTcpAddress(c: SocketCalls, address: Uint8Array): number {
+  const family = address[0]!; // AF_INET or AF_INET6, as inetAddress wrote it
+  const fd = c.symbols.socket(family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  if (fd < 0) throw systemError(c.errno(), family === AF_INET ? "socket" : "socket (IPv6)");
+  const one = new Uint8Array(4);
+  one[0] = 1;
+  c.symbols.setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, one, 4);
+  if (c.symbols.connect(fd, address, address.byteLength) === 0) return fd;
+  let errno = c.errno();
+  if (errno === Errno.EINPROGRESS) {
+    // The handshake goes on: wait for it to finish, then ask how it went.
+    waitFor(c, fd, POLLOUT);
+    const error = new Uint8Array(4);
+    const length = new Uint8Array(4);
+    length[0] = 4;
+    c.symbols.getsockopt(fd, SOL_SOCKET, SO_ERROR, error, length);
+    errno = new DataView(error.buffer).getInt32(0, true);
+  }
+  if (errno === 0) return fd;
+  c.symbols.close(fd);
+  throw systemError(errno, "connect");
 }
 
 function systemError(errno: number, call: string): Error {
@@ -131,11 +155,9 @@ function systemError(errno: number, call: string): Error {
  * ```
  */
 export function relayFds(socket: FdSocket): RawRefusal | null {
-  const c = loadLibc()!;
-  const { read, write, recv, send, poll, shutdown, close, splice } = c.symbols;
+  const c = socketCalls()!;
+  const { read, write, recv, send, shutdown, close, splice } = c.symbols;
   const fd = socket.fd;
-  const fds = new Uint8Array(16);
-  const view = new DataView(fds.buffer);
   const inbound = new Uint8Array(BUFFER);
   const outbound = new Uint8Array(BUFFER);
   let pending = outbound.subarray(0, 0);
@@ -153,17 +175,10 @@ export function relayFds(socket: FdSocket): RawRefusal | null {
   try {
     for (;;) {
       const wantStdin = stdinOpen && pending.byteLength === 0 && !socketFull;
-      view.setInt32(0, fd, true);
-      view.setInt16(4, POLLIN | (pending.byteLength > 0 || socketFull ? POLLOUT : 0), true);
-      view.setInt16(6, 0, true);
-      view.setInt32(8, wantStdin ? 0 : -1, true);
-      view.setInt16(12, POLLIN, true);
-      view.setInt16(14, 0, true);
-      if (poll(fds, 2, -1) < 0) {
-        if (c.errno() === Errno.EINTR) continue;
-        return null;
-      }
-      const socketEvents = view.getInt16(6, true);
+      const events = POLLIN | (pending.byteLength > 0 || socketFull ? POLLOUT : 0);
+      const ready = pollWithStdin(c, fd, events, wantStdin);
+      if (!ready) return null;
+      const socketEvents = ready.socket;
       if (socketEvents & POLLNVAL) return null;
       if (!firstBytesSeen && socketEvents & POLLIN) {
         firstBytesSeen = true;
@@ -177,7 +192,7 @@ export function relayFds(socket: FdSocket): RawRefusal | null {
         let n = -1;
         if (spliceOut) {
           n = splice(fd, 0, 1, 0, SPLICE_CHUNK, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
-          if (n < 0 && c.errno() === Errno.EAGAIN) waitWritable(c, 1); // stdout's pipe is full
+          if (n < 0 && c.errno() === Errno.EAGAIN) waitFor(c, 1, POLLOUT); // stdout's pipe is full
           else if (n < 0 && c.errno() === Errno.EINVAL) spliceOut = false; // stdout is no pipe
           else if (n < 0 && c.errno() !== Errno.EINTR) return null;
           if (n === 0) return null;
@@ -189,7 +204,7 @@ export function relayFds(socket: FdSocket): RawRefusal | null {
           for (let off = 0; off < n;) {
             const w = write(1, off === 0 ? inbound : inbound.subarray(off), n - off);
             if (w >= 0) off += w;
-            else if (c.errno() === Errno.EAGAIN) waitWritable(c, 1); // the runtime may have made stdout non-blocking
+            else if (c.errno() === Errno.EAGAIN) waitFor(c, 1, POLLOUT); // the runtime may have made stdout non-blocking
             else if (c.errno() !== Errno.EINTR) return null;
           }
         }
@@ -206,7 +221,7 @@ export function relayFds(socket: FdSocket): RawRefusal | null {
         if (pending.byteLength === 0 && !stdinOpen) shutdown(fd, SHUT_WR);
       }
       const stdinReady = wantStdin &&
-        view.getInt16(14, true) & (POLLIN | POLLHUP | POLLERR | POLLNVAL);
+        ready.stdin & (POLLIN | POLLHUP | POLLERR | POLLNVAL);
       if (stdinReady) {
         if (spliceIn) {
           const n = splice(0, 0, fd, 0, SPLICE_CHUNK, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
@@ -230,13 +245,4 @@ export function relayFds(socket: FdSocket): RawRefusal | null {
   } finally {
     close(fd);
   }
-}
-
-/** Blocks until `fd` is writable. */
-function waitWritable(c: Libc, fd: number): void {
-  const one = new Uint8Array(8);
-  const view = new DataView(one.buffer);
-  view.setInt32(0, fd, true);
-  view.setInt16(4, POLLOUT, true);
-  c.symbols.poll(one, 1, -1);
 }

@@ -29,6 +29,7 @@ import { IpcatError } from "../errors.ts";
 import { systemCode } from "../transport/dial.ts";
 import { acquireLock, lockHeld } from "./lock.ts";
 import { MAX_SOCKET_PATH } from "./paths.ts";
+import { connectSeqpacket, listenSeqpacket } from "./seqpacket.ts";
 
 /** What is at a socket path. */
 export type PathState = "live" | "stale" | "missing" | "not-a-socket" | "unknown";
@@ -87,7 +88,14 @@ export async function answers(path: string): Promise<boolean> {
     (await runtime.connect({ unix: path })).close();
     return true;
   } catch {
-    return false;
+    // A live socket of another type (seqpacket) refuses a stream connect too: the runtimes
+    // report that as ECONNREFUSED or without a code, so ask with a seqpacket connect.
+    try {
+      connectSeqpacket(path).close();
+      return true;
+    } catch {
+      return false;
+    }
   }
 }
 
@@ -118,6 +126,8 @@ export interface LockedListenOptions {
    * `mode` and renamed into place: it is never reachable by anyone `mode` does not name.
    */
   owner?: { uid?: number; gid?: number };
+  /** Listen on a SOCK_SEQPACKET socket (`seqpacket.ts`) instead of a stream one. */
+  seqpacket?: boolean;
 }
 
 /**
@@ -137,7 +147,8 @@ export async function listenLocked(
   onNote: (line: string) => void,
   options: LockedListenOptions = {},
 ): Promise<Listener> {
-  if (path.startsWith("@")) return await bindOrExplain(path, undefined, path);
+  const listen = options.seqpacket ? listenSeqpacket : (name: string) => runtime.listenUnix(name);
+  if (path.startsWith("@")) return await bindOrExplain(listen, path, undefined, path);
   const lockPath = lockPathOf(path, false);
   // A socket without a lock file may belong to a server that is no ipcat one (socat):
   // only connecting can tell whether it lives, and it is never taken over if it does.
@@ -188,7 +199,7 @@ export async function listenLocked(
     const bound = aside ? bindName : path;
     const owner = options.owner;
     const mode = options.mode ?? 0o600;
-    listener = await bindOrExplain(bound, owner ? mode & 0o700 : options.mode, path);
+    listener = await bindOrExplain(listen, bound, owner ? mode & 0o700 : options.mode, path);
     if (owner) giveAway(bound, owner, mode, path, listener);
     if (aside) renameSync(bindName, path);
     inode = statSync(path, { bigint: true }).ino;
@@ -245,14 +256,16 @@ function giveAway(
  * line naming `path`, the path the user gave.
  */
 async function bindOrExplain(
+  listen: (name: string) => Promise<Listener>,
   name: string,
   mode: number | undefined,
   path: string,
 ): Promise<Listener> {
   const previous = mode === undefined ? undefined : process.umask(~mode & 0o777);
   try {
-    // Both adapters bind synchronously before their first await: the umask covers bind only.
-    const listening = runtime.listenUnix(name);
+    // Both adapters (and seqpacket.ts) bind synchronously before their first await: the
+    // umask covers bind only.
+    const listening = listen(name);
     if (previous !== undefined) process.umask(previous);
     return await listening;
   } catch (error) {

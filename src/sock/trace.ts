@@ -36,11 +36,14 @@ export function hexDump(data: Uint8Array, offset = 0): string {
   return out;
 }
 
+/** A tracer whose dumps are written in the background; `flushed()` once all are out. */
+export type BackgroundTracer = Tracer & { flushed(): Promise<void> };
+
 /** A tracer writing to stderr, each chunk headed by `label`, direction, size and offset. */
-export function stderrTracer(label: string): Tracer {
+export function stderrTracer(label: string): BackgroundTracer {
   const offsets = { ">": 0, "<": 0 };
   let pending = Promise.resolve();
-  return (direction, data) => {
+  const trace: Tracer = (direction, data) => {
     const offset = offsets[direction];
     offsets[direction] += data.byteLength;
     const text = `${direction} ${label} ${data.byteLength} bytes at ${offset}\n${
@@ -49,6 +52,8 @@ export function stderrTracer(label: string): Tracer {
     // In order, whatever the writes' timing.
     pending = pending.then(() => writeErr(text)).catch(() => {});
   };
+  // Awaited before exiting: the last chunks' dumps are not lost to the exit.
+  return Object.assign(trace, { flushed: () => pending });
 }
 
 /** `reader`, with each chunk read traced as going `direction`. */

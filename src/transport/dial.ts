@@ -65,6 +65,12 @@ export function dialError(error: unknown, target: DialTarget, what = "socket"): 
         hint: "run as a user allowed to use it (check its owner and mode)",
         cause: error,
       });
+    case "EPROTOTYPE":
+      return new IpcatError("usage", `${where} is a socket of another type`, {
+        hint:
+          "a SOCK_SEQPACKET server needs 'ipcat sock connect --seqpacket', a stream server none",
+        cause: error,
+      });
     case "ENOTSOCK":
       return new IpcatError("usage", `${where} is not a socket`, {
         hint: "give the path of a unix socket",

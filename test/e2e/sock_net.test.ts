@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { exited, hasCommand, runCli, runProcess, startProcess, waysToTest } from "../harness.ts";
-import { startServer } from "../sock_support.ts";
+import { freePort, startServer } from "../sock_support.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "ipcat-sock-net-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -72,18 +72,6 @@ before(() => {
     );
   }
 });
-
-/** A port that was free a moment ago (the kernel's choice). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const port = (server.address() as net.AddressInfo).port;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** Resolves once something accepts TCP connections on `port` of 127.0.0.1. */
 async function untilAccepting(port: number): Promise<void> {

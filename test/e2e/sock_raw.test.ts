@@ -8,21 +8,12 @@ import { join } from "node:path";
 import process from "node:process";
 import { after, describe, it } from "node:test";
 import { cliCommand, exited, runCli, runProcess, startCli, waysToTest } from "../harness.ts";
-import { startServer, until } from "../sock_support.ts";
+import { hasChildren, startServer, until } from "../sock_support.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "ipcat-sock-raw-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
 let counter = 0;
 const sockPath = () => join(dir, `r${++counter}.sock`);
-
-/** True once the server has a child (the first client's run). */
-function running(pid: number): boolean {
-  try {
-    return readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim() !== "";
-  } catch {
-    return false;
-  }
-}
 
 for (const way of waysToTest()) {
   describe(`sock raw refusals and queue (${way})`, () => {
@@ -43,7 +34,7 @@ for (const way of waysToTest()) {
       let out = "";
       first.stdout!.on("data", (c: Buffer) => (out += c.toString()));
       await until(
-        () => /ipcat: connection 1:/.test(server.log()) || running(server.child.pid!),
+        () => /ipcat: connection 1:/.test(server.log()) || hasChildren(server.child.pid!),
         "the first run",
       );
       const refused = await runCli(way, ["sock", "connect", path], { stdin: "START\n" });
