@@ -23,6 +23,7 @@ export const runtime: Runtime = {
   args: Deno.args,
   execPath: Deno.execPath(),
   compiled: false,
+  pseudoTerminals: false,
   stdin,
   stdout,
   stderr,
