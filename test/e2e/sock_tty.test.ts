@@ -114,6 +114,21 @@ for (const way of waysToTest()) {
       });
     }
 
+    it("the server stops (SIGTERM): the session ends, background job too; the client exits 8, terminal restored", async () => {
+      const path = sockPath();
+      const server = await startServer(serverWay, ["--allow-tty", path, "--", "sh"]);
+      const run = startRun(path);
+      await tmux.waitForRaw(run.pane);
+      tmux.keys(run.pane, "sleep 1000 & echo bg-$!", "Enter");
+      const job = Number((await tmux.waitFor(run.pane, /^bg-\d+/m)).match(/^bg-(\d+)/m)![1]);
+      assert.equal((await server.stop()).code, 143);
+      assert.equal(alive(job), false, "the server exits only once the session is gone");
+      const screen = await tmux.waitFor(run.pane, /EXIT=\d+/);
+      assert.match(screen, /ipcat: the server on .* went away/);
+      assert.match(screen, /^EXIT=8$/m);
+      run.restored();
+    });
+
     it("--timeout: exit 12, terminal restored", async () => {
       const path = sockPath();
       const server = await startServer(serverWay, ["--allow-tty", path, "--", "sleep", "1000"]);
