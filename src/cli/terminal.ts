@@ -34,7 +34,11 @@ export function checkTty(attachStdin: boolean, tty: boolean): void {
  * ```ts ignore
  * import { enterRawMode } from "./terminal.ts";
  * const restore = enterRawMode();
- * try { /* the session *\/ } finally { restore(); }
+ * try {
+ *   console.error("keys arrive one by one now");
+ * } finally {
+ *   restore();
+ * }
  * ```
  */
 export function enterRawMode(): () => void {
