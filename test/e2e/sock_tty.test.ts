@@ -11,6 +11,7 @@ import { after, describe, it } from "node:test";
 import { cliCommand, runCli, waysToTest } from "../harness.ts";
 import { alive, startServer, until } from "../sock_support.ts";
 import { Tmux } from "../tmux.ts";
+import { execService, serve } from "../../src/sock/mod.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "ipcat-sock-tty-"));
 const tmux = new Tmux();
@@ -148,6 +149,20 @@ for (const way of waysToTest()) {
       assert.match(screen, /^EXIT=13$/m);
       run.restored();
       await server.stop();
+    });
+
+    it("a server before protocol 1.3 is told apart before anything is sent: exit 13", async () => {
+      const path = sockPath();
+      const server = await serve(path, {
+        services: { "ipcat.exec": execService(["sh"]) },
+        protocolMinor: 2,
+      });
+      const run = startRun(path);
+      const screen = await tmux.waitFor(run.pane, /EXIT=\d+/);
+      assert.match(screen, /ipcat: the server on .* speaks protocol 1\.2, which has no terminals/);
+      assert.match(screen, /^EXIT=13$/m);
+      run.restored();
+      await server.close();
     });
 
     it("stdin not a terminal: 'the input device is not a TTY', exit 1, before connecting", async () => {
