@@ -173,13 +173,24 @@ for (const way of waysToTest()) {
   });
 }
 
-describe("sock serve --allow-tty under Deno", () => {
-  it("is refused at start with one line: Deno cannot allocate a pseudo-terminal", async () => {
+describe("sock serve --allow-tty refusals at start", () => {
+  it("under Deno: one line, Deno cannot allocate a pseudo-terminal", async () => {
     const path = sockPath();
     const result = await runCli("deno", ["sock", "serve", "--allow-tty", path, "--", "sh"]);
     assert.equal(result.code, 2);
     assert.match(result.stderr, /^ipcat: --allow-tty: deno cannot allocate a pseudo-terminal/);
     assert.equal(result.stderr.trim().split("\n").length, 1);
     assert.equal(existsSync(path), false, "no socket file was left");
+  });
+
+  it("--allow-tty with --raw is a usage error: raw mode has no ipcat.exec", async () => {
+    const path = sockPath();
+    const result = await runCli("bun", ["sock", "serve", "--raw", "--allow-tty", path, "--", "sh"]);
+    assert.equal(result.code, 2);
+    assert.match(
+      result.stderr,
+      /^ipcat: --allow-tty applies to ipcat\.exec, which --raw does not serve/,
+    );
+    assert.equal(existsSync(path), false);
   });
 });
