@@ -49,7 +49,7 @@ for (const way of waysToTest()) {
       };
     }
 
-    it("a pts of the pane's size, following its resize; typed keys reach the program; the exit status passes through", async () => {
+    it("a pts of the pane's size, following its resize; typed keys reach the program; the exit status passes through; leftovers ended", async () => {
       const path = sockPath();
       const server = await startServer(serverWay, ["--allow-tty", path, "--", "sh"]);
       const run = startRun(path);
@@ -66,9 +66,20 @@ for (const way of waysToTest()) {
       tmux.keys(run.pane, "read line; echo got-$line", "Enter");
       tmux.keys(run.pane, "hello", "Enter");
       await tmux.waitFor(run.pane, /^got-hello$/m);
+      // A job the shell leaves behind (in a process group of its own) is ended with it.
+      tmux.keys(run.pane, "sleep 1000 & echo bg-$!", "Enter");
+      const job = Number((await tmux.waitFor(run.pane, /^bg-\d+/m)).match(/^bg-(\d+)/m)![1]);
       tmux.keys(run.pane, "exit 7", "Enter");
       await tmux.waitFor(run.pane, /EXIT=7/);
       run.restored();
+      assert.equal(alive(job), false, "the exit status comes once the session is gone");
+      await until(
+        () =>
+          /left processes running in its group: SIGHUP and SIGTERM to the terminal's session/.test(
+            server.log(),
+          ),
+        "the leftovers' log line",
+      );
       // The client may exit before the server's log line has come through its pipe.
       await until(() => /sh exited with status 7/.test(server.log()), "the exit in the log");
       assert.equal((await server.stop()).code, 143);
@@ -82,7 +93,9 @@ for (const way of waysToTest()) {
         "--",
         "sh",
         "-c",
-        "echo ready; sleep 1000",
+        // exec: a Ctrl-C typed while sh forks would reach sh alone, which then waits on
+        // (dash's own race, on any terminal); sh and sleep each die of it.
+        "echo ready; exec sleep 1000",
       ]);
       const run = startRun(path);
       await tmux.waitFor(run.pane, /^ready/m);
