@@ -9,16 +9,24 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { cliCommand, runCli, waysToTest } from "../harness.ts";
-import { alive, startServer, until } from "../sock_support.ts";
+import { alive, type Server, startServer as startSockServer, until } from "../sock_support.ts";
 import { Tmux } from "../tmux.ts";
 import { execService, serve } from "../../src/sock/mod.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "ipcat-sock-tty-"));
 const tmux = new Tmux();
-after(() => {
+/** Every server started here: a test that fails half-way must not leave one running. */
+const servers: Server[] = [];
+after(async () => {
   tmux.stop();
+  await Promise.all(servers.map((server) => server.stop()));
   rmSync(dir, { recursive: true, force: true });
 });
+async function startServer(...args: Parameters<typeof startSockServer>): Promise<Server> {
+  const server = await startSockServer(...args);
+  servers.push(server);
+  return server;
+}
 let counter = 0;
 const sockPath = () => join(dir, `t${++counter}.sock`);
 
