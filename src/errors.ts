@@ -38,6 +38,8 @@ export const EXIT_CODES = {
   idle_timeout: 11,
   /** The whole exchange took longer than `--timeout`. */
   total_timeout: 12,
+  /** The server does not run commands on a terminal (`sock run -t` without `serve --allow-tty`). */
+  tty_refused: 13,
   /** A bug in ipcat: please report it. */
   internal: 70,
   /** The Docker daemon or the docker client side failed (as the docker CLI's 125). */

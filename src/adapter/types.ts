@@ -141,6 +141,15 @@ export interface SpawnOptions {
    * {@link Child.signalGroup} signals as a whole, descendants included.
    */
   newSession?: boolean;
+  /**
+   * Run the child on a new pseudo-terminal of this size instead of `stdin`/`stdout`/
+   * `stderr`: all three are the terminal, which is the controlling terminal of the new
+   * session the child leads (so Ctrl-C typed into it is SIGINT to its foreground group).
+   * The child's {@link Child.stdin} then writes to the terminal, {@link Child.stdout} reads
+   * everything it shows (one stream), and {@link Child.terminal} resizes and closes it.
+   * Only where {@link Runtime.pseudoTerminals} is true.
+   */
+  terminal?: TerminalSize;
 }
 
 /** How a child ended: its exit code, or the signal that killed it. */
@@ -163,6 +172,16 @@ export interface Child {
    * when no process of the group is left to signal.
    */
   signalGroup(signal: SignalName): boolean;
+  /** The pseudo-terminal of a child spawned with {@link SpawnOptions.terminal}, else `null`. */
+  readonly terminal: ChildTerminal | null;
+}
+
+/** The pseudo-terminal a child runs on. */
+export interface ChildTerminal {
+  /** Sets the size the child sees (`stty size`); the kernel sends its group SIGWINCH. */
+  resize(size: TerminalSize): void;
+  /** Closes the terminal: its reader ends, and the kernel hangs up what still uses it. */
+  close(): void;
 }
 
 /** The signals ipcat listens for or sends. */
@@ -238,6 +257,11 @@ export interface Runtime {
    * and {@link Conn.handOff} are then defined. Bun: yes. Deno: no (its connections hide it).
    */
   readonly socketDescriptors?: boolean;
+  /**
+   * True when {@link SpawnOptions.terminal} works: the runtime can start a child on a new
+   * pseudo-terminal. Bun: yes (`Bun.spawn`'s `terminal`). Deno: no (Deno 2.9 has no pty).
+   */
+  readonly pseudoTerminals: boolean;
 
   readonly stdin: ByteReader;
   readonly stdout: ByteWriter;

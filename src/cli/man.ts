@@ -123,6 +123,7 @@ const EXIT_MEANINGS: Record<ErrorCode, string> = {
   would_block: "non-blocking and the operation would wait",
   idle_timeout: "no data either way for --idle-timeout (ipcat sock run, call, connect)",
   total_timeout: "not finished within --timeout (ipcat sock run, call, connect)",
+  tty_refused: "ipcat sock run -t: the server does not allow terminals (serve --allow-tty)",
   internal: "internal error: a bug, please report it with IPCAT_DEBUG=1 output",
   docker: "ipcat docker: as the docker CLI's 125",
   docker_cannot_invoke: "ipcat docker: the container command cannot be invoked",

@@ -6,7 +6,7 @@
  * @module
  */
 import { runtime, type SignalName } from "../adapter/mod.ts";
-import { IpcatError } from "../errors.ts";
+import { enterRawMode, onTerminalResize } from "../cli/terminal.ts";
 import type { Docker } from "./mod.ts";
 import type { HijackedSession } from "./session.ts";
 
@@ -41,24 +41,6 @@ const PROXIED_SIGNALS: readonly SignalName[] = [
 const SIGNAL_EXIT: Partial<Record<SignalName, number>> = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
 
 /**
- * The docker CLI's rule: a TTY container with stdin attached needs a terminal on stdin.
- *
- * @example
- * ```ts
- * import { checkTty } from "./console.ts";
- * checkTty(false, true); // fine: no stdin attached
- * ```
- */
-export function checkTty(attachStdin: boolean, tty: boolean): void {
-  if (tty && attachStdin && !runtime.isTerminal(0)) {
-    // Exit status 1, not 125: the docker CLI's own status for this refusal.
-    throw new IpcatError("failed", "the input device is not a TTY", {
-      hint: "drop -t when stdin is a pipe or a file, or run from a terminal",
-    });
-  }
-}
-
-/**
  * Runs `session` on this process's stdio until the container's output ends (or the
  * user detaches). Returns how it ended; raw mode and signal handlers are undone on
  * every path out.
@@ -80,10 +62,8 @@ export async function runConsole(
   const cleanups: Array<() => void> = [];
   const raw = session.tty && options.stdin && runtime.isTerminal(0);
   try {
-    if (raw) {
-      runtime.setRawMode(true);
-      cleanups.push(() => runtime.setRawMode(false));
-    }
+    const restoreTerminal = raw ? enterRawMode() : () => {};
+    cleanups.push(restoreTerminal);
     if (options.sigProxyTo) {
       // As the docker CLI: signals go to the container, TTY or not, and the session goes on
       // until the container's output ends (SIGTERM to `run -it --rm` stops and removes it).
@@ -95,7 +75,7 @@ export async function runConsole(
       // Nothing to forward to (exec): outside signals end the session, terminal cooked first.
       for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
         cleanups.push(runtime.onSignal(signal, () => {
-          if (raw) runtime.setRawMode(false);
+          restoreTerminal();
           session.close();
           runtime.exit(SIGNAL_EXIT[signal]!);
         }));
@@ -103,11 +83,11 @@ export async function runConsole(
     }
     const resize = options.resize;
     const size = runtime.terminalSize();
-    const resizeNow = () => {
-      const current = runtime.terminalSize();
-      if (resize && current) void docker.resize(resize.id, current, resize.kind).catch(() => {});
-    };
-    if (session.tty && resize && size) cleanups.push(runtime.onSignal("SIGWINCH", resizeNow));
+    if (session.tty && resize && size) {
+      cleanups.push(onTerminalResize((current) => {
+        void docker.resize(resize.id, current, resize.kind).catch(() => {});
+      }));
+    }
 
     let detached = false;
     if (options.stdin) {

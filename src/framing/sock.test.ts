@@ -149,7 +149,8 @@ describe("frame encoding", () => {
     assert.equal(statusName(15), "too_large");
     assert.equal(statusName(16), "invalid");
     assert.equal(statusName(17), "deadline_exceeded");
-    assert.equal(statusName(18), "code 18");
+    assert.equal(statusName(18), "tty_not_allowed");
+    assert.equal(statusName(19), "code 19");
   });
 });
 

@@ -31,9 +31,10 @@ export const HEADER_SIZE = 8;
 export const DEFAULT_MAX_PAYLOAD = 1 << 20;
 /**
  * The protocol version this code speaks (1.1: per-channel credit; 1.2: the END codes
- * `invalid` and `deadline_exceeded` of typed services; see the spec).
+ * `invalid` and `deadline_exceeded` of typed services; 1.3: `ipcat.exec` on a terminal,
+ * its resize message and END `tty_not_allowed`; see the spec).
  */
-export const PROTOCOL_VERSION = { major: 1, minor: 2 } as const;
+export const PROTOCOL_VERSION = { major: 1, minor: 3 } as const;
 /**
  * CONNECT feature bit: per-channel credit-based flow control (protocol 1.1). It is in
  * force when both sides' CONNECT carry it; otherwise version 1.0's connection-level
@@ -91,6 +92,7 @@ export const STATUS_CODES = {
   too_large: 15,
   invalid: 16,
   deadline_exceeded: 17,
+  tty_not_allowed: 18,
 } as const;
 /** A status by name. */
 export type StatusName = keyof typeof STATUS_CODES;

@@ -24,6 +24,8 @@ import { describeTarget } from "../transport/endpoint.ts";
 import { EXEC_STREAMS, ExecExitSchema, exitStatusOf } from "./services.ts";
 import { onStopSignals } from "./signals.ts";
 import { timeoutOptions, watchChannel } from "./timeouts.ts";
+import { attachTerminal, requireTerminalServer, terminalRequest } from "./run_terminal.ts";
+import { checkTty } from "../cli/terminal.ts";
 
 const EnvPair = v.pipe(v.string(), v.regex(/^[^=]+=/, "expected KEY=VALUE"));
 
@@ -62,6 +64,10 @@ function channelError(end: ChannelEnd, path: string, service: string): IpcatErro
     case STATUS_CODES.invalid:
       return new IpcatError("usage", `${service} on ${path} refused the message${detail}`, {
         hint: `see its schema with 'ipcat sock introspect ${path} ${service}'`,
+      });
+    case STATUS_CODES.tty_not_allowed:
+      return new IpcatError("tty_refused", `${service} on ${path} refused a terminal${detail}`, {
+        hint: "start the server with --allow-tty, or run without -t",
       });
     case STATUS_CODES.deadline_exceeded:
       return new IpcatError("timeout", `${service} on ${path}: the deadline passed${detail}`, {
@@ -113,8 +119,14 @@ const run = defineCommand({
     "remote command's (128+N when it died of signal N). If the server goes away mid-call,",
     "run fails at once with exit status 8. SIGINT, SIGTERM and SIGHUP cancel the remote run",
     "(the server ends its whole process group) and exit 130, 143 and 129.",
+    "",
+    "-t runs the command on a terminal, as 'docker exec -it': stdin must be a terminal,",
+    "which is put in raw mode (Ctrl-C goes to the remote command) and restored on every way",
+    "out; its size is sent at the start and on each SIGWINCH; everything the remote terminal",
+    "shows arrives on stdout. The server needs --allow-tty (exit 13 otherwise).",
   ].join("\n"),
   options: {
+    tty: flag("Run the command on a terminal (the server needs --allow-tty)", { short: "t" }),
     wait: duration(WAIT_HELP, { default: "0" }),
     ...timeoutOptions,
     env: list("KEY=VALUE", "Set a variable for the command (server needs --allow-env)", EnvPair, {
@@ -132,6 +144,10 @@ const run = defineCommand({
       "ipcat sock run --wait 30 /ipc/app.sock -- --verbose",
       "Wait for the server (instead of polling with ss), pass an argument",
     ],
+    [
+      "ipcat sock run -t /ipc/shell.sock",
+      "An interactive shell served with 'ipcat sock serve --allow-tty /ipc/shell.sock -- bash'",
+    ],
   ],
   async run({ options, args, rest }) {
     if (args.length - rest.length > 1) {
@@ -146,62 +162,84 @@ const run = defineCommand({
         pair,
       ) => [pair.slice(0, pair.indexOf("=")), pair.slice(pair.indexOf("=") + 1)]),
     );
+    if (options.tty) checkTty(true, true);
     const client = await connect(target, { wait: options.wait / 1000 });
-    const channel = client.open("ipcat.exec", JSON.stringify({ args: rest, env, tty: false }));
-    const deadlines = watchChannel(options, path, channel, client);
-    // Interrupted: a final END cancels the remote run (the server ends its process group).
-    const stop = onStopSignals(async () => {
-      channel.end(STATUS_CODES.canceled, "the client was interrupted");
-      await client.close();
-    });
-    void (async () => {
-      for (
-        let chunk = await runtime.stdin.read();
-        chunk !== null && !channel.writeEnded;
-        chunk = await runtime.stdin.read()
-      ) {
-        deadlines.touch();
-        const max = channel.maxData - 1;
-        for (let off = 0; off < chunk.byteLength && !channel.writeEnded; off += max) {
-          const piece = chunk.subarray(off, off + max);
-          const message = new Uint8Array(piece.byteLength + 1);
-          message[0] = EXEC_STREAMS.stdin;
-          message.set(piece, 1);
-          await channel.send(message).catch(() => {});
-        }
-      }
-      channel.closeWrite();
-    })();
-    let exitStatus: number | null = null;
+    if (options.tty) await requireTerminalServer(client, path);
+    const channel = client.open(
+      "ipcat.exec",
+      JSON.stringify({ args: rest, env, ...(options.tty ? terminalRequest() : { tty: false }) }),
+    );
+    const restoreTerminal = options.tty ? attachTerminal(channel) : () => {};
     try {
-      for await (const data of channel) {
-        deadlines.touch();
-        const body = data.subarray(1);
-        if (data[0] === EXEC_STREAMS.stdout) await runtime.stdout.write(body);
-        else if (data[0] === EXEC_STREAMS.stderr) await runtime.stderr.write(body);
-        else if (data[0] === EXEC_STREAMS.exit) {
-          exitStatus = exitStatusOf(parseExit(body, path));
-        }
-      }
-    } catch (error) {
-      if (!outputClosed(error)) throw error;
-      return await readerGone(channel, client);
+      return await runExec(channel, client, path, options, restoreTerminal);
+    } finally {
+      restoreTerminal();
     }
-    const end = await channel.done;
-    deadlines.stop();
-    if (stop.stopped) return await stop.stopped;
-    await client.close();
-    if (deadlines.expired) throw deadlines.expired;
-    if (exitStatus !== null) return exitStatus;
-    if (end.code === 0) {
-      throw new IpcatError(
-        "protocol",
-        `the server on ${path} ended the command without an exit status`,
-      );
-    }
-    throw channelError(end, path, "ipcat.exec");
   },
 });
+
+/** Streams stdin to a run, its output to ours, and returns its exit status. */
+async function runExec(
+  channel: Channel,
+  client: SockClient,
+  path: string,
+  options: { "idle-timeout"?: number; timeout?: number },
+  restoreTerminal: () => void,
+): Promise<number> {
+  const deadlines = watchChannel(options, path, channel, client);
+  // Interrupted: a final END cancels the remote run (the server ends its process group).
+  const stop = onStopSignals(async () => {
+    restoreTerminal();
+    channel.end(STATUS_CODES.canceled, "the client was interrupted");
+    await client.close();
+  });
+  void (async () => {
+    for (
+      let chunk = await runtime.stdin.read();
+      chunk !== null && !channel.writeEnded;
+      chunk = await runtime.stdin.read()
+    ) {
+      deadlines.touch();
+      const max = channel.maxData - 1;
+      for (let off = 0; off < chunk.byteLength && !channel.writeEnded; off += max) {
+        const piece = chunk.subarray(off, off + max);
+        const message = new Uint8Array(piece.byteLength + 1);
+        message[0] = EXEC_STREAMS.stdin;
+        message.set(piece, 1);
+        await channel.send(message).catch(() => {});
+      }
+    }
+    channel.closeWrite();
+  })();
+  let exitStatus: number | null = null;
+  try {
+    for await (const data of channel) {
+      deadlines.touch();
+      const body = data.subarray(1);
+      if (data[0] === EXEC_STREAMS.stdout) await runtime.stdout.write(body);
+      else if (data[0] === EXEC_STREAMS.stderr) await runtime.stderr.write(body);
+      else if (data[0] === EXEC_STREAMS.exit) {
+        exitStatus = exitStatusOf(parseExit(body, path));
+      }
+    }
+  } catch (error) {
+    if (!outputClosed(error)) throw error;
+    return await readerGone(channel, client);
+  }
+  const end = await channel.done;
+  deadlines.stop();
+  if (stop.stopped) return await stop.stopped;
+  await client.close();
+  if (deadlines.expired) throw deadlines.expired;
+  if (exitStatus !== null) return exitStatus;
+  if (end.code === 0) {
+    throw new IpcatError(
+      "protocol",
+      `the server on ${path} ended the command without an exit status`,
+    );
+  }
+  throw channelError(end, path, "ipcat.exec");
+}
 
 const call = defineCommand({
   name: "call",

@@ -19,6 +19,7 @@ import { listenLocked } from "./ownership.ts";
 import { serveRaw } from "./raw.ts";
 import { serveListener, type Service } from "./server.ts";
 import { echoService, execService } from "./services.ts";
+import { requirePseudoTerminals } from "./exec_terminal.ts";
 import { servicesService } from "./typed/catalog.ts";
 import { onStopSignals } from "./signals.ts";
 import {
@@ -65,6 +66,9 @@ export const serve = defineCommand({
     "cut off, and each exit status is logged on stderr.",
     "",
     "CMD is checked at start: missing, the server exits 127, not executable 126, naming it.",
+    "With --allow-tty a client may run CMD on a pseudo-terminal ('ipcat sock run -t', as",
+    "'docker exec -it'); without it such a request is refused and the client exits 13.",
+    "Deno cannot allocate a pseudo-terminal: there --allow-tty is refused at start.",
     "",
     "--listen-fds serves the sockets a systemd .socket unit (or systemd-socket-activate)",
     "passes instead of PATH. With NOTIFY_SOCKET set (Type=notify) the server sends READY=1",
@@ -124,6 +128,9 @@ export const serve = defineCommand({
       default: "5s",
     }),
     "allow-args": flag("Let clients append arguments to CMD"),
+    "allow-tty": flag(
+      "Let clients run CMD on a terminal ('ipcat sock run -t'; binary and Bun: Deno has no pty)",
+    ),
     "allow-env": list(
       "NAME",
       "Let clients set this variable for CMD (repeatable; names only: PATH and LD_* too, with a warning)",
@@ -272,6 +279,7 @@ export const serve = defineCommand({
         hint: "ipcat sock serve --raw --max-clients 1 --queue PATH -- CMD",
       });
     }
+    if (options["allow-tty"]) checkTerminals(options.raw, command.length > 0);
     if (options.raw && command.length === 0) {
       throw new IpcatError("usage", "serve --raw needs a command", {
         hint: "ipcat sock serve --raw PATH -- CMD [ARGS...]",
@@ -325,6 +333,7 @@ export const serve = defineCommand({
           ? {
             "ipcat.exec": execService(command, {
               allowArgs: options["allow-args"],
+              allowTty: options["allow-tty"],
               environment,
               log,
               jobs,
@@ -367,3 +376,15 @@ export const serve = defineCommand({
     return stop.stopped ? await stop.stopped : 0;
   },
 });
+
+/** `--allow-tty` is for the routed `ipcat.exec`, on a runtime that has pseudo-terminals. */
+function checkTerminals(raw: boolean, hasCommand: boolean): void {
+  if (raw || !hasCommand) {
+    throw new IpcatError(
+      "usage",
+      `--allow-tty applies to ipcat.exec, which ${raw ? "--raw does not serve" : "needs a CMD"}`,
+      { hint: "ipcat sock serve --allow-tty PATH -- CMD [ARGS...]" },
+    );
+  }
+  requirePseudoTerminals();
+}

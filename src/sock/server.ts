@@ -51,10 +51,10 @@ export interface ServeOptions {
   /** Channels one client may have open at once; more are answered END `busy` (default 1024). */
   maxChannels?: number;
   /**
-   * The highest protocol minor version to speak: 2 (default) and 1 negotiate per-channel
+   * The highest protocol minor version to speak: 3 (default), 2 and 1 negotiate per-channel
    * credit with clients that offer it; 0 serves as a version 1.0 server does.
    */
-  protocolMinor?: 0 | 1 | 2;
+  protocolMinor?: 0 | 1 | 2 | 3;
   /** Where one-line reports go (protocol errors, refused clients). Default: nowhere. */
   log?: (line: string) => void;
   /**

@@ -7,8 +7,15 @@
  */
 import { constants as osConstants } from "node:os";
 import * as v from "valibot";
-import type { ByteReader, Child } from "../adapter/mod.ts";
+import type { ByteReader, Child, TerminalSize } from "../adapter/mod.ts";
 import { STATUS_CODES } from "../framing/sock.ts";
+import {
+  DEFAULT_TERMINAL_SIZE,
+  parseResize,
+  requirePseudoTerminals,
+  RESIZE_STREAM,
+  TerminalSizeSchema,
+} from "./exec_terminal.ts";
 import { type EnvironmentPolicy, environmentPolicy, runEnvironment } from "./environment.ts";
 import { DEFAULT_KILL_AFTER_MS, type Job, Jobs } from "./jobs.ts";
 import type { Service } from "./server.ts";
@@ -25,7 +32,13 @@ import { describeAs } from "./typed/introspection.ts";
  * const stdin = new Uint8Array([EXEC_STREAMS.stdin, ...new TextEncoder().encode("START\n")]);
  * ```
  */
-export const EXEC_STREAMS = { stdin: 0, stdout: 1, stderr: 2, exit: 3 } as const;
+export const EXEC_STREAMS = {
+  stdin: 0,
+  stdout: 1,
+  stderr: 2,
+  exit: 3,
+  resize: RESIZE_STREAM,
+} as const;
 
 /**
  * The opening message of `ipcat.exec`.
@@ -39,18 +52,20 @@ export const EXEC_STREAMS = { stdin: 0, stdout: 1, stderr: 2, exit: 3 } as const
  * ```
  */
 export const ExecRequestSchema: v.GenericSchema<
-  { args?: string[]; env?: Record<string, string>; tty?: boolean },
+  { args?: string[]; env?: Record<string, string>; tty?: boolean; size?: TerminalSize },
   ExecRequest
 > = v.strictObject({
   args: v.optional(v.array(v.string()), []),
   env: v.optional(v.record(v.string(), v.string()), {}),
   tty: v.optional(v.boolean(), false),
+  size: v.optional(TerminalSizeSchema),
 });
-/** A validated `ipcat.exec` request. */
+/** A validated `ipcat.exec` request; `size` is the terminal's at the start (1.3, with `tty`). */
 export interface ExecRequest {
   args: string[];
   env: Record<string, string>;
   tty: boolean;
+  size?: TerminalSize;
 }
 
 /**
@@ -151,9 +166,14 @@ export const echoService: Service = describeAs((channel) => {
 /** How introspection describes `ipcat.exec` (its MSGs are `stream: u8 | bytes`). */
 const EXEC_DESCRIPTION = {
   name: "ipcat.exec",
-  version: "1.0",
+  version: "1.1",
   open: ExecRequestSchema,
-  clientMessage: v.pipe(Bytes, v.description("stream byte 0, then stdin bytes")),
+  clientMessage: v.pipe(
+    Bytes,
+    v.description(
+      'stream byte 0 then stdin bytes, or 4 then a terminal size as JSON {"rows", "cols"}',
+    ),
+  ),
   serverMessage: v.pipe(
     Bytes,
     v.description(
@@ -166,6 +186,11 @@ const EXEC_DESCRIPTION = {
 export interface ExecOptions {
   /** Let clients append arguments to the command. */
   allowArgs?: boolean;
+  /**
+   * Let clients run the command on a terminal (`tty` in the opening; protocol 1.3). Needs
+   * a runtime with pseudo-terminals (Bun): under Deno `execService` throws.
+   */
+  allowTty?: boolean;
   /**
    * The commands' environment and the variables a client may set (default: the server's
    * environment, and none).
@@ -196,6 +221,7 @@ export interface ExecOptions {
  * ```
  */
 export function execService(argv: readonly string[], options: ExecOptions = {}): Service {
+  if (options.allowTty) requirePseudoTerminals();
   const log = options.log ?? (() => {});
   const jobs = options.jobs ?? new Jobs(DEFAULT_KILL_AFTER_MS, log);
   const policy = options.environment ?? environmentPolicy({});
@@ -231,10 +257,10 @@ export function execService(argv: readonly string[], options: ExecOptions = {}):
         );
         return;
       }
-      if (request.tty) {
+      if (request.tty && !options.allowTty) {
         channel.end(
-          STATUS_CODES.invalid_argument,
-          "ipcat.exec does not allocate terminals; send tty false",
+          STATUS_CODES.tty_not_allowed,
+          "this server does not allocate terminals (start it with --allow-tty)",
         );
         return;
       }
@@ -244,9 +270,9 @@ export function execService(argv: readonly string[], options: ExecOptions = {}):
       try {
         job = jobs.spawn(command, {
           env: environment.env,
-          stdin: "pipe",
-          stdout: "pipe",
-          stderr: "pipe",
+          ...(request.tty
+            ? { terminal: request.size ?? DEFAULT_TERMINAL_SIZE }
+            : { stdin: "pipe", stdout: "pipe", stderr: "pipe" }),
         }, label);
       } catch (error) {
         log(`client ${client.id}: cannot run ${command[0]}: ${(error as Error)?.message ?? error}`);
@@ -270,19 +296,22 @@ export function execService(argv: readonly string[], options: ExecOptions = {}):
       const child = job.child;
       // A client that goes away, or ends the channel before the exit status, cancels the run.
       let exited = false;
-      void channel.done.then((end) => {
+      void channel.done.then(async (end) => {
         if (!exited) {
-          void job.end(
+          await job.end(
             end.name === "disconnected"
               ? `the client's connection ended (${end.reason})`
               : `the client ended the channel (${end.name})`,
           );
+          // Its output has nowhere to go: a process that left the session cannot hold it open.
+          child.terminal?.close();
         }
       });
-      void feedStdin(channel, child);
+      void feedStdin(channel, child, log, label);
+      // On a terminal stdout is all the terminal shows, stderr included: one stream.
       const output = Promise.all([
         pump(child.stdout!, channel, EXEC_STREAMS.stdout),
-        pump(child.stderr!, channel, EXEC_STREAMS.stderr),
+        child.stderr && pump(child.stderr, channel, EXEC_STREAMS.stderr),
       ]);
       const status = await child.exited;
       exited = true;
@@ -296,6 +325,7 @@ export function execService(argv: readonly string[], options: ExecOptions = {}):
       // With the group gone the pipes reach EOF (unless a process left the group with a
       // setsid(2) of its own: that one is no longer the run's, and its pipes are waited for).
       await output;
+      child.terminal?.close();
       if (channel.writeEnded) return;
       await channel.send(streamMessage(EXEC_STREAMS.exit, encoder.encode(JSON.stringify(status))))
         .catch(() => {});
@@ -324,11 +354,26 @@ async function pump(reader: ByteReader, channel: Channel, stream: number): Promi
   }
 }
 
-/** Writes the client's stream-0 messages to the child's stdin; closes it at the client's half-close. */
-async function feedStdin(channel: Channel, child: Child): Promise<void> {
+/**
+ * Writes the client's stream-0 messages to the child's stdin, and applies its resize
+ * messages to the child's terminal; closes stdin at the client's half-close.
+ */
+async function feedStdin(
+  channel: Channel,
+  child: Child,
+  log: (line: string) => void,
+  label: string,
+): Promise<void> {
   const stdin = child.stdin!;
   let open = true;
   for await (const data of channel) {
+    if (data[0] === EXEC_STREAMS.resize && child.terminal) {
+      const size = parseResize(data.subarray(1));
+      // A bad size is logged and ignored: it must not end a session someone types in.
+      if (size) child.terminal.resize(size);
+      else log(`${label}: ignored a malformed resize message`);
+      continue;
+    }
     if (!open || data[0] !== EXEC_STREAMS.stdin) continue;
     try {
       await stdin.write(data.subarray(1));

@@ -3,9 +3,9 @@
 // resize from inside the container (stty size), then detach and a later re-attach.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { rmSync } from "node:fs";
 import { after, before, describe } from "node:test";
-import { cliCommand, tempName, waysToTest } from "../harness.ts";
+import { cliCommand, waysToTest } from "../harness.ts";
+import { Tmux } from "../tmux.ts";
 import {
   DOCKER_HOST,
   dockerIt,
@@ -16,78 +16,6 @@ import {
   track,
   uniqueName,
 } from "../docker_env.ts";
-
-/** One private tmux server; every pane runs a shell command. */
-class Tmux {
-  readonly socket = tempName("ipcat-tmux");
-  #session = 0;
-
-  tmux(...args: string[]): string {
-    return execFileSync("tmux", ["-S", this.socket, ...args], { encoding: "utf8" });
-  }
-
-  /** Starts `command` in a new 100x30 window; its exit status is printed as EXIT=n. */
-  start(command: string): string {
-    const name = `s${++this.#session}`;
-    this.tmux(
-      "new-session",
-      "-d",
-      "-x",
-      "100",
-      "-y",
-      "30",
-      "-s",
-      name,
-      `${command}; echo EXIT=$?; sleep 600`,
-    );
-    this.tmux("set-option", "-t", name, "status", "off");
-    return name;
-  }
-
-  screen(target: string): string {
-    return this.tmux("capture-pane", "-p", "-J", "-S", "-200", "-t", target);
-  }
-
-  /** Waits until the pane shows text matching `pattern` (generous timeout, to avoid hangs only). */
-  async waitFor(target: string, pattern: RegExp): Promise<string> {
-    for (let i = 0; i < 300; i++) {
-      const text = this.screen(target);
-      if (pattern.test(text)) return text;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    throw new Error(`pane never showed ${pattern}; it shows:\n${this.screen(target)}`);
-  }
-
-  /**
-   * Waits until the pane's terminal is in raw mode: the client (ipcat or the CLI) is
-   * attached and reads keys one by one, so what is typed next reaches the container.
-   */
-  async waitForRaw(target: string): Promise<void> {
-    for (let i = 0; i < 300 && this.canonical(target); i++) {
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    if (this.canonical(target)) throw new Error(`the pane never went raw:\n${this.screen(target)}`);
-  }
-
-  keys(target: string, ...keys: string[]): void {
-    this.tmux("send-keys", "-t", target, ...keys);
-  }
-
-  /** Whether the pane's terminal is in canonical (cooked) mode, as `stty -F` sees it. */
-  canonical(target: string): boolean {
-    const tty = this.tmux("display-message", "-p", "-t", target, "#{pane_tty}").trim();
-    return !/(^|\s)-icanon/.test(execFileSync("stty", ["-F", tty, "-a"], { encoding: "utf8" }));
-  }
-
-  stop(): void {
-    try {
-      this.tmux("kill-server");
-    } catch {
-      // already gone
-    }
-    rmSync(this.socket, { force: true });
-  }
-}
 
 const tmux = new Tmux();
 before(async () => {

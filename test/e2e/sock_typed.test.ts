@@ -208,7 +208,7 @@ for (const way of waysToTest()) {
       assert.equal(ended.bytes_in, 5);
       assert.equal(ended.bytes_out, 5);
       assert.equal(typeof ended.duration_ms, "number");
-      assert.ok(events.some((e) => e.event === "client_connected" && e.protocol === "1.2"));
+      assert.ok(events.some((e) => e.event === "client_connected" && e.protocol === "1.3"));
     });
   });
 }

@@ -23,6 +23,7 @@ export const runtime: Runtime = {
   execPath: process.execPath,
   compiled: import.meta.path.startsWith("/$bunfs/"),
   socketDescriptors: true,
+  pseudoTerminals: true,
   stdin,
   stdout,
   stderr,

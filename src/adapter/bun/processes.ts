@@ -14,6 +14,7 @@ import type {
 } from "../types.ts";
 import { streamReader } from "../shared.ts";
 import { fileSinkWriter, flushStdio } from "./stdio.ts";
+import { terminalStreams } from "./tty.ts";
 
 function bunStdio(mode: StdioMode | StdioFd | undefined): "pipe" | "inherit" | "ignore" | number {
   if (typeof mode === "object") return mode.fd;
@@ -21,22 +22,30 @@ function bunStdio(mode: StdioMode | StdioFd | undefined): "pipe" | "inherit" | "
 }
 
 export function spawn(argv: readonly string[], options: SpawnOptions = {}): Child {
+  // On a terminal Bun starts the child in a session of its own with the terminal as its
+  // controlling one (checked: `tty`, `stty size`, Ctrl-C as SIGINT), so no `detached`.
+  const pty = options.terminal ? terminalStreams(options.terminal) : null;
   const proc = Bun.spawn([...argv], {
     env: options.env,
     cwd: options.cwd,
-    stdin: bunStdio(options.stdin),
-    stdout: bunStdio(options.stdout),
-    stderr: bunStdio(options.stderr),
-    detached: options.newSession === true,
+    ...(pty ? { terminal: pty.options } : {
+      stdin: bunStdio(options.stdin),
+      stdout: bunStdio(options.stdout),
+      stderr: bunStdio(options.stderr),
+      detached: options.newSession === true,
+    }),
   });
-  const stdin = options.stdin === "pipe" ? fileSinkWriter(proc.stdin as Bun.FileSink) : null;
+  const stdin = options.stdin === "pipe" && !pty
+    ? fileSinkWriter(proc.stdin as Bun.FileSink)
+    : null;
   const pipeReader = (s: unknown): ByteReader | null =>
     s instanceof ReadableStream ? streamReader(s as ReadableStream<Uint8Array>) : null;
   return {
     pid: proc.pid,
-    stdin,
-    stdout: pipeReader(proc.stdout),
-    stderr: pipeReader(proc.stderr),
+    stdin: pty ? pty.input : stdin,
+    stdout: pty ? pty.output : pipeReader(proc.stdout),
+    stderr: pty ? null : pipeReader(proc.stderr),
+    terminal: pty ? pty.control(proc.terminal!) : null,
     exited: proc.exited.then((): ExitStatus => {
       const signal = proc.signalCode == null ? null : String(proc.signalCode);
       return { code: signal ? null : proc.exitCode, signal };

@@ -1,9 +1,11 @@
 /**
- * The terminal: whether a descriptor is one, raw mode, and its size.
+ * The terminal: whether a descriptor is one, raw mode, its size, and the pseudo-terminals
+ * children run on.
  *
  * @module
  */
-import type { TerminalSize } from "../types.ts";
+import type { ByteReader, ByteWriter, ChildTerminal, TerminalSize } from "../types.ts";
+import { ChunkQueue } from "../shared.ts";
 
 /**
  * `node:tty` costs about 3.5 ms of start-up in a compiled binary (measured by the bench
@@ -38,4 +40,67 @@ export function terminalSize(): TerminalSize | null {
     }
   }
   return null;
+}
+
+/** `c_iflag` bit IXON (Linux): the terminal obeys XOFF/XON (Ctrl-S/Ctrl-Q) typed into it. */
+const IXON = 0o2000;
+const XOFF = "\x13";
+const XON = "\x11";
+
+/**
+ * The streams of a child on a new pseudo-terminal: `options` for `Bun.spawn`'s
+ * `terminal`, what is written to it, what it shows, and its control once spawned.
+ *
+ * Bun 1.4 reads a terminal as fast as the child writes (no pause: oven-sh/bun#41410), so
+ * when unread output passes the queue's high-water mark the terminal is sent XOFF, which
+ * stops the child's writes in the kernel as Ctrl-S does, and XON once drained. That
+ * works while the terminal has IXON set (cooked programs: `cat`, `yes`, a shell's
+ * commands); a program that turned IXON off (a full-screen one in raw mode) is not paused.
+ */
+export function terminalStreams(size: TerminalSize): {
+  options: Bun.TerminalOptions;
+  input: ByteWriter;
+  output: ByteReader;
+  control(terminal: Bun.Terminal): ChildTerminal;
+} {
+  let terminal: Bun.Terminal | null = null;
+  let stoppedByUs = false;
+  const output = new ChunkQueue(() => {
+    if (terminal && !terminal.closed && (terminal.inputFlags & IXON) !== 0) {
+      terminal.write(XOFF);
+      stoppedByUs = true;
+    }
+  }, () => {
+    if (stoppedByUs && terminal && !terminal.closed) terminal.write(XON);
+    stoppedByUs = false;
+  });
+  return {
+    options: {
+      cols: size.cols,
+      rows: size.rows,
+      data: (_terminal, data) => output.push(data),
+      exit: () => output.end(),
+    },
+    input: {
+      write: (data) => {
+        if (terminal && !terminal.closed) terminal.write(data);
+        return Promise.resolve();
+      },
+      // A terminal's input has no end but what is typed into it (Ctrl-D): nothing to close.
+      close: () => Promise.resolve(),
+    },
+    output: { read: () => output.read(), cancel: () => output.end() },
+    control(spawned) {
+      terminal = spawned;
+      return {
+        resize: (next) => {
+          if (!spawned.closed) spawned.resize(next.cols, next.rows);
+        },
+        close: () => {
+          spawned.close();
+          output.end();
+        },
+      };
+    },
+  };
 }

@@ -24,6 +24,7 @@ export const runtime: Runtime = {
   args: Deno.args,
   execPath: Deno.execPath(),
   compiled: false,
+  pseudoTerminals: false,
   stdin,
   stdout,
   stderr,

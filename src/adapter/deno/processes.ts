@@ -21,6 +21,12 @@ function writableWriter(stream: WritableStream<Uint8Array>): ByteWriter {
 }
 
 export function spawn(argv: readonly string[], options: SpawnOptions = {}): Child {
+  if (options.terminal) {
+    // Callers check `pseudoTerminals` first; this is the backstop.
+    throw Object.assign(new Error("Deno cannot start a process on a pseudo-terminal"), {
+      code: "EUNSUPPORTED",
+    });
+  }
   const [command, ...args] = argv;
   const child = new Deno.Command(command!, {
     args,
@@ -48,6 +54,7 @@ export function spawn(argv: readonly string[], options: SpawnOptions = {}): Chil
         // already exited
       }
     },
+    terminal: null,
     signalGroup(signal: SignalName): boolean {
       try {
         Deno.kill(-child.pid, signal);

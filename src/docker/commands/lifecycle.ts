@@ -6,7 +6,8 @@
 import { flag, option } from "../../cli/options.ts";
 import { writeOut } from "../../cli/io.ts";
 import { IpcatError } from "../../errors.ts";
-import { checkTty, runConsole } from "../console.ts";
+import { runConsole } from "../console.ts";
+import { checkTty } from "../../cli/terminal.ts";
 import { Docker } from "../client.ts";
 import { DEFAULT_DETACH_KEYS, parseDetachKeys } from "../session.ts";
 import {

@@ -6,7 +6,8 @@
 import * as v from "valibot";
 import { writeErr } from "../../cli/io.ts";
 import { IpcatError } from "../../errors.ts";
-import { checkTty, runConsole } from "../console.ts";
+import { runConsole } from "../console.ts";
+import { checkTty } from "../../cli/terminal.ts";
 import { DEFAULT_DETACH_KEYS, parseDetachKeys } from "../session.ts";
 import { flag, list, option, text } from "../../cli/options.ts";
 import {
