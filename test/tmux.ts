@@ -31,6 +31,11 @@ export class Tmux {
     return name;
   }
 
+  /** Runs `command` in a pane of its own; resolves with the pane's text once it has exited. */
+  async run(command: string): Promise<string> {
+    return await this.waitFor(this.start(command), /EXIT=\d+/);
+  }
+
   screen(target: string): string {
     return this.tmux("capture-pane", "-p", "-J", "-S", "-200", "-t", target);
   }

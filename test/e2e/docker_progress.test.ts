@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe } from "node:test";
 import { cliCommand } from "../harness.ts";
-import { TerminalPanes } from "../terminal.ts";
+import { Tmux } from "../tmux.ts";
 import {
   busyboxRootfsTar,
   DOCKER_HOST,
@@ -20,7 +20,7 @@ import {
 } from "../docker_env.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "ipcat-progress-"));
-const panes = new TerminalPanes();
+const panes = new Tmux();
 const onTerminal = (command: string) => panes.run(command);
 
 before(async () => {

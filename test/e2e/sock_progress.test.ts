@@ -8,10 +8,10 @@ import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { cliCommand, runCli, waysToTest } from "../harness.ts";
 import { startServer } from "../sock_support.ts";
-import { TerminalPanes } from "../terminal.ts";
+import { Tmux } from "../tmux.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "ipcat-sock-progress-"));
-const panes = new TerminalPanes();
+const panes = new Tmux();
 after(() => {
   panes.stop();
   rmSync(dir, { recursive: true, force: true });
