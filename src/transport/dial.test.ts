@@ -1,13 +1,13 @@
-// Socket-file life cycle and endpoint parsing, with real sockets.
+// Dialing and endpoint parsing, with real sockets. (Socket-file ownership is
+// src/sock/ownership.ts's, tested with the sock server.)
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import process from "node:process";
 import { after, describe, it } from "node:test";
 import { runtime } from "../adapter/mod.ts";
 import { IpcatError } from "../errors.ts";
-import { dial, listenOwned, probeSocket } from "./dial.ts";
+import { dial } from "./dial.ts";
 import { parseEndpoint } from "./endpoint.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "ipcat-dial-"));
@@ -24,46 +24,7 @@ async function makeStaleSocket(path: string): Promise<void> {
   assert.deepEqual(await child.exited, { code: 0, signal: null });
 }
 
-describe("socket files", () => {
-  it("reuses a stale socket file with a note, and removes its own on close", async () => {
-    const path = join(dir, "stale.sock");
-    await makeStaleSocket(path);
-    assert.equal(await probeSocket(path), "stale");
-    const notes: string[] = [];
-    const listener = await listenOwned(path, (l) => notes.push(l));
-    assert.deepEqual(notes, [`removed stale socket file ${path} (nothing was listening on it)`]);
-    assert.equal(await probeSocket(path), "live");
-    listener.close();
-    assert.equal(existsSync(path), false);
-  });
-
-  it("never steals a live socket", async () => {
-    const path = join(dir, "live.sock");
-    const owner = await listenOwned(path, () => {});
-    await assert.rejects(
-      listenOwned(path, () => {}),
-      (e: IpcatError) => e.code === "exists" && e.message.includes(path),
-    );
-    owner.close();
-  });
-
-  it("creates the socket file with the requested mode and leaves the umask as it was", async () => {
-    const before = process.umask();
-    for (const mode of [0o600, 0o660]) {
-      const path = join(dir, `mode-${mode.toString(8)}.sock`);
-      const listener = await listenOwned(path, () => {}, { mode });
-      assert.equal(statSync(path).mode & 0o777, mode);
-      listener.close();
-    }
-    assert.equal(process.umask(), before);
-  });
-
-  it("refuses a path that is not a socket", async () => {
-    const path = join(dir, "file");
-    writeFileSync(path, "x");
-    await assert.rejects(listenOwned(path, () => {}), (e: IpcatError) => e.code === "exists");
-  });
-
+describe("dial", () => {
   it("says whether a socket is missing or refusing", async () => {
     await assert.rejects(
       dial({ unix: join(dir, "none.sock") }),

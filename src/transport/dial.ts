@@ -1,13 +1,10 @@
 /**
- * Dialing and listening with errors a user can act on, and the life cycle of a unix
- * socket file: a stale file left by a killed server is reused, a live one never stolen,
- * and the file is removed again when the server stops.
+ * Dialing with errors a user can act on. (Who owns a socket file, and its life cycle, is
+ * `src/sock/ownership.ts`'s: the sock servers and `docker proxy` listen through it.)
  *
  * @module
  */
-import { lstatSync, unlinkSync } from "node:fs";
-import process from "node:process";
-import { type Conn, type DialTarget, type Listener, runtime } from "../adapter/mod.ts";
+import { type Conn, type DialTarget, runtime } from "../adapter/mod.ts";
 import { IpcatError } from "../errors.ts";
 import { describeTarget } from "./endpoint.ts";
 
@@ -85,138 +82,5 @@ export function dialError(error: unknown, target: DialTarget, what = "socket"): 
           cause: error,
         },
       );
-  }
-}
-
-/** What is at a unix socket path: a live listener, a stale file, nothing, or something else. */
-export type SocketState = "live" | "stale" | "missing" | "not-a-socket";
-
-/**
- * Probes `path` by connecting to it. Abstract names (`@name`) are never stale: the
- * kernel removes them with their last listener.
- */
-export async function probeSocket(path: string): Promise<SocketState> {
-  if (!path.startsWith("@")) {
-    try {
-      if (!lstatSync(path).isSocket()) return "not-a-socket";
-    } catch {
-      return "missing";
-    }
-  }
-  try {
-    const conn = await runtime.connect({ unix: path });
-    conn.close();
-    return "live";
-  } catch (error) {
-    const code = systemCode(error);
-    if (code === "ECONNREFUSED") return path.startsWith("@") ? "missing" : "stale";
-    if (code === "ENOENT") return "missing";
-    throw dialError(error, { unix: path });
-  }
-}
-
-/** A listener that owns its socket file and removes it when closed. */
-export interface OwnedListener extends Listener {
-  readonly path: string;
-}
-
-/** Options of {@link listenOwned}. */
-export interface ListenOptions {
-  /**
-   * The socket file's permission bits (e.g. `0o600`). Applied race-free: the umask is
-   * narrowed around bind(2) itself, so the file is never reachable with a wider mode
-   * (no chmod after bind). Abstract names have no file and ignore it.
-   */
-  mode?: number;
-}
-
-/**
- * Listens on `path`, reusing a stale socket file (reported through `onNote`) and refusing
- * to steal a live one. `close()` removes the socket file it created.
- *
- * @example
- * ```ts
- * import { listenOwned } from "./dial.ts";
- * const listener = await listenOwned("/tmp/app.sock", (line) => console.error(line));
- * listener.close(); // the file is gone again
- * ```
- */
-export async function listenOwned(
-  path: string,
-  onNote: (line: string) => void,
-  options: ListenOptions = {},
-): Promise<OwnedListener> {
-  const state = await probeSocket(path);
-  if (state === "live") {
-    throw new IpcatError("exists", `another server is already listening on ${path}`, {
-      hint: "stop it first, or choose another path",
-    });
-  }
-  if (state === "not-a-socket") {
-    throw new IpcatError("exists", `${path} exists and is not a socket`, {
-      hint: "remove it or choose another path",
-    });
-  }
-  if (state === "stale") {
-    unlinkSync(path);
-    onNote(`removed stale socket file ${path} (nothing was listening on it)`);
-  }
-  let listener: Listener;
-  try {
-    listener = await listenWithMode(path, options.mode);
-  } catch (error) {
-    const code = systemCode(error);
-    if (code === "EADDRINUSE") {
-      throw new IpcatError("exists", `${path} is in use`, {
-        hint: "choose another path",
-        cause: error,
-      });
-    }
-    if (code === "EACCES" || code === "EPERM") {
-      throw new IpcatError("permission", `permission denied creating socket ${path}`, {
-        hint: "choose a directory you can write to",
-        cause: error,
-      });
-    }
-    if (code === "ENOENT") {
-      throw new IpcatError(
-        "not_found",
-        `cannot create socket ${path}: its directory does not exist`,
-        { hint: "create the directory first", cause: error },
-      );
-    }
-    throw error;
-  }
-  let closed = false;
-  return {
-    path,
-    accept: () => listener.accept(),
-    close() {
-      if (closed) return;
-      closed = true;
-      listener.close();
-      if (!path.startsWith("@")) {
-        try {
-          unlinkSync(path);
-        } catch {
-          // already gone
-        }
-      }
-    },
-  };
-}
-
-/**
- * Binds with the umask set so that the new socket file gets exactly `mode`. Both adapters
- * bind synchronously inside `listenUnix` (before its first await), so the narrowed umask
- * covers bind(2) and nothing else the process does.
- */
-function listenWithMode(path: string, mode: number | undefined): Promise<Listener> {
-  if (mode === undefined || path.startsWith("@")) return runtime.listenUnix(path);
-  const previous = process.umask(~mode & 0o777);
-  try {
-    return runtime.listenUnix(path);
-  } finally {
-    process.umask(previous);
   }
 }

@@ -129,6 +129,7 @@ for (const way of waysToTest()) {
         assert.equal(await stopProxy(proxy), 143);
       }
       assert.equal(existsSync(proxy.socket), false, "the socket file must be gone after SIGTERM");
+      assert.equal(existsSync(`${proxy.socket}.lock`), false, "and its lock file");
     });
 
     dockerIt("allowed run -i and exec -i hijacks pass stdin and output through", async () => {

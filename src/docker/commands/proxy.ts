@@ -9,7 +9,7 @@ import { runtime } from "../../adapter/mod.ts";
 import { list, mode } from "../../cli/options.ts";
 import { note, writeErr } from "../../cli/io.ts";
 import { IpcatError } from "../../errors.ts";
-import { listenOwned } from "../../transport/dial.ts";
+import { listenLocked } from "../../sock/ownership.ts";
 import { openDaemon } from "../daemon.ts";
 import { serveProxy } from "../proxy.ts";
 import { ENDPOINT_GROUPS, ProxyRuleText } from "../proxy_policy.ts";
@@ -60,7 +60,7 @@ daemon is asked to close after answering), so nothing passes unjudged.`,
     }
     const daemon = await openDaemon(process.env);
     for (const line of daemon.notes) await writeErr(`${line}\n`);
-    const listener = await listenOwned(path, (line) => void note(line), { mode: options.mode });
+    const listener = await listenLocked(path, (line) => void note(line), { mode: options.mode });
     const server = serveProxy(listener, {
       rules: options.allow,
       upstream: daemon.endpoint.target,
