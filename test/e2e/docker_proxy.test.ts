@@ -11,6 +11,7 @@ import process from "node:process";
 import { after, before, describe } from "node:test";
 import {
   cliCommand,
+  runCli,
   runProcess,
   startCli,
   tempName,
@@ -125,6 +126,13 @@ for (const way of waysToTest()) {
           proxy.log(),
           new RegExp(`${peer} POST /v1\\.\\d+/volumes/create -> 403 refused`),
         );
+        // The path is the running proxy's: a second one on it fails, and takes nothing.
+        const second = await runCli(way, ["docker", "proxy", proxy.socket], {
+          env: { DOCKER_HOST },
+        });
+        assert.equal(second.code, 1);
+        assert.match(second.stderr, /^ipcat: another server is already listening on /);
+        assert.equal((await through(proxy, ["ps", "-q"])).code, 0, "the first one still serves");
       } finally {
         assert.equal(await stopProxy(proxy), 143);
       }
