@@ -11,6 +11,7 @@ import process from "node:process";
 import { after, before, describe } from "node:test";
 import {
   cliCommand,
+  eventually,
   runCli,
   runProcess,
   startCli,
@@ -46,6 +47,11 @@ async function startProxy(
   child.stderr!.on("data", (chunk: Buffer) => (log += chunk.toString("utf8")));
   await waitForOutput(child, "proxying");
   return { child, socket, log: () => log };
+}
+
+/** Resolves once the proxy's log matches: its line for a request is written a little after the answer. */
+function logged(proxy: RunningProxy, pattern: RegExp): Promise<void> {
+  return eventually(() => pattern.test(proxy.log()), `the proxy's log to show ${pattern}`);
 }
 
 async function stopProxy(proxy: RunningProxy): Promise<number | null> {
@@ -116,14 +122,14 @@ for (const way of waysToTest()) {
           refused.stderr,
           /^Error response from daemon: ipcat docker proxy: POST \/v1\.\d+\/volumes\/create is not allowed \(no rule allows volumes:POST\); the proxy's owner can allow it with --allow volumes:POST\n$/,
         );
-        assert.match(
-          proxy.log(),
+        await logged(
+          proxy,
           new RegExp(
             `${peer} GET /v1\\.\\d+/containers/json\\?all=1\\S* -> 200 \\(read-only default\\)\n`,
           ),
         );
-        assert.match(
-          proxy.log(),
+        await logged(
+          proxy,
           new RegExp(`${peer} POST /v1\\.\\d+/volumes/create -> 403 refused`),
         );
         // The path is the running proxy's: a second one on it fails, and takes nothing.
@@ -178,13 +184,7 @@ for (const way of waysToTest()) {
         assert.deepEqual([exec.code, exec.stdout.trim()], [0, "5"], exec.stderr);
         const volume = await through(proxy, ["volume", "create", uniqueName("still-refused")]);
         assert.equal(volume.code, 1, "rules open only their groups");
-        const lines = proxy.log().split("\n").filter((line) => / -> /.test(line));
-        assert.ok(
-          lines.some((line) =>
-            /POST \/v1\.\d+\/exec\/[0-9a-f]+\/start -> 101 \(--allow exec\)/.test(line)
-          ),
-          proxy.log(),
-        );
+        await logged(proxy, /POST \/v1\.\d+\/exec\/[0-9a-f]+\/start -> 101 \(--allow exec\)/);
       } finally {
         await stopProxy(proxy);
       }
@@ -212,8 +212,8 @@ for (const way of waysToTest()) {
             "true",
           ], { env: { DOCKER_CONFIG: config } });
           assert.equal(ran.code, 0, ran.stderr);
-          assert.match(
-            proxy.log(),
+          await logged(
+            proxy,
             /POST \/v1\.\d+\/containers\/[0-9a-f]+\/attach\?\S*detachKeys=ctrl-a%2Ca\S* -> 101/,
           );
         } finally {
@@ -296,8 +296,8 @@ for (const way of waysToTest()) {
           ], { env: { HOME: "/tmp", DOCKER_CONFIG: tempName("ipcat-nobody-config") } });
           assert.equal(asNobody.code, 0, asNobody.stderr);
           assert.equal(asNobody.stdout, `${name}\n`);
-          assert.match(
-            proxy.log(),
+          await logged(
+            proxy,
             /uid=65534 POST \/v1\.\d+\/volumes\/create -> 201 \(--allow volumes:POST,DELETE@65534\)/,
           );
           await dockerCli(["volume", "rm", name]);

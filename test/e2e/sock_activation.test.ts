@@ -116,7 +116,10 @@ for (const way of waysToTest()) {
           assert.equal(run.stdout, "activated\n", run.stderr + server.log());
           assert.equal(run.code, 0);
           await eventually(() => notify.lines().includes("READY=1"), "READY=1");
-          assert.match(server.log(), /serving .* on inherited descriptor 3/);
+          await eventually(
+            () => /serving .* on inherited descriptor 3/.test(server.log()),
+            "the serving line",
+          );
           server.child.kill("SIGTERM");
           const status = await exited(server.child);
           assert.equal(status.code, 143);
